@@ -1,0 +1,57 @@
+# The two commands a newcomer needs: `make demo` and `make test`.
+# Everything installs into ./.venv from the committed uv.lock; uv itself is
+# bootstrapped, pinned, into ./.tools so nothing outside the checkout changes.
+
+PYTHON ?= python3.11
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+PG_URL ?= postgres://postgres@127.0.0.1:5432/reliefline_test
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: install demo test lint typecheck pytest-sqlite pytest-postgres browser messages bench clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(BIN)/reliefline: $(UV) uv.lock pyproject.toml
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+install: $(BIN)/reliefline
+
+demo: install
+	$(BIN)/reliefline demo
+
+# Debian's Chromium drives the browser tests; Playwright never downloads a browser.
+browser:
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy src
+
+pytest-sqlite: install browser
+	env -u DATABASE_URL $(BIN)/pytest -n 2 -q
+
+pytest-postgres: install browser
+	DATABASE_URL=$(PG_URL) $(BIN)/python scripts/ensure_database.py
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -n 2 -q
+
+test: lint typecheck pytest-sqlite pytest-postgres
+
+messages: install
+	cd src/reliefline && ../../$(BIN)/reliefline makemessages -l uk -l ru --no-obsolete
+
+bench: install
+	$(BIN)/python bench/intake.py
+
+clean:
+	rm -rf $(VENV) $(TOOLS) var

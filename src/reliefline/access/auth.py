@@ -1,0 +1,67 @@
+"""Who is asking: bearer tokens for the API, sessions for pages, one permission check."""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja.security import APIKeyCookie, HttpBearer
+
+from reliefline.access.models import ApiToken
+
+View = TypeVar("View", bound=Callable[..., HttpResponse])
+
+
+class BearerToken(HttpBearer):
+    """`Authorization: Bearer <token>`; the token's SHA-256 is looked up, never the token."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        found = (
+            ApiToken.objects.select_related("user")
+            .filter(digest=ApiToken.hash(token), revoked_at__isnull=True, user__is_active=True)
+            .first()
+        )
+        if found is None:
+            return None
+        ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
+        request.user = found.user
+        return found.user
+
+
+class SessionAuth(APIKeyCookie):
+    """The signed-in browser session, with Django's CSRF check for unsafe methods."""
+
+    param_name = "sessionid"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return user
+        return None
+
+
+API_AUTH = [BearerToken(), SessionAuth()]
+
+
+def require(request: HttpRequest, permission: str) -> None:
+    """Raise PermissionDenied unless the signed-in user holds the permission."""
+    user = request.user
+    if not user.is_authenticated or not user.has_perm(permission):
+        raise PermissionDenied(permission)
+
+
+def requires(permission: str) -> Callable[[View], View]:
+    """Decorate a page view: sign-in first, then the permission, else 403."""
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            require(request, permission)
+            return view(request, *args, **kwargs)
+
+        return login_required(wrapped)  # type: ignore[return-value]
+
+    return decorate

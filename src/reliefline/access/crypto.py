@@ -1,0 +1,112 @@
+"""Field encryption at rest (AES-256-GCM) and keyed blind indexes for exact lookup.
+
+Keys come from `RELIEFLINE_FIELD_KEYS` (url-safe base64 of 32 bytes, comma separated,
+newest first). Without it, a development key is generated once under the data
+directory, with a warning: fine for the demo, never for real personal data.
+
+A stored value reads `v1:<key id>:<base64(nonce + ciphertext)>`, so values written
+under an older key stay readable until `rotate-keys` rewrites them with the newest.
+"""
+
+import base64
+import functools
+import hashlib
+import hmac
+import logging
+import os
+from dataclasses import dataclass
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+log = logging.getLogger(__name__)
+
+PREFIX = "v1"
+
+
+@dataclass(frozen=True)
+class FieldKey:
+    secret: bytes
+
+    @property
+    def key_id(self) -> str:
+        return hashlib.sha256(b"reliefline-key-id" + self.secret).hexdigest()[:8]
+
+    @property
+    def index_secret(self) -> bytes:
+        # A separate subkey: the blind index never uses the encryption key itself.
+        return hmac.new(self.secret, b"reliefline-blind-index", hashlib.sha256).digest()
+
+
+def _decode(encoded: str) -> FieldKey:
+    try:
+        raw = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+    except ValueError as exc:
+        raise ImproperlyConfigured("RELIEFLINE_FIELD_KEYS holds a key that is not base64.") from exc
+    if len(raw) != 32:
+        raise ImproperlyConfigured("Each key in RELIEFLINE_FIELD_KEYS must be 32 bytes.")
+    return FieldKey(raw)
+
+
+def generate_key() -> str:
+    """Return a new random key, url-safe base64, for RELIEFLINE_FIELD_KEYS."""
+    return base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
+
+
+def _development_keys() -> list[str]:
+    path = settings.DATA_DIR / "field-keys"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(generate_key() + "\n")
+    log.warning(
+        "RELIEFLINE_FIELD_KEYS is not set: using the development key in %s. "
+        "Never keep real personal data under it.",
+        path,
+    )
+    return [line.strip() for line in path.read_text().split(",") if line.strip()]
+
+
+@functools.cache
+def field_keys() -> tuple[FieldKey, ...]:
+    """Return the configured keys, newest first."""
+    encoded = list(settings.FIELD_KEYS) or _development_keys()
+    return tuple(_decode(key) for key in encoded)
+
+
+def encrypt(plaintext: str) -> str:
+    """Return the stored form of a value, encrypted with the newest key."""
+    key = field_keys()[0]
+    nonce = os.urandom(12)
+    sealed = AESGCM(key.secret).encrypt(nonce, plaintext.encode(), key.key_id.encode())
+    return f"{PREFIX}:{key.key_id}:{base64.b64encode(nonce + sealed).decode()}"
+
+
+def decrypt(stored: str) -> str:
+    """Return the plaintext of a stored value, whichever configured key sealed it."""
+    prefix, key_id, payload = stored.split(":", 2)
+    if prefix != PREFIX:
+        raise ValueError("Not an encrypted reliefline value.")
+    for key in field_keys():
+        if key.key_id == key_id:
+            raw = base64.b64decode(payload)
+            return AESGCM(key.secret).decrypt(raw[:12], raw[12:], key_id.encode()).decode()
+    raise ImproperlyConfigured(f"No configured field key has id {key_id}; was it removed too soon?")
+
+
+def is_current(stored: str) -> bool:
+    """Return whether a stored value is sealed with the newest key."""
+    return stored.split(":", 2)[1] == field_keys()[0].key_id if stored else True
+
+
+def blind_index(normalised: str, *, key: FieldKey | None = None) -> str:
+    """Return the keyed HMAC of an already normalised value, for exact lookups."""
+    key = key or field_keys()[0]
+    return hmac.new(key.index_secret, normalised.encode(), hashlib.sha256).hexdigest()
+
+
+def blind_index_candidates(normalised: str) -> list[str]:
+    """Return the index of a value under every configured key (lookups during rotation)."""
+    return [blind_index(normalised, key=key) for key in field_keys()]

@@ -1,0 +1,77 @@
+"""Roles and what each may do: the one place where the role matrix lives.
+
+Each role is a Django group; its permissions are the ones listed here, and every
+`migrate` brings the groups up to date. Views and API endpoints name the permission
+they need (`requires("hotline.view_case")`), never a role.
+"""
+
+from typing import Any
+
+from django.contrib.auth.models import Group, Permission
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    OPERATOR = "operator", _("Hotline operator")
+    COORDINATOR = "coordinator", _("Coordinator")
+    FIELD = "field", _("Field team")
+    PARTNER = "partner", _("Partner organisation")
+    DPO = "dpo", _("Data protection officer")
+    ADMIN = "admin", _("Administrator")
+
+
+_OPERATOR = {
+    "hotline.view_case",
+    "hotline.add_case",
+    "hotline.change_case",
+    "people.view_person",
+    "people.add_person",
+    "people.view_household",
+    "places.view_place",
+}
+
+ROLE_PERMISSIONS: dict[str, set[str]] = {
+    Role.OPERATOR: _OPERATOR,
+    Role.COORDINATOR: _OPERATOR | {"hotline.view_dashboard", "hotline.assign_case"},
+    Role.FIELD: {"places.view_place", "hotline.view_case"},
+    Role.PARTNER: {"places.view_place", "hotline.view_dashboard"},
+    Role.DPO: {
+        "people.view_person",
+        "people.view_household",
+        "hotline.view_case",
+        "places.view_place",
+    },
+    # The administrator gets every permission that exists (see sync_role_groups).
+    Role.ADMIN: set(),
+}
+
+
+def _permissions(names: set[str]) -> list[Permission]:
+    found = []
+    for name in sorted(names):
+        app_label, codename = name.split(".", 1)
+        permission = Permission.objects.filter(
+            content_type__app_label=app_label, codename=codename
+        ).first()
+        if permission is not None:
+            found.append(permission)
+    return found
+
+
+def sync_role_groups(**_: Any) -> None:
+    """Create or update one group per role with exactly the matrix's permissions."""
+    for role in Role:
+        group, _created = Group.objects.get_or_create(name=role.value)
+        if role == Role.ADMIN:
+            group.permissions.set(Permission.objects.all())
+        else:
+            group.permissions.set(_permissions(ROLE_PERMISSIONS[role]))
+
+
+def roles_of(user: Any) -> list[str]:
+    """Return the role names of a user, in the order of `Role`."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    names = set(user.groups.values_list("name", flat=True))
+    return [role.value for role in Role if role.value in names]

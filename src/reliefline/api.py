@@ -1,0 +1,69 @@
+"""The JSON API under /api/v1/: one NinjaAPI, every app's router, one error mapping."""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+
+from reliefline.access.auth import API_AUTH
+from reliefline.errors import ReliefError
+
+api = NinjaAPI(
+    title="reliefline",
+    version="1",
+    description="Hotline cases, the gazetteer and the operation behind them.",
+    auth=API_AUTH,
+    urls_namespace="api",
+)
+
+
+def _location(loc: Any) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "payload", "query", "path")]
+    return ".".join(parts) or "body"
+
+
+@api.exception_handler(ReliefError)
+def relief_error(request: HttpRequest, exc: ReliefError) -> HttpResponse:
+    return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = [
+        {"field": _location(e.get("loc", ())), "problem": e.get("msg", "")} for e in exc.errors
+    ]
+    detail = "; ".join(f"{e['field']}: {e['problem']}" for e in errors)
+    field = errors[0]["field"] if errors else "body"
+    return api.create_response(
+        request, {"detail": detail, "code": "invalid", "field": field, "errors": errors}, status=422
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(
+        request,
+        {
+            "detail": "Authentication required: send Authorization: Bearer <token>.",
+            "code": "unauthenticated",
+        },
+        status=401,
+    )
+
+
+@api.exception_handler(PermissionDenied)
+def permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return api.create_response(
+        request, {"detail": "Your role does not allow this.", "code": "forbidden"}, status=403
+    )
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return api.create_response(
+        request,
+        {"detail": "The request body is too large.", "code": "too_large", "field": "body"},
+        status=413,
+    )

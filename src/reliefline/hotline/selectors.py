@@ -1,0 +1,146 @@
+"""Every non-trivial read of cases."""
+
+import base64
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from reliefline.errors import InvalidInput
+from reliefline.hotline.errors import CaseNotFound
+from reliefline.hotline.models import OPEN_STATUSES, Band, Case, Need, Status
+from reliefline.people.selectors import person_lookup
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    status: str = ""  # one status, "open" (default) or "all"
+    band: str = ""
+    settlement: str = ""
+    language: str = ""
+    assignee: str = ""  # a username, or "me" resolved by the caller, or "none"
+    need: str = ""
+    overdue: bool = False
+
+
+def case_queue(filters: QueueFilters, *, now: dt.datetime | None = None) -> QuerySet[Case]:
+    """Return cases for the queue, highest priority first, then longest waiting."""
+    now = now or timezone.now()
+    cases = Case.objects.all()
+    if filters.status in ("", "open"):
+        cases = cases.filter(status__in=OPEN_STATUSES)
+    elif filters.status != "all":
+        cases = cases.filter(status=filters.status)
+    if filters.band:
+        cases = cases.filter(band=filters.band)
+    if filters.settlement:
+        cases = cases.filter(settlement_id=filters.settlement)
+    if filters.language:
+        cases = cases.filter(language=filters.language)
+    if filters.assignee == "none":
+        cases = cases.filter(assignee__isnull=True)
+    elif filters.assignee:
+        cases = cases.filter(assignee__username=filters.assignee)
+    if filters.need:
+        cases = cases.filter(pk__in=Need.objects.filter(type=filters.need).values("case_id"))
+    if filters.overdue:
+        cases = cases.filter(due_at__lt=now, status__in=OPEN_STATUSES)
+    return cases.select_related("settlement", "caller", "assignee").order_by(
+        "-priority", "created_at", "id"
+    )
+
+
+def _encode_cursor(case: Case) -> str:
+    raw = json.dumps([case.priority, case.created_at.isoformat(), case.pk])
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def case_page(
+    cases: QuerySet[Case], *, cursor: str = "", size: int
+) -> tuple[list[Case], str | None]:
+    """Return one page of a queue-ordered queryset and the cursor of the next page.
+
+    The cursor is the (priority, created_at, id) of the last case shown, so cases
+    arriving meanwhile never shift or repeat what the reader has already seen.
+    """
+    if cursor:
+        try:
+            priority, created, pk = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+            created_at = dt.datetime.fromisoformat(created)
+            priority, pk = int(priority), int(pk)
+        except (ValueError, TypeError, UnicodeDecodeError):
+            raise InvalidInput("The cursor is not one this API issued.", field="cursor") from None
+        cases = cases.filter(
+            Q(priority__lt=priority)
+            | Q(priority=priority, created_at__gt=created_at)
+            | Q(priority=priority, created_at=created_at, pk__gt=pk)
+        )
+    rows = list(cases[: size + 1])
+    next_cursor = _encode_cursor(rows[size - 1]) if len(rows) > size else None
+    return rows[:size], next_cursor
+
+
+def case_get(reference: str) -> Case:
+    """Return the case with its timeline and needs loaded, or raise CaseNotFound."""
+    case = (
+        Case.objects.select_related("caller", "household", "settlement", "assignee")
+        .prefetch_related("needs", "events__by")
+        .filter(reference=reference)
+        .first()
+    )
+    if case is None:
+        raise CaseNotFound(reference=reference)
+    return case
+
+
+def cases_of_caller(*, phone: str = "", name: str = "", limit: int = 20) -> list[Case]:
+    """Return earlier cases of persons with this phone or name, newest first."""
+    persons = list(person_lookup(phone=phone, name=name, limit=limit))
+    if not persons:
+        return []
+    return list(
+        Case.objects.filter(Q(caller__in=persons) | Q(household__members__in=persons))
+        .select_related("caller", "settlement", "household")
+        .distinct()
+        .order_by("-created_at")[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    by_status: dict[str, int]
+    by_band: dict[str, int]
+    by_need: dict[str, int]
+    by_settlement: list[tuple[str, str, int]]
+    overdue: int
+    open: int
+
+
+def case_dashboard(*, now: dt.datetime | None = None) -> Dashboard:
+    """Return counts of open cases by status, band, need and settlement, and the overdue."""
+    now = now or timezone.now()
+    open_cases = Case.objects.filter(status__in=OPEN_STATUSES)
+    by_status = dict(Case.objects.values_list("status").annotate(n=Count("id")).order_by())
+    by_band = dict(open_cases.values_list("band").annotate(n=Count("id")).order_by())
+    by_need = dict(
+        Need.objects.filter(case__status__in=OPEN_STATUSES, fulfilled_at__isnull=True)
+        .values_list("type")
+        .annotate(n=Count("case", distinct=True))
+        .order_by()
+    )
+    by_settlement = [
+        (row["settlement_id"] or "", row["settlement__name_en"] or "", row["n"])
+        for row in open_cases.values("settlement_id", "settlement__name_en")
+        .annotate(n=Count("id"))
+        .order_by("-n")[:15]
+    ]
+    return Dashboard(
+        by_status={s.value: by_status.get(s.value, 0) for s in Status},
+        by_band={b.value: by_band.get(b.value, 0) for b in Band},
+        by_need=by_need,
+        by_settlement=by_settlement,
+        overdue=open_cases.filter(due_at__lt=now).count(),
+        open=open_cases.count(),
+    )

@@ -1,0 +1,271 @@
+"""Every write to cases: one function per use case, each in one transaction."""
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from reliefline.errors import InvalidInput
+from reliefline.hotline import priority
+from reliefline.hotline.errors import IllegalTransition
+from reliefline.hotline.models import (
+    OPEN_STATUSES,
+    TRANSITIONS,
+    CallOutcome,
+    Case,
+    CaseEvent,
+    Channel,
+    EventKind,
+    Need,
+    NeedType,
+    Status,
+    Vulnerability,
+)
+from reliefline.people import services as people
+from reliefline.people.models import Language, Person
+from reliefline.places.models import Place
+
+MESSAGE_MAX = 10_000
+NOTE_MAX = 4_000
+ITEM_MAX = 100
+NEEDS_MAX = 20
+QUANTITY_MAX = 1_000_000
+
+
+@dataclass(frozen=True)
+class NeedInput:
+    type: str
+    item: str = ""
+    quantity: int | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class CaseInput:
+    """A new case as an operator or a channel describes it; validated by case_open."""
+
+    channel: str
+    language: str
+    caller: people.PersonInput | None = None
+    person_id: int | None = None
+    settlement_id: str | None = None
+    household_size: int | None = None
+    needs: Sequence[NeedInput] = field(default_factory=tuple)
+    vulnerabilities: Sequence[str] = field(default_factory=tuple)
+    message: str = ""
+
+
+def _choice(value: str, choices: Iterable[str], *, field: str) -> str:
+    if value not in choices:
+        raise InvalidInput(_("Unknown value %(value)s.") % {"value": str(value)[:40]}, field=field)
+    return value
+
+
+def _text(value: str, *, limit: int, field: str) -> str:
+    if len(value) > limit:
+        raise InvalidInput(_("At most %(n)s characters.") % {"n": limit}, field=field)
+    return value.strip()
+
+
+def _needs(needs: Sequence[NeedInput]) -> list[NeedInput]:
+    if len(needs) > NEEDS_MAX:
+        raise InvalidInput(_("At most %(n)s needs.") % {"n": NEEDS_MAX}, field="needs")
+    cleaned = []
+    for i, need in enumerate(needs):
+        _choice(need.type, NeedType.values, field=f"needs[{i}].type")
+        if need.quantity is not None and not 0 < need.quantity <= QUANTITY_MAX:
+            raise InvalidInput(_("The quantity must be positive."), field=f"needs[{i}].quantity")
+        cleaned.append(
+            NeedInput(
+                type=need.type,
+                item=_text(need.item, limit=ITEM_MAX, field=f"needs[{i}].item"),
+                quantity=need.quantity,
+                note=_text(need.note, limit=NOTE_MAX, field=f"needs[{i}].note"),
+            )
+        )
+    return cleaned
+
+
+def _settlement(settlement_id: str | None) -> Place | None:
+    if not settlement_id:
+        return None
+    place = Place.objects.filter(pk=settlement_id).first()
+    if place is None:
+        raise InvalidInput(
+            _("Unknown settlement %(id)s.") % {"id": settlement_id[:64]}, field="settlement"
+        )
+    return place
+
+
+def _prioritise(case: Case, *, now: dt.datetime) -> None:
+    facts = [priority.NeedFacts(type=n.type, item=n.item, note=n.note) for n in case.needs.all()]
+    result = priority.compute(facts, case.vulnerabilities, now - case.created_at)
+    case.priority, case.band, case.priority_reasons = (
+        result.score,
+        result.band,
+        list(result.reasons),
+    )
+    case.due_at = case.created_at + priority.SLA[result.band]
+
+
+@transaction.atomic
+def case_open(data: CaseInput, *, by: User | None) -> Case:
+    """Return a new case with caller, household, needs and priority; validate all first."""
+    _choice(data.channel, Channel.values, field="channel")
+    _choice(data.language, Language.values, field="language")
+    for i, vulnerability in enumerate(data.vulnerabilities):
+        _choice(vulnerability, Vulnerability.values, field=f"vulnerabilities[{i}]")
+    needs = _needs(data.needs)
+    message = _text(data.message, limit=MESSAGE_MAX, field="message")
+    settlement = _settlement(data.settlement_id)
+    size = data.household_size or 1
+    if not 1 <= size <= 50:
+        raise InvalidInput(_("A household has 1 to 50 persons."), field="household_size")
+
+    if data.person_id is not None:
+        caller = Person.objects.select_related("household").filter(pk=data.person_id).first()
+        if caller is None:
+            raise InvalidInput(_("Unknown person."), field="person_id")
+        household = caller.household
+    elif data.caller is not None:
+        caller_data = people.person_validate(data.caller)
+        household = people.household_create(settlement=settlement, size=size)
+        caller = people.person_create(caller_data, household=household)
+    else:
+        raise InvalidInput(_("Give the caller's phone or name."), field="caller")
+    if household is None:
+        household = people.household_create(settlement=settlement, size=size)
+        caller.household = household
+        caller.save(update_fields=["household"])
+    if household.size != size and data.household_size:
+        household.size = size
+        household.save(update_fields=["size"])
+
+    now = timezone.now()
+    actor = by
+    case = Case.objects.create(
+        channel=data.channel,
+        language=data.language,
+        caller=caller,
+        household=household,
+        household_size=size,
+        settlement=settlement or household.settlement,
+        vulnerabilities=sorted(set(data.vulnerabilities)),
+        message=message,
+        due_at=now,
+        created_by=actor,
+    )
+    case.reference = f"RL-{case.pk:06d}"
+    Need.objects.bulk_create(
+        Need(case=case, type=n.type, item=n.item, quantity=n.quantity, note=n.note) for n in needs
+    )
+    _prioritise(case, now=case.created_at)
+    case.save(update_fields=["reference", "priority", "band", "priority_reasons", "due_at"])
+    CaseEvent.objects.create(case=case, kind=EventKind.CREATED, to_status=Status.NEW, by=actor)
+    return case
+
+
+def _locked(case: Case) -> Case:
+    return Case.objects.select_for_update().get(pk=case.pk)
+
+
+@transaction.atomic
+def case_transition(case: Case, *, to: str, by: User, note: str = "") -> Case:
+    """Return the case moved to status `to`, or raise IllegalTransition."""
+    _choice(to, Status.values, field="status")
+    note = _text(note, limit=NOTE_MAX, field="note")
+    case = _locked(case)
+    if to not in TRANSITIONS[case.status]:
+        raise IllegalTransition(
+            reference=str(case.reference), from_status=case.status, to_status=to
+        )
+    CaseEvent.objects.create(
+        case=case, kind=EventKind.STATUS, from_status=case.status, to_status=to, text=note, by=by
+    )
+    case.status = to
+    case.save(update_fields=["status", "updated_at"])
+    return case
+
+
+@transaction.atomic
+def case_note(case: Case, *, text: str, by: User) -> CaseEvent:
+    """Return the note appended to the case's timeline."""
+    text = _text(text, limit=NOTE_MAX, field="text")
+    if not text:
+        raise InvalidInput(_("The note is empty."), field="text")
+    return CaseEvent.objects.create(case=case, kind=EventKind.NOTE, text=text, by=by)
+
+
+@transaction.atomic
+def case_call_attempt(case: Case, *, outcome: str, by: User, note: str = "") -> CaseEvent:
+    """Return the call attempt logged on the case's timeline."""
+    _choice(outcome, CallOutcome.values, field="outcome")
+    note = _text(note, limit=NOTE_MAX, field="text")
+    return CaseEvent.objects.create(
+        case=case, kind=EventKind.CALL, outcome=outcome, text=note, by=by
+    )
+
+
+@transaction.atomic
+def case_schedule_callback(case: Case, *, at: dt.datetime, by: User, note: str = "") -> Case:
+    """Return the case with a callback due at `at`, which must lie in the future."""
+    note = _text(note, limit=NOTE_MAX, field="text")
+    if at <= timezone.now():
+        raise InvalidInput(_("A callback must be in the future."), field="due_at")
+    case = _locked(case)
+    case.callback_at = at
+    case.save(update_fields=["callback_at", "updated_at"])
+    CaseEvent.objects.create(case=case, kind=EventKind.CALLBACK, due_at=at, text=note, by=by)
+    return case
+
+
+@transaction.atomic
+def case_assign(case: Case, *, to: User, by: User) -> Case:
+    """Return the case assigned to `to`; a new or triaged case becomes assigned."""
+    case = _locked(case)
+    case.assignee = to
+    if case.status in (Status.NEW, Status.TRIAGED):
+        if case.status == Status.NEW:
+            CaseEvent.objects.create(
+                case=case,
+                kind=EventKind.STATUS,
+                from_status=Status.NEW,
+                to_status=Status.TRIAGED,
+                by=by,
+            )
+        CaseEvent.objects.create(
+            case=case,
+            kind=EventKind.STATUS,
+            from_status=Status.TRIAGED,
+            to_status=Status.ASSIGNED,
+            by=by,
+        )
+        case.status = Status.ASSIGNED
+    CaseEvent.objects.create(case=case, kind=EventKind.ASSIGNED, text=str(to), by=by)
+    case.save(update_fields=["assignee", "status", "updated_at"])
+    return case
+
+
+def case_reprioritise_open(*, now: dt.datetime | None = None, batch: int = 500) -> int:
+    """Recompute the waiting part of every open case's priority; return how many changed.
+
+    The score grows with waiting time, so a periodic run (the task worker, or this
+    command) keeps the queue's order and the SLA bands honest.
+    """
+    now = now or timezone.now()
+    changed = 0
+    ids = list(Case.objects.filter(status__in=OPEN_STATUSES).values_list("pk", flat=True))
+    for start in range(0, len(ids), batch):
+        with transaction.atomic():
+            cases = Case.objects.select_for_update().filter(pk__in=ids[start : start + batch])
+            for case in cases.prefetch_related("needs"):
+                before = (case.priority, case.band)
+                _prioritise(case, now=now)
+                if (case.priority, case.band) != before:
+                    case.save(update_fields=["priority", "band", "priority_reasons", "due_at"])
+                    changed += 1
+    return changed

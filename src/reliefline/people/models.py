@@ -1,0 +1,86 @@
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from reliefline.access.crypto import blind_index
+from reliefline.access.fields import EncryptedTextField
+from reliefline.translit import skeleton
+
+
+class Language(models.TextChoices):
+    UK = "uk", _("Ukrainian")
+    RU = "ru", _("Russian")
+    EN = "en", _("English")
+
+
+class Household(models.Model):
+    """People who live together and, for evacuation and aid, travel and receive together."""
+
+    settlement = models.ForeignKey(
+        "places.Place", null=True, blank=True, on_delete=models.PROTECT, related_name="households"
+    )
+    size = models.PositiveSmallIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(size__gte=1, size__lte=50), name="household_size_sane"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"H-{self.pk:06d}" if self.pk else "H-new"
+
+
+class Person(models.Model):
+    """A resident as the hotline knows them: names as typed, never "corrected"."""
+
+    household = models.ForeignKey(
+        Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+    )
+    given_name = models.CharField(max_length=100, blank=True)
+    family_name = models.CharField(max_length=100, blank=True)
+    patronymic = models.CharField(max_length=100, blank=True)
+    birth_date = models.DateField(null=True, blank=True)
+    # E.164, encrypted at rest; phone_index is the keyed blind index for exact lookup.
+    phone = EncryptedTextField(blank=True, default="")
+    phone_index = models.CharField(
+        max_length=64, blank=True, default="", db_index=True, editable=False
+    )
+    preferred_language = models.CharField(
+        max_length=2, choices=Language.choices, default=Language.UK
+    )
+    # Script-independent key of "family given" (reliefline.translit.skeleton).
+    name_key = models.CharField(
+        max_length=220, blank=True, default="", db_index=True, editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("persons")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(given_name="", family_name="", phone_index=""),
+                name="person_has_name_or_phone",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or f"P-{self.pk}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Derived keys are rewritten on every save, so no path can leave them stale.
+        self.name_key = skeleton(f"{self.family_name} {self.given_name}")
+        self.phone_index = blind_index(self.phone) if self.phone else ""
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "name_key", "phone_index"}
+        super().save(*args, **kwargs)
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.given_name, self.patronymic, self.family_name) if p)

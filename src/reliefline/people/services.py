@@ -1,0 +1,76 @@
+"""Every write to households and persons."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from reliefline.errors import InvalidInput
+from reliefline.people.errors import InvalidPhone
+from reliefline.people.models import Household, Language, Person
+from reliefline.people.phones import phone_normalise
+from reliefline.places.models import Place
+
+NAME_MAX = 100
+
+
+@dataclass(frozen=True)
+class PersonInput:
+    """A person as typed by an operator or sent by a channel; nothing validated yet."""
+
+    given_name: str = ""
+    family_name: str = ""
+    patronymic: str = ""
+    birth_date: dt.date | None = None
+    phone: str = ""
+    preferred_language: str = Language.UK
+
+
+def person_validate(data: PersonInput, *, field: str = "caller") -> PersonInput:
+    """Return the input cleaned (phone in E.164, names trimmed), or raise InvalidInput."""
+    names = {}
+    for name in ("given_name", "family_name", "patronymic"):
+        value = " ".join(getattr(data, name).split())
+        if len(value) > NAME_MAX:
+            raise InvalidInput(
+                _("At most %(n)s characters.") % {"n": NAME_MAX}, field=f"{field}.{name}"
+            )
+        names[name] = value
+    phone = ""
+    if data.phone.strip():
+        phone = phone_normalise(data.phone) or ""
+        if not phone:
+            raise InvalidPhone(field=f"{field}.phone", value=data.phone)
+    if not phone and not (names["given_name"] or names["family_name"]):
+        raise InvalidInput(_("Give the caller's phone or name."), field=field)
+    if data.birth_date is not None:
+        today = timezone.localdate()
+        if not dt.date(1900, 1, 1) <= data.birth_date <= today:
+            raise InvalidInput(_("The birth date is impossible."), field=f"{field}.birth_date")
+    if data.preferred_language not in Language.values:
+        raise InvalidInput(_("Unknown language."), field=f"{field}.preferred_language")
+    return PersonInput(
+        **names, birth_date=data.birth_date, phone=phone, preferred_language=data.preferred_language
+    )
+
+
+@transaction.atomic
+def household_create(*, settlement: Place | None, size: int) -> Household:
+    """Return a new household in the settlement."""
+    return Household.objects.create(settlement=settlement, size=size)
+
+
+@transaction.atomic
+def person_create(data: PersonInput, *, household: Household | None) -> Person:
+    """Return a new person from validated input (see person_validate)."""
+    return Person.objects.create(
+        household=household,
+        given_name=data.given_name,
+        family_name=data.family_name,
+        patronymic=data.patronymic,
+        birth_date=data.birth_date,
+        phone=data.phone,
+        preferred_language=data.preferred_language,
+    )
