@@ -1,0 +1,197 @@
+import datetime as dt
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from reliefline.errors import InvalidInput
+from reliefline.hotline.errors import IllegalTransition
+from reliefline.hotline.models import Case, CaseEvent, EventKind, Status
+from reliefline.hotline.selectors import QueueFilters, case_page, case_queue, cases_of_caller
+from reliefline.hotline.services import (
+    CaseInput,
+    NeedInput,
+    case_assign,
+    case_call_attempt,
+    case_open,
+    case_reprioritise_open,
+    case_schedule_callback,
+    case_transition,
+)
+from reliefline.hotline.tests.factories import open_case
+from reliefline.people.models import Household, Person
+from reliefline.people.services import PersonInput
+
+SUDZHA = "geonames-postal:RU-307800"
+
+
+def test_case_open_numbers_the_case_and_starts_the_timeline(db: None) -> None:
+    case = open_case()
+    assert case.reference == f"RL-{case.pk:06d}"
+    assert case.status == Status.NEW
+    assert list(case.events.values_list("kind", flat=True)) == [EventKind.CREATED]
+
+
+def test_case_open_creates_caller_in_a_household_of_the_given_size(gazetteer: None) -> None:
+    case = open_case(settlement_id=SUDZHA, household_size=3)
+    assert case.caller is not None and case.household is not None
+    assert case.caller.household_id == case.household.pk
+    assert case.household.size == 3
+    assert case.household.settlement_id == SUDZHA
+
+
+def test_case_open_rejects_unknown_settlement_and_stores_nothing(db: None) -> None:
+    with pytest.raises(InvalidInput, match="Unknown settlement") as error:
+        open_case(settlement_id="nowhere:1")
+    assert error.value.field == "settlement"
+    assert (Case.objects.count(), Person.objects.count(), Household.objects.count()) == (0, 0, 0)
+
+
+def test_case_open_rejects_a_bad_phone_naming_the_field(db: None) -> None:
+    with pytest.raises(InvalidInput) as error:
+        open_case(phone="12345")
+    assert error.value.field == "caller.phone"
+    assert Person.objects.count() == 0
+
+
+def test_case_open_needs_a_phone_or_a_name(db: None) -> None:
+    with pytest.raises(InvalidInput, match="phone or name"):
+        open_case(phone="", given_name="", family_name="")
+
+
+def test_case_open_rejects_a_future_birth_date(db: None) -> None:
+    future = timezone.localdate() + dt.timedelta(days=2)
+    with pytest.raises(InvalidInput, match="impossible"):
+        case_open(
+            CaseInput(
+                channel="sms",
+                language="ru",
+                caller=PersonInput(phone="+79101234567", birth_date=future),
+            ),
+            by=None,
+        )
+
+
+def test_case_open_can_attach_an_earlier_caller(db: None) -> None:
+    first = open_case()
+    assert first.caller is not None
+    again = case_open(
+        CaseInput(
+            channel="phone",
+            language="ru",
+            person_id=first.caller.pk,
+            needs=[NeedInput(type="food")],
+        ),
+        by=None,
+    )
+    assert again.caller_id == first.caller_id and again.household_id == first.household_id
+    assert Person.objects.count() == 1
+
+
+def test_legal_transitions_follow_the_workflow_and_leave_events(db: None, user_in) -> None:
+    operator = user_in("operator")
+    case = open_case()
+    for status in (
+        Status.TRIAGED,
+        Status.ASSIGNED,
+        Status.IN_PROGRESS,
+        Status.RESOLVED,
+        Status.CLOSED,
+    ):
+        case = case_transition(case, to=status, by=operator)
+    kinds = list(case.events.filter(kind=EventKind.STATUS).values_list("to_status", flat=True))
+    assert kinds == ["triaged", "assigned", "in_progress", "resolved", "closed"]
+
+
+def test_illegal_transition_is_refused_and_changes_nothing(db: None, user_in) -> None:
+    case = open_case()
+    with pytest.raises(IllegalTransition, match="cannot go from new to resolved"):
+        case_transition(case, to=Status.RESOLVED, by=user_in("operator"))
+    case.refresh_from_db()
+    assert case.status == Status.NEW
+    assert not case.events.filter(kind=EventKind.STATUS).exists()
+
+
+def test_a_closed_case_cannot_be_reopened(db: None, user_in) -> None:
+    operator = user_in("operator")
+    case = case_transition(open_case(), to=Status.CLOSED, by=operator)
+    with pytest.raises(IllegalTransition):
+        case_transition(case, to=Status.TRIAGED, by=operator)
+
+
+def test_call_attempt_and_callback_are_on_the_timeline(db: None, user_in) -> None:
+    operator = user_in("operator")
+    case = open_case()
+    case_call_attempt(case, outcome="no_answer", by=operator, note="line dead")
+    due = timezone.now() + dt.timedelta(hours=2)
+    case = case_schedule_callback(case, at=due, by=operator)
+    assert case.callback_at == due
+    call = CaseEvent.objects.get(case=case, kind=EventKind.CALL)
+    assert (call.outcome, call.text) == ("no_answer", "line dead")
+
+
+def test_callback_in_the_past_is_refused(db: None, user_in) -> None:
+    with pytest.raises(InvalidInput, match="future"):
+        case_schedule_callback(
+            open_case(), at=timezone.now() - dt.timedelta(minutes=1), by=user_in("operator")
+        )
+
+
+def test_assigning_a_new_case_triages_and_assigns_it(db: None, user_in) -> None:
+    coordinator, operator = user_in("coordinator"), user_in("operator")
+    case = case_assign(open_case(), to=operator, by=coordinator)
+    assert (case.status, case.assignee) == (Status.ASSIGNED, operator)
+
+
+def test_queue_puts_the_insulin_case_first_then_the_longest_waiting(db: None) -> None:
+    water_old = open_case(phone="+79101000001", needs=[NeedInput(type="water")])
+    water_new = open_case(phone="+79101000002", needs=[NeedInput(type="water")])
+    Case.objects.filter(pk=water_old.pk).update(
+        created_at=timezone.now() - dt.timedelta(minutes=30)
+    )
+    insulin = open_case(
+        phone="+79101000003",
+        needs=[NeedInput(type="medicine", item="инсулин"), NeedInput(type="evacuation")],
+        vulnerabilities=["elderly_75_plus", "wheelchair"],
+    )
+    queue = list(case_queue(QueueFilters()))
+    assert [c.pk for c in queue] == [insulin.pk, water_old.pk, water_new.pk]
+
+
+def test_reprioritising_raises_waiting_cases_and_marks_them_overdue(db: None) -> None:
+    case = open_case(needs=[NeedInput(type="food")])
+    Case.objects.filter(pk=case.pk).update(created_at=timezone.now() - dt.timedelta(hours=80))
+    assert case_reprioritise_open() == 1
+    case.refresh_from_db()
+    assert case.priority == 12 + 20
+    assert list(case_queue(QueueFilters(overdue=True))) == [case]
+
+
+def test_cursor_pages_neither_repeat_nor_skip_when_cases_arrive(db: None) -> None:
+    cases = [open_case(phone=f"+7910200{i:04d}") for i in range(7)]
+    first, cursor = case_page(case_queue(QueueFilters()), size=3)
+    open_case(phone="+79103000000", needs=[NeedInput(type="medical_care")])  # arrives on top
+    second, cursor = case_page(case_queue(QueueFilters()), cursor=cursor or "", size=3)
+    third, cursor = case_page(case_queue(QueueFilters()), cursor=cursor or "", size=3)
+    seen = [c.pk for c in first + second + third]
+    assert seen == [c.pk for c in cases]
+    assert cursor is None
+
+
+def test_bad_cursor_is_invalid_input(db: None) -> None:
+    with pytest.raises(InvalidInput) as error:
+        case_page(case_queue(QueueFilters()), cursor="not-a-cursor", size=3)
+    assert error.value.field == "cursor"
+
+
+def test_earlier_cases_are_found_by_phone_and_by_name_in_another_script(db: None) -> None:
+    case = open_case(phone="+79101234567", given_name="Ирина", family_name="Верещук")
+    assert cases_of_caller(phone="8 910 123 45 67") == [case]
+    assert cases_of_caller(name="Iryna Vereshchuk") == [case]
+    assert cases_of_caller(name="Петренко") == []
+
+
+def test_the_database_refuses_an_unknown_status(db: None) -> None:
+    case = open_case()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Case.objects.filter(pk=case.pk).update(status="lost")
