@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from reliefline import health
 from reliefline.api import api
 
 urlpatterns = [
@@ -14,4 +15,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("hotline/", include("reliefline.hotline.urls")),
     path("places/", include("reliefline.places.urls")),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
 ]
