@@ -32,3 +32,73 @@ class ApiToken(models.Model):
     @staticmethod
     def new_secret() -> str:
         return "rl_" + secrets.token_urlsafe(32)
+
+
+class AuditAction(models.TextChoices):
+    READ = "read", _("Read")
+    CREATE = "create", _("Create")
+    UPDATE = "update", _("Update")
+    EXPORT = "export", _("Export")
+    SEARCH = "search", _("Search")
+    PURGE = "purge", _("Purge")
+
+
+class AuditEntry(models.Model):
+    """One access to personal data. Append-only, and chained: each entry's hash covers
+    the previous entry's hash, so an edited or deleted row breaks `audit verify`."""
+
+    at = models.DateTimeField(db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    username = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=8, choices=AuditAction.choices)
+    record = models.CharField(
+        max_length=80, help_text=_("What was accessed, e.g. hotline.case:RL-000123")
+    )
+    person_ids = models.JSONField(default=list, blank=True)
+    fields = models.JSONField(default=list, blank=True)
+    purpose = models.CharField(max_length=200)
+    address = models.GenericIPAddressField(null=True, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+        permissions = [("view_audit", _("Can search the audit log"))]
+        indexes = [models.Index(fields=["username", "at"], name="audit_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.record}"
+
+
+class AuditPerson(models.Model):
+    """Which persons an audit entry touched, so the DPO can search by person."""
+
+    entry = models.ForeignKey(AuditEntry, on_delete=models.PROTECT, related_name="persons")
+    person_id = models.BigIntegerField(db_index=True)
+
+    class Meta:
+        verbose_name = _("audited person")
+        verbose_name_plural = _("audited persons")
+
+    def __str__(self) -> str:
+        return f"{self.entry_id}:{self.person_id}"
+
+
+class AuditHead(models.Model):
+    """The single row holding the newest chain hash; locking it serialises appends."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_hash = models.CharField(max_length=64, default="0" * 64)
+
+    class Meta:
+        verbose_name = _("audit chain head")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="audit_head_single_row")
+        ]
+
+    def __str__(self) -> str:
+        return self.last_hash
