@@ -1,13 +1,13 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from reliefline import health
 from reliefline.api import api
+from reliefline.hotline.views import home
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="hotline:queue", permanent=False), name="home"),
+    path("", home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,4 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from reliefline.hotline import views
 
 app_name = "hotline"
-urlpatterns: list[object] = []
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("new/", views.new_case, name="new_case"),
+    path("new/caller/", views.caller_lookup, name="caller_lookup"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("cases/<str:reference>/", views.case_detail, name="case"),
+    path("cases/<str:reference>/status/", views.case_transition, name="case_transition"),
+    path("cases/<str:reference>/notes/", views.case_note, name="case_note"),
+    path("cases/<str:reference>/calls/", views.case_call, name="case_call"),
+    path("cases/<str:reference>/callback/", views.case_callback, name="case_callback"),
+    path("cases/<str:reference>/assign/", views.case_assign, name="case_assign"),
+]

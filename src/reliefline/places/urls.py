@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from reliefline.places import views
 
 app_name = "places"
-urlpatterns: list[object] = []
+urlpatterns = [
+    path("autocomplete/", views.autocomplete, name="autocomplete"),
+    path("pick/", views.pick, name="pick"),
+]

@@ -1,0 +1,215 @@
+"""Forms of the operator console: they parse what was typed; the rules stay in services."""
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from reliefline.hotline.models import Band, CallOutcome, Channel, NeedType, Status, Vulnerability
+from reliefline.hotline.selectors import QueueFilters
+from reliefline.hotline.services import CaseInput, NeedInput
+from reliefline.people.models import Language
+from reliefline.people.services import PersonInput
+
+ANY = ("", _("Any"))
+
+
+class QueueFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("open", _("Open")), ("all", _("All")), *Status.choices],
+    )
+    band = forms.ChoiceField(label=_("Priority"), required=False, choices=[ANY, *Band.choices])
+    settlement = forms.CharField(label=_("Settlement"), required=False, max_length=64)
+    language = forms.ChoiceField(
+        label=_("Language"), required=False, choices=[ANY, *Language.choices]
+    )
+    assignee = forms.ChoiceField(label=_("Assignee"), required=False)
+    need = forms.ChoiceField(label=_("Need"), required=False, choices=[ANY, *NeedType.choices])
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    cursor = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, assignees: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["assignee"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [
+            ANY,
+            ("me", _("Me")),
+            ("none", _("Nobody")),
+            *((name, name) for name in assignees),
+        ]
+
+    def filters(self, *, username: str) -> QueueFilters:
+        """Return the queue filters; anything unparseable falls back to the default."""
+        data = self.cleaned_data if self.is_valid() else {}
+        assignee = data.get("assignee", "")
+        return QueueFilters(
+            status=data.get("status") or "open",
+            band=data.get("band", ""),
+            settlement=data.get("settlement", ""),
+            language=data.get("language", ""),
+            assignee=username if assignee == "me" else assignee,
+            need=data.get("need", ""),
+            overdue=bool(data.get("overdue")),
+        )
+
+
+class NewCaseForm(forms.Form):
+    """A call or message as the operator types it; per need type: item, quantity, note."""
+
+    phone = forms.CharField(label=_("Phone"), required=False, max_length=40)
+    given_name = forms.CharField(label=_("Given name"), required=False, max_length=200)
+    patronymic = forms.CharField(label=_("Patronymic"), required=False, max_length=200)
+    family_name = forms.CharField(label=_("Family name"), required=False, max_length=200)
+    birth_date = forms.DateField(
+        label=_("Birth date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    person_id = forms.IntegerField(required=False, min_value=1)
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.PHONE)
+    language = forms.ChoiceField(label=_("Language of the caller"), choices=Language.choices)
+    settlement = forms.CharField(label=_("Settlement"), required=False, max_length=64)
+    household_size = forms.IntegerField(
+        label=_("Household size"), required=False, min_value=1, max_value=50, initial=1
+    )
+    needs = forms.MultipleChoiceField(
+        label=_("Needs"),
+        required=False,
+        choices=NeedType.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    vulnerabilities = forms.MultipleChoiceField(
+        label=_("Vulnerabilities"),
+        required=False,
+        choices=Vulnerability.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    message = forms.CharField(
+        label=_("Message in the caller's words"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for need in NeedType:
+            self.fields[f"item_{need.value}"] = forms.CharField(
+                label=_("Item"), required=False, max_length=200
+            )
+            self.fields[f"quantity_{need.value}"] = forms.IntegerField(
+                label=_("Quantity"), required=False, min_value=1
+            )
+            self.fields[f"note_{need.value}"] = forms.CharField(
+                label=_("Note"), required=False, max_length=4000
+            )
+
+    def need_rows(self) -> list[dict[str, Any]]:
+        """Return one row per need type: its checkbox state and its three bound fields."""
+        chosen = self["needs"].value() or []
+        return [
+            {
+                "type": need.value,
+                "label": need.label,
+                "checked": need.value in chosen,
+                "item": self[f"item_{need.value}"],
+                "quantity": self[f"quantity_{need.value}"],
+                "note": self[f"note_{need.value}"],
+            }
+            for need in NeedType
+        ]
+
+    def case_input(self) -> CaseInput:
+        """Return the service's input from the cleaned data (call after is_valid())."""
+        data = self.cleaned_data
+        needs = [
+            NeedInput(
+                type=need,
+                item=data.get(f"item_{need}") or "",
+                quantity=data.get(f"quantity_{need}"),
+                note=data.get(f"note_{need}") or "",
+            )
+            for need in self._chosen_needs()
+        ]
+        person_id = data.get("person_id")
+        caller = None
+        if person_id is None:
+            caller = PersonInput(
+                given_name=data["given_name"],
+                family_name=data["family_name"],
+                patronymic=data["patronymic"],
+                birth_date=data.get("birth_date"),
+                phone=data["phone"],
+                preferred_language=data["language"],
+            )
+        return CaseInput(
+            channel=data["channel"],
+            language=data["language"],
+            caller=caller,
+            person_id=person_id,
+            settlement_id=data.get("settlement") or None,
+            household_size=data.get("household_size"),
+            needs=needs,
+            vulnerabilities=data.get("vulnerabilities") or [],
+            message=data.get("message") or "",
+        )
+
+    def _chosen_needs(self) -> list[str]:
+        chosen = set(self.cleaned_data.get("needs") or [])
+        return [need.value for need in NeedType if need.value in chosen]
+
+    def field_for(self, service_field: str | None) -> str | None:
+        """Return the form field a service error names ("caller.phone" -> "phone")."""
+        if not service_field:
+            return None
+        if service_field.startswith("needs["):
+            index, _sep, part = service_field[len("needs[") :].partition("].")
+            chosen = self._chosen_needs()
+            if (
+                index.isdigit()
+                and int(index) < len(chosen)
+                and part in ("item", "quantity", "note")
+            ):
+                return f"{part}_{chosen[int(index)]}"
+            return "needs"
+        if service_field.startswith("vulnerabilities"):
+            return "vulnerabilities"
+        name = service_field.removeprefix("caller.").removeprefix("caller")
+        if name == "preferred_language":
+            return "language"
+        if name == "":
+            return "phone"
+        return name if name in self.fields else None
+
+
+class TransitionForm(forms.Form):
+    to = forms.ChoiceField(choices=Status.choices)
+    note = forms.CharField(required=False, max_length=4000)
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CallAttemptForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=CallOutcome.choices)
+    note = forms.CharField(label=_("Note"), required=False)
+
+
+class CallbackForm(forms.Form):
+    at = forms.DateTimeField(
+        label=_("Call back at"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    note = forms.CharField(label=_("Note"), required=False)
+
+
+class AssignForm(forms.Form):
+    to = forms.ChoiceField(label=_("Assign to"))
+
+    def __init__(self, *args: Any, assignees: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["to"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(name, name) for name in assignees]

@@ -1,0 +1,369 @@
+"""The operator console: queue, new call, case page and dashboard.
+
+Each view renders its whole page, or only its partial (`_<thing>.html`) when HTMX
+asks, so the same URL serves the first load, the live refresh and the no-JS browser.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.middleware import HtmxDetails
+
+from reliefline.access.auth import requires
+from reliefline.access.roles import Role
+from reliefline.access.selectors import users_in_roles
+from reliefline.errors import InvalidInput, NotFound, ReliefError
+from reliefline.hotline import priority, services
+from reliefline.hotline.errors import CaseNotFound
+from reliefline.hotline.forms import (
+    AssignForm,
+    CallAttemptForm,
+    CallbackForm,
+    NewCaseForm,
+    NoteForm,
+    QueueFilterForm,
+    TransitionForm,
+)
+from reliefline.hotline.models import (
+    OPEN_STATUSES,
+    TRANSITIONS,
+    Band,
+    Case,
+    NeedType,
+    Status,
+    Vulnerability,
+)
+from reliefline.hotline.selectors import (
+    case_dashboard,
+    case_get,
+    case_page,
+    case_queue,
+    cases_of_caller,
+)
+from reliefline.people.models import Language, Person
+from reliefline.people.selectors import person_lookup
+from reliefline.places.models import Place
+from reliefline.places.selectors import place_get
+
+QUEUE_REFRESH_SECONDS = 15
+DASHBOARD_REFRESH_SECONDS = 30
+CASE_WORKERS = (Role.OPERATOR, Role.COORDINATOR)
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+def _partial(request: HtmxHttpRequest) -> bool:
+    # A history restore wants the whole page back, not the fragment.
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def _render(
+    request: HtmxHttpRequest,
+    page: str,
+    partial: str,
+    context: dict[str, Any],
+    *,
+    status: int = 200,
+) -> HttpResponse:
+    template = partial if _partial(request) else page
+    response = render(request, template, context, status=status)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def _actor(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)  # every view here requires a signed-in user
+    return request.user
+
+
+def _place(place_id: str) -> Place | None:
+    if not place_id:
+        return None
+    try:
+        return place_get(place_id)
+    except NotFound:
+        return None
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each role to its start page: the queue, or the dashboard for partners."""
+    if request.user.has_perm("hotline.view_case"):
+        return redirect("hotline:queue")
+    if request.user.has_perm("hotline.view_dashboard"):
+        return redirect("hotline:dashboard")
+    raise PermissionDenied("no start page")
+
+
+@requires("hotline.view_case")
+@require_GET
+def queue(request: HtmxHttpRequest) -> HttpResponse:
+    """Return the queue of cases, filtered, highest priority first, one page at a time."""
+    assignees = [user.username for user in users_in_roles(CASE_WORKERS)]
+    form = QueueFilterForm(request.GET, assignees=assignees)
+    filters = form.filters(username=_actor(request).username)
+    cursor = form.cleaned_data.get("cursor", "") if form.is_valid() else ""
+    cases = case_queue(filters).prefetch_related("needs")
+    try:
+        rows, next_cursor = case_page(cases, cursor=cursor, size=settings.QUEUE_PAGE_SIZE)
+    except InvalidInput:
+        rows, next_cursor = case_page(cases, size=settings.QUEUE_PAGE_SIZE)
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    next_url = None
+    if next_cursor:
+        query["cursor"] = next_cursor
+        next_url = f"{reverse('hotline:queue')}?{query.urlencode()}"
+    context = {
+        "form": form,
+        "cases": rows,
+        "next_url": next_url,
+        "first_url": f"{reverse('hotline:queue')}?{_without(request, 'cursor')}",
+        "paged": bool(cursor),
+        "refresh_url": f"{reverse('hotline:queue')}?{request.GET.urlencode()}",
+        "refresh_seconds": QUEUE_REFRESH_SECONDS,
+        "settlement": _place(filters.settlement),
+        "now": timezone.now(),
+        "open_statuses": [s.value for s in OPEN_STATUSES],
+    }
+    return _render(request, "hotline/queue.html", "hotline/_queue_table.html", context)
+
+
+def _without(request: HttpRequest, key: str) -> str:
+    query = request.GET.copy()
+    query.pop(key, None)
+    return query.urlencode()
+
+
+def _caller_matches(phone: str, given_name: str, family_name: str) -> dict[str, Any]:
+    name = f"{given_name} {family_name}".strip()
+    if not phone.strip() and not name:
+        return {"searched": False, "cases": [], "persons": []}
+    persons: list[Person] = list(person_lookup(phone=phone, name=name, limit=10))
+    return {
+        "searched": True,
+        "cases": cases_of_caller(phone=phone, name=name, limit=10) if persons else [],
+        "persons": persons,
+    }
+
+
+@requires("hotline.add_case")
+@require_GET
+def caller_lookup(request: HtmxHttpRequest) -> HttpResponse:
+    """Return earlier cases and known persons for the phone or name being typed."""
+    get = request.GET
+    context = _caller_matches(
+        get.get("phone", "")[:40], get.get("given_name", "")[:100], get.get("family_name", "")[:100]
+    )
+    context["selected"] = get.get("person_id", "")
+    return render(request, "hotline/_caller_matches.html", context)
+
+
+@requires("hotline.add_case")
+def new_case(request: HtmxHttpRequest) -> HttpResponse:
+    """Show the new-call form; on POST open the case and go to its page."""
+    status = 200
+    if request.method == "POST":
+        form = NewCaseForm(request.POST)
+        if form.is_valid():
+            try:
+                case = services.case_open(form.case_input(), by=_actor(request))
+            except InvalidInput as error:
+                form.add_error(form.field_for(error.field), error.message)
+            else:
+                return redirect("hotline:case", reference=case.reference)
+        status = 422
+    else:
+        language = (translation.get_language() or "")[:2]
+        form = NewCaseForm(
+            initial={"language": language if language in Language.values else Language.RU}
+        )
+    data = form.data if form.is_bound else {}
+    matches = _caller_matches(
+        str(data.get("phone", ""))[:40],
+        str(data.get("given_name", ""))[:100],
+        str(data.get("family_name", ""))[:100],
+    )
+    context = {
+        "form": form,
+        "matches": {**matches, "selected": str(data.get("person_id", ""))},
+        "settlement": _place(str(data.get("settlement", ""))),
+    }
+    return render(request, "hotline/new_case.html", context, status=status)
+
+
+def _case_or_404(reference: str) -> Case:
+    try:
+        return case_get(reference)
+    except CaseNotFound:
+        raise Http404(reference) from None
+
+
+def _case_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, Any]:
+    now = timezone.now()
+    can_assign = request.user.has_perm("hotline.assign_case")
+    assignees = [user.username for user in users_in_roles(CASE_WORKERS)] if can_assign else []
+    return {
+        "case": case,
+        "now": now,
+        "overdue": case.status in OPEN_STATUSES and case.due_at < now,
+        "reasons": [
+            {"code": reason["code"], "text": priority.reason_text(reason)}
+            for reason in case.priority_reasons
+        ],
+        "vulnerabilities": [Vulnerability(v).label for v in case.vulnerabilities],
+        "transitions": [Status(status) for status in TRANSITIONS[case.status]],
+        "events": list(case.events.all()),
+        "can_change": request.user.has_perm("hotline.change_case"),
+        "can_assign": can_assign,
+        "call_form": CallAttemptForm(),
+        "callback_form": CallbackForm(),
+        "note_form": NoteForm(),
+        "assign_form": AssignForm(
+            assignees=assignees,
+            initial={"to": case.assignee.username if case.assignee else ""},
+        ),
+        **extra,
+    }
+
+
+@requires("hotline.view_case")
+@require_GET
+def case_detail(request: HtmxHttpRequest, reference: str) -> HttpResponse:
+    """Return the case page: caller, needs, priority and reasons, actions, timeline."""
+    case = _case_or_404(reference)
+    return _render(
+        request,
+        "hotline/case.html",
+        "hotline/_case_activity.html",
+        _case_context(request, case),
+    )
+
+
+def _act(
+    request: HtmxHttpRequest,
+    reference: str,
+    form: forms.Form,
+    action: Callable[[Case, dict[str, Any]], object],
+) -> HttpResponse:
+    """Run one case action; answer with the refreshed activity, or the page with its error."""
+    case = _case_or_404(reference)
+    error, status = "", 200
+    if not form.is_valid():
+        error = " ".join(str(message) for errors in form.errors.values() for message in errors)
+        status = 422
+    else:
+        try:
+            action(case, form.cleaned_data)
+        except ReliefError as failure:
+            error, status = failure.message, failure.status
+    if not error and not _partial(request):
+        return redirect("hotline:case", reference=reference)
+    case = _case_or_404(reference)
+    return _render(
+        request,
+        "hotline/case.html",
+        "hotline/_case_activity.html",
+        _case_context(request, case, error=error),
+        status=status,
+    )
+
+
+@requires("hotline.change_case")
+@require_POST
+def case_transition(request: HtmxHttpRequest, reference: str) -> HttpResponse:
+    """Move the case to another status; an illegal move shows why and changes nothing."""
+    actor = _actor(request)
+    return _act(
+        request,
+        reference,
+        TransitionForm(request.POST),
+        lambda case, data: services.case_transition(
+            case, to=data["to"], by=actor, note=data["note"]
+        ),
+    )
+
+
+@requires("hotline.change_case")
+@require_POST
+def case_note(request: HtmxHttpRequest, reference: str) -> HttpResponse:
+    actor = _actor(request)
+    return _act(
+        request,
+        reference,
+        NoteForm(request.POST),
+        lambda case, data: services.case_note(case, text=data["text"], by=actor),
+    )
+
+
+@requires("hotline.change_case")
+@require_POST
+def case_call(request: HtmxHttpRequest, reference: str) -> HttpResponse:
+    actor = _actor(request)
+    return _act(
+        request,
+        reference,
+        CallAttemptForm(request.POST),
+        lambda case, data: services.case_call_attempt(
+            case, outcome=data["outcome"], by=actor, note=data["note"]
+        ),
+    )
+
+
+@requires("hotline.change_case")
+@require_POST
+def case_callback(request: HtmxHttpRequest, reference: str) -> HttpResponse:
+    actor = _actor(request)
+    return _act(
+        request,
+        reference,
+        CallbackForm(request.POST),
+        lambda case, data: services.case_schedule_callback(
+            case, at=data["at"], by=actor, note=data["note"]
+        ),
+    )
+
+
+@requires("hotline.assign_case")
+@require_POST
+def case_assign(request: HtmxHttpRequest, reference: str) -> HttpResponse:
+    actor = _actor(request)
+    assignees = users_in_roles(CASE_WORKERS)
+    by_name = {user.username: user for user in assignees}
+    return _act(
+        request,
+        reference,
+        AssignForm(request.POST, assignees=list(by_name)),
+        lambda case, data: services.case_assign(case, to=by_name[data["to"]], by=actor),
+    )
+
+
+@requires("hotline.view_dashboard")
+@require_GET
+def dashboard(request: HtmxHttpRequest) -> HttpResponse:
+    """Return counts of open cases by need, settlement, status and band, and the overdue."""
+    counts = case_dashboard()
+    context = {
+        "counts": counts,
+        "by_status": [(Status(k).label, k, n) for k, n in counts.by_status.items()],
+        "by_band": [(Band(k).label, k, n) for k, n in counts.by_band.items()],
+        "by_need": [
+            (need.label, need.value, counts.by_need.get(need.value, 0)) for need in NeedType
+        ],
+        "refresh_seconds": DASHBOARD_REFRESH_SECONDS,
+        "now": timezone.now(),
+    }
+    return _render(request, "hotline/dashboard.html", "hotline/_dashboard.html", context)
