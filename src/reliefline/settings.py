@@ -181,3 +181,6 @@ FIELD_KEYS = [
 
 # Page size of the operator queue and the API's cursor pages.
 QUEUE_PAGE_SIZE = 25
+
+# Closed cases lose their personal data after this many days (`reliefline purge`).
+RETENTION_DAYS = int(os.environ.get("RELIEFLINE_RETENTION_DAYS", "90"))

@@ -134,7 +134,7 @@ def case_open(data: CaseInput, *, by: User | None) -> Case:
     elif data.caller is not None:
         caller_data = people.person_validate(data.caller)
         household = people.household_create(settlement=settlement, size=size)
-        caller = people.person_create(caller_data, household=household)
+        caller = people.person_create(caller_data, household=household, by=by)
     else:
         raise InvalidInput(_("Give the caller's phone or name."), field="caller")
     if household is None:
@@ -187,7 +187,8 @@ def case_transition(case: Case, *, to: str, by: User, note: str = "") -> Case:
         case=case, kind=EventKind.STATUS, from_status=case.status, to_status=to, text=note, by=by
     )
     case.status = to
-    case.save(update_fields=["status", "updated_at"])
+    case.closed_at = timezone.now() if to == Status.CLOSED else None
+    case.save(update_fields=["status", "closed_at", "updated_at"])
     return case
 
 

@@ -1,5 +1,6 @@
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -12,6 +13,22 @@ class Language(models.TextChoices):
     UK = "uk", _("Ukrainian")
     RU = "ru", _("Russian")
     EN = "en", _("English")
+
+
+class LegalBasis(models.TextChoices):
+    """Why reliefline may hold this person's data (ICRC Handbook, chapter 3)."""
+
+    CONSENT = "consent", _("Consent")
+    VITAL_INTEREST = "vital_interest", _("Vital interest")
+    PUBLIC_INTEREST = "public_interest", _("Public interest / humanitarian mandate")
+    LEGITIMATE_INTEREST = "legitimate_interest", _("Legitimate interest")
+
+
+class ConsentMethod(models.TextChoices):
+    VERBAL = "verbal", _("Verbally, on the phone")
+    WRITTEN = "written", _("In writing (message or form)")
+    IN_PERSON = "in_person", _("In person")
+    NOT_OBTAINED = "not_obtained", _("Not obtained (see legal basis)")
 
 
 class Household(models.Model):
@@ -58,6 +75,18 @@ class Person(models.Model):
     name_key = models.CharField(
         max_length=220, blank=True, default="", db_index=True, editable=False
     )
+    legal_basis = models.CharField(
+        max_length=20, choices=LegalBasis.choices, default=LegalBasis.CONSENT
+    )
+    consent_method = models.CharField(
+        max_length=16, choices=ConsentMethod.choices, default=ConsentMethod.VERBAL
+    )
+    consent_at = models.DateTimeField(null=True, blank=True)
+    consent_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Set when retention removed the personal fields; the row stays for aggregates.
+    purged_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -65,8 +94,13 @@ class Person(models.Model):
         verbose_name_plural = _("persons")
         constraints = [
             models.CheckConstraint(
-                condition=~models.Q(given_name="", family_name="", phone_index=""),
-                name="person_has_name_or_phone",
+                condition=~models.Q(given_name="", family_name="", phone_index="")
+                | models.Q(purged_at__isnull=False),
+                name="person_identifiable_unless_purged",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(legal_basis="consent", consent_method="not_obtained"),
+                name="person_consent_basis_has_consent",
             ),
         ]
 

@@ -3,13 +3,14 @@
 import datetime as dt
 from dataclasses import dataclass
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from reliefline.errors import InvalidInput
 from reliefline.people.errors import InvalidPhone
-from reliefline.people.models import Household, Language, Person
+from reliefline.people.models import ConsentMethod, Household, Language, LegalBasis, Person
 from reliefline.people.phones import phone_normalise
 from reliefline.places.models import Place
 
@@ -26,6 +27,8 @@ class PersonInput:
     birth_date: dt.date | None = None
     phone: str = ""
     preferred_language: str = Language.UK
+    legal_basis: str = LegalBasis.CONSENT
+    consent_method: str = ConsentMethod.VERBAL
 
 
 def person_validate(data: PersonInput, *, field: str = "caller") -> PersonInput:
@@ -63,8 +66,10 @@ def household_create(*, settlement: Place | None, size: int) -> Household:
 
 
 @transaction.atomic
-def person_create(data: PersonInput, *, household: Household | None) -> Person:
-    """Return a new person from validated input (see person_validate)."""
+def person_create(
+    data: PersonInput, *, household: Household | None, by: User | None = None
+) -> Person:
+    """Return a new person from validated input (see person_validate), consent recorded."""
     return Person.objects.create(
         household=household,
         given_name=data.given_name,
@@ -73,4 +78,16 @@ def person_create(data: PersonInput, *, household: Household | None) -> Person:
         birth_date=data.birth_date,
         phone=data.phone,
         preferred_language=data.preferred_language,
+        legal_basis=data.legal_basis,
+        consent_method=data.consent_method,
+        consent_at=None if data.consent_method == ConsentMethod.NOT_OBTAINED else timezone.now(),
+        consent_recorded_by=by,
     )
+
+
+def person_anonymise(person: Person, *, now: dt.datetime) -> None:
+    """Remove every personal field of the person; the row stays for aggregate counts."""
+    person.given_name = person.family_name = person.patronymic = person.phone = ""
+    person.birth_date = None
+    person.purged_at = now
+    person.save()

@@ -1,0 +1,86 @@
+"""Retention: closed cases and the people in them lose their personal data on schedule.
+
+A closed case keeps what aggregates need (channel, settlement, need types and
+quantities, vulnerabilities, dates, status) and loses what identifies or exposes
+someone (the message, need items and notes, timeline texts). A person with no
+unpurged case left, in their own name or their household's, loses names, phone and
+birth date. Nothing is deleted, so counts and the audit chain stay whole.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from reliefline.access.audit import audit_record
+from reliefline.access.models import AuditAction
+from reliefline.hotline.models import Case, CaseEvent, Need, Status
+from reliefline.people.models import Person
+from reliefline.people.services import person_anonymise
+
+
+@dataclass
+class PurgeReport:
+    cutoff: dt.datetime
+    dry_run: bool
+    case_references: list[str] = field(default_factory=list)
+    person_ids: list[int] = field(default_factory=list)
+
+
+def _cases_due(cutoff: dt.datetime) -> list[Case]:
+    return list(
+        Case.objects.filter(
+            status=Status.CLOSED, closed_at__lt=cutoff, purged_at__isnull=True
+        ).order_by("pk")
+    )
+
+
+def _persons_due(purging: list[int]) -> list[Person]:
+    remaining = Case.objects.filter(purged_at__isnull=True).exclude(pk__in=purging)
+    own = remaining.filter(caller=OuterRef("pk"))
+    household = remaining.filter(household=OuterRef("household"))
+    return list(
+        Person.objects.filter(purged_at__isnull=True)
+        .filter(Q(cases__pk__in=purging) | Q(household__cases__pk__in=purging))
+        .exclude(Exists(own))
+        .exclude(Q(household__isnull=False) & Exists(household))
+        .distinct()
+        .order_by("pk")
+    )
+
+
+@transaction.atomic
+def cases_purge(
+    *, days: int | None = None, dry_run: bool = False, now: dt.datetime | None = None
+) -> PurgeReport:
+    """Return what was (or, in a dry run, would be) anonymised, cases closed over `days` ago."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=settings.RETENTION_DAYS if days is None else days)
+    cases = _cases_due(cutoff)
+    case_ids = [case.pk for case in cases]
+    persons = _persons_due(case_ids)
+    report = PurgeReport(
+        cutoff=cutoff,
+        dry_run=dry_run,
+        case_references=[str(case.reference) for case in cases],
+        person_ids=[person.pk for person in persons],
+    )
+    if dry_run or not (cases or persons):
+        return report
+    Case.objects.filter(pk__in=case_ids).update(message="", purged_at=now)
+    Need.objects.filter(case_id__in=case_ids).update(item="", note="")
+    CaseEvent.objects.filter(case_id__in=case_ids).update(text="")
+    for person in persons:
+        person_anonymise(person, now=now)
+    audit_record(
+        user=None,
+        action=AuditAction.PURGE,
+        record=f"retention:{len(case_ids)} cases",
+        purpose=f"retention: closed before {cutoff:%Y-%m-%d}",
+        person_ids=report.person_ids,
+        fields=["message", "need.item", "need.note", "event.text", "names", "phone", "birth_date"],
+    )
+    return report
