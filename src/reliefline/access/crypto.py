@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 log = logging.getLogger(__name__)
 
@@ -110,3 +112,9 @@ def blind_index(normalised: str, *, key: FieldKey | None = None) -> str:
 def blind_index_candidates(normalised: str) -> list[str]:
     """Return the index of a value under every configured key (lookups during rotation)."""
     return [blind_index(normalised, key=key) for key in field_keys()]
+
+
+@receiver(setting_changed)
+def _forget_keys(*, setting: str, **kwargs: object) -> None:
+    if setting in ("FIELD_KEYS", "DATA_DIR"):
+        field_keys.cache_clear()
