@@ -1,0 +1,129 @@
+"""What an operator clicks, in Chromium: the Sudzha insulin call, the queue, the lookup."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from conftest import SUDZHA
+from reliefline.access.tests.factories import UserFactory
+from reliefline.hotline.models import Case
+from reliefline.hotline.services import NeedInput
+from reliefline.hotline.tests.factories import open_case
+from tests.browser.conftest import screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
+
+PASSWORD = "correct horse battery staple"
+
+
+def _lower_priority_cases() -> list[Case]:
+    return [
+        open_case(needs=[NeedInput(type="water")], phone="+79100000001", settlement_id=SUDZHA),
+        open_case(needs=[NeedInput(type="food")], phone="+79100000002", given_name="Олег"),
+        open_case(needs=[NeedInput(type="information")], phone="+79100000003"),
+    ]
+
+
+def test_operator_takes_sudzha_insulin_call_in_russian_and_it_tops_queue(
+    new_page, live_server, gazetteer
+):
+    _lower_priority_cases()
+    operator = UserFactory(role="operator")
+    page = new_page()
+
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.click("button[name=language][value=ru]")
+    expect(page.locator("html")).to_have_attribute("lang", "ru")
+    page.fill("#id_username", operator.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("form[action='/accounts/login/'] button[type=submit]")
+    expect(page).to_have_url(re.compile(r"/hotline/$"))
+
+    page.click("nav a[href='/hotline/new/']")
+    page.fill("#id_phone", "+7 910 555-23-41")
+    page.fill("#id_given_name", "Наталья")
+    page.fill("#id_patronymic", "Сергеевна")
+    page.fill("#id_family_name", "Кузнецова")
+    page.select_option("#id_channel", "sms")
+    page.select_option("#id_language", "ru")
+    page.fill("#id_settlement_q", "Sudzha")
+    page.click(f"#places-settlement button[data-place-id='{SUDZHA}']")
+    expect(page.locator("#picker-settlement input[name=settlement]")).to_have_value(SUDZHA)
+    page.fill("#id_household_size", "2")
+    page.check("#id_needs_medicine")
+    page.fill("#id_item_medicine", "инсулин")
+    page.check("#id_needs_evacuation")
+    page.fill("#id_quantity_evacuation", "2")
+    page.check("input[name=vulnerabilities][value=elderly_75_plus]")
+    page.check("input[name=vulnerabilities][value=wheelchair]")
+    page.fill("#id_message", "Маме 82 года, она на инсулине, лекарство кончается. Хотим уехать.")
+    screenshot(page, "new-call-sudzha")
+    page.click("#new-case button[type=submit]")
+
+    expect(page).to_have_url(re.compile(r"/hotline/cases/RL-\d{6}/$"))
+    reference = page.url.rstrip("/").rsplit("/", 1)[-1]
+    expect(page.locator("li[data-reason='critical:insulin']")).to_contain_text("+40")
+    expect(page.locator("html")).to_have_attribute("lang", "ru")
+    screenshot(page, "case-sudzha-insulin")
+
+    page.click("nav a[href='/hotline/']")
+    expect(page.locator("#queue-table tbody tr").first).to_have_attribute(
+        "data-reference", reference
+    )
+    expect(page.locator("#queue-table tbody tr")).to_have_count(4)
+    screenshot(page, "queue-sudzha-on-top")
+
+
+def test_queue_fits_a_phone_screen(new_page, live_server, gazetteer):
+    _lower_priority_cases()
+    page = new_page(user=UserFactory(role="operator"), width=375, height=800)
+
+    page.goto(f"{live_server.url}/hotline/")
+
+    expect(page.locator("#queue-table tbody tr")).to_have_count(3)
+    widths = page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    screenshot(page, "queue-phone-375")
+    assert widths[0] <= widths[1], f"page is {widths[0]} px wide on a {widths[1]} px screen"
+
+
+def test_stylesheet_and_htmx_load(new_page, live_server):
+    page = new_page(user=UserFactory(role="operator"))
+
+    page.goto(f"{live_server.url}/hotline/")
+
+    assert page.evaluate("typeof htmx") == "object"
+    header = page.evaluate(
+        "getComputedStyle(document.querySelector('.site-header')).backgroundColor"
+    )
+    assert header == "rgb(20, 50, 79)"
+
+
+def test_typing_phone_shows_earlier_case_of_caller(new_page, live_server):
+    earlier = open_case(phone="+79105552341", given_name="Наталья", family_name="Кузнецова")
+    page = new_page(user=UserFactory(role="operator"))
+
+    page.goto(f"{live_server.url}/hotline/new/")
+    page.locator("#id_phone").press_sequentially("+7 910 555 23 41")
+
+    expect(
+        page.locator(f"#caller-matches li[data-reference='{earlier.reference}']")
+    ).to_be_visible()
+    expect(page.locator(f"#person_{earlier.caller_id}")).to_be_visible()
+    screenshot(page, "new-call-earlier-case")
+
+
+def test_queue_refresh_shows_case_created_after_page_loaded(new_page, live_server, gazetteer):
+    _lower_priority_cases()
+    page = new_page(user=UserFactory(role="operator"))
+    page.goto(f"{live_server.url}/hotline/")
+    expect(page.locator("#queue-table tbody tr")).to_have_count(3)
+    page.evaluate("window.reliefline_marker = 'same page'")
+
+    late = open_case(needs=[NeedInput(type="medical_care")], phone="+79100000009")
+
+    # The table polls every 15 s; allow one interval and some slack.
+    expect(page.locator(f"tr[data-reference='{late.reference}']")).to_be_visible(timeout=18_000)
+    assert page.evaluate("window.reliefline_marker") == "same page"  # no full reload
