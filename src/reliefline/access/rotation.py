@@ -50,7 +50,7 @@ def stale_rows(target: EncryptedModel) -> models.QuerySet[models.Model]:
 
 
 def rotate(
-    target: EncryptedModel, *, batch: int = 500, progress: Callable[[int], None] = lambda n: None
+    target: EncryptedModel, *, batch: int = 500, progress: Callable[[int], object] = lambda n: None
 ) -> Iterator[int]:
     """Re-encrypt stale rows batch by batch, each batch in its own transaction.
 
