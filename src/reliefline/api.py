@@ -9,6 +9,8 @@ from ninja.errors import AuthenticationError, ValidationError
 
 from reliefline.access.auth import API_AUTH
 from reliefline.errors import ReliefError
+from reliefline.hotline.api import router as cases_router
+from reliefline.places.api import router as places_router
 
 api = NinjaAPI(
     title="reliefline",
@@ -17,6 +19,8 @@ api = NinjaAPI(
     auth=API_AUTH,
     urls_namespace="api",
 )
+api.add_router("/cases", cases_router)
+api.add_router("/places", places_router)
 
 
 def _location(loc: Any) -> str:
@@ -26,7 +30,11 @@ def _location(loc: Any) -> str:
 
 @api.exception_handler(ReliefError)
 def relief_error(request: HttpRequest, exc: ReliefError) -> HttpResponse:
-    return api.create_response(request, exc.as_dict(), status=exc.status)
+    body = exc.as_dict()
+    if exc.field:
+        # Name the field in the detail too, as the validation errors below do.
+        body["detail"] = f"{exc.field}: {exc.message}"
+    return api.create_response(request, body, status=exc.status)
 
 
 @api.exception_handler(ValidationError)

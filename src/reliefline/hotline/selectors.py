@@ -5,8 +5,10 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
+from django.contrib.auth.models import User
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from reliefline.errors import InvalidInput
 from reliefline.hotline.errors import CaseNotFound
@@ -144,3 +146,13 @@ def case_dashboard(*, now: dt.datetime | None = None) -> Dashboard:
         overdue=open_cases.filter(due_at__lt=now).count(),
         open=open_cases.count(),
     )
+
+
+def case_assignee_get(username: str) -> User:
+    """Return the active user named `username` who may work cases, or raise InvalidInput."""
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None or not user.has_perm("hotline.change_case"):
+        raise InvalidInput(
+            _("No operator %(name)s can take cases.") % {"name": username[:150]}, field="assignee"
+        )
+    return user

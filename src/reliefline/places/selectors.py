@@ -1,7 +1,9 @@
 """Reads of the gazetteer."""
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
+from reliefline.errors import NotFound
 from reliefline.places.models import Place
 from reliefline.translit import skeleton
 
@@ -27,3 +29,11 @@ def place_search(query: str, *, limit: int = 20) -> list[Place]:
         return (exact, -(place.population or 0), place.name_en)
 
     return sorted(candidates, key=rank)[:limit]
+
+
+def place_get(place_id: str) -> Place:
+    """Return the settlement with this id, or raise NotFound."""
+    place = Place.objects.filter(pk=place_id).first()
+    if place is None:
+        raise NotFound(_("No settlement %(id)s.") % {"id": place_id[:64]}, field="id")
+    return place

@@ -1,0 +1,90 @@
+"""The /api/v1/cases endpoints: intake, the queue, one case, and its timeline."""
+
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Query, Router
+
+from reliefline.access.auth import require
+from reliefline.errors import InvalidInput
+from reliefline.hotline import services
+from reliefline.hotline.models import Case
+from reliefline.hotline.schemas import (
+    CaseDetail,
+    CaseIn,
+    CaseOut,
+    CasePage,
+    CaseQuery,
+    ErrorOut,
+    EventIn,
+    case_detail,
+    case_input,
+    case_out,
+    queue_filters,
+)
+from reliefline.hotline.selectors import case_assignee_get, case_get, case_page, case_queue
+
+router = Router(tags=["cases"])
+
+ERRORS = {code: ErrorOut for code in (401, 403, 404, 409, 413, 422)}
+
+
+def _actor(request: HttpRequest) -> User:
+    # require() has already let only a signed-in user with the permission through.
+    if not isinstance(request.user, User):
+        raise PermissionDenied
+    return request.user
+
+
+@router.post("", response={201: CaseOut, **ERRORS}, summary="Open a case")
+def cases_open(request: HttpRequest, payload: CaseIn) -> tuple[int, CaseOut]:
+    """Return the new case, prioritised, with its caller and household."""
+    require(request, "hotline.add_case")
+    case = services.case_open(case_input(payload), by=_actor(request))
+    return 201, case_out(case)
+
+
+@router.get("", response={200: CasePage, **ERRORS}, summary="The queue")
+def cases_queue(request: HttpRequest, params: Query[CaseQuery]) -> CasePage:
+    """Return one page of the queue, highest priority first, and the next page's cursor."""
+    require(request, "hotline.view_case")
+    cases = case_queue(queue_filters(params, user=_actor(request))).prefetch_related("needs")
+    page, next_cursor = case_page(cases, cursor=params.cursor, size=params.limit)
+    return CasePage(items=[case_out(case) for case in page], next_cursor=next_cursor)
+
+
+@router.get("/{reference}", response={200: CaseDetail, **ERRORS}, summary="One case")
+def cases_detail(request: HttpRequest, reference: str) -> CaseDetail:
+    """Return the case with its caller, needs, message and timeline."""
+    require(request, "hotline.view_case")
+    return case_detail(case_get(reference))
+
+
+@router.post(
+    "/{reference}/events", response={200: CaseDetail, **ERRORS}, summary="Add to the timeline"
+)
+def cases_event(request: HttpRequest, reference: str, payload: EventIn) -> CaseDetail:
+    """Return the case after a note, call attempt, status change, callback or assignment."""
+    require(request, "hotline.change_case")
+    if payload.kind == "assign":
+        require(request, "hotline.assign_case")
+    _event_record(case_get(reference), payload, by=_actor(request))
+    return case_detail(case_get(reference))
+
+
+def _event_record(case: Case, event: EventIn, *, by: User) -> None:
+    if event.kind == "note":
+        services.case_note(case, text=event.text, by=by)
+    elif event.kind == "call":
+        outcome = event.outcome.value if event.outcome else ""
+        services.case_call_attempt(case, outcome=outcome, by=by, note=event.text)
+    elif event.kind == "status":
+        to = event.status.value if event.status else ""
+        services.case_transition(case, to=to, by=by, note=event.text)
+    elif event.kind == "callback":
+        if event.due_at is None:
+            raise InvalidInput(_("Say when to call back."), field="due_at")
+        services.case_schedule_callback(case, at=event.due_at, by=by, note=event.text)
+    else:
+        services.case_assign(case, to=case_assignee_get(event.assignee or ""), by=by)

@@ -1,0 +1,317 @@
+"""Cases as the JSON API reads and writes them; models become output only here."""
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from django.contrib.auth.models import User
+from django.utils import timezone
+from ninja import Field, Schema
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, StrictInt, field_validator
+
+from reliefline.hotline import priority
+from reliefline.hotline.models import (
+    OPEN_STATUSES,
+    Band,
+    CallOutcome,
+    Case,
+    CaseEvent,
+    Channel,
+    Need,
+    NeedType,
+    Status,
+    Vulnerability,
+)
+from reliefline.hotline.selectors import QueueFilters
+from reliefline.hotline.services import (
+    ITEM_MAX,
+    MESSAGE_MAX,
+    NEEDS_MAX,
+    NOTE_MAX,
+    QUANTITY_MAX,
+    CaseInput,
+    NeedInput,
+)
+from reliefline.people.models import Language, Person
+from reliefline.people.phones import MAX_PHONE_INPUT
+from reliefline.people.services import NAME_MAX, PersonInput
+from reliefline.places.schemas import PlaceOut, place_out
+
+PLACE_ID_MAX = 64
+USERNAME_MAX = 150
+CURSOR_MAX = 200
+QUEUE_STATUSES = ("open", "all", *Status.values)
+
+
+def _date_text(value: object) -> object:
+    # pydantic would read a bare number as a Unix timestamp; a birth date is YYYY-MM-DD.
+    if isinstance(value, int | float):
+        raise ValueError("Give the date as YYYY-MM-DD.")
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_date_text)]
+
+
+class ErrorOut(Schema):
+    detail: str
+    code: str
+    field: str | None = None
+
+
+# ---- input -------------------------------------------------------------------------
+
+
+class ObjectIn(BaseModel):
+    """A JSON object in a request body.
+
+    Plain pydantic, not ninja's Schema: Schema reads its fields as attributes of any
+    object, so a JSON list or string would pass as an object with every field missing.
+    """
+
+
+class CallerIn(ObjectIn):
+    """The caller as a sender knows them; fields a sender adds beyond these are ignored."""
+
+    given_name: str | None = Field(None, max_length=NAME_MAX)
+    family_name: str | None = Field(None, max_length=NAME_MAX)
+    patronymic: str | None = Field(None, max_length=NAME_MAX)
+    birth_date: IsoDate | None = None
+    phone: str | None = Field(None, max_length=MAX_PHONE_INPUT)
+
+
+class NeedIn(ObjectIn):
+    type: NeedType
+    item: str | None = Field(None, max_length=ITEM_MAX)
+    quantity: StrictInt | None = Field(None, ge=1, le=QUANTITY_MAX)
+    note: str | None = Field(None, max_length=NOTE_MAX)
+
+
+class CaseIn(ObjectIn):
+    """A new case: only channel, language and the caller's phone or name are required."""
+
+    channel: Channel
+    language: Language
+    caller: CallerIn | None = None
+    person_id: StrictInt | None = Field(
+        None, ge=1, description="An earlier caller the operator picked, instead of `caller`."
+    )
+    settlement: str | None = Field(None, max_length=PLACE_ID_MAX, description="A place id.")
+    household_size: StrictInt | None = Field(None, ge=1, le=50)
+    needs: list[NeedIn] = Field(default_factory=list, max_length=NEEDS_MAX)
+    vulnerabilities: list[Vulnerability] = Field(default_factory=list, max_length=20)
+    message: str | None = Field(None, max_length=MESSAGE_MAX)
+
+
+class CaseQuery(Schema):
+    status: str = Field("open", description="A status, `open` (default) or `all`.")
+    settlement: str = Field("", max_length=PLACE_ID_MAX)
+    need: NeedType | None = None
+    band: Band | None = None
+    language: Language | None = None
+    assignee: str = Field("", max_length=USERNAME_MAX, description="A username, `me` or `none`.")
+    overdue: bool = False
+    cursor: str = Field("", max_length=CURSOR_MAX)
+    limit: int = Field(25, ge=1, le=100)
+
+    @field_validator("status")
+    @classmethod
+    def _known_status(cls, value: str) -> str:
+        if value not in QUEUE_STATUSES:
+            raise ValueError("Use one of " + ", ".join(QUEUE_STATUSES) + ".")
+        return value
+
+
+class EventIn(ObjectIn):
+    """One timeline entry; which other fields count depends on `kind`."""
+
+    kind: Literal["note", "call", "status", "callback", "assign"]
+    text: str = Field("", max_length=NOTE_MAX, description="The note, or a remark on the event.")
+    outcome: CallOutcome | None = Field(None, description="For `call`.")
+    status: Status | None = Field(None, description="For `status`: the new status.")
+    due_at: AwareDatetime | None = Field(None, description="For `callback`: when to call.")
+    assignee: str | None = Field(None, max_length=USERNAME_MAX, description="For `assign`.")
+
+
+def case_input(data: CaseIn) -> CaseInput:
+    """Return the service's input for a validated request body."""
+    caller = data.caller
+    return CaseInput(
+        channel=data.channel.value,
+        language=data.language.value,
+        caller=None
+        if caller is None
+        else PersonInput(
+            given_name=caller.given_name or "",
+            family_name=caller.family_name or "",
+            patronymic=caller.patronymic or "",
+            birth_date=caller.birth_date,
+            phone=caller.phone or "",
+            preferred_language=data.language.value,
+        ),
+        person_id=data.person_id,
+        settlement_id=data.settlement,
+        household_size=data.household_size,
+        needs=[
+            NeedInput(
+                type=need.type.value,
+                item=need.item or "",
+                quantity=need.quantity,
+                note=need.note or "",
+            )
+            for need in data.needs
+        ],
+        vulnerabilities=[v.value for v in data.vulnerabilities],
+        message=data.message or "",
+    )
+
+
+def queue_filters(query: CaseQuery, *, user: User) -> QueueFilters:
+    """Return the queue filters of a query; `assignee=me` is the asking user."""
+    return QueueFilters(
+        status=query.status,
+        band=query.band.value if query.band else "",
+        settlement=query.settlement,
+        language=query.language.value if query.language else "",
+        assignee=user.username if query.assignee == "me" else query.assignee,
+        need=query.need.value if query.need else "",
+        overdue=query.overdue,
+    )
+
+
+# ---- output ------------------------------------------------------------------------
+
+
+class CallerOut(Schema):
+    id: int
+    given_name: str
+    family_name: str
+    patronymic: str
+    birth_date: dt.date | None
+    phone: str
+    preferred_language: str
+
+
+class NeedOut(Schema):
+    type: str
+    item: str
+    quantity: int | None
+    note: str
+    fulfilled_at: dt.datetime | None
+
+
+class EventOut(Schema):
+    kind: str
+    at: dt.datetime
+    by: str | None
+    from_status: str
+    to_status: str
+    outcome: str
+    text: str
+    due_at: dt.datetime | None
+
+
+class CaseOut(Schema):
+    reference: str
+    status: str
+    priority: int
+    band: str
+    priority_reasons: list[str]
+    person_id: int | None
+    household_id: int | None
+    household_size: int
+    caller: CallerOut | None
+    settlement: PlaceOut | None
+    needs: list[NeedOut]
+    vulnerabilities: list[str]
+    channel: str
+    language: str
+    assignee: str | None
+    due_at: dt.datetime
+    overdue: bool
+    callback_at: dt.datetime | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class CaseDetail(CaseOut):
+    message: str
+    events: list[EventOut]
+
+
+class CasePage(Schema):
+    items: list[CaseOut]
+    next_cursor: str | None
+
+
+def _caller_out(person: Person) -> CallerOut:
+    return CallerOut(
+        id=person.pk,
+        given_name=person.given_name,
+        family_name=person.family_name,
+        patronymic=person.patronymic,
+        birth_date=person.birth_date,
+        phone=person.phone,
+        preferred_language=person.preferred_language,
+    )
+
+
+def _need_out(need: Need) -> NeedOut:
+    return NeedOut(
+        type=need.type,
+        item=need.item,
+        quantity=need.quantity,
+        note=need.note,
+        fulfilled_at=need.fulfilled_at,
+    )
+
+
+def _event_out(event: CaseEvent) -> EventOut:
+    return EventOut(
+        kind=event.kind,
+        at=event.at,
+        by=event.by.username if event.by else None,
+        from_status=event.from_status,
+        to_status=event.to_status,
+        outcome=event.outcome,
+        text=event.text,
+        due_at=event.due_at,
+    )
+
+
+def _case_fields(case: Case) -> dict[str, Any]:
+    return {
+        "reference": str(case.reference),
+        "status": case.status,
+        "priority": case.priority,
+        "band": case.band,
+        "priority_reasons": [priority.reason_text(r) for r in case.priority_reasons],
+        "person_id": case.caller_id,
+        "household_id": case.household_id,
+        "household_size": case.household_size,
+        "caller": _caller_out(case.caller) if case.caller else None,
+        "settlement": place_out(case.settlement) if case.settlement else None,
+        "needs": [_need_out(need) for need in case.needs.all()],
+        "vulnerabilities": list(case.vulnerabilities),
+        "channel": case.channel,
+        "language": case.language,
+        "assignee": case.assignee.username if case.assignee else None,
+        "due_at": case.due_at,
+        "overdue": case.status in OPEN_STATUSES and case.due_at < timezone.now(),
+        "callback_at": case.callback_at,
+        "created_at": case.created_at,
+        "updated_at": case.updated_at,
+    }
+
+
+def case_out(case: Case) -> CaseOut:
+    """Return the case as the queue and intake show it (needs prefetched, ideally)."""
+    return CaseOut(**_case_fields(case))
+
+
+def case_detail(case: Case) -> CaseDetail:
+    """Return the case with the resident's message and its whole timeline."""
+    return CaseDetail(
+        **_case_fields(case),
+        message=case.message,
+        events=[_event_out(event) for event in case.events.all()],
+    )
