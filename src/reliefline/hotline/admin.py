@@ -1,0 +1,60 @@
+from django.contrib import admin
+from django.http import HttpRequest
+
+from reliefline.hotline.models import Case, CaseEvent, Need
+
+
+class NeedInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = Need
+    extra = 0
+    fields = ("type", "item", "quantity", "note", "fulfilled_at")
+
+
+class CaseEventInline(admin.TabularInline):  # type: ignore[type-arg]
+    """The timeline is append-only: shown here, written only through hotline.services."""
+
+    model = CaseEvent
+    extra = 0
+    can_delete = False
+    fields = ("at", "kind", "from_status", "to_status", "outcome", "text", "due_at", "by")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Case | None = None) -> bool:
+        return False
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Cases are opened and moved through the workflow by the console and the API."""
+
+    list_display = (
+        "reference",
+        "status",
+        "band",
+        "priority",
+        "settlement",
+        "channel",
+        "language",
+        "assignee",
+        "created_at",
+        "due_at",
+    )
+    list_filter = ("status", "band", "channel", "language")
+    list_select_related = ("settlement", "assignee")
+    search_fields = ("reference",)
+    autocomplete_fields = ("caller", "household", "settlement", "assignee")
+    readonly_fields = (
+        "reference",
+        "status",
+        "priority",
+        "band",
+        "priority_reasons",
+        "due_at",
+        "created_by",
+        "created_at",
+        "updated_at",
+    )
+    inlines = (NeedInline, CaseEventInline)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

@@ -1,0 +1,11 @@
+from django.contrib import admin
+
+from reliefline.places.models import Place
+
+
+@admin.register(Place)
+class PlaceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("name_en", "name_ru", "name_uk", "country", "oblast", "district", "population")
+    list_filter = ("country", "oblast", "kind")
+    search_fields = ("id", "name_ru", "name_uk", "name_en", "search_key")
+    readonly_fields = ("search_key",)
