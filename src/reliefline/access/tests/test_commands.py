@@ -1,0 +1,164 @@
+import datetime as dt
+import os
+import secrets
+import subprocess
+import sys
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import Client
+from django.utils import translation
+
+from reliefline.access.models import ApiToken
+from reliefline.access.tests.factories import UserFactory
+from reliefline.hotline.models import Case
+from reliefline.hotline.tests.factories import open_case
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args: str) -> str:
+    out = StringIO()
+    call_command(*args, stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+def test_adduser_with_password_puts_user_in_role_group() -> None:
+    run("adduser", "olena", "--role", "operator", "--password", "sunflower-field-1991")
+
+    user = User.objects.get(username="olena")
+    assert list(user.groups.values_list("name", flat=True)) == ["operator"]
+    assert user.check_password("sunflower-field-1991")
+    assert not user.is_staff
+
+
+def test_adduser_without_password_prints_one_that_works() -> None:
+    output = run("adduser", "petro", "--role", "coordinator")
+
+    password = output.strip().splitlines()[-1].split("password: ")[1]
+    assert User.objects.get(username="petro").check_password(password)
+
+
+def test_adduser_admin_is_staff_and_superuser() -> None:
+    run("adduser", "root", "--role", "admin")
+
+    user = User.objects.get(username="root")
+    assert (user.is_staff, user.is_superuser) == (True, True)
+
+
+def test_adduser_unknown_role_lists_the_roles_and_stores_nothing() -> None:
+    with pytest.raises(CommandError, match="operator, coordinator, field, partner, dpo, admin"):
+        run("adduser", "nobody", "--role", "general")
+
+    assert not User.objects.filter(username="nobody").exists()
+
+
+def test_adduser_refuses_an_existing_user() -> None:
+    UserFactory(username="olena", role="operator")
+
+    with pytest.raises(CommandError, match="already exists"):
+        run("adduser", "olena", "--role", "admin")
+
+
+def test_adduser_refuses_a_weak_password() -> None:
+    with translation.override("en"), pytest.raises(CommandError, match="too short"):
+        run("adduser", "olena", "--role", "operator", "--password", "x1")
+
+
+def test_adduser_update_changes_role_and_password() -> None:
+    UserFactory(username="olena", role="operator")
+
+    run("adduser", "olena", "--role", "dpo", "--password", "another-long-phrase", "--update")
+
+    user = User.objects.get(username="olena")
+    assert list(user.groups.values_list("name", flat=True)) == ["dpo"]
+    assert user.check_password("another-long-phrase")
+
+
+def test_token_last_line_is_a_bearer_token_for_the_api(gazetteer: None) -> None:
+    UserFactory(username="olena", role="operator")
+
+    token = run("token", "olena").strip().splitlines()[-1]
+
+    response = Client().get(
+        "/api/v1/places",
+        {"q": "Суджа"},
+        headers={"Authorization": f"Bearer {token}"},
+        secure=True,
+    )
+    assert response.status_code == 200
+    assert response.json()[0]["name"]["en"] == "Sudzha"
+
+
+def test_token_stores_only_its_digest() -> None:
+    UserFactory(username="olena", role="operator")
+
+    token = run("token", "olena").strip().splitlines()[-1]
+
+    assert ApiToken.objects.get().digest == ApiToken.hash(token)
+    assert not ApiToken.objects.filter(digest=token).exists()
+
+
+def test_token_for_an_unknown_user_fails() -> None:
+    with pytest.raises(CommandError, match="No user ghost"):
+        run("token", "ghost")
+
+
+def test_reprioritise_counts_cases_whose_priority_changed() -> None:
+    case = open_case()
+    Case.objects.filter(pk=case.pk).update(created_at=case.created_at - dt.timedelta(hours=10))
+
+    assert run("reprioritise").strip() == "Reprioritised 1 open cases."
+
+
+def test_serve_collects_static_then_runs_gunicorn_on_loopback(
+    monkeypatch: pytest.MonkeyPatch, settings, tmp_path: Path
+) -> None:
+    settings.STATIC_ROOT = tmp_path / "static"
+    monkeypatch.delenv("RELIEFLINE_INSECURE_HTTP", raising=False)
+    calls: list[tuple[str, list[str], dict[str, str]]] = []
+    monkeypatch.setattr(os, "execve", lambda *a: calls.append(a))
+
+    run("serve", "--port", "8123", "--workers", "2")
+
+    (_executable, argv, env) = calls[0]
+    assert argv[1:] == [
+        "-m",
+        "gunicorn",
+        "reliefline.wsgi:application",
+        "--bind",
+        "127.0.0.1:8123",
+        "--workers",
+        "2",
+        "--access-logfile",
+        "-",
+    ]
+    assert "RELIEFLINE_INSECURE_HTTP" not in env
+    assert (tmp_path / "static" / "staticfiles.json").exists()
+
+
+def test_check_deploy_is_clean_with_a_real_key_and_debug_off(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "RELIEFLINE_SECRET_KEY": secrets.token_urlsafe(64),
+        "RELIEFLINE_DATA_DIR": str(tmp_path),
+        "RELIEFLINE_DEBUG": "0",
+        "DJANGO_SETTINGS_MODULE": "reliefline.settings",
+    }
+    env.pop("RELIEFLINE_INSECURE_HTTP", None)
+
+    result = subprocess.run(
+        [sys.executable, "-m", "reliefline", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "(security.W" not in result.stdout + result.stderr
