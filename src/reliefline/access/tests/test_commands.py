@@ -136,6 +136,7 @@ def test_serve_collects_static_then_runs_gunicorn_on_loopback(
         "2",
         "--access-logfile",
         "-",
+        "--no-control-socket",
     ]
     assert "RELIEFLINE_INSECURE_HTTP" not in env
     assert (tmp_path / "static" / "staticfiles.json").exists()

@@ -42,6 +42,8 @@ def gunicorn_exec(
         str(workers),
         "--access-logfile",
         "-",
+        # Unused, and its default path in $HOME would be shared by every instance.
+        "--no-control-socket",
     ]
     sys.stdout.flush()
     sys.stderr.flush()
