@@ -1,6 +1,7 @@
 """Shared fixtures: users in each role, clients signed in as them, the gazetteer."""
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -11,6 +12,12 @@ from reliefline.places.services import BUNDLED_SETTLEMENTS, places_import_csv
 
 ROLES = ("operator", "coordinator", "field", "partner", "dpo", "admin")
 SUDZHA = "geonames-postal:RU-307800"
+
+
+@pytest.fixture(autouse=True)
+def _plain_http(settings: Any) -> None:
+    """Let the test client speak plain HTTP; production redirects to HTTPS (tested apart)."""
+    settings.SECURE_SSL_REDIRECT = False
 
 
 @pytest.fixture

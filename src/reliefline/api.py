@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
+from reliefline.access.api import router as audit_router
 from reliefline.access.auth import API_AUTH
 from reliefline.errors import ReliefError
 from reliefline.hotline.api import router as cases_router
@@ -21,6 +22,7 @@ api = NinjaAPI(
 )
 api.add_router("/cases", cases_router)
 api.add_router("/places", places_router)
+api.add_router("/audit", audit_router)
 
 
 def _location(loc: Any) -> str:

@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("hotline/", include("reliefline.hotline.urls")),
     path("places/", include("reliefline.places.urls")),
+    path("access/", include("reliefline.access.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
 ]

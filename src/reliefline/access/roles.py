@@ -41,6 +41,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "people.view_household",
         "hotline.view_case",
         "places.view_place",
+        "access.view_audit",
     },
     # The administrator gets every permission that exists (see sync_role_groups).
     Role.ADMIN: set(),

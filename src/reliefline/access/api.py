@@ -1,0 +1,72 @@
+"""GET /api/v1/audit: the audit log, for the data protection officer only."""
+
+import datetime as dt
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+
+from reliefline.access.audit import audit_search
+from reliefline.access.auth import require
+from reliefline.access.models import AuditEntry
+from reliefline.errors import InvalidInput
+
+router = Router(tags=["audit"])
+MAX_LIMIT = 500
+
+
+class AuditFilters(Schema):
+    person: int | None = None
+    user: str = ""
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+    limit: int = 100
+    offset: int = 0
+
+
+class AuditEntryOut(Schema):
+    id: int
+    at: dt.datetime
+    user: str
+    action: str
+    record: str
+    person_ids: list[int]
+    fields: list[str]
+    purpose: str
+    address: str | None
+    hash: str
+    prev_hash: str
+
+
+class AuditPage(Schema):
+    count: int
+    items: list[AuditEntryOut]
+
+
+def _out(entry: AuditEntry) -> AuditEntryOut:
+    return AuditEntryOut(
+        id=entry.pk,
+        at=entry.at,
+        user=entry.username,
+        action=entry.action,
+        record=entry.record,
+        person_ids=entry.person_ids,
+        fields=entry.fields,
+        purpose=entry.purpose,
+        address=entry.address,
+        hash=entry.hash,
+        prev_hash=entry.prev_hash,
+    )
+
+
+@router.get("", response=AuditPage, summary="Search the audit log (DPO only)")
+def audit_list(request: HttpRequest, filters: Query[AuditFilters]) -> AuditPage:
+    require(request, "access.view_audit")
+    if not 1 <= filters.limit <= MAX_LIMIT:
+        raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}.", field="limit")
+    if filters.offset < 0:
+        raise InvalidInput("offset must not be negative.", field="offset")
+    entries = audit_search(
+        person_id=filters.person, username=filters.user, since=filters.since, until=filters.until
+    )
+    items = entries[filters.offset : filters.offset + filters.limit]
+    return AuditPage(count=entries.count(), items=[_out(e) for e in items])
