@@ -9,7 +9,7 @@ its caller's phone.
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -21,6 +21,7 @@ from reliefline.hotline import priority, services
 from reliefline.hotline.models import Case, CaseEvent, Status
 from reliefline.hotline.services import CaseInput, NeedInput
 from reliefline.people import services as people
+from reliefline.people.models import ConsentMethod, LegalBasis
 from reliefline.people.selectors import person_lookup
 from reliefline.people.services import PersonInput
 
@@ -465,6 +466,10 @@ def _backdate(case: Case, *, created_at: dt.datetime, now: dt.datetime) -> None:
         CaseEvent.objects.filter(pk=pk).update(at=created_at + i * step)
 
 
+# How a caller gives consent depends on how they reach the hotline.
+CONSENT_BY_CHANNEL = {"phone": ConsentMethod.VERBAL, "walk_in": ConsentMethod.IN_PERSON}
+
+
 @transaction.atomic
 def _demo_case_load(demo: DemoCase, *, now: dt.datetime) -> Case:
     operator, coordinator = _user("operator"), _user("coordinator")
@@ -474,7 +479,10 @@ def _demo_case_load(demo: DemoCase, *, now: dt.datetime) -> Case:
         CaseInput(
             channel=demo.channel,
             language=demo.language,
-            caller=demo.caller,
+            caller=replace(
+                demo.caller,
+                consent_method=CONSENT_BY_CHANNEL.get(demo.channel, ConsentMethod.WRITTEN),
+            ),
             settlement_id=demo.settlement,
             household_size=demo.household_size,
             needs=demo.needs,
@@ -484,6 +492,12 @@ def _demo_case_load(demo: DemoCase, *, now: dt.datetime) -> Case:
         by=typed_by,
     )
     for member in demo.members:
+        # A relative reported by the caller has not consented herself: vital interest.
+        member = replace(
+            member,
+            legal_basis=LegalBasis.VITAL_INTEREST,
+            consent_method=ConsentMethod.NOT_OBTAINED,
+        )
         people.person_create(people.person_validate(member), household=case.household)
     for step in demo.steps:
         case = _apply(case, step, by=coordinator, now=now)

@@ -21,6 +21,9 @@ class PersonForm(forms.ModelForm):  # type: ignore[type-arg]
             "birth_date",
             "phone",
             "preferred_language",
+            "legal_basis",
+            "consent_method",
+            "consent_at",
         )
 
     def clean_phone(self) -> str:
@@ -60,7 +63,15 @@ class HouseholdAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 class PersonAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     # The phone is shown decrypted by its field; its blind index is never shown.
     form = PersonForm
-    list_display = ("family_name", "given_name", "patronymic", "preferred_language", "household")
-    list_filter = ("preferred_language",)
+    list_display = (
+        "family_name",
+        "given_name",
+        "patronymic",
+        "preferred_language",
+        "legal_basis",
+        "household",
+    )
+    list_filter = ("preferred_language", "legal_basis", "consent_method")
     search_fields = ("given_name", "family_name", "patronymic")
     autocomplete_fields = ("household",)
+    readonly_fields = ("consent_recorded_by", "purged_at", "created_at")

@@ -109,6 +109,7 @@ def test_demo_admin_pages_render(demo: None, settings) -> None:
         "/admin/people/household/",
         "/admin/places/place/?q=Sudzha",
         "/admin/access/apitoken/",
+        "/admin/access/auditentry/",
     ):
         response = client.get(url)
         assert response.status_code == 200, url
