@@ -250,6 +250,7 @@ def server(db: str, workers: int) -> Iterator[tuple[int, str]]:
                 str(workers),
                 "--backlog",
                 "512",
+                "--no-control-socket",  # its default path in $HOME is shared by instances
             ],
             env=env,
             stdout=out,

@@ -197,8 +197,22 @@ def fill(alias: str, cases: int, field_key: str) -> None:
     extra = other_columns(alias, params)
     started = time.perf_counter()
     with transaction.atomic(using=alias), connections[alias].cursor() as cur:
+        # A bulk load: foreign keys are right by construction, so their triggers are
+        # skipped (needs a superuser), and secondary indexes are built once at the end.
+        cur.execute("SET LOCAL session_replication_role = replica")
+        cur.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        cur.execute(
+            "SELECT indexname, indexdef FROM pg_indexes i WHERE tablename = ANY(%s)"
+            " AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)",
+            [list(FILLED_TABLES)],
+        )
+        indexes = cur.fetchall()
+        for name, _definition in indexes:
+            cur.execute(f'DROP INDEX "{name}"')
         for statement in FILL_SQL:
             cur.execute(statement.format(**extra), params)
+        for _name, definition in indexes:
+            cur.execute(definition)
     print(f"  filled {alias}: {cases:,} cases in {time.perf_counter() - started:.0f} s")
 
 
@@ -234,6 +248,8 @@ def other_columns(alias: str, params: dict[str, Any]) -> dict[str, str]:
         extra[f"{table}_vals"] = "".join(vals)
     return extra
 
+
+FILLED_TABLES = ("people_household", "people_person", "hotline_case", "hotline_need")
 
 # Run in one transaction. Statuses: about 30% open; older cases are mostly closed.
 # Priority skews low (power 2.5), so about 12% of cases are critical.
@@ -294,7 +310,7 @@ FILL_SQL = [
         household_size, settlement_id, vulnerabilities, message, status, assignee_id,
         priority, band, priority_reasons, due_at, callback_at, created_by_id, created_at,
         updated_at{hotline_case_cols})
-    SELECT g, 'RL-' || lpad(g::text, 6, '0'),
+    SELECT g, 'RL-' || lpad(g::text, greatest(6, length(g::text)), '0'),
            (%(channels)s::text[])[1 + mod(g, %(nchannels)s)],
            CASE WHEN r_lang < 0.6 THEN 'ru' WHEN r_lang < 0.95 THEN 'uk' ELSE 'en' END,
            g, g, 1 + mod(g, 5), place,
@@ -386,6 +402,7 @@ def measure(alias: str, variant: Variant, reps: int) -> Result:
 
     with CaptureQueriesContext(connections[alias]) as captured:
         rows = page()
+    queries = len(captured.captured_queries)
     for _ in range(5):
         page()
     timings = []
@@ -394,7 +411,7 @@ def measure(alias: str, variant: Variant, reps: int) -> Result:
         page()
         timings.append((time.perf_counter() - started) * 1000)
     p95 = statistics.quantiles(timings, n=20)[18]
-    return Result(statistics.median(timings), p95, len(captured.captured_queries), rows)
+    return Result(statistics.median(timings), p95, queries, rows)
 
 
 def explain(variant: Variant) -> None:
@@ -419,7 +436,8 @@ def measure_http(reps: int) -> Result | None:
     """Return the figures of GET /hotline/ (the queue page) on the big database, if it exists."""
     from django.contrib.auth.models import User
     from django.core.management import call_command
-    from django.db import connection
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections, connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from django.urls import NoReverseMatch, reverse
@@ -428,6 +446,9 @@ def measure_http(reps: int) -> Result | None:
         url = reverse("hotline:queue")
     except NoReverseMatch:
         return None
+    # As Django's test runner does: otherwise a request may reconnect in mid-measure.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
     # The page renders {% static %} through the manifest, as in production.
     call_command("collectstatic", interactive=False, verbosity=0)
     client = Client(raise_request_exception=False)
@@ -440,13 +461,18 @@ def measure_http(reps: int) -> Result | None:
 
     with CaptureQueriesContext(connection) as captured:
         get()
+    queries = len(captured.captured_queries)  # read now: each request resets the log
     timings = []
     for _ in range(reps):
         started = time.perf_counter()
         get()
         timings.append((time.perf_counter() - started) * 1000)
     p95 = statistics.quantiles(timings, n=20)[18]
-    return Result(statistics.median(timings), p95, len(captured.captured_queries), PAGE)
+    return Result(statistics.median(timings), p95, queries, PAGE)
+
+
+def count_label(n: int) -> str:
+    return f"{n / 1_000_000:g}M" if n >= 1_000_000 else f"{n / 1000:g}k"
 
 
 def main() -> int:
@@ -482,9 +508,10 @@ def main() -> int:
         with connections[alias].cursor() as cur:
             cur.execute("ANALYZE")
 
+    big_label, small_label = count_label(args.cases), count_label(SMALL_CASES)
     print(
-        f"\n{'variant':<34}{'1k p50':>9}{'1k p95':>9}{'1k q':>6}"
-        f"{'1M p50':>9}{'1M p95':>9}{'1M q':>6}  verdict"
+        f"\n{'variant':<34}{small_label + ' p50':>9}{small_label + ' p95':>9}{small_label + ' q':>6}"
+        f"{big_label + ' p50':>11}{big_label + ' p95':>11}{big_label + ' q':>8}  verdict"
     )
     failed = False
     for variant in VARIANTS:
@@ -496,7 +523,7 @@ def main() -> int:
         verdict = f"{'PASS' if ok_time else 'FAIL'} p95, {'PASS' if ok_queries else 'FAIL'} queries"
         print(
             f"{variant.label:<34}{small.p50:>8.1f}ms{small.p95:>7.1f}ms{small.queries:>5}"
-            f"{big.p50:>8.1f}ms{big.p95:>7.1f}ms{big.queries:>5}  {verdict}"
+            f"{big.p50:>9.1f}ms{big.p95:>9.1f}ms{big.queries:>8}  {verdict}"
         )
     try:
         http = measure_http(max(20, args.reps // 4))
@@ -509,7 +536,7 @@ def main() -> int:
         failed |= not ok
         print(
             f"{'GET /hotline/ (HTTP, test client)':<34}{'':>24}"
-            f"{http.p50:>8.1f}ms{http.p95:>7.1f}ms{http.queries:>5}  {'PASS' if ok else 'FAIL'} p95"
+            f"{http.p50:>9.1f}ms{http.p95:>9.1f}ms{http.queries:>8}  {'PASS' if ok else 'FAIL'} p95"
         )
     print(f"\ntarget: p95 < {TARGET_P95_MS:.0f} ms on {args.cases:,} cases; same query count")
     if args.explain:
