@@ -5,6 +5,7 @@ from typing import Annotated, Any, Literal
 
 from django.contrib.auth.models import User
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, StrictInt, field_validator
 
@@ -45,7 +46,7 @@ QUEUE_STATUSES = ("open", "all", *Status.values)
 def _date_text(value: object) -> object:
     # pydantic would read a bare number as a Unix timestamp; a birth date is YYYY-MM-DD.
     if isinstance(value, int | float):
-        raise ValueError("Give the date as YYYY-MM-DD.")
+        raise ValueError(_("Give the date as YYYY-MM-DD."))
     return value
 
 
@@ -117,7 +118,7 @@ class CaseQuery(Schema):
     @classmethod
     def _known_status(cls, value: str) -> str:
         if value not in QUEUE_STATUSES:
-            raise ValueError("Use one of " + ", ".join(QUEUE_STATUSES) + ".")
+            raise ValueError(_("Use one of %(values)s.") % {"values": ", ".join(QUEUE_STATUSES)})
         return value
 
 
