@@ -41,6 +41,11 @@ def _int_or_none(value: str, *, line: int, column: str) -> int | None:
 
 
 def _place(row: dict[str, str], line: int) -> Place:
+    # csv.DictReader pads a short row with None and files extra cells under None.
+    if None in row or None in row.values():
+        raise InvalidInput(
+            _("Line %(line)s: wrong number of columns.") % {"line": line}, field="file"
+        )
     try:
         lat, lon = float(row["lat"]), float(row["lon"])
     except ValueError:

@@ -80,3 +80,16 @@ def test_import_refuses_a_file_that_is_not_utf8(tmp_path: Path) -> None:
 def test_import_knows_only_settlements() -> None:
     with pytest.raises(CommandError, match="invalid choice"):
         call_command("import", "warehouses", "x.csv")
+
+
+@pytest.mark.parametrize(
+    "row", ["test:short,Суджа,Суджа\n", SUDZHA.rstrip("\n") + ",extra,cells\n"]
+)
+def test_import_refuses_a_row_with_the_wrong_number_of_cells(tmp_path: Path, row: str) -> None:
+    path = tmp_path / "places.csv"
+    path.write_text(HEADER + GUYEVO + row, encoding="utf-8")
+
+    with pytest.raises(CommandError, match="Line 3: wrong number of columns"):
+        import_settlements(path)
+
+    assert not Place.objects.exists()
