@@ -18,6 +18,13 @@ SUDZHA = "geonames-postal:RU-307800"
 def _plain_http(settings: Any) -> None:
     """Let the test client speak plain HTTP; production redirects to HTTPS (tested apart)."""
     settings.SECURE_SSL_REDIRECT = False
+    # Assertions read English; the i18n tests ask for uk and ru explicitly.
+    settings.LANGUAGE_CODE = "en"
+    # Second factor and login throttling have their own tests (access/tests/test_login.py).
+    settings.REQUIRE_2FA = False
+    settings.AXES_ENABLED = False
+    # Argon2 costs ~0.7 s per password by design; tests create hundreds of users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.db.models.signals import post_migrate
 
 
@@ -13,3 +14,10 @@ class AccessConfig(AppConfig):
         # Groups follow the role matrix in code. Permissions of each app exist only
         # after that app's own post_migrate, so every app's signal re-syncs (idempotent).
         post_migrate.connect(sync_role_groups, dispatch_uid="reliefline.sync_role_groups")
+
+
+class ReliefAdminConfig(admin_apps.AdminConfig):
+    """Django's admin, with a site that also asks for the second factor."""
+
+    default = False  # named explicitly in INSTALLED_APPS
+    default_site = "reliefline.access.admin_site.ReliefAdminSite"

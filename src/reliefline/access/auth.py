@@ -6,11 +6,14 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from ninja.security import APIKeyCookie, HttpBearer
 
 from reliefline.access.models import ApiToken
+from reliefline.access.roles import needs_second_factor
 
 View = TypeVar("View", bound=Callable[..., HttpResponse])
 
@@ -38,7 +41,7 @@ class SessionAuth(APIKeyCookie):
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        if user is not None and user.is_authenticated and not needs_second_factor(user):
             return user
         return None
 
@@ -59,6 +62,11 @@ def requires(permission: str) -> Callable[[View], View]:
     def decorate(view: View) -> View:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if needs_second_factor(request.user):
+                target = reverse("access:two_factor")
+                return HttpResponseRedirect(
+                    f"{target}?{urlencode({'next': request.get_full_path()})}"
+                )
             require(request, permission)
             return view(request, *args, **kwargs)
 

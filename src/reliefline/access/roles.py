@@ -7,6 +7,7 @@ they need (`requires("hotline.view_case")`), never a role.
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -76,3 +77,16 @@ def roles_of(user: Any) -> list[str]:
         return []
     names = set(user.groups.values_list("name", flat=True))
     return [role.value for role in Role if role.value in names]
+
+
+# Roles that see personal data sign in with a second factor (TOTP).
+TWO_FACTOR_ROLES = {Role.OPERATOR, Role.COORDINATOR, Role.FIELD, Role.DPO, Role.ADMIN}
+
+
+def needs_second_factor(user: Any) -> bool:
+    """Return whether this signed-in user must still present a TOTP code."""
+    if not settings.REQUIRE_2FA or not getattr(user, "is_authenticated", False):
+        return False
+    if getattr(user, "is_verified", lambda: False)():
+        return False
+    return user.is_superuser or bool(set(roles_of(user)) & {r.value for r in TWO_FACTOR_ROLES})

@@ -133,3 +133,4 @@ def test_demo_command_prints_logins_and_serves_plain_http_on_loopback(
     (_executable, argv, env) = calls[0]
     assert "127.0.0.1:8000" in argv
     assert env["RELIEFLINE_INSECURE_HTTP"] == "1"
+    assert env["RELIEFLINE_REQUIRE_2FA"] == "0"

@@ -1,0 +1,100 @@
+"""Second factor and login throttling, with the production settings switched on."""
+
+import pytest
+from django.test import Client
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from reliefline.access.tests.factories import UserFactory
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def secure(settings):
+    settings.REQUIRE_2FA = True
+    settings.AXES_ENABLED = True
+    return settings
+
+
+def _login(client: Client, username: str, password: str = PASSWORD):
+    return client.post("/accounts/login/", {"username": username, "password": password})
+
+
+def _code(device: TOTPDevice) -> str:
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+
+
+def test_operator_must_set_up_and_enter_a_code_before_the_queue(secure, db: None) -> None:
+    user = UserFactory(role="operator")
+    client = Client()
+    assert _login(client, user.username).status_code == 302
+    response = client.get("/hotline/")
+    assert response.status_code == 302 and response["Location"].startswith("/access/2fa/")
+    setup = client.get(response["Location"])
+    assert "Enter this key" in setup.content.decode()
+    device = TOTPDevice.objects.get(user=user)
+    assert not device.confirmed
+    done = client.post(response["Location"], {"token": _code(device)})
+    assert done.status_code == 302 and done["Location"] == "/hotline/"
+    assert client.get("/hotline/").status_code == 200
+    device.refresh_from_db()
+    assert device.confirmed
+
+
+def test_a_wrong_code_is_refused(secure, db: None) -> None:
+    user = UserFactory(role="dpo")
+    client = Client()
+    _login(client, user.username)
+    client.get("/access/2fa/")
+    response = client.post("/access/2fa/", {"token": "000000"})
+    assert response.status_code == 422
+    assert client.get("/access/audit/").status_code == 302
+
+
+def test_session_api_needs_the_second_factor_but_bearer_tokens_do_not(
+    secure, db: None, api_as
+) -> None:
+    user = UserFactory(role="operator")
+    client = Client()
+    _login(client, user.username)
+    assert client.get("/api/v1/places?q=Sudzha").status_code == 401
+    assert api_as("operator").get("/api/v1/places?q=Sudzha").status_code == 200
+
+
+def test_partner_sees_no_personal_data_and_needs_no_second_factor(secure, db: None) -> None:
+    user = UserFactory(role="partner")
+    client = Client()
+    _login(client, user.username)
+    assert client.get("/hotline/dashboard/").status_code == 200
+
+
+def test_repeated_wrong_passwords_lock_the_account(secure, db: None) -> None:
+    user = UserFactory(role="operator")
+    client = Client()
+    for _attempt in range(secure.AXES_FAILURE_LIMIT - 1):
+        assert _login(client, user.username, "wrong").status_code == 200
+    assert _login(client, user.username, "wrong").status_code == 429  # the limit-th failure
+    locked = _login(client, user.username)  # even the right password now
+    assert locked.status_code == 429
+    assert "locked" in locked.content.decode()
+
+
+def test_pages_carry_a_strict_content_security_policy(db: None, client_as) -> None:
+    policy = client_as("operator").get("/hotline/")["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+
+
+def test_demo_banner_warns_when_two_factor_is_off(db: None, client_as) -> None:
+    assert (
+        "Two-factor authentication is switched off"
+        in client_as("operator").get("/hotline/").content.decode()
+    )
+
+
+def test_admin_waits_for_the_second_factor(secure, db: None) -> None:
+    user = UserFactory(role="admin")
+    client = Client()
+    _login(client, user.username)
+    response = client.get("/admin/", follow=True)
+    assert response.redirect_chain[-1][0].startswith("/access/2fa/")
