@@ -23,3 +23,37 @@ class ReliefAdminSite(admin.AdminSite):
                 f"{reverse('access:two_factor')}?{urlencode({'next': target})}"
             )
         return super().login(request, extra_context)
+
+
+class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """A model admin whose pages of personal data leave an audit entry for every view."""
+
+    audit_fields: tuple[str, ...] = ()
+
+    def audit_person_ids(self, obj: Any) -> list[int]:
+        """Return the persons whose data the change page of `obj` shows."""
+        return []
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        obj = self.get_object(request, object_id)
+        if obj is not None and response.status_code == 200:
+            from reliefline.access.audit import audit_record
+            from reliefline.access.models import AuditAction
+
+            audit_record(
+                user=request.user,
+                action=AuditAction.READ,
+                record=f"{self.model._meta.label_lower}:{obj.pk}",
+                purpose="admin",
+                person_ids=self.audit_person_ids(obj),
+                fields=self.audit_fields,
+                request=request,
+            )
+        return response

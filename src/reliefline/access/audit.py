@@ -1,20 +1,40 @@
 """The audit log of every read and write of personal data, and its hash chain."""
 
+import contextvars
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from reliefline.access.models import AuditAction, AuditEntry, AuditHead, AuditPerson
 
 GENESIS = "0" * 64
+
+# The request being served, so services deep below a view can record its address.
+_current_request: contextvars.ContextVar[HttpRequest | None] = contextvars.ContextVar(
+    "reliefline_audit_request", default=None
+)
+
+
+class AuditRequestMiddleware:
+    """Make the current request known to audit_record for the duration of the request."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = _current_request.set(request)
+        try:
+            return self.get_response(request)
+        finally:
+            _current_request.reset(token)
 
 
 def _digest(entry: AuditEntry) -> str:
@@ -56,6 +76,9 @@ def audit_record(
 
     The head row is locked so concurrent appends queue up instead of forking the chain.
     """
+    request = request or _current_request.get()
+    if user is None and request is not None:
+        user = getattr(request, "user", None)
     head, _created = AuditHead.objects.select_for_update().get_or_create(pk=1)
     actor = user if isinstance(user, User) else None
     entry = AuditEntry(

@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
+from reliefline.access.admin_site import AuditedAdmin
 from reliefline.hotline.models import Case, CaseEvent, Need
+from reliefline.hotline.services import CASE_FIELDS
 
 
 class NeedInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -24,8 +26,13 @@ class CaseEventInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class CaseAdmin(AuditedAdmin):
     """Cases are opened and moved through the workflow by the console and the API."""
+
+    audit_fields = CASE_FIELDS
+
+    def audit_person_ids(self, obj: Case) -> list[int]:
+        return [obj.caller_id] if obj.caller_id else []
 
     list_display = (
         "reference",

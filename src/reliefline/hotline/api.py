@@ -28,6 +28,8 @@ from reliefline.hotline.selectors import case_assignee_get, case_get, case_page,
 router = Router(tags=["cases"])
 
 ERRORS = {code: ErrorOut for code in (401, 403, 404, 409, 413, 422)}
+# What a queue item shows of the people in it (for the audit log).
+LIST_FIELDS = ("caller.name", "caller.phone", "caller.birth_date", "needs", "vulnerabilities")
 
 
 def _actor(request: HttpRequest) -> User:
@@ -51,6 +53,9 @@ def cases_queue(request: HttpRequest, params: Query[CaseQuery]) -> CasePage:
     require(request, "hotline.view_case")
     cases = case_queue(queue_filters(params, user=_actor(request))).prefetch_related("needs")
     page, next_cursor = case_page(cases, cursor=params.cursor, size=params.limit)
+    services.cases_audit_read(
+        page, by=_actor(request), purpose="case list (API)", fields=LIST_FIELDS
+    )
     return CasePage(items=[case_out(case) for case in page], next_cursor=next_cursor)
 
 
@@ -58,7 +63,9 @@ def cases_queue(request: HttpRequest, params: Query[CaseQuery]) -> CasePage:
 def cases_detail(request: HttpRequest, reference: str) -> CaseDetail:
     """Return the case with its caller, needs, message and timeline."""
     require(request, "hotline.view_case")
-    return case_detail(case_get(reference))
+    case = case_get(reference)
+    services.cases_audit_read([case], by=_actor(request), purpose="case detail (API)")
+    return case_detail(case)
 
 
 @router.post(

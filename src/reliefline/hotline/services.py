@@ -9,6 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from reliefline.access.audit import audit_record
+from reliefline.access.models import AuditAction
 from reliefline.errors import InvalidInput
 from reliefline.hotline import priority
 from reliefline.hotline.errors import IllegalTransition
@@ -166,7 +168,54 @@ def case_open(data: CaseInput, *, by: User | None) -> Case:
     _prioritise(case, now=case.created_at)
     case.save(update_fields=["reference", "priority", "band", "priority_reasons", "due_at"])
     CaseEvent.objects.create(case=case, kind=EventKind.CREATED, to_status=Status.NEW, by=actor)
+    _audit_write(
+        case, by=actor, action=AuditAction.CREATE, fields=CASE_FIELDS, purpose="case intake"
+    )
     return case
+
+
+# What a case page or case detail shows of the people in it (for the audit log).
+CASE_FIELDS = (
+    "caller.name",
+    "caller.phone",
+    "caller.birth_date",
+    "household",
+    "message",
+    "needs",
+    "vulnerabilities",
+    "timeline",
+)
+
+
+def _audit_write(
+    case: Case, *, by: User | None, action: AuditAction, fields: Iterable[str], purpose: str
+) -> None:
+    audit_record(
+        user=by,
+        action=action,
+        record=f"hotline.case:{case.reference}",
+        purpose=purpose,
+        person_ids=[case.caller_id],
+        fields=fields,
+    )
+
+
+def cases_audit_read(
+    cases: Sequence[Case], *, by: User, purpose: str, fields: Iterable[str] = CASE_FIELDS
+) -> None:
+    """Record that `by` saw the personal data of these cases (one entry per page shown)."""
+    if not cases:
+        return
+    references = ",".join(str(case.reference) for case in cases[:3])
+    more = f"+{len(cases) - 3}" if len(cases) > 3 else ""
+    audit_record(
+        user=by,
+        action=AuditAction.READ if len(cases) == 1 else AuditAction.SEARCH,
+        record=f"hotline.case:{references}{more}",
+        purpose=purpose,
+        person_ids=[case.caller_id for case in cases],
+        fields=fields,
+    )
 
 
 def _locked(case: Case) -> Case:
@@ -189,6 +238,7 @@ def case_transition(case: Case, *, to: str, by: User, note: str = "") -> Case:
     case.status = to
     case.closed_at = timezone.now() if to == Status.CLOSED else None
     case.save(update_fields=["status", "closed_at", "updated_at"])
+    _audit_write(case, by=by, action=AuditAction.UPDATE, fields=["status"], purpose="case workflow")
     return case
 
 
@@ -198,7 +248,9 @@ def case_note(case: Case, *, text: str, by: User) -> CaseEvent:
     text = _text(text, limit=NOTE_MAX, field="text")
     if not text:
         raise InvalidInput(_("The note is empty."), field="text")
-    return CaseEvent.objects.create(case=case, kind=EventKind.NOTE, text=text, by=by)
+    event = CaseEvent.objects.create(case=case, kind=EventKind.NOTE, text=text, by=by)
+    _audit_write(case, by=by, action=AuditAction.UPDATE, fields=["timeline"], purpose="case note")
+    return event
 
 
 @transaction.atomic
@@ -221,6 +273,7 @@ def case_schedule_callback(case: Case, *, at: dt.datetime, by: User, note: str =
     case.callback_at = at
     case.save(update_fields=["callback_at", "updated_at"])
     CaseEvent.objects.create(case=case, kind=EventKind.CALLBACK, due_at=at, text=note, by=by)
+    _audit_write(case, by=by, action=AuditAction.UPDATE, fields=["callback"], purpose="callback")
     return case
 
 
@@ -248,6 +301,7 @@ def case_assign(case: Case, *, to: User, by: User) -> Case:
         case.status = Status.ASSIGNED
     CaseEvent.objects.create(case=case, kind=EventKind.ASSIGNED, text=str(to), by=by)
     case.save(update_fields=["assignee", "status", "updated_at"])
+    _audit_write(case, by=by, action=AuditAction.UPDATE, fields=["assignee"], purpose="assignment")
     return case
 
 

@@ -245,6 +245,7 @@ def _case_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, A
 def case_detail(request: HtmxHttpRequest, reference: str) -> HttpResponse:
     """Return the case page: caller, needs, priority and reasons, actions, timeline."""
     case = _case_or_404(reference)
+    services.cases_audit_read([case], by=_actor(request), purpose="case page")
     return _render(
         request,
         "hotline/case.html",

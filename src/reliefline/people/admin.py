@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from reliefline.access.admin_site import AuditedAdmin
 from reliefline.people.models import Household, Person
 from reliefline.people.phones import phone_normalise
 
@@ -44,12 +45,16 @@ class PersonInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(Household)
-class HouseholdAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class HouseholdAdmin(AuditedAdmin):
+    audit_fields = ("members.name", "members.phone", "members.birth_date")
     list_display = ("__str__", "settlement", "size", "member_names", "created_at")
     list_select_related = ("settlement",)
     search_fields = ("=id", "members__family_name", "members__given_name", "settlement__name_en")
     autocomplete_fields = ("settlement",)
     inlines = (PersonInline,)
+
+    def audit_person_ids(self, obj: Household) -> list[int]:
+        return list(obj.members.values_list("pk", flat=True))
 
     @admin.display(description=_("members"))
     def member_names(self, household: Household) -> str:
@@ -60,7 +65,8 @@ class HouseholdAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class PersonAdmin(AuditedAdmin):
+    audit_fields = ("name", "phone", "birth_date", "consent")
     # The phone is shown decrypted by its field; its blind index is never shown.
     form = PersonForm
     list_display = (
@@ -75,3 +81,6 @@ class PersonAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     search_fields = ("given_name", "family_name", "patronymic")
     autocomplete_fields = ("household",)
     readonly_fields = ("consent_recorded_by", "purged_at", "created_at")
+
+    def audit_person_ids(self, obj: Person) -> list[int]:
+        return [obj.pk]
