@@ -47,8 +47,14 @@ pytest-postgres: install browser
 
 test: lint typecheck pytest-sqlite pytest-postgres
 
+# Collect new strings into the uk/ru catalogs, then compile them. Translate what
+# `msgfmt --statistics` calls untranslated, and run it again; the .mo files are
+# committed, so installing never needs gettext. Run from the package so that
+# .venv and .tools are not scanned.
 messages: install
 	cd src/reliefline && ../../$(BIN)/reliefline makemessages -l uk -l ru --no-obsolete
+	cd src/reliefline && ../../$(BIN)/reliefline compilemessages
+	@for lang in uk ru; do msgfmt --check --statistics -o /dev/null src/reliefline/locale/$$lang/LC_MESSAGES/django.po; done
 
 bench: install
 	$(BIN)/python bench/intake.py
