@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
 from reliefline.access.audit import audit_search
-from reliefline.access.auth import require
+from reliefline.access.auth import api_auth
 from reliefline.access.models import AuditEntry
 from reliefline.errors import InvalidInput
 
@@ -58,9 +58,13 @@ def _out(entry: AuditEntry) -> AuditEntryOut:
     )
 
 
-@router.get("", response=AuditPage, summary="Search the audit log (DPO only)")
+@router.get(
+    "",
+    response=AuditPage,
+    summary="Search the audit log (DPO only)",
+    auth=api_auth("access.view_audit"),
+)
 def audit_list(request: HttpRequest, filters: Query[AuditFilters]) -> AuditPage:
-    require(request, "access.view_audit")
     if not 1 <= filters.limit <= MAX_LIMIT:
         raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}.", field="limit")
     if filters.offset < 0:

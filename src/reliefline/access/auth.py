@@ -18,8 +18,19 @@ from reliefline.access.roles import needs_second_factor
 View = TypeVar("View", bound=Callable[..., HttpResponse])
 
 
+def _permitted(user: Any, permission: str | None) -> Any:
+    # Checked while authenticating, so a refused caller never gets the body parsed.
+    if permission is not None and not user.has_perm(permission):
+        raise PermissionDenied(permission)
+    return user
+
+
 class BearerToken(HttpBearer):
     """`Authorization: Bearer <token>`; the token's SHA-256 is looked up, never the token."""
+
+    def __init__(self, permission: str | None = None) -> None:
+        super().__init__()
+        self.permission = permission
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         found = (
@@ -31,7 +42,7 @@ class BearerToken(HttpBearer):
             return None
         ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
         request.user = found.user
-        return found.user
+        return _permitted(found.user, self.permission)
 
 
 class SessionAuth(APIKeyCookie):
@@ -39,14 +50,23 @@ class SessionAuth(APIKeyCookie):
 
     param_name = "sessionid"
 
+    def __init__(self, permission: str | None = None) -> None:
+        super().__init__()
+        self.permission = permission
+
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and not needs_second_factor(user):
-            return user
+            return _permitted(user, self.permission)
         return None
 
 
 API_AUTH = [BearerToken(), SessionAuth()]
+
+
+def api_auth(permission: str) -> list[Any]:
+    """Return the API's authentication that also demands `permission` (see access.matrix)."""
+    return [BearerToken(permission), SessionAuth(permission)]
 
 
 def require(request: HttpRequest, permission: str) -> None:

@@ -24,6 +24,7 @@ class Role(models.TextChoices):
 
 _OPERATOR = {
     "hotline.view_case",
+    "hotline.view_all_cases",
     "hotline.add_case",
     "hotline.change_case",
     "people.view_person",
@@ -35,12 +36,14 @@ _OPERATOR = {
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.OPERATOR: _OPERATOR,
     Role.COORDINATOR: _OPERATOR | {"hotline.view_dashboard", "hotline.assign_case"},
+    # Field teams see cases only in their assigned settlements (hotline.selectors.case_scope).
     Role.FIELD: {"places.view_place", "hotline.view_case"},
     Role.PARTNER: {"places.view_place", "hotline.view_dashboard"},
     Role.DPO: {
         "people.view_person",
         "people.view_household",
         "hotline.view_case",
+        "hotline.view_all_cases",
         "places.view_place",
         "access.view_audit",
     },

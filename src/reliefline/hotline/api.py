@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 
-from reliefline.access.auth import require
+from reliefline.access.auth import api_auth, require
 from reliefline.errors import InvalidInput
 from reliefline.hotline import services
 from reliefline.hotline.models import Case
@@ -33,25 +33,28 @@ LIST_FIELDS = ("caller.name", "caller.phone", "caller.birth_date", "needs", "vul
 
 
 def _actor(request: HttpRequest) -> User:
-    # require() has already let only a signed-in user with the permission through.
+    # api_auth() has already let only a signed-in user with the permission through.
     if not isinstance(request.user, User):
         raise PermissionDenied
     return request.user
 
 
-@router.post("", response={201: CaseOut, **ERRORS}, summary="Open a case")
+@router.post(
+    "", response={201: CaseOut, **ERRORS}, summary="Open a case", auth=api_auth("hotline.add_case")
+)
 def cases_open(request: HttpRequest, payload: CaseIn) -> tuple[int, CaseOut]:
     """Return the new case, prioritised, with its caller and household."""
-    require(request, "hotline.add_case")
     case = services.case_open(case_input(payload), by=_actor(request))
     return 201, case_out(case)
 
 
-@router.get("", response={200: CasePage, **ERRORS}, summary="The queue")
+@router.get(
+    "", response={200: CasePage, **ERRORS}, summary="The queue", auth=api_auth("hotline.view_case")
+)
 def cases_queue(request: HttpRequest, params: Query[CaseQuery]) -> CasePage:
     """Return one page of the queue, highest priority first, and the next page's cursor."""
-    require(request, "hotline.view_case")
-    cases = case_queue(queue_filters(params, user=_actor(request))).prefetch_related("needs")
+    actor = _actor(request)
+    cases = case_queue(queue_filters(params, user=actor), user=actor).prefetch_related("needs")
     page, next_cursor = case_page(cases, cursor=params.cursor, size=params.limit)
     services.cases_audit_read(
         page, by=_actor(request), purpose="case list (API)", fields=LIST_FIELDS
@@ -59,25 +62,32 @@ def cases_queue(request: HttpRequest, params: Query[CaseQuery]) -> CasePage:
     return CasePage(items=[case_out(case) for case in page], next_cursor=next_cursor)
 
 
-@router.get("/{reference}", response={200: CaseDetail, **ERRORS}, summary="One case")
+@router.get(
+    "/{reference}",
+    response={200: CaseDetail, **ERRORS},
+    summary="One case",
+    auth=api_auth("hotline.view_case"),
+)
 def cases_detail(request: HttpRequest, reference: str) -> CaseDetail:
     """Return the case with its caller, needs, message and timeline."""
-    require(request, "hotline.view_case")
-    case = case_get(reference)
+    case = case_get(reference, user=_actor(request))
     services.cases_audit_read([case], by=_actor(request), purpose="case detail (API)")
     return case_detail(case)
 
 
 @router.post(
-    "/{reference}/events", response={200: CaseDetail, **ERRORS}, summary="Add to the timeline"
+    "/{reference}/events",
+    response={200: CaseDetail, **ERRORS},
+    summary="Add to the timeline",
+    auth=api_auth("hotline.change_case"),
 )
 def cases_event(request: HttpRequest, reference: str, payload: EventIn) -> CaseDetail:
     """Return the case after a note, call attempt, status change, callback or assignment."""
-    require(request, "hotline.change_case")
     if payload.kind == "assign":
         require(request, "hotline.assign_case")
-    _event_record(case_get(reference), payload, by=_actor(request))
-    return case_detail(case_get(reference))
+    actor = _actor(request)
+    _event_record(case_get(reference, user=actor), payload, by=actor)
+    return case_detail(case_get(reference, user=actor))
 
 
 def _event_record(case: Case, event: EventIn, *, by: User) -> None:

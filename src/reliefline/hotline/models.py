@@ -112,6 +112,7 @@ class Case(models.Model):
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         permissions = [
+            ("view_all_cases", _("Can see cases in every settlement")),
             ("view_dashboard", _("Can see the coordinator dashboard")),
             ("assign_case", _("Can assign cases to operators")),
         ]

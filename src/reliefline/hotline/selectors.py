@@ -27,10 +27,24 @@ class QueueFilters:
     overdue: bool = False
 
 
-def case_queue(filters: QueueFilters, *, now: dt.datetime | None = None) -> QuerySet[Case]:
-    """Return cases for the queue, highest priority first, then longest waiting."""
+def case_scope(user: User | None) -> QuerySet[Case]:
+    """Return the cases a user may see: all, those of their assigned settlements, or none.
+
+    None stands for the system itself (commands, tasks, benchmarks).
+    """
+    if user is None or user.has_perm("hotline.view_all_cases"):
+        return Case.objects.all()
+    if user.has_perm("hotline.view_case"):
+        return Case.objects.filter(settlement__assignments__user=user)
+    return Case.objects.none()
+
+
+def case_queue(
+    filters: QueueFilters, *, user: User | None = None, now: dt.datetime | None = None
+) -> QuerySet[Case]:
+    """Return the cases `user` may see for the queue, highest priority first, then longest waiting."""
     now = now or timezone.now()
-    cases = Case.objects.all()
+    cases = case_scope(user)
     if filters.status in ("", "open"):
         cases = cases.filter(status__in=OPEN_STATUSES)
     elif filters.status != "all":
@@ -84,10 +98,14 @@ def case_page(
     return rows[:size], next_cursor
 
 
-def case_get(reference: str) -> Case:
-    """Return the case with its timeline and needs loaded, or raise CaseNotFound."""
+def case_get(reference: str, *, user: User | None = None) -> Case:
+    """Return the case with its timeline and needs loaded, or raise CaseNotFound.
+
+    A case outside the user's scope is "not found" too, so a reference reveals nothing.
+    """
     case = (
-        Case.objects.select_related("caller", "household", "settlement", "assignee")
+        case_scope(user)
+        .select_related("caller", "household", "settlement", "assignee")
         .prefetch_related("needs", "events__by")
         .filter(reference=reference)
         .first()

@@ -116,7 +116,7 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET, assignees=assignees)
     filters = form.filters(username=_actor(request).username)
     cursor = form.cleaned_data.get("cursor", "") if form.is_valid() else ""
-    cases = case_queue(filters).prefetch_related("needs")
+    cases = case_queue(filters, user=_actor(request)).prefetch_related("needs")
     try:
         rows, next_cursor = case_page(cases, cursor=cursor, size=settings.QUEUE_PAGE_SIZE)
     except InvalidInput:
@@ -205,9 +205,9 @@ def new_case(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, "hotline/new_case.html", context, status=status)
 
 
-def _case_or_404(reference: str) -> Case:
+def _case_or_404(request: HttpRequest, reference: str) -> Case:
     try:
-        return case_get(reference)
+        return case_get(reference, user=_actor(request))
     except CaseNotFound:
         raise Http404(reference) from None
 
@@ -244,7 +244,7 @@ def _case_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, A
 @require_GET
 def case_detail(request: HtmxHttpRequest, reference: str) -> HttpResponse:
     """Return the case page: caller, needs, priority and reasons, actions, timeline."""
-    case = _case_or_404(reference)
+    case = _case_or_404(request, reference)
     services.cases_audit_read([case], by=_actor(request), purpose="case page")
     return _render(
         request,
@@ -261,7 +261,7 @@ def _act(
     action: Callable[[Case, dict[str, Any]], object],
 ) -> HttpResponse:
     """Run one case action; answer with the refreshed activity, or the page with its error."""
-    case = _case_or_404(reference)
+    case = _case_or_404(request, reference)
     error, status = "", 200
     if not form.is_valid():
         error = " ".join(str(message) for errors in form.errors.values() for message in errors)
@@ -273,7 +273,7 @@ def _act(
             error, status = failure.message, failure.status
     if not error and not _partial(request):
         return redirect("hotline:case", reference=reference)
-    case = _case_or_404(reference)
+    case = _case_or_404(request, reference)
     return _render(
         request,
         "hotline/case.html",

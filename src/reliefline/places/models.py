@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -47,3 +48,23 @@ class Place(models.Model):
             if name:
                 return name
         return self.id
+
+
+class Assignment(models.Model):
+    """A field team member's assigned settlement: they see cases there and nowhere else."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="place_assignments"
+    )
+    place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="assignments")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("settlement assignment")
+        verbose_name_plural = _("settlement assignments")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "place"], name="assignment_once_per_place"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.place}"

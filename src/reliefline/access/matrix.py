@@ -1,0 +1,48 @@
+"""Which permission each page and endpoint needs: the role x action matrix in one place.
+
+Roles get permissions in access.roles.ROLE_PERMISSIONS; every route of the project
+is listed here with the permission it requires, PUBLIC or SIGNED_IN. The test
+access/tests/test_matrix.py walks every URL pattern and every role and fails on a
+route missing from this table, so a new endpoint cannot be forgotten.
+"""
+
+PUBLIC = "public"
+SIGNED_IN = "signed-in"
+# The admin site checks staff status and model permissions itself.
+ADMIN_PREFIX = "admin/"
+
+ENDPOINTS: dict[tuple[str, str], str] = {
+    ("GET", ""): SIGNED_IN,
+    ("GET", "accounts/login/"): PUBLIC,
+    ("POST", "accounts/logout/"): PUBLIC,
+    ("POST", "i18n/setlang/"): PUBLIC,
+    ("GET", "healthz"): PUBLIC,
+    ("GET", "readyz"): PUBLIC,
+    ("GET", "access/2fa/"): SIGNED_IN,
+    ("GET", "access/audit/"): "access.view_audit",
+    # Pages of the operator console.
+    ("GET", "hotline/"): "hotline.view_case",
+    ("GET", "hotline/new/"): "hotline.add_case",
+    ("POST", "hotline/new/"): "hotline.add_case",
+    ("GET", "hotline/new/caller/"): "hotline.add_case",
+    ("GET", "hotline/dashboard/"): "hotline.view_dashboard",
+    ("GET", "hotline/cases/<str:reference>/"): "hotline.view_case",
+    ("POST", "hotline/cases/<str:reference>/status/"): "hotline.change_case",
+    ("POST", "hotline/cases/<str:reference>/notes/"): "hotline.change_case",
+    ("POST", "hotline/cases/<str:reference>/calls/"): "hotline.change_case",
+    ("POST", "hotline/cases/<str:reference>/callback/"): "hotline.change_case",
+    ("POST", "hotline/cases/<str:reference>/assign/"): "hotline.assign_case",
+    ("GET", "places/autocomplete/"): "places.view_place",
+    ("GET", "places/pick/"): "places.view_place",
+    # The JSON API (its schema and docs page describe endpoints, never data).
+    ("GET", "api/v1/"): PUBLIC,
+    ("GET", "api/v1/openapi.json"): PUBLIC,
+    ("GET", "api/v1/docs"): PUBLIC,
+    ("POST", "api/v1/cases"): "hotline.add_case",
+    ("GET", "api/v1/cases"): "hotline.view_case",
+    ("GET", "api/v1/cases/<reference>"): "hotline.view_case",
+    ("POST", "api/v1/cases/<reference>/events"): "hotline.change_case",
+    ("GET", "api/v1/places"): "places.view_place",
+    ("GET", "api/v1/places/<place_id>"): "places.view_place",
+    ("GET", "api/v1/audit"): "access.view_audit",
+}
