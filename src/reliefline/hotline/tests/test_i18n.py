@@ -53,7 +53,7 @@ def test_queue_follows_the_ukrainian_language_cookie(operator: Client) -> None:
     assert '<html lang="uk">' in page
     assert "<h1>Черга</h1>" in page
     assert ">Новий дзвінок</a>" in page
-    assert ">Панель</a>" not in page  # operators have no dashboard, in any language
+    assert ">Зведення</a>" not in page  # operators have no dashboard, in any language
     assert "Населений пункт" in page  # a form label from Python, not the template
 
 
