@@ -45,4 +45,5 @@ ENDPOINTS: dict[tuple[str, str], str] = {
     ("GET", "api/v1/places"): "places.view_place",
     ("GET", "api/v1/places/<place_id>"): "places.view_place",
     ("GET", "api/v1/audit"): "access.view_audit",
+    ("GET", "api/v1/subjects/<person_id>"): "hotline.export_subject",
 }

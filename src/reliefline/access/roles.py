@@ -46,6 +46,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "hotline.view_all_cases",
         "places.view_place",
         "access.view_audit",
+        "hotline.export_subject",
     },
     # The administrator gets every permission that exists (see sync_role_groups).
     Role.ADMIN: set(),

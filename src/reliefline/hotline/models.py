@@ -115,6 +115,7 @@ class Case(models.Model):
             ("view_all_cases", _("Can see cases in every settlement")),
             ("view_dashboard", _("Can see the coordinator dashboard")),
             ("assign_case", _("Can assign cases to operators")),
+            ("export_subject", _("Can export everything held about a person")),
         ]
         indexes = [
             # The queue: open cases by priority, then the longest waiting first. Partial,

@@ -44,9 +44,9 @@ def _allowed(role: str | None, rule: str) -> bool:
     return rule in ROLE_PERMISSIONS[role]
 
 
-def _url(route: str, reference: str) -> str:
+def _url(route: str, reference: str, person_id: int) -> str:
     path = route.replace("<str:reference>", reference).replace("<reference>", reference)
-    return "/" + path.replace("<place_id>", SUDZHA)
+    return "/" + path.replace("<place_id>", SUDZHA).replace("<person_id>", str(person_id))
 
 
 def _refused(response, *, api: bool) -> bool:
@@ -71,7 +71,7 @@ def test_each_role_gets_exactly_what_the_matrix_grants(gazetteer: None, role: st
     ):
         api = route.startswith("api/v1/")
         client = api_client if api else page_client
-        url = _url(route, str(case.reference))
+        url = _url(route, str(case.reference), case.caller_id or 0)
         if method == "GET":
             response = client.get(url)
         elif api:
