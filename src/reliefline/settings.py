@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
@@ -231,3 +233,7 @@ QUEUE_PAGE_SIZE = 25
 
 # Closed cases lose their personal data after this many days (`reliefline purge`).
 RETENTION_DAYS = int(os.environ.get("RELIEFLINE_RETENTION_DAYS", "90"))
+
+# Background work: jobs live in the database; `reliefline db_worker` runs them and
+# `reliefline scheduler` enqueues the periodic ones.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

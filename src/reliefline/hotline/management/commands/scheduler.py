@@ -1,0 +1,49 @@
+"""`reliefline scheduler`: enqueue the periodic jobs for `reliefline db_worker` to run.
+
+Run exactly one scheduler per installation (any number of workers). Both jobs are
+idempotent, so a second scheduler would waste work, never corrupt it.
+"""
+
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.utils import timezone
+
+from reliefline.hotline.tasks import queue_reprioritise, retention_purge
+
+REPRIORITISE_EVERY = 15 * 60  # seconds
+
+
+class Command(BaseCommand):
+    help = "Enqueue queue reprioritisation every 15 minutes and the retention purge daily."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--once", action="store_true", help="Enqueue both jobs now and exit (cron)."
+        )
+        parser.add_argument(
+            "--purge-hour", type=int, default=3, help="Local hour of the daily purge."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["once"]:
+            self._enqueue_reprioritise()
+            self._enqueue_purge()
+            return
+        last_purge_day = None
+        while True:
+            self._enqueue_reprioritise()
+            now = timezone.localtime()
+            if now.hour == options["purge_hour"] and now.date() != last_purge_day:
+                self._enqueue_purge()
+                last_purge_day = now.date()
+            time.sleep(REPRIORITISE_EVERY)
+
+    def _enqueue_reprioritise(self) -> None:
+        result = queue_reprioritise.enqueue()
+        self.stdout.write(f"enqueued queue_reprioritise {result.id}")
+
+    def _enqueue_purge(self) -> None:
+        result = retention_purge.enqueue()
+        self.stdout.write(f"enqueued retention_purge {result.id}")
