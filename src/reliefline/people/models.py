@@ -1,11 +1,12 @@
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from reliefline.access.crypto import blind_index
 from reliefline.access.fields import EncryptedTextField
+from reliefline.people.matching import Identity, KeyKind, blocking_keys, prepare
 from reliefline.translit import skeleton
 
 
@@ -85,6 +86,8 @@ class Person(models.Model):
     consent_recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The id the person has in another registry (reliefline import people), if any.
+    external_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
     # Set when retention removed the personal fields; the row stays for aggregates.
     purged_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -109,12 +112,66 @@ class Person(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         # Derived keys are rewritten on every save, so no path can leave them stale.
-        self.name_key = skeleton(f"{self.family_name} {self.given_name}")
-        self.phone_index = blind_index(self.phone) if self.phone else ""
+        self.derive_keys()
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "name_key", "phone_index"}
-        super().save(*args, **kwargs)
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            PersonKey.refresh(self)
+
+    def derive_keys(self) -> None:
+        """Set the name and phone lookup keys from the fields (bulk loaders call this too)."""
+        self.name_key = skeleton(f"{self.family_name} {self.given_name}")
+        self.phone_index = blind_index(self.phone) if self.phone else ""
 
     @property
     def full_name(self) -> str:
         return " ".join(p for p in (self.given_name, self.patronymic, self.family_name) if p)
+
+
+class PersonKey(models.Model):
+    """A blocking key of a person in the identity-matching index (people.matching).
+
+    Derived from the person on every save (Person.save), so the index is always in the
+    database, shared by every worker, and `reliefline reindex-people` rebuilds it.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="match_keys")
+    kind = models.CharField(max_length=2)
+    value = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("matching key")
+        verbose_name_plural = _("matching keys")
+        indexes = [models.Index(fields=["kind", "value"], name="personkey_kind_value")]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "kind", "value"], name="personkey_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.value}"
+
+    @staticmethod
+    def keys_of(person: Person) -> set[tuple[str, str]]:
+        """Return the (kind, value) keys of a person; none once the person is purged."""
+        if person.purged_at is not None:
+            return set()
+        identity = Identity(
+            given_name=person.given_name,
+            family_name=person.family_name,
+            patronymic=person.patronymic,
+            birth_date=person.birth_date,
+        )
+        keys = blocking_keys(prepare(identity))
+        if person.phone_index:
+            keys.add((KeyKind.PHONE, person.phone_index))
+        return keys
+
+    @staticmethod
+    def refresh(person: Person) -> None:
+        """Replace the keys of a saved person with the ones its fields give now."""
+        PersonKey.objects.filter(person=person).delete()
+        PersonKey.objects.bulk_create(
+            PersonKey(person=person, kind=kind, value=value)
+            for kind, value in PersonKey.keys_of(person)
+        )

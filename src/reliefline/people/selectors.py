@@ -1,10 +1,27 @@
 """Reads of households and persons."""
 
-from django.db.models import Q, QuerySet
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from reliefline.access.crypto import blind_index_candidates
-from reliefline.people.models import Person
+from reliefline.errors import InvalidInput
+from reliefline.people.errors import InvalidPhone
+from reliefline.people.matching import (
+    Decision,
+    Identity,
+    KeyKind,
+    Score,
+    blocking_keys,
+    prepare,
+    score,
+)
+from reliefline.people.models import Person, PersonKey
 from reliefline.people.phones import phone_normalise
+from reliefline.places.models import Place
+from reliefline.places.selectors import place_search
 from reliefline.translit import skeleton
 
 MIN_NAME_KEY = 3
@@ -34,3 +51,112 @@ def person_lookup(*, phone: str = "", name: str = "", limit: int = 20) -> QueryS
         .select_related("household__settlement")
         .order_by("-created_at")[:limit]
     )
+
+
+@dataclass(frozen=True)
+class MatchQuery:
+    """Who an operator or a channel is looking for, as typed; any subset of fields."""
+
+    given_name: str = ""
+    family_name: str = ""
+    patronymic: str = ""
+    birth_date: dt.date | None = None
+    phone: str = ""
+    settlement: str = ""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A registered person who may be the one asked about, and why."""
+
+    person: Person
+    score: Score
+
+    @property
+    def probability(self) -> float:
+        return self.score.probability
+
+    @property
+    def decision(self) -> Decision:
+        return self.score.decision
+
+    @property
+    def reasons(self) -> list[str]:
+        return self.score.reasons
+
+
+# Persons read from the index per query, those meeting the most blocking keys first.
+CANDIDATE_POOL = 60
+
+
+def _settlement_ids(text: str) -> frozenset[str]:
+    text = text.strip()
+    if not text:
+        return frozenset()
+    if Place.objects.filter(pk=text).exists():
+        return frozenset({text})
+    return frozenset(place.pk for place in place_search(text, limit=3))
+
+
+def _identity(person: Person) -> Identity:
+    settlement = person.household.settlement_id if person.household else None
+    return Identity(
+        given_name=person.given_name,
+        family_name=person.family_name,
+        patronymic=person.patronymic,
+        birth_date=person.birth_date,
+        phone=person.phone,
+        settlement_ids=frozenset({settlement}) if settlement else frozenset(),
+    )
+
+
+def person_match(query: MatchQuery, *, limit: int = 5) -> list[Candidate]:
+    """Return the registered persons who may be the one asked about, most likely first.
+
+    Candidates come from the PersonKey index (family name, its prefix and consonants,
+    birth date and its day/month swap, given name with birth year or patronymic, phone),
+    never from a scan; each is scored by people.matching.score. Only `match` and
+    `possible` candidates are returned. Raise InvalidInput when there is neither a name
+    nor a phone, or the phone is not one.
+    """
+    phone = ""
+    if query.phone.strip():
+        phone = phone_normalise(query.phone) or ""
+        if not phone:
+            raise InvalidPhone(field="phone", value=query.phone)
+    if not phone and not skeleton(f"{query.given_name} {query.family_name}"):
+        raise InvalidInput(_("Give a name or a phone."), field="family_name")
+    identity = Identity(
+        given_name=query.given_name,
+        family_name=query.family_name,
+        patronymic=query.patronymic,
+        birth_date=query.birth_date,
+        phone=phone,
+        settlement_ids=_settlement_ids(query.settlement),
+    )
+    keys = prepare(identity, fix_keyboard=True)
+    by_kind: dict[str, list[str]] = {}
+    for kind, value in blocking_keys(keys, query=True):
+        by_kind.setdefault(kind, []).append(value)
+    if phone:
+        by_kind[KeyKind.PHONE] = blind_index_candidates(phone)
+    condition = Q()
+    for kind, values in by_kind.items():
+        condition |= Q(kind=kind, value__in=values)
+    if not condition:
+        return []
+    pool = (
+        PersonKey.objects.filter(condition)
+        .values("person_id")
+        .annotate(hits=Count("id"))
+        .order_by("-hits", "person_id")[:CANDIDATE_POOL]
+    )
+    persons = Person.objects.filter(
+        pk__in=[row["person_id"] for row in pool], purged_at__isnull=True
+    ).select_related("household")
+    scored = [
+        Candidate(person, score(identity, _identity(person), query_keys=keys)) for person in persons
+    ]
+    plausible = [c for c in scored if c.decision != Decision.NONE]
+    plausible.sort(key=lambda c: (-c.probability, c.person.pk))
+    return plausible[:limit]

@@ -1,6 +1,7 @@
 """Every write to households and persons."""
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
@@ -10,7 +11,14 @@ from django.utils.translation import gettext as _
 
 from reliefline.errors import InvalidInput
 from reliefline.people.errors import InvalidPhone
-from reliefline.people.models import ConsentMethod, Household, Language, LegalBasis, Person
+from reliefline.people.models import (
+    ConsentMethod,
+    Household,
+    Language,
+    LegalBasis,
+    Person,
+    PersonKey,
+)
 from reliefline.people.phones import phone_normalise
 from reliefline.places.models import Place
 
@@ -83,6 +91,47 @@ def person_create(
         consent_at=None if data.consent_method == ConsentMethod.NOT_OBTAINED else timezone.now(),
         consent_recorded_by=by,
     )
+
+
+@transaction.atomic
+def person_update(person: Person, data: PersonInput) -> Person:
+    """Return the person with the identifying fields of validated input (see person_validate).
+
+    Person.save rewrites the person's matching keys in the same transaction.
+    """
+    person.given_name = data.given_name
+    person.family_name = data.family_name
+    person.patronymic = data.patronymic
+    person.birth_date = data.birth_date
+    person.phone = data.phone
+    person.preferred_language = data.preferred_language
+    person.save()
+    return person
+
+
+def people_reindex(*, batch: int = 2000, progress: Callable[[int], object] | None = None) -> int:
+    """Rebuild the identity-matching index (PersonKey) from the persons; return how many.
+
+    Batch by batch, each in its own transaction, so a large registry never holds one
+    long lock and a rerun after an interruption simply starts again.
+    """
+    done = 0
+    last_pk = 0
+    while True:
+        persons = list(Person.objects.filter(pk__gt=last_pk).order_by("pk")[:batch])
+        if not persons:
+            return done
+        with transaction.atomic():
+            PersonKey.objects.filter(person__in=persons).delete()
+            PersonKey.objects.bulk_create(
+                PersonKey(person=person, kind=kind, value=value)
+                for person in persons
+                for kind, value in PersonKey.keys_of(person)
+            )
+        done += len(persons)
+        last_pk = persons[-1].pk
+        if progress is not None:
+            progress(len(persons))
 
 
 def person_anonymise(person: Person, *, now: dt.datetime) -> None:
