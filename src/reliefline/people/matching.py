@@ -15,7 +15,8 @@ Two thresholds turn the probability into a decision:
 - MATCH (safe to link automatically) at 0.99, and never when the given name or the
   birth date disagrees: a household shares its family name, phone and settlement, so
   names and phone alone must not link a mother to her daughter;
-- POSSIBLE (an operator decides) at 0.30; below it a candidate is not shown.
+- POSSIBLE (an operator decides) at 0.10, so that a full name alone (no date, no
+  phone) still shows its namesakes; below it a candidate is not shown.
 The trade-off, measured in people/tests/test_quality.py: false automatic links are
 far costlier (one person's data handed to another) than a possible match an operator
 confirms with one click, so MATCH is set where no wrong automatic link was seen.
@@ -40,7 +41,7 @@ from reliefline.people.names import (
 )
 
 MATCH = 0.99
-POSSIBLE = 0.30
+POSSIBLE = 0.10
 PRIOR_REGISTRY = 100_000
 FUZZY_NAME = 0.88  # Jaro-Winkler similarity of keys above which two names are "similar"
 

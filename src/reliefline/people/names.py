@@ -180,8 +180,8 @@ _PATRONYMIC_ENDINGS = (
     ("инична", "f"),
 )
 # The father's name is the stem, or the stem plus the letter the ending swallowed
-# (Николай -> Никола-евна, Сергій -> Серг-ійович, Микола -> Микола-ївна).
-_STEM_ENDINGS = ("", "и", "а", "о", "я")
+# (Николай -> Никола-евна, Алексей -> Алекс-еевич, Сергій -> Серг-ійович).
+_STEM_ENDINGS = ("", "и", "еи", "а", "о", "я")
 _PATRONYMIC_KEY = re.compile(r"^[а-я]+:[mf]$")
 
 
@@ -193,7 +193,7 @@ def patronymic_key(text: str) -> str:
     """
     if _PATRONYMIC_KEY.match(text):
         return text
-    word = skeleton(text).replace(" ", "")
+    word = family_name_key(text)
     for ending, gender in sorted(_PATRONYMIC_ENDINGS, key=lambda e: -len(e[0])):
         stem = word.removesuffix(ending)
         if stem == word or len(stem) < 2:
@@ -209,7 +209,8 @@ def patronymic_key(text: str) -> str:
 @lru_cache(maxsize=65536)
 def family_name_key(text: str) -> str:
     """Return the script-independent key of a family name (its skeleton, one word)."""
-    return skeleton(text).replace(" ", "")
+    # Fold again once joined: joining can make a new doubled letter ("Ив Ванов").
+    return skeleton(skeleton(text).replace(" ", ""))
 
 
 _VOWELS = re.compile("[аеиоуюя]")

@@ -1,7 +1,7 @@
 """Reads of households and persons."""
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
@@ -116,7 +116,7 @@ def person_match(query: MatchQuery, *, limit: int = 5) -> list[Candidate]:
     Candidates come from the PersonKey index (family name, its prefix and consonants,
     birth date and its day/month swap, given name with birth year or patronymic, phone),
     never from a scan; each is scored by people.matching.score. Only `match` and
-    `possible` candidates are returned. Raise InvalidInput when there is neither a name
+    `possible` candidates are returned, and `match` only when one candidate alone is. Raise InvalidInput when there is neither a name
     nor a phone, or the phone is not one.
     """
     phone = ""
@@ -159,4 +159,10 @@ def person_match(query: MatchQuery, *, limit: int = 5) -> list[Candidate]:
     ]
     plausible = [c for c in scored if c.decision != Decision.NONE]
     plausible.sort(key=lambda c: (-c.probability, c.person.pk))
+    if sum(c.decision == Decision.MATCH for c in plausible) > 1:
+        # Two persons both "certain" (namesakes sharing a phone, no birth date given):
+        # an automatic link would be a coin toss, so an operator decides.
+        plausible = [
+            Candidate(c.person, replace(c.score, decision=Decision.POSSIBLE)) for c in plausible
+        ]
     return plausible[:limit]
