@@ -11,6 +11,7 @@ from reliefline.access.api import router as audit_router
 from reliefline.access.auth import API_AUTH
 from reliefline.errors import ReliefError
 from reliefline.hotline.api import router as cases_router
+from reliefline.people.api import router as people_router
 from reliefline.hotline.api_subjects import router as subjects_router
 from reliefline.places.api import router as places_router
 
@@ -23,6 +24,7 @@ api = NinjaAPI(
 )
 api.add_router("/cases", cases_router)
 api.add_router("/places", places_router)
+api.add_router("/people", people_router)
 api.add_router("/audit", audit_router)
 api.add_router("/subjects", subjects_router)
 

@@ -1,14 +1,17 @@
 """Every write to households and persons."""
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from reliefline.access.audit import audit_record
+from reliefline.access.models import AuditAction
 from reliefline.errors import InvalidInput
 from reliefline.people.errors import InvalidPhone
 from reliefline.people.models import (
@@ -20,7 +23,9 @@ from reliefline.people.models import (
     PersonKey,
 )
 from reliefline.people.phones import phone_normalise
+from reliefline.people.selectors import Candidate
 from reliefline.places.models import Place
+from reliefline.text import text_check
 
 NAME_MAX = 100
 
@@ -43,7 +48,7 @@ def person_validate(data: PersonInput, *, field: str = "caller") -> PersonInput:
     """Return the input cleaned (phone in E.164, names trimmed), or raise InvalidInput."""
     names = {}
     for name in ("given_name", "family_name", "patronymic"):
-        value = " ".join(getattr(data, name).split())
+        value = " ".join(text_check(getattr(data, name), field=f"{field}.{name}").split())
         if len(value) > NAME_MAX:
             raise InvalidInput(
                 _("At most %(n)s characters.") % {"n": NAME_MAX}, field=f"{field}.{name}"
@@ -140,3 +145,27 @@ def person_anonymise(person: Person, *, now: dt.datetime) -> None:
     person.birth_date = None
     person.purged_at = now
     person.save()
+
+
+MATCH_PURPOSE = "identity match"
+
+
+def person_match_audit(
+    candidates: Sequence[Candidate],
+    *,
+    by: User | None,
+    request: HttpRequest | None,
+    fields: Iterable[str],
+) -> None:
+    """Record in the audit log that these candidates' fields were shown; none, nothing."""
+    if not candidates:
+        return
+    audit_record(
+        user=by,
+        action=AuditAction.SEARCH,
+        record="people.person:match",
+        purpose=MATCH_PURPOSE,
+        person_ids=[c.person.pk for c in candidates],
+        fields=fields,
+        request=request,
+    )
