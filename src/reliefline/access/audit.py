@@ -61,7 +61,7 @@ def client_address(request: HttpRequest | None) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # part of the caller's transaction, no savepoint
 def audit_record(
     *,
     user: User | AnonymousUser | None,

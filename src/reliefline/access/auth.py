@@ -1,5 +1,6 @@
 """Who is asking: bearer tokens for the API, sessions for pages, one permission check."""
 
+import datetime as dt
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -16,6 +17,7 @@ from reliefline.access.models import ApiToken
 from reliefline.access.roles import needs_second_factor
 
 View = TypeVar("View", bound=Callable[..., HttpResponse])
+TOKEN_USE_PRECISION = dt.timedelta(minutes=1)
 
 
 def _permitted(user: Any, permission: str | None) -> Any:
@@ -40,7 +42,10 @@ class BearerToken(HttpBearer):
         )
         if found is None:
             return None
-        ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
+        now = timezone.now()
+        # Recording every use would make each API read a write; minute precision is enough.
+        if found.last_used_at is None or now - found.last_used_at > TOKEN_USE_PRECISION:
+            ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
         request.user = found.user
         return _permitted(found.user, self.permission)
 

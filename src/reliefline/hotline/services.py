@@ -30,6 +30,7 @@ from reliefline.hotline.models import (
 from reliefline.people import services as people
 from reliefline.people.models import Language, Person
 from reliefline.places.models import Place
+from reliefline.text import text_check
 
 MESSAGE_MAX = 10_000
 NOTE_MAX = 4_000
@@ -70,7 +71,7 @@ def _choice(value: str, choices: Iterable[str], *, field: str) -> str:
 def _text(value: str, *, limit: int, field: str) -> str:
     if len(value) > limit:
         raise InvalidInput(_("At most %(n)s characters.") % {"n": limit}, field=field)
-    return value.strip()
+    return text_check(value, field=field).strip()
 
 
 def _needs(needs: Sequence[NeedInput]) -> list[NeedInput]:
@@ -95,6 +96,7 @@ def _needs(needs: Sequence[NeedInput]) -> list[NeedInput]:
 def _settlement(settlement_id: str | None) -> Place | None:
     if not settlement_id:
         return None
+    text_check(settlement_id, field="settlement")
     place = Place.objects.filter(pk=settlement_id).first()
     if place is None:
         raise InvalidInput(
@@ -103,8 +105,11 @@ def _settlement(settlement_id: str | None) -> Place | None:
     return place
 
 
-def _prioritise(case: Case, *, now: dt.datetime) -> None:
-    facts = [priority.NeedFacts(type=n.type, item=n.item, note=n.note) for n in case.needs.all()]
+def _prioritise(
+    case: Case, *, now: dt.datetime, needs: Iterable[Need | NeedInput] | None = None
+) -> None:
+    needs = case.needs.all() if needs is None else needs
+    facts = [priority.NeedFacts(type=n.type, item=n.item, note=n.note) for n in needs]
     result = priority.compute(facts, case.vulnerabilities, now - case.created_at)
     case.priority, case.band, case.priority_reasons = (
         result.score,
@@ -165,7 +170,7 @@ def case_open(data: CaseInput, *, by: User | None) -> Case:
     Need.objects.bulk_create(
         Need(case=case, type=n.type, item=n.item, quantity=n.quantity, note=n.note) for n in needs
     )
-    _prioritise(case, now=case.created_at)
+    _prioritise(case, now=case.created_at, needs=needs)
     case.save(update_fields=["reference", "priority", "band", "priority_reasons", "due_at"])
     CaseEvent.objects.create(case=case, kind=EventKind.CREATED, to_status=Status.NEW, by=actor)
     _audit_write(

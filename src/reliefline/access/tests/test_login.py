@@ -5,7 +5,8 @@ from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from reliefline.access.tests.factories import UserFactory
+from reliefline.access.models import ApiToken
+from reliefline.access.tests.factories import UserFactory, token_for
 
 PASSWORD = "correct horse battery staple"
 
@@ -98,3 +99,11 @@ def test_admin_waits_for_the_second_factor(secure, db: None) -> None:
     _login(client, user.username)
     response = client.get("/admin/", follow=True)
     assert response.redirect_chain[-1][0].startswith("/access/2fa/")
+
+
+def test_token_use_is_recorded_at_most_once_a_minute(db: None) -> None:
+    client = Client(headers={"Authorization": f"Bearer {token_for(UserFactory(role='operator'))}"})
+    client.get("/api/v1/places?q=Sudzha")
+    first = ApiToken.objects.get().last_used_at
+    client.get("/api/v1/places?q=Sudzha")
+    assert first is not None and ApiToken.objects.get().last_used_at == first
