@@ -14,6 +14,7 @@ from reliefline.errors import InvalidInput
 from reliefline.hotline.errors import CaseNotFound
 from reliefline.hotline.models import OPEN_STATUSES, Band, Case, Need, Status
 from reliefline.people.selectors import person_lookup
+from reliefline.text import text_unstorable
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,8 @@ def case_get(reference: str, *, user: User | None = None) -> Case:
 
     A case outside the user's scope is "not found" too, so a reference reveals nothing.
     """
+    if text_unstorable(reference):
+        raise CaseNotFound(reference=reference)  # no stored reference holds one
     case = (
         case_scope(user)
         .select_related("caller", "household", "settlement", "assignee")

@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 
 from reliefline.errors import NotFound
 from reliefline.places.models import Place
+from reliefline.text import text_unstorable
 from reliefline.translit import skeleton
 
 
@@ -33,7 +34,7 @@ def place_search(query: str, *, limit: int = 20) -> list[Place]:
 
 def place_get(place_id: str) -> Place:
     """Return the settlement with this id, or raise NotFound."""
-    place = Place.objects.filter(pk=place_id).first()
+    place = None if text_unstorable(place_id) else Place.objects.filter(pk=place_id).first()
     if place is None:
         raise NotFound(_("No settlement %(id)s.") % {"id": place_id[:64]}, field="id")
     return place
