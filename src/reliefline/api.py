@@ -4,23 +4,87 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
+from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.schema import OpenAPISchema
+from ninja.parser import Parser
 
 from reliefline.access.api import router as audit_router
 from reliefline.access.auth import API_AUTH
 from reliefline.errors import ReliefError
 from reliefline.hotline.api import router as cases_router
-from reliefline.people.api import router as people_router
 from reliefline.hotline.api_subjects import router as subjects_router
+from reliefline.hotline.schemas import ErrorOut
+from reliefline.people.api import router as people_router
 from reliefline.places.api import router as places_router
+from reliefline.text import text_check
 
-api = NinjaAPI(
+ERROR_REF = "#/components/schemas/ErrorOut"
+# Statuses the handlers below can answer any operation with, whatever its router says.
+SHARED_ERRORS = {
+    "401": "Unauthorized",
+    "403": "Forbidden",
+    "413": "Request Entity Too Large",
+    "422": "Unprocessable Content",
+}
+
+
+class ReliefAPI(NinjaAPI):
+    """The NinjaAPI whose OpenAPI schema documents the errors every operation can give."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        """Return the schema, each operation listing the shared error responses too."""
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema.setdefault("components", {}).setdefault("schemas", {}).setdefault(
+            "ErrorOut", ErrorOut.model_json_schema()
+        )
+        for path, operations in schema["paths"].items():
+            for operation in operations.values():
+                _document_errors(operation, has_path_params="{" in path)
+        return schema
+
+
+class QueryParser(Parser):
+    """ninja's JSON parser, refusing a query value no database could compare with."""
+
+    def parse_querydict(
+        self, data: MultiValueDict[str, Any], list_fields: list[str], request: HttpRequest
+    ) -> dict[str, Any]:
+        """Return the query as ninja reads it, or raise InvalidInput naming the parameter."""
+        for key, values in data.lists():
+            for value in values:
+                text_check(value, field=key)
+        return super().parse_querydict(data, list_fields, request)
+
+
+def _document_errors(operation: dict[str, Any], *, has_path_params: bool) -> None:
+    errors = dict(SHARED_ERRORS)
+    if "requestBody" in operation:
+        errors["400"] = "Bad Request"
+    if has_path_params:
+        errors["404"] = "Not Found"
+    responses = operation.setdefault("responses", {})
+    for status, description in errors.items():
+        responses.setdefault(
+            status,
+            {
+                "description": description,
+                "content": {"application/json": {"schema": {"$ref": ERROR_REF}}},
+            },
+        )
+
+
+api = ReliefAPI(
     title="reliefline",
     version="1",
     description="Hotline cases, the gazetteer and the operation behind them.",
     auth=API_AUTH,
     urls_namespace="api",
+    parser=QueryParser(),
 )
 api.add_router("/cases", cases_router)
 api.add_router("/places", places_router)
@@ -65,6 +129,16 @@ def authentication_error(request: HttpRequest, exc: AuthenticationError) -> Http
         },
         status=401,
     )
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    # ninja raises HttpError(400) for a body that is not JSON (or not UTF-8).
+    if exc.status_code == 400:
+        body = {"detail": _("body: not valid JSON."), "code": "malformed", "field": "body"}
+    else:
+        body = {"detail": str(exc), "code": "http_error"}
+    return api.create_response(request, body, status=exc.status_code)
 
 
 @api.exception_handler(PermissionDenied)
