@@ -428,3 +428,11 @@ def test_note_form_with_nul_byte_stores_nothing(page: Client, operator: User) ->
     response = page.post(f"/hotline/cases/{case.reference}/notes/", {"text": "a\x00b"})
     assert 400 <= response.status_code < 500
     assert _counts() == before
+
+
+@pytest.mark.parametrize("offset", ["13765895546025893888", "1000000001", "-1"])
+def test_audit_offset_out_of_range_gets_422(db: None, offset: str) -> None:
+    dpo = UserFactory(role="dpo")
+    client = Client(headers={"Authorization": f"Bearer {token_for(dpo)}"})
+    response = client.get("/api/v1/audit", {"offset": offset})
+    assert _assert_json_error(response, 422)["field"] == "offset"
