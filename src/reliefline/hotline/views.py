@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
+from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
@@ -52,7 +53,9 @@ from reliefline.hotline.selectors import (
     cases_of_caller,
 )
 from reliefline.people.models import Language, Person
-from reliefline.people.selectors import person_lookup
+from reliefline.people.phones import phone_normalise
+from reliefline.people.selectors import Candidate, MatchQuery, person_lookup, person_match
+from reliefline.people.services import person_match_audit
 from reliefline.places.models import Place
 from reliefline.places.selectors import place_get
 
@@ -160,14 +163,47 @@ def _caller_matches(phone: str, given_name: str, family_name: str) -> dict[str, 
     }
 
 
+# What the console shows of a candidate (hotline/_caller_matches.html), for the audit log.
+CANDIDATE_FIELDS = ("given_name", "patronymic", "family_name", "birth_date", "household")
+
+
+def _caller_candidates(request: HtmxHttpRequest) -> list[Candidate]:
+    """Return the registered persons the caller being typed may be, audited when shown."""
+    get = request.GET
+    phone = get.get("phone", "")[:40]
+    try:
+        birth_date = parse_date(get.get("birth_date", "")[:10])
+    except ValueError:  # well-formed but impossible, such as 1979-02-30
+        birth_date = None
+    query = MatchQuery(
+        given_name=get.get("given_name", "")[:100],
+        family_name=get.get("family_name", "")[:100],
+        patronymic=get.get("patronymic", "")[:100],
+        birth_date=birth_date,
+        # A phone still being typed is not one yet: match on the names meanwhile.
+        phone=phone if phone_normalise(phone) else "",
+    )
+    try:
+        candidates = person_match(query, limit=5)
+    except InvalidInput:  # neither a name nor a phone typed yet
+        return []
+    person_match_audit(candidates, by=_actor(request), request=request, fields=CANDIDATE_FIELDS)
+    return candidates
+
+
 @requires("hotline.add_case")
 @require_GET
 def caller_lookup(request: HtmxHttpRequest) -> HttpResponse:
-    """Return earlier cases and known persons for the phone or name being typed."""
+    """Return likely matches, earlier cases and known persons for the caller being typed."""
     get = request.GET
     context = _caller_matches(
         get.get("phone", "")[:40], get.get("given_name", "")[:100], get.get("family_name", "")[:100]
     )
+    candidates = _caller_candidates(request)
+    shown = {c.person.pk for c in candidates}
+    context["candidates"] = candidates
+    context["persons"] = [p for p in context["persons"] if p.pk not in shown]
+    context["searched"] = context["searched"] or bool(candidates)
     context["selected"] = get.get("person_id", "")
     return render(request, "hotline/_caller_matches.html", context)
 
