@@ -274,11 +274,16 @@ def score(
 
 
 class KeyKind:
-    """Kinds of blocking keys in the candidate index (people.models.PersonKey)."""
+    """Kinds of blocking keys in the candidate index (people.models.PersonKey).
+
+    Family-name prefixes and consonants are paired with the given name: alone, a
+    common prefix ("ковал") would pull a few percent of a registry into every query.
+    """
 
     FAMILY = "fs"
-    FAMILY_PREFIX = "f4"
-    FAMILY_CONSONANTS = "fc"
+    FAMILY_GIVEN = "fg"
+    FAMILY_PREFIX_GIVEN = "pg"
+    FAMILY_CONSONANTS_GIVEN = "cg"
     BIRTH_DATE = "bd"
     GIVEN_YEAR = "gy"
     GIVEN_PATRONYMIC = "gp"
@@ -296,14 +301,17 @@ def blocking_keys(keys: Keys, *, query: bool = False) -> set[tuple[str, str]]:
     found: set[tuple[str, str]] = set()
     if keys.family:
         found.add((KeyKind.FAMILY, keys.family[:KEY_MAX]))
-        found.add((KeyKind.FAMILY_PREFIX, keys.family[:4]))
-        consonants = consonant_key(keys.family)
-        if len(consonants) >= 2:
-            found.add((KeyKind.FAMILY_CONSONANTS, consonants[:KEY_MAX]))
+        if keys.given:
+            consonants = consonant_key(keys.family)
+            found.add((KeyKind.FAMILY_GIVEN, f"{keys.given}|{keys.family}"[:KEY_MAX]))
+            found.add((KeyKind.FAMILY_PREFIX_GIVEN, f"{keys.given}|{keys.family[:4]}"[:KEY_MAX]))
+            if len(consonants) >= 2:
+                found.add((KeyKind.FAMILY_CONSONANTS_GIVEN, f"{keys.given}|{consonants}"[:KEY_MAX]))
     if keys.birth_date is not None:
         dates = {keys.birth_date}
         if query and keys.birth_date.day <= 12:
-            dates.add(keys.birth_date.replace(month=keys.birth_date.day, day=keys.birth_date.month))
+            swapped = keys.birth_date.replace(month=keys.birth_date.day, day=keys.birth_date.month)
+            dates.add(swapped)
         found.update((KeyKind.BIRTH_DATE, d.isoformat()) for d in dates)
         if keys.given:
             found.add((KeyKind.GIVEN_YEAR, f"{keys.given}|{keys.birth_date.year}"[:KEY_MAX]))

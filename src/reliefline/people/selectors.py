@@ -1,9 +1,10 @@
 """Reads of households and persons."""
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, replace
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from reliefline.access.crypto import blind_index_candidates
@@ -85,8 +86,9 @@ class Candidate:
         return self.score.reasons
 
 
-# Persons read from the index per query, those meeting the most blocking keys first.
+# Persons scored per query, those meeting the most blocking keys first; rows read per key.
 CANDIDATE_POOL = 60
+BLOCK_CAP = 500
 
 
 def _settlement_ids(text: str) -> frozenset[str]:
@@ -113,11 +115,12 @@ def _identity(person: Person) -> Identity:
 def person_match(query: MatchQuery, *, limit: int = 5) -> list[Candidate]:
     """Return the registered persons who may be the one asked about, most likely first.
 
-    Candidates come from the PersonKey index (family name, its prefix and consonants,
-    birth date and its day/month swap, given name with birth year or patronymic, phone),
-    never from a scan; each is scored by people.matching.score. Only `match` and
-    `possible` candidates are returned, and `match` only when one candidate alone is. Raise InvalidInput when there is neither a name
-    nor a phone, or the phone is not one.
+    Candidates come from the PersonKey index, never from a scan: family name, alone and
+    with the given name, also by prefix and consonants; birth date and its day/month
+    swap; given name with birth year or with patronymic; phone. Each is scored by
+    people.matching.score. Only `match` and `possible` candidates are returned, and
+    `match` only when one candidate alone is. Raise InvalidInput when there is neither
+    a name nor a phone, or the phone is not one.
     """
     phone = ""
     if query.phone.strip():
@@ -140,20 +143,14 @@ def person_match(query: MatchQuery, *, limit: int = 5) -> list[Candidate]:
         by_kind.setdefault(kind, []).append(value)
     if phone:
         by_kind[KeyKind.PHONE] = blind_index_candidates(phone)
-    condition = Q()
+    hits: Counter[int] = Counter()
     for kind, values in by_kind.items():
-        condition |= Q(kind=kind, value__in=values)
-    if not condition:
-        return []
-    pool = (
-        PersonKey.objects.filter(condition)
-        .values("person_id")
-        .annotate(hits=Count("id"))
-        .order_by("-hits", "person_id")[:CANDIDATE_POOL]
-    )
-    persons = Person.objects.filter(
-        pk__in=[row["person_id"] for row in pool], purged_at__isnull=True
-    ).select_related("household")
+        # Each block is read up to BLOCK_CAP rows, so a very common key costs no more
+        # than a rare one; persons meeting several keys rank first.
+        block = PersonKey.objects.filter(kind=kind, value__in=values)
+        hits.update(block.values_list("person_id", flat=True)[:BLOCK_CAP])
+    pool = [pk for pk, _ in hits.most_common(CANDIDATE_POOL)]
+    persons = Person.objects.filter(pk__in=pool, purged_at__isnull=True).select_related("household")
     scored = [
         Candidate(person, score(identity, _identity(person), query_keys=keys)) for person in persons
     ]

@@ -32,7 +32,7 @@ def test_matching_meets_its_quality_targets_on_a_synthetic_registry() -> None:
     quality = evaluate(queries(persons, QUERIES), registry_load(persons), _match)
 
     assert quality.top1_rate >= 0.97, quality.missed[:10]
-    assert quality.recall5_rate >= 0.97, quality.missed[:10]
+    assert quality.recall5_rate >= 0.99, quality.missed[:10]
     assert quality.false_link_rate <= 0.005, quality.wrong_links[:10]
     # The other side of the trade-off: MATCH must not be so strict that it never fires.
     assert quality.auto_links >= 0.6 * quality.registered
