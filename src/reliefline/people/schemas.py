@@ -4,6 +4,7 @@ import datetime as dt
 from typing import Literal
 
 from ninja import Field, Schema
+from pydantic import field_validator
 
 from reliefline.people.phones import MAX_PHONE_INPUT
 from reliefline.people.selectors import Candidate, MatchQuery
@@ -20,6 +21,12 @@ class MatchParams(Schema):
     phone: str = Field("", max_length=MAX_PHONE_INPUT, description="Any usual way of writing it.")
     settlement: str = Field("", max_length=100, description="A place id or a name in any script.")
     limit: int = Field(5, ge=1, le=MATCH_LIMIT_MAX)
+
+    @field_validator("birth_date", mode="before")
+    @classmethod
+    def empty_date_is_none(cls, value: object) -> object:
+        """Treat `birth_date=` (an empty form field) as no birth date."""
+        return None if value == "" else value
 
     def to_query(self) -> MatchQuery:
         return MatchQuery(

@@ -81,3 +81,8 @@ def test_partner_may_not_match_people(api_as: Callable[[str], Client]) -> None:
 
 def test_anonymous_caller_gets_401() -> None:
     assert Client().get(MATCH, {"phone": "+79101234567"}).status_code == 401
+
+
+def test_empty_birth_date_counts_as_none(api_as: Callable[[str], Client]) -> None:
+    response = api_as("operator").get(MATCH, {"family_name": "Верещук", "birth_date": ""})
+    assert response.status_code == 200
