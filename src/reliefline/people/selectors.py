@@ -4,6 +4,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, replace
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -112,6 +113,29 @@ def _identity(person: Person) -> Identity:
     )
 
 
+def _blocked_person_ids(by_kind: dict[str, list[str]]) -> list[int]:
+    """Return the person ids under each blocking key, once per key met, in one query.
+
+    Each block is read up to BLOCK_CAP rows, so a very common key costs no more than a
+    rare one; persons meeting several keys appear several times and rank first.
+    """
+    table = PersonKey._meta.db_table
+    parts: list[str] = []
+    params: list[str] = []
+    for kind, values in sorted(by_kind.items()):
+        marks = ", ".join(["%s"] * len(values))
+        parts.append(
+            f"SELECT person_id FROM (SELECT person_id FROM {table} "  # noqa: S608 -- names ours, values bound
+            f"WHERE kind = %s AND value IN ({marks}) LIMIT {BLOCK_CAP}) AS block_{len(parts)}"
+        )
+        params.extend([kind, *values])
+    if not parts:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        return [row[0] for row in cursor.fetchall()]
+
+
 def person_match(query: MatchQuery, *, limit: int = 5) -> list[Candidate]:
     """Return the registered persons who may be the one asked about, most likely first.
 
@@ -143,13 +167,9 @@ def person_match(query: MatchQuery, *, limit: int = 5) -> list[Candidate]:
         by_kind.setdefault(kind, []).append(value)
     if phone:
         by_kind[KeyKind.PHONE] = blind_index_candidates(phone)
-    hits: Counter[int] = Counter()
-    for kind, values in by_kind.items():
-        # Each block is read up to BLOCK_CAP rows, so a very common key costs no more
-        # than a rare one; persons meeting several keys rank first.
-        block = PersonKey.objects.filter(kind=kind, value__in=values)
-        hits.update(block.values_list("person_id", flat=True)[:BLOCK_CAP])
-    pool = [pk for pk, _ in hits.most_common(CANDIDATE_POOL)]
+    hits = Counter(_blocked_person_ids(by_kind))
+    ranked = sorted(hits.items(), key=lambda hit: (-hit[1], hit[0]))
+    pool = [pk for pk, _ in ranked[:CANDIDATE_POOL]]
     persons = Person.objects.filter(pk__in=pool, purged_at__isnull=True).select_related("household")
     scored = [
         Candidate(person, score(identity, _identity(person), query_keys=keys)) for person in persons
