@@ -55,7 +55,7 @@ class Decision(StrEnum):
 # feature -> level -> (m, u). Levels absent here ("missing") carry no evidence.
 WEIGHTS: dict[str, dict[str, tuple[float, float]]] = {
     "family": {"equal": (0.88, 0.001), "similar": (0.11, 0.004), "different": (0.01, 0.995)},
-    "given": {"equal": (0.90, 0.03), "similar": (0.09, 0.02), "different": (0.01, 0.95)},
+    "given": {"equal": (0.90, 0.03), "similar": (0.08, 0.02), "different": (0.02, 0.95)},
     "patronymic": {"equal": (0.90, 0.04), "similar": (0.08, 0.03), "different": (0.02, 0.93)},
     "birth_date": {
         "equal": (0.92, 0.00005),
@@ -88,6 +88,7 @@ class Keys:
 
     given: str
     family: str
+    given_as_typed: str
     patronymic: str
     birth_date: dt.date | None
     phone: str
@@ -126,6 +127,7 @@ def prepare(identity: Identity, *, fix_keyboard: bool = False) -> Keys:
     layout = fix_layout(identity.given_name) if fix_keyboard else None
     return Keys(
         given=given_name_key(convert_layout(identity.given_name, layout)),
+        given_as_typed=family_name_key(convert_layout(identity.given_name, layout)),
         family=family_name_key(convert_layout(identity.family_name, layout)),
         patronymic=patronymic_key(convert_layout(identity.patronymic, layout))
         if identity.patronymic.strip()
@@ -145,6 +147,16 @@ def _name_level(one: str, other: str) -> str:
     if JaroWinkler.normalized_similarity(one, other) >= FUZZY_NAME:
         return "similar"
     return "different"
+
+
+def _given_level(query: Keys, record: Keys) -> str:
+    """Compare given names by key, then, for a typo outside the table, as typed."""
+    level = _name_level(query.given, record.given)
+    if level == "different" and (
+        JaroWinkler.normalized_similarity(query.given_as_typed, record.given_as_typed) >= FUZZY_NAME
+    ):
+        return "similar"
+    return level
 
 
 def _one_slip(one: str, other: str) -> bool:
@@ -246,7 +258,7 @@ def score(
     r = record_keys or prepare(record)
     levels = {
         "family": _name_level(q.family, r.family),
-        "given": _name_level(q.given, r.given),
+        "given": _given_level(q, r),
         "patronymic": _name_level(q.patronymic, r.patronymic),
         "birth_date": _date_level(q.birth_date, r.birth_date),
         "phone": _phone_level(q.phone, r.phone),

@@ -92,6 +92,23 @@ CANDIDATE_POOL = 60
 BLOCK_CAP = 500
 
 
+def phone_slips(phone: str) -> list[str]:
+    """Return the phone and every number one wrong or swapped digit away (country code kept).
+
+    About a hundred blind indexes, so a slip of the finger still meets its record.
+    """
+    digits = phone.removeprefix("+")
+    start = 3 if digits.startswith("380") else 1  # the country code is not mistyped
+    found = [phone]
+    for i in range(start, len(digits)):
+        for d in "0123456789":
+            if d != digits[i]:
+                found.append("+" + digits[:i] + d + digits[i + 1 :])
+        if i + 1 < len(digits) and digits[i] != digits[i + 1]:
+            found.append("+" + digits[:i] + digits[i + 1] + digits[i] + digits[i + 2 :])
+    return found
+
+
 def _settlement_ids(text: str) -> frozenset[str]:
     text = text.strip()
     if not text:
@@ -166,7 +183,9 @@ def person_match(query: MatchQuery, *, limit: int = 5) -> list[Candidate]:
     for kind, value in blocking_keys(keys, query=True):
         by_kind.setdefault(kind, []).append(value)
     if phone:
-        by_kind[KeyKind.PHONE] = blind_index_candidates(phone)
+        by_kind[KeyKind.PHONE] = [
+            index for variant in phone_slips(phone) for index in blind_index_candidates(variant)
+        ]
     hits = Counter(_blocked_person_ids(by_kind))
     ranked = sorted(hits.items(), key=lambda hit: (-hit[1], hit[0]))
     pool = [pk for pk, _ in ranked[:CANDIDATE_POOL]]

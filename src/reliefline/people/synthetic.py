@@ -11,6 +11,7 @@ a registered person's family name, phone and patronymic.
 """
 
 import datetime as dt
+import itertools
 import random
 import re
 from collections.abc import Callable
@@ -238,13 +239,40 @@ def feminine(family_name: str) -> str:
     return family_name
 
 
+# Beyond the common names above, a registry holds thousands of rarer ones; these are
+# composed from stems and endings, spelled in Russian and then in Ukrainian.
+_STEMS = (
+    "Бел", "Чер", "Гор", "Сав", "Мар", "Кир", "Лук", "Дем", "Тим", "Пар", "Хом", "Мих",
+    "Гриш", "Сид", "Кузьм", "Лит", "Бур", "Вор", "Гол", "Кол", "Кот", "Кур", "Мед",
+    "Мор", "Нос", "Руд", "Сер", "Ткач", "Уст", "Фом", "Хар", "Чуб", "Шев", "Шуб", "Яр",
+    "Дуб", "Луг", "Бор", "Гай", "Жур", "Зуб", "Кам", "Лоз", "Паш", "Рад", "Сем", "Тар",
+)  # fmt: skip
+_MIDDLES = ("", "ан", "ен", "ал", "ич", "ов", "ат")
+_ENDINGS = ("ов", "ин", "енко", "ук", "чук", "ко", "ец", "як")
+
+
+def _family_names() -> list[tuple[str, str]]:
+    """Return (Russian, Ukrainian) family names, the most common first."""
+    names = [(russian_spelling(uk), uk) for uk in UKRAINIAN_FAMILY]
+    names += [(ru, ukrainian_spelling(ru)) for ru in RUSSIAN_FAMILY]
+    seen = {ru for ru, _ in names}
+    for stem in _STEMS:
+        for middle in _MIDDLES:
+            for ending in _ENDINGS:
+                ru = stem + middle + ending
+                if ru not in seen:
+                    seen.add(ru)
+                    names.append((ru, ukrainian_spelling(ru)))
+    return names
+
+
+_FAMILY_NAMES = _family_names()
+# Zipf-like weights: the most common name is shared by about 1.5% of a registry.
+_FAMILY_WEIGHTS = list(itertools.accumulate(1 / (rank + 15) for rank in range(len(_FAMILY_NAMES))))
+
+
 def _family(rng: random.Random) -> tuple[str, str]:
-    # Zipf-like: a few family names are very common, as in a real registry.
-    if rng.random() < 0.45:
-        uk = UKRAINIAN_FAMILY[min(int(rng.paretovariate(1.2)) - 1, len(UKRAINIAN_FAMILY) - 1)]
-        return (russian_spelling(uk), uk)
-    ru = RUSSIAN_FAMILY[min(int(rng.paretovariate(1.0)) - 1, len(RUSSIAN_FAMILY) - 1)]
-    return (ru, ukrainian_spelling(ru))
+    return rng.choices(_FAMILY_NAMES, cum_weights=_FAMILY_WEIGHTS)[0]
 
 
 _UA_MOBILE = ("50", "63", "66", "67", "68", "73", "93", "95", "96", "97", "98", "99")

@@ -6,7 +6,7 @@ from reliefline.errors import InvalidInput
 from reliefline.people.errors import InvalidPhone
 from reliefline.people.matching import Decision, KeyKind
 from reliefline.people.models import PersonKey
-from reliefline.people.selectors import MatchQuery, person_match
+from reliefline.people.selectors import MatchQuery, person_match, phone_slips
 from reliefline.people.services import PersonInput, people_reindex, person_update
 from reliefline.people.tests.factories import PersonFactory
 
@@ -93,3 +93,19 @@ def test_two_certain_candidates_are_both_left_to_the_operator() -> None:
         MatchQuery(given_name="Ирина", family_name="Верещук", phone="+79101234567")
     )
     assert [c.decision for c in found] == [Decision.POSSIBLE, Decision.POSSIBLE]
+
+
+def test_phone_slips_cover_one_wrong_and_one_swapped_digit() -> None:
+    slips = phone_slips("+79101234567")
+    assert "+79101234568" in slips
+    assert "+79102134567" in slips
+    assert "+89101234567" not in slips  # the country code is kept
+
+
+def test_caller_with_a_slipped_phone_and_no_birth_date_is_found() -> None:
+    person = PersonFactory(phone="+79101234567")
+    found = person_match(
+        MatchQuery(given_name="Irina", family_name="Vereshchuk", phone="+79101234576")
+    )
+    assert found[0].person == person
+    assert "phone one digit off" in found[0].reasons

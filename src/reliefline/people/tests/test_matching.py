@@ -104,3 +104,9 @@ def test_score_is_a_probability_for_any_input(
     result = score(query, IRYNA)
     assert 0.0 <= result.probability <= 1.0
     assert all(isinstance(reason, str) for reason in result.reasons)
+
+
+def test_a_typo_in_a_given_name_outside_the_table_is_similar() -> None:
+    record = Identity(given_name="Тетяна", family_name="Іванова", birth_date=dt.date(1939, 2, 9))
+    result = score(Identity("Tetina", "Ivanova", "", dt.date(1939, 2, 9)), record)
+    assert ("given", "similar") in {(c.feature, c.level) for c in result.comparisons}
