@@ -44,6 +44,7 @@ ENDPOINTS: dict[tuple[str, str], str] = {
     ("POST", "api/v1/cases/<reference>/events"): "hotline.change_case",
     ("GET", "api/v1/places"): "places.view_place",
     ("GET", "api/v1/places/<place_id>"): "places.view_place",
+    ("GET", "api/v1/people/match"): "people.view_person",
     ("GET", "api/v1/audit"): "access.view_audit",
     ("GET", "api/v1/subjects/<person_id>"): "hotline.export_subject",
 }
