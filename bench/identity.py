@@ -79,6 +79,20 @@ def reliefline(env: dict[str, str], *args: str) -> str:
 # ---- in the worker process (Django set up on the bench database) ----------------------
 
 
+def same_registry(people: list[Any], stored: dict[str | None, int]) -> bool:
+    """Return whether the stored rows are this generator's registry (spot check of 50)."""
+    from reliefline.people.models import Person
+
+    for person in people[:: max(len(people) // 50, 1)]:
+        row = Person.objects.filter(pk=stored.get(f"synthetic-{person.key}", 0)).first()
+        if row is None or (row.family_name, row.birth_date) != (
+            person.family[person.form],
+            person.birth_date,
+        ):
+            return False
+    return True
+
+
 def worker(persons: int, count: int, out: Path) -> None:
     import django
 
@@ -98,7 +112,7 @@ def worker(persons: int, count: int, out: Path) -> None:
         Person.objects.filter(external_id__startswith="synthetic-").values_list("external_id", "pk")
     )
     load_seconds = None
-    if len(stored) != persons:
+    if len(stored) != persons or not same_registry(people, stored):
         print(f"loading {persons} persons ...", file=sys.stderr)
         PersonKey.objects.all().delete()
         Person.objects.all().delete()
