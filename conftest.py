@@ -18,6 +18,12 @@ SUDZHA = "geonames-postal:RU-307800"
 def _plain_http(settings: Any) -> None:
     """Let the test client speak plain HTTP; production redirects to HTTPS (tested apart)."""
     settings.SECURE_SSL_REDIRECT = False
+    # The hashed-name storage needs `collectstatic` first (`reliefline serve` runs it);
+    # tests read the files where they are.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     # Assertions read English; the i18n tests ask for uk and ru explicitly.
     settings.LANGUAGE_CODE = "en"
     # Second factor and login throttling have their own tests (access/tests/test_login.py).

@@ -178,9 +178,6 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = True
-# Without a collectstatic manifest (tests, a forgotten step) serve unhashed names
-# instead of failing every page with a 500.
-WHITENOISE_MANIFEST_STRICT = False
 
 # Hardened defaults; plain HTTP on loopback only for the demo (RELIEFLINE_DEBUG or
 # RELIEFLINE_INSECURE_HTTP), never in production.

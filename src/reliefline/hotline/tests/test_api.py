@@ -11,7 +11,6 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from pytest_django import Settings
 
 from conftest import SUDZHA
 from reliefline.hotline.models import Case, CaseEvent
@@ -23,13 +22,7 @@ from reliefline.people.tests.factories import PersonFactory
 ApiAs = Callable[[str], Client]
 CASES = "/api/v1/cases"
 
-pytestmark = pytest.mark.usefixtures("gazetteer", "plain_http")
-
-
-@pytest.fixture
-def plain_http(settings: Settings) -> None:
-    # The test client speaks plain HTTP; production settings would redirect it to HTTPS.
-    settings.SECURE_SSL_REDIRECT = False
+pytestmark = pytest.mark.usefixtures("gazetteer")
 
 
 @pytest.fixture

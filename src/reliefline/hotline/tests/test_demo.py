@@ -89,12 +89,7 @@ def test_demo_users_can_sign_in_with_the_printed_passwords(demo: None) -> None:
         assert Client().login(username=user.username, password=user.password), user.username
 
 
-def test_demo_admin_pages_render(demo: None, settings) -> None:
-    settings.SECURE_SSL_REDIRECT = False
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
+def test_demo_admin_pages_render(demo: None) -> None:
     client = Client()
     client.force_login(User.objects.get(username="admin"))
     case = Case.objects.order_by("pk").first()

@@ -17,16 +17,6 @@ PAGES = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _plain_http_and_static(settings):
-    # Tests speak plain HTTP and have no collected static manifest.
-    settings.SECURE_SSL_REDIRECT = False
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 @pytest.mark.parametrize(
     ("page", "role"),
     [

@@ -4,7 +4,6 @@ from collections.abc import Callable
 
 import pytest
 from django.test import Client
-from pytest_django import Settings
 
 from conftest import SUDZHA
 from reliefline.access.tests.factories import UserFactory, token_for
@@ -12,13 +11,7 @@ from reliefline.access.tests.factories import UserFactory, token_for
 ApiAs = Callable[[str], Client]
 KURSK = "geonames:538560"
 
-pytestmark = pytest.mark.usefixtures("gazetteer", "plain_http")
-
-
-@pytest.fixture
-def plain_http(settings: Settings) -> None:
-    # The test client speaks plain HTTP; production settings would redirect it to HTTPS.
-    settings.SECURE_SSL_REDIRECT = False
+pytestmark = pytest.mark.usefixtures("gazetteer")
 
 
 @pytest.mark.parametrize("query", ["Суджа", "Sudzha", "Sudja", "суджа"])
