@@ -466,10 +466,6 @@ def _backdate(case: Case, *, created_at: dt.datetime, now: dt.datetime) -> None:
         CaseEvent.objects.filter(pk=pk).update(at=created_at + i * step)
 
 
-# How a caller gives consent depends on how they reach the hotline.
-CONSENT_BY_CHANNEL = {"phone": ConsentMethod.VERBAL, "walk_in": ConsentMethod.IN_PERSON}
-
-
 @transaction.atomic
 def _demo_case_load(demo: DemoCase, *, now: dt.datetime) -> Case:
     operator, coordinator = _user("operator"), _user("coordinator")
@@ -481,7 +477,7 @@ def _demo_case_load(demo: DemoCase, *, now: dt.datetime) -> Case:
             language=demo.language,
             caller=replace(
                 demo.caller,
-                consent_method=CONSENT_BY_CHANNEL.get(demo.channel, ConsentMethod.WRITTEN),
+                consent_method=services.consent_method_for(demo.channel),
             ),
             settlement_id=demo.settlement,
             household_size=demo.household_size,

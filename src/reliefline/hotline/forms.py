@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from reliefline.hotline.models import Band, CallOutcome, Channel, NeedType, Status, Vulnerability
 from reliefline.hotline.selectors import QueueFilters
-from reliefline.hotline.services import CaseInput, NeedInput
-from reliefline.people.models import Language
+from reliefline.hotline.services import CaseInput, NeedInput, consent_method_for
+from reliefline.people.models import ConsentMethod, Language, LegalBasis
 from reliefline.people.services import PersonInput
 
 ANY = ("", _("Any"))
@@ -67,6 +67,17 @@ class NewCaseForm(forms.Form):
         label=_("Birth date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     person_id = forms.IntegerField(required=False, min_value=1)
+    legal_basis = forms.ChoiceField(
+        label=_("Legal basis"),
+        choices=LegalBasis.choices,
+        initial=LegalBasis.CONSENT,
+        required=False,
+    )
+    consent_method = forms.ChoiceField(
+        label=_("How consent was given"),
+        choices=[("", _("As the channel implies")), *ConsentMethod.choices],
+        required=False,
+    )
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.PHONE)
     language = forms.ChoiceField(label=_("Language of the caller"), choices=Language.choices)
     settlement = forms.CharField(label=_("Settlement"), required=False, max_length=64)
@@ -141,6 +152,8 @@ class NewCaseForm(forms.Form):
                 birth_date=data.get("birth_date"),
                 phone=data["phone"],
                 preferred_language=data["language"],
+                legal_basis=data.get("legal_basis") or LegalBasis.CONSENT,
+                consent_method=data.get("consent_method") or consent_method_for(data["channel"]),
             )
         return CaseInput(
             channel=data["channel"],

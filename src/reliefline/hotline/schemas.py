@@ -31,8 +31,9 @@ from reliefline.hotline.services import (
     QUANTITY_MAX,
     CaseInput,
     NeedInput,
+    consent_method_for,
 )
-from reliefline.people.models import Language, Person
+from reliefline.people.models import ConsentMethod, Language, LegalBasis, Person
 from reliefline.people.phones import MAX_PHONE_INPUT
 from reliefline.people.services import NAME_MAX, PersonInput
 from reliefline.places.schemas import PlaceOut, place_out
@@ -78,6 +79,12 @@ class CallerIn(ObjectIn):
     patronymic: str | None = Field(None, max_length=NAME_MAX)
     birth_date: IsoDate | None = None
     phone: str | None = Field(None, max_length=MAX_PHONE_INPUT)
+    legal_basis: LegalBasis = Field(
+        LegalBasis.CONSENT, description="Why reliefline may hold this person's data."
+    )
+    consent_method: ConsentMethod | None = Field(
+        None, description="How consent was given; by default what the channel implies."
+    )
 
 
 class NeedIn(ObjectIn):
@@ -148,6 +155,10 @@ def case_input(data: CaseIn) -> CaseInput:
             birth_date=caller.birth_date,
             phone=caller.phone or "",
             preferred_language=data.language.value,
+            legal_basis=caller.legal_basis.value,
+            consent_method=caller.consent_method.value
+            if caller.consent_method
+            else consent_method_for(data.channel.value),
         ),
         person_id=data.person_id,
         settlement_id=data.settlement,

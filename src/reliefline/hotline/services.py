@@ -28,7 +28,7 @@ from reliefline.hotline.models import (
     Vulnerability,
 )
 from reliefline.people import services as people
-from reliefline.people.models import Language, Person
+from reliefline.people.models import ConsentMethod, Language, Person
 from reliefline.places.models import Place
 from reliefline.text import text_check
 
@@ -60,6 +60,19 @@ class CaseInput:
     needs: Sequence[NeedInput] = field(default_factory=tuple)
     vulnerabilities: Sequence[str] = field(default_factory=tuple)
     message: str = ""
+
+
+# How a caller gives consent follows from how they reach the hotline: by voice on the
+# phone, in person at a desk, in writing through every messaging channel.
+CONSENT_BY_CHANNEL: dict[str, str] = {
+    Channel.PHONE: ConsentMethod.VERBAL,
+    Channel.WALK_IN: ConsentMethod.IN_PERSON,
+}
+
+
+def consent_method_for(channel: str) -> str:
+    """Return how consent is usually given on this channel (an operator may say otherwise)."""
+    return CONSENT_BY_CHANNEL.get(channel, ConsentMethod.WRITTEN)
 
 
 def _choice(value: str, choices: Iterable[str], *, field: str) -> str:

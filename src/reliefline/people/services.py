@@ -67,8 +67,22 @@ def person_validate(data: PersonInput, *, field: str = "caller") -> PersonInput:
             raise InvalidInput(_("The birth date is impossible."), field=f"{field}.birth_date")
     if data.preferred_language not in Language.values:
         raise InvalidInput(_("Unknown language."), field=f"{field}.preferred_language")
+    if data.legal_basis not in LegalBasis.values:
+        raise InvalidInput(_("Unknown legal basis."), field=f"{field}.legal_basis")
+    if data.consent_method not in ConsentMethod.values:
+        raise InvalidInput(_("Unknown consent method."), field=f"{field}.consent_method")
+    if data.legal_basis == LegalBasis.CONSENT and data.consent_method == ConsentMethod.NOT_OBTAINED:
+        raise InvalidInput(
+            _("Consent is the legal basis, so record how it was given."),
+            field=f"{field}.consent_method",
+        )
     return PersonInput(
-        **names, birth_date=data.birth_date, phone=phone, preferred_language=data.preferred_language
+        **names,
+        birth_date=data.birth_date,
+        phone=phone,
+        preferred_language=data.preferred_language,
+        legal_basis=data.legal_basis,
+        consent_method=data.consent_method,
     )
 
 

@@ -119,6 +119,11 @@ def test_serve_collects_static_then_runs_gunicorn_on_loopback(
     monkeypatch: pytest.MonkeyPatch, settings, tmp_path: Path
 ) -> None:
     settings.STATIC_ROOT = tmp_path / "static"
+    # Production's hashed-name storage (the suite serves plain names, see conftest).
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
     monkeypatch.delenv("RELIEFLINE_INSECURE_HTTP", raising=False)
     calls: list[tuple[str, list[str], dict[str, str]]] = []
     monkeypatch.setattr(os, "execve", lambda *a: calls.append(a))
