@@ -6,7 +6,7 @@ Usage (from the repository root):
                                      [--clients 1,10,50] [--workers 4] [--strict]
 
 For each database it prepares a fresh data directory (SQLite) or the PostgreSQL
-database `reliefline_bench` (created when missing), runs `reliefline migrate`,
+database `reliefline_bench` (dropped and created afresh), runs `reliefline migrate`,
 imports the gazetteer, creates an operator and a bearer token with the
 `reliefline adduser` and `reliefline token` commands, and starts gunicorn on a
 free loopback port with production settings (debug off; plain HTTP allowed on
@@ -187,9 +187,9 @@ def free_port() -> int:
 
 
 def ensure_postgres(url: str) -> None:
-    """Create the database named in the URL when it is missing."""
+    """Create the database named in the URL afresh: every run has new field keys."""
     subprocess.run(
-        [BIN / "python", ROOT / "scripts" / "ensure_database.py"],
+        [BIN / "python", ROOT / "scripts" / "ensure_database.py", "--recreate"],
         env={**os.environ, "DATABASE_URL": url},
         check=True,
     )

@@ -1,6 +1,10 @@
-"""Create the PostgreSQL database named in DATABASE_URL when it does not exist yet."""
+"""Create the PostgreSQL database named in DATABASE_URL when it does not exist yet.
+
+With --recreate, drop it first (benchmarks start from an empty database).
+"""
 
 import os
+import sys
 
 import dj_database_url
 import psycopg
@@ -18,6 +22,10 @@ def main() -> None:
         dbname="postgres",
         autocommit=True,
     ) as conn:
+        if "--recreate" in sys.argv[1:]:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if not exists:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))

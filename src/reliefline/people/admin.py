@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from reliefline.access.admin_site import AuditedAdmin
-from reliefline.people.models import Household, Person
+from reliefline.people.models import Household, Person, PersonKey
 from reliefline.people.phones import phone_normalise
 
 
@@ -84,3 +84,20 @@ class PersonAdmin(AuditedAdmin):
 
     def audit_person_ids(self, obj: Person) -> list[int]:
         return [obj.pk]
+
+
+@admin.register(PersonKey)
+class PersonKeyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Read-only: the keys are derived from persons on every save (reindex-people rebuilds)."""
+
+    list_display = ("person_id", "kind", "value")
+    list_filter = ("kind",)
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
