@@ -127,3 +127,29 @@ def test_queue_refresh_shows_case_created_after_page_loaded(new_page, live_serve
     # The table polls every 15 s; allow one interval and some slack.
     expect(page.locator(f"tr[data-reference='{late.reference}']")).to_be_visible(timeout=18_000)
     assert page.evaluate("window.reliefline_marker") == "same page"  # no full reload
+
+
+def test_repeat_caller_typed_in_latin_is_proposed_and_reused(new_page, live_server):
+    """Story 2: yesterday's SMS was in Cyrillic; today the operator types Latin letters."""
+    earlier = open_case(phone="+79105550101", given_name="Ирина", family_name="Верещук")
+    page = new_page(user=UserFactory(role="operator"))
+
+    page.goto(f"{live_server.url}/hotline/new/")
+    page.locator("#id_given_name").press_sequentially("Iryna")
+    page.locator("#id_family_name").press_sequentially("Vereshchuk")
+
+    candidate = page.locator(f"#caller-matches li.candidate:has(#person_{earlier.caller_id})")
+    expect(candidate).to_be_visible()
+    expect(candidate.locator(".reasons")).not_to_be_empty()
+    screenshot(page, "new-call-latin-repeat-caller")
+
+    page.wait_for_load_state("networkidle")
+    page.locator(f"#person_{earlier.caller_id}").check()
+    page.locator("input[name=needs][value=food]").check()
+    expect(page.locator(f"#person_{earlier.caller_id}")).to_be_checked()
+    page.click("#new-case button[type=submit]")
+
+    expect(page.locator("h1")).to_contain_text("RL-")
+    latest = Case.objects.order_by("-pk").first()
+    assert latest is not None and latest.pk != earlier.pk
+    assert (latest.caller_id, latest.household_id) == (earlier.caller_id, earlier.household_id)
