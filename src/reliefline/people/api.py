@@ -4,7 +4,7 @@ from django.contrib.auth.models import User
 from django.http import HttpRequest
 from ninja import Query, Router
 
-from reliefline.access.auth import require
+from reliefline.access.auth import api_auth
 from reliefline.people.schemas import MatchOut, MatchParams, candidate_out
 from reliefline.people.selectors import person_match
 from reliefline.people.services import person_match_audit
@@ -12,14 +12,18 @@ from reliefline.people.services import person_match_audit
 router = Router(tags=["people"])
 
 
-@router.get("/match", response=MatchOut, summary="Registered persons who may be this caller")
+@router.get(
+    "/match",
+    response=MatchOut,
+    summary="Registered persons who may be this caller",
+    auth=api_auth("people.view_person"),
+)
 def people_match(request: HttpRequest, params: Query[MatchParams]) -> MatchOut:
     """Return the candidates best first, each `match` (safe to link) or `possible`.
 
     Any subset of fields, but at least a name or a phone. The list is empty when nobody
     registered is plausible. Every answer that names a person is audited.
     """
-    require(request, "people.view_person")
     candidates = person_match(params.to_query(), limit=params.limit)
     user = request.user if isinstance(request.user, User) else None
     person_match_audit(candidates, by=user, request=request, fields=MATCH_API_FIELDS)

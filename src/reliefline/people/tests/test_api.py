@@ -86,3 +86,12 @@ def test_anonymous_caller_gets_401() -> None:
 def test_empty_birth_date_counts_as_none(api_as: Callable[[str], Client]) -> None:
     response = api_as("operator").get(MATCH, {"family_name": "Верещук", "birth_date": ""})
     assert response.status_code == 200
+
+
+def test_partner_is_refused_before_the_query_is_even_parsed(
+    api_as: Callable[[str], Client],
+) -> None:
+    # A 422 would tell a caller without the permission which parameters exist.
+    assert (
+        api_as("partner").get(MATCH, {"birth_date": "not a date", "limit": "x"}).status_code == 403
+    )
