@@ -7,6 +7,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from reliefline.access.audit import audit_record
+from reliefline.access.models import AuditAction
 from reliefline.access.roles import needs_second_factor
 
 
@@ -44,9 +46,6 @@ class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         response = super().change_view(request, object_id, form_url, extra_context)
         obj = self.get_object(request, object_id)
         if obj is not None and response.status_code == 200:
-            from reliefline.access.audit import audit_record
-            from reliefline.access.models import AuditAction
-
             audit_record(
                 user=request.user,
                 action=AuditAction.READ,
