@@ -56,7 +56,9 @@ messages: install
 	cd src/reliefline && ../../$(BIN)/reliefline compilemessages
 	@for lang in uk ru; do msgfmt --check --statistics -o /dev/null src/reliefline/locale/$$lang/LC_MESSAGES/django.po; done
 
+# The benchmarks need the bench group (Splink, locust); `make install` drops it again.
 bench: install
+	$(UV) sync --frozen --group bench
 	$(BIN)/python bench/intake.py
 
 clean:

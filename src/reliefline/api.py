@@ -13,10 +13,13 @@ from ninja.parser import Parser
 
 from reliefline.access.api import router as audit_router
 from reliefline.access.auth import API_AUTH
+from reliefline.aid.api import router as aid_router
 from reliefline.errors import ReliefError
+from reliefline.evacuation.api import router as evacuation_router
 from reliefline.hotline.api import router as cases_router
 from reliefline.hotline.api_subjects import router as subjects_router
 from reliefline.hotline.schemas import ErrorOut
+from reliefline.partners.api import router as partners_router
 from reliefline.people.api import router as people_router
 from reliefline.places.api import router as places_router
 from reliefline.text import text_check
@@ -91,6 +94,9 @@ api.add_router("/places", places_router)
 api.add_router("/people", people_router)
 api.add_router("/audit", audit_router)
 api.add_router("/subjects", subjects_router)
+api.add_router("/evacuation", evacuation_router)
+api.add_router("/aid", aid_router)
+api.add_router("/partners", partners_router)
 
 
 def _location(loc: Any) -> str:

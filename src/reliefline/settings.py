@@ -64,6 +64,10 @@ INSTALLED_APPS = [
     "reliefline.places",
     "reliefline.people",
     "reliefline.hotline",
+    "reliefline.channels",
+    "reliefline.evacuation",
+    "reliefline.aid",
+    "reliefline.partners",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,10 @@ urlpatterns = [
     path("hotline/", include("reliefline.hotline.urls")),
     path("places/", include("reliefline.places.urls")),
     path("access/", include("reliefline.access.urls")),
+    path("channels/", include("reliefline.channels.urls")),
+    path("evacuation/", include("reliefline.evacuation.urls")),
+    path("aid/", include("reliefline.aid.urls")),
+    path("partners/", include("reliefline.partners.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
 ]

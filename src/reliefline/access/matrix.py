@@ -47,4 +47,8 @@ ENDPOINTS: dict[tuple[str, str], str] = {
     ("GET", "api/v1/people/match"): "people.view_person",
     ("GET", "api/v1/audit"): "access.view_audit",
     ("GET", "api/v1/subjects/<person_id>"): "hotline.export_subject",
+    # channels (webhooks authenticate the sender themselves; see channels/webhooks.py).
+    # evacuation
+    # aid
+    # partners
 }

@@ -1,0 +1,1 @@
+"""Items, warehouses, the append-only stock ledger, aid plans and distributions."""

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class AidConfig(AppConfig):
+    name = "reliefline.aid"
+    label = "aid"
+    verbose_name = "Aid"

@@ -1,0 +1,1 @@
+"""Inbound messages from real senders and outbound notices to residents."""

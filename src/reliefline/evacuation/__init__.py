@@ -1,0 +1,1 @@
+"""Humanitarian corridors, convoys, seat allocation, manifests, boarding and arrival."""

@@ -1,0 +1,5 @@
+"""The evacuation part of the JSON API under /api/v1/evacuation/."""
+
+from ninja import Router
+
+router = Router(tags=["evacuation"])

@@ -1,0 +1,1 @@
+"""Organisations, sharing agreements, 3W activities and exports."""
