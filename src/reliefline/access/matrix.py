@@ -8,6 +8,9 @@ route missing from this table, so a new endpoint cannot be forgotten.
 
 PUBLIC = "public"
 SIGNED_IN = "signed-in"
+# Webhooks: no user signs in; the sender proves itself with its signature or secret,
+# so a request without one is refused whatever session or token comes with it.
+SENDER_SIGNED = "sender-signed"
 # The admin site checks staff status and model permissions itself.
 ADMIN_PREFIX = "admin/"
 
