@@ -22,6 +22,7 @@ from reliefline.hotline.schemas import ErrorOut
 from reliefline.partners.api import router as partners_router
 from reliefline.people.api import router as people_router
 from reliefline.places.api import router as places_router
+from reliefline.places.api_claims import router as claims_router
 from reliefline.text import text_check
 
 ERROR_REF = "#/components/schemas/ErrorOut"
@@ -90,6 +91,8 @@ api = ReliefAPI(
     parser=QueryParser(),
 )
 api.add_router("/cases", cases_router)
+# Before /places, whose /{place_id} would otherwise take "claims" for an id.
+api.add_router("/places/claims", claims_router)
 api.add_router("/places", places_router)
 api.add_router("/people", people_router)
 api.add_router("/audit", audit_router)

@@ -143,7 +143,7 @@ PASSWORD_HASHERS = [
 AUTHENTICATION_BACKENDS = [
     # Counts failed logins per username and address and refuses them after the limit.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "reliefline.access.backends.RoleBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("RELIEFLINE_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25  # hours: a locked account opens again after 15 minutes
@@ -238,3 +238,20 @@ RETENTION_DAYS = int(os.environ.get("RELIEFLINE_RETENTION_DAYS", "90"))
 # Background work: jobs live in the database; `reliefline db_worker` runs them and
 # `reliefline scheduler` enqueues the periodic ones.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Channels (docs/channels.md). A sender's webhook is refused with 403 while its secret
+# is unset, so a fresh install accepts nothing it cannot authenticate.
+RELIEFLINE_PUBLIC_URL = os.environ.get("RELIEFLINE_PUBLIC_URL", "").rstrip("/")
+RELIEFLINE_TWILIO_ACCOUNT_SID = os.environ.get("RELIEFLINE_TWILIO_ACCOUNT_SID", "")
+RELIEFLINE_TWILIO_AUTH_TOKEN = os.environ.get("RELIEFLINE_TWILIO_AUTH_TOKEN", "")
+RELIEFLINE_TWILIO_FROM = os.environ.get("RELIEFLINE_TWILIO_FROM", "")
+RELIEFLINE_TELEGRAM_SECRET = os.environ.get("RELIEFLINE_TELEGRAM_SECRET", "")
+RELIEFLINE_TELEGRAM_BOT_TOKEN = os.environ.get("RELIEFLINE_TELEGRAM_BOT_TOKEN", "")
+RELIEFLINE_RAPIDPRO_SECRET = os.environ.get("RELIEFLINE_RAPIDPRO_SECRET", "")
+RELIEFLINE_KOBO_SECRET = os.environ.get("RELIEFLINE_KOBO_SECRET", "")
+# Where outbound notices go: console (default: printed by the worker), file (JSON lines
+# in RELIEFLINE_NOTIFY_FILE) or live (Twilio for SMS/WhatsApp, the Bot API for Telegram).
+RELIEFLINE_NOTIFY_BACKEND = os.environ.get("RELIEFLINE_NOTIFY_BACKEND", "console")
+RELIEFLINE_NOTIFY_FILE = os.environ.get("RELIEFLINE_NOTIFY_FILE", str(DATA_DIR / "outbox.jsonl"))
+# Notices per second a broadcast hands to the sender (a Twilio long code sends ~1/s).
+RELIEFLINE_NOTIFY_RATE = float(os.environ.get("RELIEFLINE_NOTIFY_RATE", "1"))

@@ -31,14 +31,17 @@ _OPERATOR = {
     "people.add_person",
     "people.view_household",
     "places.view_place",
+    # Operators turn residents' reports into claims about their settlement.
+    "places.view_claim",
+    "places.add_claim",
 }
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.OPERATOR: _OPERATOR,
     Role.COORDINATOR: _OPERATOR | {"hotline.view_dashboard", "hotline.assign_case"},
     # Field teams see cases only in their assigned settlements (hotline.selectors.case_scope).
-    Role.FIELD: {"places.view_place", "hotline.view_case"},
-    Role.PARTNER: {"places.view_place", "hotline.view_dashboard"},
+    Role.FIELD: {"places.view_place", "hotline.view_case", "places.view_claim"},
+    Role.PARTNER: {"places.view_place", "hotline.view_dashboard", "places.view_claim"},
     Role.DPO: {
         "people.view_person",
         "people.view_household",
@@ -51,6 +54,17 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     # The administrator gets every permission that exists (see sync_role_groups).
     Role.ADMIN: set(),
 }
+# Aid: coordinators manage stock and plans and may override a double-dipping rule;
+# field teams distribute in their settlements; partners see stock aggregates only.
+ROLE_PERMISSIONS[Role.COORDINATOR] |= {
+    "aid.manage_stock",
+    "aid.distribute",
+    "aid.override_rule",
+    "aid.view_stock",
+    "aid.view_movement",
+}
+ROLE_PERMISSIONS[Role.FIELD] |= {"aid.distribute", "aid.view_stock", "aid.view_movement"}
+ROLE_PERMISSIONS[Role.PARTNER] |= {"aid.view_stock"}
 
 
 def _permissions(names: set[str]) -> list[Permission]:

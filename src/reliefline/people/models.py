@@ -115,9 +115,11 @@ class Person(models.Model):
         self.derive_keys()
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "name_key", "phone_index"}
-        with transaction.atomic():
+        adding = self._state.adding
+        # No savepoint: the keys commit or roll back with whatever saves the person.
+        with transaction.atomic(savepoint=False):
             super().save(*args, **kwargs)
-            PersonKey.refresh(self)
+            PersonKey.refresh(self, new=adding)
 
     def derive_keys(self) -> None:
         """Set the name and phone lookup keys from the fields (bulk loaders call this too)."""
@@ -168,9 +170,13 @@ class PersonKey(models.Model):
         return keys
 
     @staticmethod
-    def refresh(person: Person) -> None:
-        """Replace the keys of a saved person with the ones its fields give now."""
-        PersonKey.objects.filter(person=person).delete()
+    def refresh(person: Person, *, new: bool = False) -> None:
+        """Replace the keys of a saved person with the ones its fields give now.
+
+        A person just inserted has no keys yet, so `new` skips the DELETE.
+        """
+        if not new:
+            PersonKey.objects.filter(person=person).delete()
         PersonKey.objects.bulk_create(
             PersonKey(person=person, kind=kind, value=value)
             for kind, value in PersonKey.keys_of(person)

@@ -86,13 +86,13 @@ def person_validate(data: PersonInput, *, field: str = "caller") -> PersonInput:
     )
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # one write; the caller's transaction rolls it back
 def household_create(*, settlement: Place | None, size: int) -> Household:
     """Return a new household in the settlement."""
     return Household.objects.create(settlement=settlement, size=size)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # one write; the caller's transaction rolls it back
 def person_create(
     data: PersonInput, *, household: Household | None, by: User | None = None
 ) -> Person:
