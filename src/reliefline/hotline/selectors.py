@@ -3,6 +3,7 @@
 import base64
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
@@ -182,3 +183,20 @@ def case_assignee_get(username: str) -> User:
             _("No operator %(name)s can take cases.") % {"name": username[:150]}, field="assignee"
         )
     return user
+
+
+def needs_open(
+    *,
+    household_ids: Sequence[int] | None = None,
+    settlement_id: str | None = None,
+    types: Sequence[str] = (),
+) -> QuerySet[Need]:
+    """Return the unfulfilled needs of open cases of these households or this settlement."""
+    needs = Need.objects.filter(fulfilled_at__isnull=True, case__status__in=OPEN_STATUSES)
+    if household_ids is not None:
+        needs = needs.filter(case__household_id__in=household_ids)
+    if settlement_id is not None:
+        needs = needs.filter(case__settlement_id=settlement_id)
+    if types:
+        needs = needs.filter(type__in=types)
+    return needs.select_related("case").order_by("case_id", "id")

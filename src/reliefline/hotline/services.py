@@ -323,6 +323,26 @@ def case_assign(case: Case, *, to: User, by: User) -> Case:
     return case
 
 
+@transaction.atomic
+def needs_fulfil(needs: Sequence[Need], *, note: str, by: User | None) -> int:
+    """Return how many of the needs this marked fulfilled; each case's timeline says by what.
+
+    Needs fulfilled before are left as they were (aid.distribution_record calls this).
+    """
+    now = timezone.now()
+    open_needs = list(
+        Need.objects.select_for_update()
+        .filter(pk__in=[n.pk for n in needs], fulfilled_at__isnull=True)
+        .select_related("case")
+    )
+    cases = {need.case_id: need.case for need in open_needs}
+    Need.objects.filter(pk__in=[n.pk for n in open_needs]).update(fulfilled_at=now)
+    for case in cases.values():
+        CaseEvent.objects.create(case=case, kind=EventKind.NOTE, text=note[:NOTE_MAX], by=by)
+        _audit_write(case, by=by, action=AuditAction.UPDATE, fields=["needs"], purpose="aid")
+    return len(open_needs)
+
+
 def case_reprioritise_open(*, now: dt.datetime | None = None, batch: int = 500) -> int:
     """Recompute the waiting part of every open case's priority; return how many changed.
 

@@ -1,0 +1,343 @@
+"""Reads of stock, movements, households in reach, and the double-dipping history."""
+
+import base64
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.contrib.auth.models import User
+from django.db.models import Max, QuerySet, Sum
+from django.utils import formats
+from django.utils.translation import gettext as _
+
+from reliefline.aid.models import (
+    Balance,
+    Distribution,
+    DistributionRule,
+    Item,
+    ItemKind,
+    Movement,
+    MovementKind,
+    Warehouse,
+)
+from reliefline.errors import InvalidInput, NotFound
+from reliefline.hotline.models import Need, NeedType
+from reliefline.hotline.selectors import needs_open
+from reliefline.people import matching
+from reliefline.people.models import Household, Person
+from reliefline.people.selectors import MatchQuery, person_lookup, person_match
+
+# Case needs an item of each kind fulfils; other kinds fulfil none.
+NEED_OF_KIND: dict[str, str] = {
+    ItemKind.WATER: NeedType.WATER,
+    ItemKind.FOOD: NeedType.FOOD,
+    ItemKind.MEDICINE: NeedType.MEDICINE,
+    ItemKind.SHELTER: NeedType.SHELTER,
+}
+MEMBERS_MATCHED = 10
+
+
+# ---- households in reach -----------------------------------------------------------
+
+
+def household_scope(user: User | None) -> QuerySet[Household]:
+    """Return the households a user may serve: all, or those of their assigned settlements.
+
+    None stands for the system itself (commands, benchmarks).
+    """
+    if user is None or user.has_perm("hotline.view_all_cases"):
+        return Household.objects.all()
+    return Household.objects.filter(settlement__assignments__user=user).distinct()
+
+
+def household_for(household_id: int, *, user: User | None) -> Household:
+    """Return the household in the user's reach, or raise NotFound (whether or not it exists)."""
+    if isinstance(household_id, bool) or not isinstance(household_id, int):
+        raise InvalidInput(_("A household number."), field="household_id")
+    household = household_scope(user).select_related("settlement").filter(pk=household_id).first()
+    if household is None:
+        raise NotFound(_("No household %(id)s.") % {"id": household_id}, field="household_id")
+    return household
+
+
+def household_search(query: str, *, user: User | None, limit: int = 20) -> list[Household]:
+    """Return households in the user's reach with a member of this name or phone."""
+    query = query.strip()[:100]
+    if not query:
+        return []
+    looks_like_phone = sum(ch.isdigit() for ch in query) >= 6
+    persons = person_lookup(
+        phone=query if looks_like_phone else "", name="" if looks_like_phone else query, limit=100
+    )
+    ids = {p.household_id for p in persons if p.household_id is not None}
+    return list(
+        household_scope(user)
+        .filter(pk__in=ids)
+        .select_related("settlement")
+        .prefetch_related("members")
+        .order_by("-pk")[:limit]
+    )
+
+
+def _same_person(candidate: matching.Score) -> bool:
+    """Return whether the score links the two persons without an operator.
+
+    person_match demotes every MATCH to POSSIBLE when two candidates are certain, and a
+    member's own record is always one of them, so the MATCH test is applied here again.
+    """
+    levels = {(c.feature, c.level) for c in candidate.comparisons}
+    return candidate.probability >= matching.MATCH and not matching.VETO & levels
+
+
+def household_group(household: Household) -> list[int]:
+    """Return the ids of the household and of every household registering one of its members.
+
+    The same family registered twice under different spellings ("Ольга Коваленко",
+    "Olha Kovalenko") is one family for the double-dipping rules; the identity
+    matching of the people app decides who is the same person.
+    """
+    group = {household.pk}
+    members = household.members.filter(purged_at__isnull=True).order_by("pk")[:MEMBERS_MATCHED]
+    for member in members:
+        if not (member.phone or member.given_name or member.family_name):
+            continue
+        query = MatchQuery(
+            given_name=member.given_name,
+            family_name=member.family_name,
+            patronymic=member.patronymic,
+            birth_date=member.birth_date,
+            phone=member.phone,
+            settlement=household.settlement_id or "",
+        )
+        for candidate in person_match(query, limit=10):
+            other = candidate.person.household_id
+            if (
+                other is not None
+                and candidate.person.pk != member.pk
+                and _same_person(candidate.score)
+            ):
+                group.add(other)
+    return sorted(group)
+
+
+# ---- double dipping ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Breach:
+    code: str
+    kind: str
+    message: str
+
+
+def received(
+    household_ids: Sequence[int], *, since: dt.datetime | None = None
+) -> QuerySet[Distribution]:
+    """Return the distributions to these households that still stand (not reversed)."""
+    distributions = Distribution.objects.filter(
+        household_id__in=household_ids,
+        movements__kind=MovementKind.DISTRIBUTION,
+        movements__reversal__isnull=True,
+    )
+    if since is not None:
+        distributions = distributions.filter(at__gte=since)
+    return distributions.distinct()
+
+
+def rule_breaches(
+    group: Sequence[int], *, kinds: Iterable[str], household: Household, now: dt.datetime
+) -> list[Breach]:
+    """Return the double-dipping rules a new distribution of these kinds would break."""
+    rules = {r.kind: r for r in DistributionRule.objects.filter(kind__in=set(kinds))}
+    breaches = []
+    others = [pk for pk in group if pk != household.pk]
+    also = (
+        " "
+        + _("The same family is also registered as %(ids)s.")
+        % {"ids": ", ".join(f"H-{pk:06d}" for pk in others)}
+        if others
+        else ""
+    )
+    for kind, rule in sorted(rules.items()):
+        label = ItemKind(kind).label
+        window = received(group, since=now - dt.timedelta(days=rule.period_days)).filter(
+            lines__item__kind=kind
+        )
+        count = window.count()
+        last = window.aggregate(last=Max("at"))["last"]
+        if count >= rule.max_per_period:
+            breaches.append(
+                Breach(
+                    f"{kind}:max_per_period",
+                    kind,
+                    _(
+                        "%(kind)s: this family already received %(n)s distribution(s) in the "
+                        "last %(days)s days (at most %(max)s)."
+                    )
+                    % {
+                        "kind": label,
+                        "n": count,
+                        "days": rule.period_days,
+                        "max": rule.max_per_period,
+                    }
+                    + also,
+                )
+            )
+        elif (
+            last is not None
+            and rule.min_interval_days
+            and last > now - dt.timedelta(days=rule.min_interval_days)
+        ):
+            breaches.append(
+                Breach(
+                    f"{kind}:min_interval",
+                    kind,
+                    _("%(kind)s: last received %(when)s, less than %(days)s days ago.")
+                    % {
+                        "kind": label,
+                        "when": formats.date_format(last, "SHORT_DATETIME_FORMAT"),
+                        "days": rule.min_interval_days,
+                    }
+                    + also,
+                )
+            )
+    return breaches
+
+
+def needs_matching(
+    *,
+    items: Sequence[Item],
+    household_ids: Sequence[int] | None = None,
+    settlement_id: str | None = None,
+) -> list[Need]:
+    """Return the open case needs these items fulfil.
+
+    Water, food and shelter needs are met by any item of that kind; a medicine need
+    only by an item it names ("insulin"), since one medicine never stands for another.
+    """
+    types = {NEED_OF_KIND[item.kind] for item in items if item.kind in NEED_OF_KIND}
+    needs = needs_open(
+        household_ids=household_ids, settlement_id=settlement_id, types=sorted(types)
+    )
+    return [need for need in needs if any(need_is_for(need, item) for item in items)]
+
+
+def need_is_for(need: Need, item: Item) -> bool:
+    """Return whether giving the item fulfils the need."""
+    if NEED_OF_KIND.get(item.kind) != need.type:
+        return False
+    if need.type != NeedType.MEDICINE:
+        return True
+    wanted = need.item.casefold().strip()
+    if not wanted:
+        return False
+    names = [n.casefold() for n in (item.code, item.name_en, item.name_uk, item.name_ru) if n]
+    return any(wanted in name or name in wanted for name in names)
+
+
+# ---- stock and movements ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StockLine:
+    item: Item
+    quantity: int
+
+
+def stock_balance(warehouse: Warehouse) -> list[StockLine]:
+    """Return the quantity on hand per item (all lots) at the warehouse, by item code."""
+    totals = dict(
+        Balance.objects.filter(warehouse=warehouse)
+        .values_list("item_id")
+        .annotate(total=Sum("quantity"))
+        .order_by()
+    )
+    items = Item.objects.filter(pk__in=totals).order_by("code")
+    return [StockLine(item, int(totals[item.pk] or 0)) for item in items]
+
+
+def _cursor_id(cursor: str) -> int:
+    try:
+        value = int(base64.urlsafe_b64decode(cursor.encode()).decode())
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput(_("The cursor is not one this API issued."), field="cursor") from None
+    if value < 1:
+        raise InvalidInput(_("The cursor is not one this API issued."), field="cursor")
+    return value
+
+
+def movements_page(
+    *, warehouse: Warehouse | None, item: Item | None, cursor: str = "", size: int = 50
+) -> tuple[list[Movement], str | None]:
+    """Return movements newest first and the cursor of the next page (keyset on id).
+
+    Rows are only ever appended, so the id alone orders them and a page never shifts.
+    """
+    movements = Movement.objects.select_related("warehouse", "item", "by").order_by("-id")
+    if warehouse is not None:
+        movements = movements.filter(warehouse=warehouse)
+    if item is not None:
+        movements = movements.filter(item=item)
+    if cursor:
+        movements = movements.filter(pk__lt=_cursor_id(cursor))
+    rows = list(movements[: size + 1])
+    next_cursor = None
+    if len(rows) > size:
+        next_cursor = base64.urlsafe_b64encode(str(rows[size - 1].pk).encode()).decode()
+    return rows[:size], next_cursor
+
+
+@dataclass(frozen=True)
+class Difference:
+    warehouse: str
+    item: str
+    lot: str
+    book: int
+    ledger: int
+
+
+def stock_differences() -> tuple[int, list[Difference]]:
+    """Return how many balances were checked and those the movements do not add up to."""
+    sums = {
+        (row["warehouse_id"], row["item_id"], row["lot"]): int(row["total"])
+        for row in Movement.objects.values("warehouse_id", "item_id", "lot")
+        .annotate(total=Sum("quantity"))
+        .order_by()
+    }
+    differences = []
+    checked = 0
+    for balance in Balance.objects.select_related("warehouse", "item").iterator():
+        checked += 1
+        key = (balance.warehouse_id, balance.item_id, balance.lot)
+        ledger = sums.pop(key, 0)
+        if ledger != balance.quantity:
+            differences.append(
+                Difference(
+                    balance.warehouse.code, balance.item.code, balance.lot, balance.quantity, ledger
+                )
+            )
+    for (warehouse_id, item_id, lot), ledger in sums.items():
+        warehouse = Warehouse.objects.get(pk=warehouse_id)
+        item = Item.objects.get(pk=item_id)
+        differences.append(Difference(warehouse.code, item.code, lot, 0, ledger))
+    return checked, differences
+
+
+def household_members(household: Household) -> list[Person]:
+    """Return the members of a household (for the field page; the caller audits the read)."""
+    return list(household.members.filter(purged_at__isnull=True).order_by("pk"))
+
+
+def household_received(household_ids: Sequence[int], *, limit: int = 20) -> list[Distribution]:
+    """Return the latest standing distributions to these households, lines loaded."""
+    return list(
+        received(household_ids)
+        .select_related("warehouse", "by")
+        .prefetch_related("lines__item")
+        .order_by("-at")[:limit]
+    )
+
+
+def entitlement_kinds() -> list[DistributionRule]:
+    """Return the double-dipping rules, one per item kind, for the field page."""
+    return list(DistributionRule.objects.order_by("kind"))

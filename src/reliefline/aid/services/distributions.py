@@ -1,0 +1,180 @@
+"""Distributions to households, guarded by stock and by the double-dipping rules."""
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from reliefline.access.audit import audit_record
+from reliefline.access.models import AuditAction
+from reliefline.aid import notices
+from reliefline.aid.errors import DoubleDipping
+from reliefline.aid.models import Distribution, DistributionLine, Item, MovementKind
+from reliefline.aid.selectors import (
+    household_for,
+    household_group,
+    needs_matching,
+    rule_breaches,
+)
+from reliefline.aid.services.common import (
+    item_by_code,
+    quantity_check,
+    text_clean,
+    warehouse_by_code,
+)
+from reliefline.aid.services.ledger import stock_take
+from reliefline.errors import InvalidInput, ReliefError
+from reliefline.hotline.services import needs_fulfil
+from reliefline.people.models import Household
+
+LINES_MAX = 20
+OVERRIDE_MAX = 2000
+
+
+class OverrideNotAllowed(ReliefError):
+    code = "override_forbidden"
+    status = 403
+
+    def __init__(self) -> None:
+        super().__init__(
+            _("Only a coordinator may override a double-dipping rule."), field="override_reason"
+        )
+
+
+@dataclass(frozen=True)
+class LineInput:
+    item: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class DistributionInput:
+    """A distribution as a field device sends it; validated by distribution_record."""
+
+    warehouse: str
+    household_id: int
+    lines: Sequence[LineInput] = field(default_factory=tuple)
+    override_reason: str = ""
+    recipient_name: str = ""
+    person_id: int | None = None
+    confirmation_code: str = ""
+
+
+def _lines(lines: Sequence[LineInput]) -> list[tuple[Item, int]]:
+    if not lines:
+        raise InvalidInput(_("Give at least one item."), field="lines")
+    if len(lines) > LINES_MAX:
+        raise InvalidInput(_("At most %(n)s lines.") % {"n": LINES_MAX}, field="lines")
+    found: dict[int, tuple[Item, int]] = {}
+    for i, line in enumerate(lines):
+        item = item_by_code(line.item, field=f"lines[{i}].item")
+        if item.pk in found:
+            raise InvalidInput(_("This item is listed twice."), field=f"lines[{i}].item")
+        found[item.pk] = (item, quantity_check(line.quantity, field=f"lines[{i}].quantity"))
+    # Item order is the lock order of the balances, so two devices never deadlock.
+    return [found[pk] for pk in sorted(found)]
+
+
+def _locked_group(household: Household) -> list[int]:
+    """Return the ids of the household and its registered duplicates, rows locked.
+
+    Locking every household of the family (in id order) makes two devices serving
+    the same family, under either registration, check the rules one after the other.
+    """
+    group = household_group(household)
+    list(Household.objects.select_for_update().filter(pk__in=group).order_by("pk"))
+    return group
+
+
+@transaction.atomic
+def distribution_record(
+    data: DistributionInput, *, by: User | None, now: dt.datetime | None = None
+) -> Distribution:
+    """Return the recorded distribution, its stock taken and the matching needs fulfilled.
+
+    Raise DoubleDipping (409) when a rule refuses it and no override is given,
+    InsufficientStock (409) when the warehouse holds too little; either way
+    nothing is written. An override needs aid.override_rule and is audited.
+    """
+    now = now or timezone.now()
+    warehouse = warehouse_by_code(data.warehouse)
+    lines = _lines(data.lines)
+    household = household_for(data.household_id, user=by)
+    person = None
+    if data.person_id is not None:
+        person = household.members.filter(pk=data.person_id).first()
+        if person is None:
+            raise InvalidInput(_("This person is not in the household."), field="person_id")
+    recipient = text_clean(data.recipient_name, limit=200, field="recipient_name")
+    code = text_clean(data.confirmation_code, limit=20, field="confirmation_code")
+    override = text_clean(data.override_reason, limit=OVERRIDE_MAX, field="override_reason")
+    if override and (by is None or not by.has_perm("aid.override_rule")):
+        raise OverrideNotAllowed()
+
+    group = _locked_group(household)
+    breaches = rule_breaches(
+        group, kinds={item.kind for item, _q in lines}, household=household, now=now
+    )
+    if breaches and not override:
+        raise DoubleDipping([b.message for b in breaches])
+
+    distribution = Distribution.objects.create(
+        warehouse=warehouse,
+        household=household,
+        person=person,
+        recipient_name=recipient,
+        confirmation_code=code,
+        override_reason=override if breaches else "",
+        overridden_rules=[b.code for b in breaches],
+        by=by,
+    )
+    for item, quantity in lines:
+        DistributionLine.objects.create(distribution=distribution, item=item, quantity=quantity)
+        stock_take(
+            warehouse,
+            item,
+            quantity,
+            kind=MovementKind.DISTRIBUTION,
+            by=by,
+            reference=str(distribution),
+            distribution=distribution,
+        )
+    _fulfil(distribution, household=household, items=[item for item, _q in lines], by=by)
+    member_ids = list(household.members.values_list("pk", flat=True))
+    audit_record(
+        user=by,
+        action=AuditAction.CREATE,
+        record=f"aid.distribution:{distribution.pk}",
+        purpose="aid distribution",
+        person_ids=member_ids,
+        fields=["recipient_name", "household", "items"],
+    )
+    if breaches:
+        # The justification itself is kept (encrypted) on the distribution.
+        audit_record(
+            user=by,
+            action=AuditAction.UPDATE,
+            record=f"aid.distribution:{distribution.pk}",
+            purpose=("double-dipping override: " + ", ".join(b.code for b in breaches))[:200],
+            person_ids=member_ids,
+            fields=["override_reason"],
+        )
+    notices.distribution_notify(distribution, lines=lines, by=by)
+    return distribution
+
+
+def _fulfil(
+    distribution: Distribution, *, household: Household, items: list[Item], by: User | None
+) -> None:
+    needs = needs_matching(household_ids=[household.pk], items=items)
+    if needs:
+        names = ", ".join(item.display_name("en") for item in items)
+        needs_fulfil(
+            needs,
+            note=_("Aid distributed (%(ref)s): %(items)s.") % {"ref": distribution, "items": names},
+            by=by,
+        )

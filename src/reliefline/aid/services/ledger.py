@@ -1,0 +1,301 @@
+"""Every stock change: one append-only movement and its balance, in one transaction.
+
+A withdrawal locks the balance rows it draws on (SELECT ... FOR UPDATE on
+PostgreSQL; SQLite's BEGIN IMMEDIATE serialises writers), re-reads them, and
+refuses when too little is left. The CheckConstraint balance_quantity_not_negative
+is the last guard should a path ever skip the check.
+"""
+
+import datetime as dt
+from collections.abc import Sequence
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from reliefline.aid.errors import AlreadyReversed, InsufficientStock
+from reliefline.aid.models import Balance, Distribution, Item, Movement, MovementKind, Warehouse
+from reliefline.aid.services.common import quantity_check, text_clean
+from reliefline.errors import InvalidInput
+
+LOT_MAX = 40
+REASON_MAX = 500
+REFERENCE_MAX = 100
+
+
+def _balance(warehouse: Warehouse, item: Item, lot: str, expiry: dt.date | None) -> Balance:
+    """Return the locked balance row of (warehouse, item, lot), created at 0 if new."""
+    balance, _created = Balance.objects.get_or_create(
+        warehouse=warehouse, item=item, lot=lot, defaults={"expiry": expiry}
+    )
+    return Balance.objects.select_for_update().get(pk=balance.pk)
+
+
+def _record(
+    balance: Balance,
+    *,
+    kind: MovementKind,
+    delta: int,
+    by: User | None,
+    reason: str = "",
+    reference: str = "",
+    reverses: Movement | None = None,
+    transfer_of: Movement | None = None,
+    distribution: Distribution | None = None,
+) -> Movement:
+    if balance.quantity + delta < 0:
+        raise InsufficientStock(
+            item=balance.item.code,
+            warehouse=balance.warehouse.code,
+            wanted=-delta,
+            available=balance.quantity,
+        )
+    Balance.objects.filter(pk=balance.pk).update(quantity=F("quantity") + delta)
+    balance.quantity += delta
+    return Movement.objects.create(
+        warehouse_id=balance.warehouse_id,
+        item_id=balance.item_id,
+        lot=balance.lot,
+        expiry=balance.expiry,
+        kind=kind,
+        quantity=delta,
+        reason=reason,
+        reference=reference,
+        by=by,
+        reverses=reverses,
+        transfer_of=transfer_of,
+        distribution=distribution,
+    )
+
+
+def stock_take(
+    warehouse: Warehouse,
+    item: Item,
+    quantity: int,
+    *,
+    kind: MovementKind,
+    by: User | None,
+    lot: str | None = None,
+    reason: str = "",
+    reference: str = "",
+    distribution: Distribution | None = None,
+) -> list[Movement]:
+    """Return the movements drawing `quantity` from stock, earliest expiry first.
+
+    With a lot, only that lot is drawn on. Raise InsufficientStock when the locked
+    balances hold less than asked; the caller's transaction then writes nothing.
+    Must run inside a transaction.
+    """
+    balances = Balance.objects.select_for_update().filter(warehouse=warehouse, item=item)
+    if lot is not None:
+        balances = balances.filter(lot=lot)
+    # One lock order everywhere (expiry, lot, id), so two takers never deadlock.
+    locked = list(
+        balances.select_related("item", "warehouse").order_by(
+            F("expiry").asc(nulls_last=True), "lot", "id"
+        )
+    )
+    available = sum(b.quantity for b in locked)
+    if available < quantity:
+        raise InsufficientStock(
+            item=item.code, warehouse=warehouse.code, wanted=quantity, available=available
+        )
+    movements = []
+    left = quantity
+    for balance in locked:
+        if left == 0:
+            break
+        take = min(left, balance.quantity)
+        if take == 0:
+            continue
+        movements.append(
+            _record(
+                balance,
+                kind=kind,
+                delta=-take,
+                by=by,
+                reason=reason,
+                reference=reference,
+                distribution=distribution,
+            )
+        )
+        left -= take
+    return movements
+
+
+def _lot(lot: str) -> str:
+    return text_clean(lot, limit=LOT_MAX, field="lot")
+
+
+@transaction.atomic
+def stock_receive(
+    *,
+    warehouse: Warehouse,
+    item: Item,
+    quantity: int,
+    reference: str,
+    by: User | None,
+    lot: str = "",
+    expiry: dt.date | None = None,
+    reason: str = "",
+) -> Movement:
+    """Return the receipt movement adding `quantity` units to the warehouse's stock."""
+    quantity_check(quantity)
+    reference = text_clean(reference, limit=REFERENCE_MAX, field="reference")
+    reason = text_clean(reason, limit=REASON_MAX, field="reason")
+    lot = _lot(lot)
+    balance = _balance(warehouse, item, lot, expiry)
+    if expiry is not None and balance.expiry not in (None, expiry):
+        raise InvalidInput(
+            _("Lot %(lot)s already has expiry %(date)s.") % {"lot": lot, "date": balance.expiry},
+            field="expiry",
+        )
+    if expiry is not None and balance.expiry is None:
+        Balance.objects.filter(pk=balance.pk).update(expiry=expiry)
+        balance.expiry = expiry
+    return _record(
+        balance,
+        kind=MovementKind.RECEIPT,
+        delta=quantity,
+        by=by,
+        reason=reason,
+        reference=reference,
+    )
+
+
+@transaction.atomic
+def stock_transfer(
+    *,
+    source: Warehouse,
+    target: Warehouse,
+    item: Item,
+    quantity: int,
+    by: User | None,
+    lot: str | None = None,
+    reason: str = "",
+    reference: str = "",
+) -> list[Movement]:
+    """Return the out and in movements moving stock between two warehouses, lot by lot."""
+    quantity_check(quantity)
+    if source.pk == target.pk:
+        raise InvalidInput(_("Source and target are the same warehouse."), field="target")
+    reason = text_clean(reason, limit=REASON_MAX, field="reason")
+    reference = text_clean(reference, limit=REFERENCE_MAX, field="reference")
+    outs = stock_take(
+        source,
+        item,
+        quantity,
+        kind=MovementKind.TRANSFER_OUT,
+        by=by,
+        lot=None if lot is None else _lot(lot),
+        reason=reason,
+        reference=reference,
+    )
+    ins = []
+    for out in outs:
+        balance = _balance(target, item, out.lot, out.expiry)
+        ins.append(
+            _record(
+                balance,
+                kind=MovementKind.TRANSFER_IN,
+                delta=-out.quantity,
+                by=by,
+                reason=reason,
+                reference=reference,
+                transfer_of=out,
+            )
+        )
+    return outs + ins
+
+
+@transaction.atomic
+def stock_lose(
+    *,
+    warehouse: Warehouse,
+    item: Item,
+    quantity: int,
+    reason: str,
+    by: User | None,
+    lot: str | None = None,
+    reference: str = "",
+) -> list[Movement]:
+    """Return the movements writing off lost, damaged or expired stock (a reason is required)."""
+    quantity_check(quantity)
+    reason = text_clean(reason, limit=REASON_MAX, field="reason", required=True)
+    return stock_take(
+        warehouse,
+        item,
+        quantity,
+        kind=MovementKind.LOSS,
+        by=by,
+        lot=None if lot is None else _lot(lot),
+        reason=reason,
+        reference=text_clean(reference, limit=REFERENCE_MAX, field="reference"),
+    )
+
+
+@transaction.atomic
+def stock_count_adjust(
+    *,
+    warehouse: Warehouse,
+    item: Item,
+    counted: int,
+    reason: str,
+    by: User | None,
+    lot: str = "",
+    reference: str = "",
+) -> Movement | None:
+    """Return the adjustment bringing the book to the physical count, or None when equal."""
+    if isinstance(counted, bool) or not isinstance(counted, int) or counted < 0:
+        raise InvalidInput(_("A whole number, 0 or more."), field="counted")
+    reason = text_clean(reason, limit=REASON_MAX, field="reason", required=True)
+    balance = _balance(warehouse, item, _lot(lot), None)
+    delta = counted - balance.quantity
+    if delta == 0:
+        return None
+    return _record(
+        balance,
+        kind=MovementKind.ADJUSTMENT,
+        delta=delta,
+        by=by,
+        reason=reason,
+        reference=text_clean(reference, limit=REFERENCE_MAX, field="reference"),
+    )
+
+
+@transaction.atomic
+def movement_reverse(movement: Movement, *, reason: str, by: User | None) -> list[Movement]:
+    """Return the reversing movements undoing `movement` (both legs of a transfer).
+
+    A reversal is never reversed itself: record the movement again instead. Raise
+    AlreadyReversed when it was undone before, InsufficientStock when what it added
+    has since been taken.
+    """
+    reason = text_clean(reason, limit=REASON_MAX, field="reason", required=True)
+    legs: Sequence[Movement] = [movement]
+    if movement.kind == MovementKind.REVERSAL:
+        raise InvalidInput(_("A reversal cannot be reversed."), field="movement")
+    if movement.kind == MovementKind.TRANSFER_OUT:
+        legs = [movement, *Movement.objects.filter(transfer_of=movement)]
+    elif movement.kind == MovementKind.TRANSFER_IN and movement.transfer_of is not None:
+        legs = [movement.transfer_of, movement]
+    # Locking the balances first serialises two reversals of the same movement.
+    balances = {leg.pk: _balance(leg.warehouse, leg.item, leg.lot, leg.expiry) for leg in legs}
+    reversals = []
+    for leg in legs:
+        if Movement.objects.filter(reverses=leg).exists():
+            raise AlreadyReversed(movement_id=leg.pk)
+        reversals.append(
+            _record(
+                balances[leg.pk],
+                kind=MovementKind.REVERSAL,
+                delta=-leg.quantity,
+                by=by,
+                reason=reason,
+                reference=leg.reference,
+                reverses=leg,
+                distribution=leg.distribution,
+            )
+        )
+    return reversals
