@@ -362,3 +362,17 @@ def case_reprioritise_open(*, now: dt.datetime | None = None, batch: int = 500) 
                     case.save(update_fields=["priority", "band", "priority_reasons", "due_at"])
                     changed += 1
     return changed
+
+
+@transaction.atomic
+def case_event_append(case: Case, *, kind: str, text: str, by: User | None = None) -> CaseEvent:
+    """Return a message or note appended to the timeline by a channel (no user need act).
+
+    Channels record what a resident wrote (kind MESSAGE) and each notice sent to them
+    and its delivery (kind NOTE) here; operators add notes through case_note.
+    """
+    _choice(kind, (EventKind.MESSAGE, EventKind.NOTE), field="kind")
+    text = _text(text, limit=MESSAGE_MAX, field="text")
+    event = CaseEvent.objects.create(case=case, kind=kind, text=text, by=by)
+    _audit_write(case, by=by, action=AuditAction.UPDATE, fields=["timeline"], purpose="channel")
+    return event

@@ -1,0 +1,153 @@
+"""Reads of channels: where and in which language a person is answered, broadcasts."""
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db.models import Count, F
+
+from reliefline.channels.models import Broadcast, Contact, InboundMessage, Notice, NoticeStatus
+from reliefline.hotline.models import OPEN_STATUSES, Case
+from reliefline.people.models import Language, Person
+
+# The operation's residents read Russian first (the authorities in the scenario
+# repeat every message in Russian "so that residents understand").
+DEFAULT_LANGUAGE = Language.RU
+
+
+@dataclass(frozen=True)
+class Route:
+    """How to reach a person: the language to write in, the medium and the address."""
+
+    language: str
+    medium: str = ""  # "" when there is nowhere to send to
+    address: str = ""
+
+
+def routes_for(person_ids: Sequence[int]) -> dict[int, Route]:
+    """Return the route of each person, in three queries whatever their number.
+
+    Language: of their last message, else of their last case, else Russian. Address:
+    the contact they last wrote from, else their phone by SMS.
+    """
+    ids = list(person_ids)
+    languages: dict[int, str] = {}
+    for person_id, language in (
+        Case.objects.filter(caller_id__in=ids)
+        .order_by("created_at", "id")
+        .values_list("caller_id", "language")
+    ):
+        languages[person_id] = language
+    for person_id, language in (
+        InboundMessage.objects.filter(person_id__in=ids)
+        .exclude(language="")
+        .order_by("received_at", "id")
+        .values_list("person_id", "language")
+    ):
+        if person_id is not None:
+            languages[person_id] = language
+    contacts: dict[int, Contact] = {}
+    for known in Contact.objects.filter(person_id__in=ids).order_by(
+        F("last_inbound_at").asc(nulls_first=True), "id"
+    ):
+        contacts[known.person_id] = known  # the last one written from wins
+    phones = dict(Person.objects.filter(pk__in=ids).values_list("pk", "phone"))
+    routes = {}
+    for person_id in ids:
+        language = languages.get(person_id, DEFAULT_LANGUAGE)
+        contact = contacts.get(person_id)
+        if contact is not None:
+            routes[person_id] = Route(language, contact.medium, contact.address)
+        elif phones.get(person_id):
+            routes[person_id] = Route(language, "sms", phones[person_id])
+        else:
+            routes[person_id] = Route(language)
+    return routes
+
+
+def notice_route(person: Person) -> Route:
+    """Return where and in which language a notice to this person goes."""
+    return routes_for([person.pk])[person.pk]
+
+
+@dataclass(frozen=True)
+class Recipient:
+    person: Person
+    case: Case
+    route: Route
+
+
+def broadcast_recipients(settlement_ids: Sequence[str]) -> list[Recipient]:
+    """Return one recipient per person with an open case in the settlements.
+
+    A person with several open cases is written to once, on the latest case.
+    """
+    latest: dict[int, Case] = {}
+    cases = (
+        Case.objects.filter(
+            settlement_id__in=settlement_ids,
+            status__in=OPEN_STATUSES,
+            caller__isnull=False,
+            caller__purged_at__isnull=True,
+        )
+        .select_related("caller")
+        .order_by("created_at", "id")
+    )
+    for case in cases:
+        assert case.caller_id is not None
+        latest[case.caller_id] = case
+    routes = routes_for(list(latest))
+    return [
+        Recipient(person=case.caller, case=case, route=routes[person_id])  # type: ignore[arg-type]
+        for person_id, case in sorted(latest.items())
+    ]
+
+
+@dataclass(frozen=True)
+class PreviewLine:
+    language: str
+    text: str
+    recipients: int
+    by_medium: dict[str, int]
+
+
+def recipients_count(recipients: Sequence[Recipient]) -> dict[str, Counter[str]]:
+    """Return, per language, how many recipients each medium reaches ("" = nowhere)."""
+    counts: dict[str, Counter[str]] = {}
+    for recipient in recipients:
+        counts.setdefault(recipient.route.language, Counter())[recipient.route.medium] += 1
+    return counts
+
+
+@dataclass(frozen=True)
+class Progress:
+    broadcast: Broadcast
+    by_status: dict[str, int]
+
+    @property
+    def pending(self) -> int:
+        return self.by_status.get(NoticeStatus.QUEUED, 0) + self.by_status.get(
+            NoticeStatus.SENDING, 0
+        )
+
+    @property
+    def finished(self) -> bool:
+        return self.pending == 0
+
+
+def broadcast_progress(broadcast: Broadcast) -> Progress:
+    """Return how many of the broadcast's notices are in each status."""
+    rows = (
+        Notice.objects.filter(broadcast=broadcast)
+        .values("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    return Progress(broadcast=broadcast, by_status=dict(rows))
+
+
+def broadcasts_recent(limit: int = 20) -> list[Broadcast]:
+    """Return the latest broadcasts, newest first."""
+    return list(
+        Broadcast.objects.select_related("created_by").prefetch_related("settlements")[:limit]
+    )

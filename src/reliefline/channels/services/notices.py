@@ -1,0 +1,393 @@
+"""Outbound notices: rendered in the person's language, sent by a background task."""
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from reliefline.channels.backends import DeliveryError, backend_get
+from reliefline.channels.models import (
+    Broadcast,
+    BroadcastStatus,
+    Notice,
+    NoticeKind,
+    NoticeStatus,
+    NoticeTemplate,
+)
+from reliefline.channels.selectors import Route, broadcast_recipients, notice_route
+from reliefline.errors import InvalidInput
+from reliefline.hotline.models import Case, EventKind
+from reliefline.hotline.services import case_event_append
+from reliefline.people.models import Language, Person
+from reliefline.places.models import Place
+from reliefline.text import text_check
+
+# What each kind of notice may say; a template may use any of its kind's placeholders.
+PLACEHOLDERS: dict[str, tuple[str, ...]] = {
+    NoticeKind.ACKNOWLEDGEMENT: ("reference",),
+    NoticeKind.CALLBACK_SCHEDULED: ("reference", "time"),
+    NoticeKind.EVACUATION_ALLOCATED: ("reference", "assembly_point", "time", "bring"),
+    NoticeKind.CORRIDOR_OPENED: ("corridor", "window"),
+    NoticeKind.CORRIDOR_SUSPENDED: ("corridor",),
+    NoticeKind.AID_DISTRIBUTION: ("items", "place", "time"),
+    NoticeKind.ARRIVAL_CONFIRMED: ("reference", "place"),
+}
+# Kinds a coordinator may broadcast to a whole settlement (the rest are per case).
+BROADCAST_KINDS = (
+    NoticeKind.CORRIDOR_OPENED,
+    NoticeKind.CORRIDOR_SUSPENDED,
+    NoticeKind.AID_DISTRIBUTION,
+)
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+CONTEXT_VALUE_MAX = 200
+MAX_ATTEMPTS = 5
+BACKOFF_BASE = 30  # seconds before the first retry; doubled for each further one
+BROADCAST_SETTLEMENTS_MAX = 200
+# A template missing in the person's language falls back along this order.
+FALLBACK: dict[str, tuple[str, ...]] = {
+    Language.RU: (Language.RU, Language.UK, Language.EN),
+    Language.UK: (Language.UK, Language.RU, Language.EN),
+    Language.EN: (Language.EN, Language.UK, Language.RU),
+}
+
+
+def placeholders_of(body: str) -> list[str]:
+    """Return the placeholder names a template body uses, in order of appearance."""
+    return PLACEHOLDER.findall(body)
+
+
+def template_check(*, kind: str, body: str) -> None:
+    """Raise InvalidInput unless every placeholder of the body belongs to its kind."""
+    allowed = PLACEHOLDERS.get(kind, ())
+    for name in placeholders_of(body):
+        if name not in allowed:
+            raise InvalidInput(
+                _("Unknown placeholder {%(name)s}; this kind knows: %(allowed)s.")
+                % {"name": name, "allowed": ", ".join("{" + a + "}" for a in allowed)},
+                field="body",
+            )
+
+
+def _context(kind: str, context: Mapping[str, str]) -> dict[str, str]:
+    if kind not in NoticeKind.values:
+        raise InvalidInput(_("Unknown value %(value)s.") % {"value": str(kind)[:40]}, field="kind")
+    cleaned = {}
+    for name in PLACEHOLDERS[kind]:
+        value = " ".join(text_check(str(context.get(name, "")), field=f"context.{name}").split())
+        if len(value) > CONTEXT_VALUE_MAX:
+            raise InvalidInput(
+                _("At most %(n)s characters.") % {"n": CONTEXT_VALUE_MAX}, field=f"context.{name}"
+            )
+        cleaned[name] = value
+    return cleaned
+
+
+def _template(kind: str, language: str) -> NoticeTemplate:
+    templates = {t.language: t for t in NoticeTemplate.objects.filter(kind=kind)}
+    for code in FALLBACK.get(language, FALLBACK[Language.RU]):
+        if code in templates:
+            return templates[code]
+    raise InvalidInput(
+        _("No template for %(kind)s in any language.") % {"kind": kind}, field="kind"
+    )
+
+
+def notice_render(*, kind: str, language: str, context: Mapping[str, str]) -> tuple[str, str]:
+    """Return (language, text) of the notice: the template of the language, filled in.
+
+    Placeholders are replaced by plain substitution, never str.format, so a template
+    edited in the admin cannot reach into the objects behind the values. A missing
+    value is refused, naming it, rather than sending "{time}" to a resident.
+    """
+    values = _context(kind, context)
+    template = _template(kind, language)
+    missing = [name for name in placeholders_of(template.body) if not values.get(name)]
+    if missing:
+        raise InvalidInput(_("This notice needs a value."), field=f"context.{missing[0]}")
+    return template.language, PLACEHOLDER.sub(lambda m: values[m.group(1)], template.body)
+
+
+def _timeline(notice: Notice, text: str) -> None:
+    if notice.case_id is not None:
+        case = Case.objects.get(pk=notice.case_id)
+        case_event_append(case, kind=EventKind.NOTE, text=text)
+
+
+def _notice_make(
+    *,
+    person: Person,
+    kind: str,
+    context: Mapping[str, str],
+    case: Case | None,
+    by: User | None,
+    route: Route,
+    broadcast: Broadcast | None = None,
+) -> Notice:
+    language, body = notice_render(kind=kind, language=route.language, context=context)
+    notice = Notice.objects.create(
+        person=person,
+        case=case,
+        broadcast=broadcast,
+        kind=kind,
+        language=language,
+        medium=route.medium,
+        address=route.address,
+        body=body,
+        status=NoticeStatus.QUEUED if route.medium else NoticeStatus.NO_ADDRESS,
+        created_by=by,
+    )
+    if not route.medium:
+        _timeline(
+            notice,
+            _("Notice %(kind)s not sent: no phone or chat to send it to.")
+            % {"kind": notice.get_kind_display()},
+        )
+    return notice
+
+
+def _enqueue(notice: Notice, *, delay: float = 0) -> None:
+    from reliefline.channels.tasks import notice_deliver  # the task module imports this one
+
+    def enqueue() -> None:
+        task = notice_deliver
+        if delay > 0 and task.get_backend().supports_defer:
+            task = task.using(run_after=timezone.now() + dt.timedelta(seconds=delay))
+        task.enqueue(notice.pk)
+
+    transaction.on_commit(enqueue)
+
+
+@transaction.atomic
+def notice_send(
+    *,
+    person: Person,
+    kind: str,
+    context: Mapping[str, str],
+    case: Case | None = None,
+    by: User | None = None,
+) -> Notice:
+    """Return the notice made for the person, queued to be sent once the caller commits.
+
+    The language is the one the person last wrote in (their last message, else their
+    last case, else Russian); the address is the one they last wrote from, else their
+    phone by SMS. Without either the notice is kept with status no_address. Raise
+    InvalidInput for an unknown kind or a missing placeholder value.
+    """
+    notice = _notice_make(
+        person=person, kind=kind, context=context, case=case, by=by, route=notice_route(person)
+    )
+    if notice.status == NoticeStatus.QUEUED:
+        _enqueue(notice)
+    return notice
+
+
+@transaction.atomic
+def notice_replied(
+    *, person: Person, kind: str, context: Mapping[str, str], case: Case, route: Route
+) -> Notice:
+    """Return a notice sent as the webhook's own answer (TwiML, RapidPro's response).
+
+    The sender relays it, so it is recorded as sent and no task is queued.
+    """
+    notice = _notice_make(
+        person=person, kind=kind, context=context, case=case, by=None, route=route
+    )
+    notice.status, notice.attempts, notice.sent_at = NoticeStatus.SENT, 1, timezone.now()
+    notice.save(update_fields=["status", "attempts", "sent_at"])
+    _timeline(
+        notice,
+        _("Answered in the reply (%(language)s): %(body)s")
+        % {"language": notice.language, "body": notice.body},
+    )
+    return notice
+
+
+def _broadcast_settle(notice: Notice) -> None:
+    """Mark the notice's broadcast done once none of its notices waits to be sent."""
+    if notice.broadcast_id is None:
+        return
+    pending = Notice.objects.filter(
+        broadcast_id=notice.broadcast_id, status__in=(NoticeStatus.QUEUED, NoticeStatus.SENDING)
+    )
+    if not pending.exists():
+        Broadcast.objects.filter(pk=notice.broadcast_id, status=BroadcastStatus.SENDING).update(
+            status=BroadcastStatus.DONE, finished_at=timezone.now()
+        )
+
+
+def notice_attempt(notice_id: int) -> str:
+    """Try to send the notice once; return its status afterwards.
+
+    The notice is claimed (queued → sending) in its own transaction before the sender is
+    called, so two workers never send it twice and no lock is held during the call. A
+    transient failure queues another attempt after 30 s, 60 s, 120 s ... up to five.
+    """
+    with transaction.atomic():
+        claimed = Notice.objects.filter(pk=notice_id, status=NoticeStatus.QUEUED).update(
+            status=NoticeStatus.SENDING, attempts=F("attempts") + 1
+        )
+        if not claimed:
+            return "skipped"
+    notice = Notice.objects.get(pk=notice_id)
+    medium = notice.get_medium_display()
+    try:
+        provider_id = backend_get().send(
+            medium=notice.medium, address=notice.address, body=notice.body
+        )
+    except DeliveryError as error:
+        with transaction.atomic():
+            retry = error.transient and notice.attempts < MAX_ATTEMPTS
+            notice.status = NoticeStatus.QUEUED if retry else NoticeStatus.FAILED
+            notice.error = str(error)[:300]
+            notice.save(update_fields=["status", "error"])
+            if retry:
+                delay = BACKOFF_BASE * 2 ** (notice.attempts - 1)
+                _timeline(
+                    notice,
+                    _("%(medium)s attempt %(n)s failed (%(error)s); next try in %(s)s s.")
+                    % {"medium": medium, "n": notice.attempts, "error": notice.error, "s": delay},
+                )
+                _enqueue(notice, delay=delay)
+            else:
+                _timeline(
+                    notice,
+                    _("%(medium)s attempt %(n)s failed (%(error)s); given up.")
+                    % {"medium": medium, "n": notice.attempts, "error": notice.error},
+                )
+                _broadcast_settle(notice)
+        return notice.status
+    with transaction.atomic():
+        notice.status, notice.provider_id, notice.sent_at = (
+            NoticeStatus.SENT,
+            provider_id[:64],
+            timezone.now(),
+        )
+        notice.error = ""
+        notice.save(update_fields=["status", "provider_id", "sent_at", "error"])
+        _timeline(
+            notice,
+            _("Sent by %(medium)s (%(language)s), attempt %(n)s: %(body)s")
+            % {
+                "medium": medium,
+                "language": notice.language,
+                "n": notice.attempts,
+                "body": notice.body,
+            },
+        )
+        _broadcast_settle(notice)
+    return notice.status
+
+
+# Twilio's MessageStatus values and what they mean for a notice.
+DELIVERY_STATUSES = {
+    "delivered": NoticeStatus.DELIVERED,
+    "read": NoticeStatus.DELIVERED,
+    "undelivered": NoticeStatus.FAILED,
+    "failed": NoticeStatus.FAILED,
+}
+
+
+@transaction.atomic
+def notice_delivery_report(*, provider_id: str, status: str, error_code: str = "") -> Notice | None:
+    """Return the notice the sender reported on, its final status recorded, else None.
+
+    Interim statuses (queued, sending, sent) change nothing; a report for a message
+    reliefline did not send is ignored.
+    """
+    final = DELIVERY_STATUSES.get(status)
+    notice = (
+        Notice.objects.select_for_update().filter(provider_id=provider_id).first()
+        if provider_id
+        else None
+    )
+    if notice is None or final is None or notice.status == final:
+        return notice
+    notice.status = final
+    notice.error = f"error {error_code}" if error_code else ""
+    notice.save(update_fields=["status", "error"])
+    if final == NoticeStatus.DELIVERED:
+        _timeline(
+            notice, _("%(medium)s notice delivered.") % {"medium": notice.get_medium_display()}
+        )
+    else:
+        _timeline(
+            notice,
+            _("%(medium)s notice not delivered (%(error)s).")
+            % {"medium": notice.get_medium_display(), "error": notice.error or status},
+        )
+    return notice
+
+
+def _settlements(settlement_ids: Sequence[str]) -> list[Place]:
+    ids = list(dict.fromkeys(settlement_ids))
+    if not ids:
+        raise InvalidInput(_("Choose at least one settlement."), field="settlements")
+    if len(ids) > BROADCAST_SETTLEMENTS_MAX:
+        raise InvalidInput(
+            _("At most %(n)s settlements.") % {"n": BROADCAST_SETTLEMENTS_MAX}, field="settlements"
+        )
+    for value in ids:
+        text_check(value, field="settlements")
+    places = list(Place.objects.filter(pk__in=ids))
+    if len(places) != len(ids):
+        unknown = sorted(set(ids) - {p.pk for p in places})[0]
+        raise InvalidInput(
+            _("Unknown settlement %(id)s.") % {"id": unknown[:64]}, field="settlements"
+        )
+    return places
+
+
+def broadcast_validate(
+    *, kind: str, context: Mapping[str, str], settlement_ids: Sequence[str]
+) -> list[Place]:
+    """Return the chosen settlements, or raise InvalidInput naming the field at fault."""
+    if kind not in BROADCAST_KINDS:
+        raise InvalidInput(_("This kind of notice cannot be broadcast."), field="kind")
+    places = _settlements(settlement_ids)
+    for language in Language.values:
+        notice_render(kind=kind, language=language, context=context)
+    return places
+
+
+@transaction.atomic
+def notices_broadcast(
+    *, kind: str, context: Mapping[str, str], settlement_ids: Sequence[str], by: User
+) -> Broadcast:
+    """Return a broadcast to everyone with an open case in the settlements, being sent.
+
+    One notice per person (on their latest open case's timeline), in their language,
+    made now so the count is fixed; the sends are spread at RELIEFLINE_NOTIFY_RATE per
+    second, so a sender's rate limit is never hit.
+    """
+    places = broadcast_validate(kind=kind, context=context, settlement_ids=settlement_ids)
+    broadcast = Broadcast.objects.create(
+        kind=kind, context=dict(_context(kind, context)), created_by=by
+    )
+    broadcast.settlements.set(places)
+    rate = max(settings.RELIEFLINE_NOTIFY_RATE, 0.01)
+    queued = 0
+    recipients = broadcast_recipients([p.pk for p in places])
+    for recipient in recipients:
+        notice = _notice_make(
+            person=recipient.person,
+            kind=kind,
+            context=context,
+            case=recipient.case,
+            by=by,
+            route=recipient.route,
+            broadcast=broadcast,
+        )
+        if notice.status == NoticeStatus.QUEUED:
+            _enqueue(notice, delay=queued / rate)
+            queued += 1
+    broadcast.recipients = len(recipients)
+    if queued == 0:
+        broadcast.status, broadcast.finished_at = BroadcastStatus.DONE, timezone.now()
+    broadcast.save(update_fields=["recipients", "status", "finished_at"])
+    return broadcast

@@ -1,0 +1,3 @@
+from reliefline.channels.tests.factories import outbox
+
+__all__ = ["outbox"]

@@ -1,0 +1,232 @@
+"""Outbound notices: language and address chosen per person, sent after commit, retried."""
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.db import connection, transaction
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from reliefline.channels import backends
+from reliefline.channels.models import (
+    Contact,
+    InboundMessage,
+    Medium,
+    Notice,
+    NoticeKind,
+    NoticeStatus,
+)
+from reliefline.channels.services import notice_render, notice_send
+from reliefline.channels.tests.factories import FlakyBackend, caller_of
+from reliefline.errors import InvalidInput
+from reliefline.hotline.models import Case, EventKind
+from reliefline.hotline.tests.factories import open_case
+from reliefline.people.services import PersonInput, person_create
+
+pytestmark = pytest.mark.django_db
+
+
+def test_acknowledgement_goes_in_russian_to_a_caller_of_a_russian_case(
+    outbox, django_capture_on_commit_callbacks
+) -> None:
+    case = open_case(language="ru")
+    with django_capture_on_commit_callbacks(execute=True):
+        notice = notice_send(
+            person=caller_of(case),
+            kind=NoticeKind.ACKNOWLEDGEMENT,
+            context={"reference": str(case.reference)},
+            case=case,
+        )
+    assert notice.language == "ru" and notice.medium == Medium.SMS
+    assert outbox == [
+        backends.Outgoing(
+            medium="sms",
+            address="+79101234567",
+            body=f"reliefline: мы получили ваше сообщение. Номер обращения {case.reference}. "
+            "Оператор свяжется с вами. Сохраните этот номер.",
+        )
+    ]
+    notice.refresh_from_db()
+    assert notice.status == NoticeStatus.SENT and notice.attempts == 1
+    assert notice.provider_id.startswith("console-")
+
+
+def test_a_ukrainian_case_gets_ukrainian_and_the_last_message_language_wins(outbox) -> None:
+    case = open_case(language="uk")
+    assert (
+        notice_send(
+            person=caller_of(case),
+            kind=NoticeKind.CORRIDOR_SUSPENDED,
+            context={"corridor": "Суджа — Суми"},
+        ).language
+        == "uk"
+    )
+    Contact.objects.create(
+        person=caller_of(case),
+        medium=Medium.TELEGRAM,
+        address="4242",
+        language="en",
+        last_inbound_at=timezone.now(),
+    )
+    InboundMessage.objects.create(
+        sender="telegram", external_id="1", person=caller_of(case), language="en"
+    )
+    notice = notice_send(
+        person=caller_of(case),
+        kind=NoticeKind.CORRIDOR_SUSPENDED,
+        context={"corridor": "Sudzha — Sumy"},
+    )
+    assert (notice.language, notice.medium, notice.address) == ("en", "telegram", "4242")
+
+
+def test_a_person_with_no_case_and_no_message_is_written_to_in_russian(outbox) -> None:
+    person = person_create(
+        PersonInput(given_name="Ирина", phone="+380501234567"), household=None, by=None
+    )
+    notice = notice_send(
+        person=person,
+        kind=NoticeKind.CORRIDOR_OPENED,
+        context={"corridor": "A", "window": "сб 08:00–14:00"},
+    )
+    assert notice.language == "ru"
+
+
+def test_the_body_is_encrypted_at_rest(outbox) -> None:
+    case = open_case()
+    notice = notice_send(
+        person=caller_of(case), kind=NoticeKind.ACKNOWLEDGEMENT, context={"reference": "RL-000001"}
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT body, address FROM channels_notice WHERE id = %s", [notice.pk])
+        body, address = cursor.fetchone()
+    assert "RL-000001" not in body and "+7910" not in address
+
+
+def test_a_rolled_back_transaction_sends_nothing(
+    outbox, django_capture_on_commit_callbacks
+) -> None:
+    case = open_case()
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        notice_send(
+            person=caller_of(case), kind=NoticeKind.ACKNOWLEDGEMENT, context={"reference": "RL-1"}
+        )
+        raise RuntimeError("rollback")
+    assert outbox == [] and not Notice.objects.exists()
+
+
+def test_a_missing_value_is_refused_naming_it(outbox) -> None:
+    case = open_case()
+    with pytest.raises(InvalidInput, match="needs a value") as error:
+        notice_send(
+            person=caller_of(case),
+            kind=NoticeKind.CALLBACK_SCHEDULED,
+            context={"reference": "RL-1"},
+        )
+    assert error.value.field == "context.time"
+    assert not Notice.objects.exists()
+
+
+def test_an_unknown_kind_is_refused() -> None:
+    with pytest.raises(InvalidInput, match="Unknown value") as error:
+        notice_render(kind="spam", language="ru", context={})
+    assert error.value.field == "kind"
+
+
+def test_template_placeholders_are_substituted_never_formatted() -> None:
+    language, text = notice_render(
+        kind=NoticeKind.CORRIDOR_SUSPENDED,
+        language="en",
+        context={"corridor": "{reference.__class__}"},
+    )
+    assert language == "en" and "{reference.__class__}" in text
+
+
+def test_a_person_without_phone_or_chat_gets_no_address_on_the_timeline(outbox) -> None:
+    case = open_case(phone="")
+    notice = notice_send(
+        person=caller_of(case),
+        kind=NoticeKind.ACKNOWLEDGEMENT,
+        context={"reference": "RL-1"},
+        case=case,
+    )
+    assert notice.status == NoticeStatus.NO_ADDRESS and outbox == []
+    assert case.events.filter(kind=EventKind.NOTE).count() == 1
+
+
+def _acknowledge(case: Case, capture: Any) -> Notice:
+    """Return the acknowledgement of the case after every send attempt the task made."""
+    with capture(execute=True):
+        notice = notice_send(
+            person=caller_of(case),
+            kind=NoticeKind.ACKNOWLEDGEMENT,
+            context={"reference": "RL-1"},
+            case=case,
+        )
+    notice.refresh_from_db()
+    return notice
+
+
+@pytest.fixture
+def flaky(settings, monkeypatch):
+    monkeypatch.setitem(backends.BACKENDS, "flaky", FlakyBackend)
+    settings.RELIEFLINE_NOTIFY_BACKEND = "flaky"
+    FlakyBackend.calls, FlakyBackend.failures, FlakyBackend.transient = 0, 0, True
+    return FlakyBackend
+
+
+def test_a_transient_failure_is_retried_and_each_attempt_is_on_the_timeline(
+    outbox, flaky, django_capture_on_commit_callbacks
+) -> None:
+    flaky.failures = 2
+    case = open_case()
+    notice = _acknowledge(case, django_capture_on_commit_callbacks)
+    assert (notice.status, notice.attempts, notice.provider_id) == (NoticeStatus.SENT, 3, "flaky-3")
+    texts = [e.text for e in case.events.filter(kind=EventKind.NOTE)]
+    assert texts[0].startswith("SMS attempt 1 failed (gateway 503); next try in 30 s.")
+    assert texts[1].startswith("SMS attempt 2 failed (gateway 503); next try in 60 s.")
+    assert texts[2].startswith("Sent by SMS (ru), attempt 3:")
+
+
+def test_sending_gives_up_after_five_attempts(
+    outbox, flaky, django_capture_on_commit_callbacks
+) -> None:
+    flaky.failures = 99
+    case = open_case()
+    notice = _acknowledge(case, django_capture_on_commit_callbacks)
+    assert (notice.status, notice.attempts) == (NoticeStatus.FAILED, 5)
+    assert [e.text for e in case.events.filter(kind=EventKind.NOTE)][-1].endswith("given up.")
+
+
+def test_a_permanent_failure_is_not_retried(
+    outbox, flaky, django_capture_on_commit_callbacks
+) -> None:
+    flaky.failures, flaky.transient = 1, False
+    case = open_case()
+    notice = _acknowledge(case, django_capture_on_commit_callbacks)
+    assert (notice.status, notice.attempts, flaky.calls) == (NoticeStatus.FAILED, 1, 1)
+
+
+def test_the_retry_waits_in_the_database_queue_with_backoff(
+    settings, flaky, django_capture_on_commit_callbacks
+) -> None:
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    flaky.failures = 1
+    case = open_case()
+    with django_capture_on_commit_callbacks(execute=True):
+        notice = notice_send(
+            person=caller_of(case), kind=NoticeKind.ACKNOWLEDGEMENT, context={"reference": "RL-1"}
+        )
+    job = DBTaskResult.objects.get()
+    assert job.args_kwargs["args"] == [notice.pk]
+    from reliefline.channels.services import notice_attempt
+
+    before = timezone.now()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert notice_attempt(notice.pk) == NoticeStatus.QUEUED
+    retry = DBTaskResult.objects.exclude(pk=job.pk).get()
+    assert before + dt.timedelta(seconds=29) < retry.run_after < before + dt.timedelta(seconds=40)
