@@ -1,0 +1,165 @@
+"""The allocation engine: every hard constraint, the objective, determinism."""
+
+import datetime as dt
+
+from reliefline.evacuation import engine
+from reliefline.evacuation.engine import Person, Vehicle
+
+T0 = dt.datetime(2024, 8, 14, 8, 0, tzinfo=dt.UTC)
+
+
+def person(
+    pid: str,
+    household: str | None = None,
+    *,
+    direction: str = "UA",
+    mobility: str = "walking",
+    needs_medic: bool = False,
+    priority: int = 10,
+    minutes: int = 0,
+) -> Person:
+    return Person(
+        id=pid,
+        household=household or f"h-{pid}",
+        direction=direction,
+        mobility=mobility,
+        needs_medic=needs_medic,
+        priority=priority,
+        requested_at=T0 + dt.timedelta(minutes=minutes),
+    )
+
+
+def vehicle(
+    vid: str,
+    *,
+    direction: str = "UA",
+    seats: int = 0,
+    wheelchair: int = 0,
+    stretcher: int = 0,
+    medic: bool = False,
+) -> Vehicle:
+    return Vehicle(vid, "c1", direction, seats, wheelchair, stretcher, medic)
+
+
+def run(people: list[Person], vehicles: list[Vehicle]) -> engine.Result:
+    result = engine.allocate(people, vehicles, time_limit=5)
+    assert engine.violations(people, vehicles, result.placements) == []
+    return result
+
+
+def test_wheelchair_user_takes_a_wheelchair_place_not_a_seat() -> None:
+    people = [person("a", mobility="wheelchair")]
+    assert run(people, [vehicle("bus", seats=50)]).placements == {}
+    assert run(people, [vehicle("bus", seats=50), vehicle("van", wheelchair=1)]).placements == {
+        "a": "van"
+    }
+
+
+def test_stretcher_patient_takes_a_stretcher_place() -> None:
+    people = [person("a", mobility="stretcher")]
+    result = run(people, [vehicle("bus", seats=50, wheelchair=2), vehicle("amb", stretcher=1)])
+    assert result.placements == {"a": "amb"}
+
+
+def test_who_needs_a_medic_travels_with_one() -> None:
+    people = [person("a", needs_medic=True)]
+    result = run(people, [vehicle("bus", seats=50), vehicle("van", seats=4, medic=True)])
+    assert result.placements == {"a": "van"}
+    assert run(people, [vehicle("bus", seats=50)]).left_out == {"h-a": engine.NO_MEDIC}
+
+
+def test_household_travels_together_or_not_at_all() -> None:
+    family = [person("a", "h1"), person("b", "h1"), person("c", "h1")]
+    result = run(family, [vehicle("v1", seats=2), vehicle("v2", seats=2)])
+    assert result.placements == {}
+    assert result.left_out == {"h1": engine.DOES_NOT_FIT}
+
+
+def test_household_with_a_wheelchair_user_shares_one_vehicle() -> None:
+    family = [person("mother", "h1", mobility="wheelchair"), person("daughter", "h1")]
+    fleet = [vehicle("bus", seats=50), vehicle("van", seats=3, wheelchair=1)]
+    assert run(family, fleet).placements == {"mother": "van", "daughter": "van"}
+
+
+def test_everyone_goes_in_the_direction_they_chose() -> None:
+    people = [person("ua", direction="UA"), person("ru", direction="RU")]
+    fleet = [vehicle("to-ru", direction="RU", seats=5), vehicle("to-ua", direction="UA", seats=5)]
+    assert run(people, fleet).placements == {"ua": "to-ua", "ru": "to-ru"}
+    assert run([person("x", direction="RU")], [vehicle("to-ua", seats=5)]).left_out == {
+        "h-x": engine.NO_VEHICLE
+    }
+
+
+def test_household_whose_members_chose_differing_sides_is_left_out_with_the_reason() -> None:
+    people = [person("a", "h1", direction="UA"), person("b", "h1", direction="RU")]
+    fleet = [vehicle("ua", seats=5), vehicle("ru", direction="RU", seats=5)]
+    assert run(people, fleet).left_out == {"h1": engine.MIXED_DIRECTIONS}
+
+
+def test_no_capacity_is_exceeded() -> None:
+    people = [person(f"p{i}") for i in range(30)]
+    result = run(people, [vehicle("v1", seats=7), vehicle("v2", seats=5, wheelchair=3)])
+    assert result.allocated == 12
+    assert sum(1 for v in result.placements.values() if v == "v1") == 7
+
+
+def test_higher_total_priority_wins_over_an_earlier_request() -> None:
+    people = [person("early", priority=10, minutes=0), person("urgent", priority=90, minutes=60)]
+    result = run(people, [vehicle("v", seats=1)])
+    assert result.placements == {"urgent": "v"}
+    assert result.left_out == {"h-early": engine.NO_ROOM}
+
+
+def test_among_equal_priority_the_earlier_request_goes_first() -> None:
+    people = [person(f"p{i}", priority=10, minutes=100 - i) for i in range(10)]
+    result = run(people, [vehicle("v", seats=3)])
+    assert set(result.placements) == {"p9", "p8", "p7"}
+
+
+def test_priority_is_counted_per_person_evacuated() -> None:
+    # Two people of priority 30 outweigh one of 50: the total evacuated counts.
+    people = [
+        person("a", "h1", priority=30),
+        person("b", "h1", priority=30),
+        person("c", priority=50),
+    ]
+    assert set(run(people, [vehicle("v", seats=2)]).placements) == {"a", "b"}
+
+
+def test_objective_and_bound_are_reported() -> None:
+    people = [person(f"p{i}", priority=i) for i in range(1, 6)]
+    result = run(people, [vehicle("v", seats=2)])
+    assert result.objective == 9
+    assert result.bound >= result.objective
+    assert result.status in ("OPTIMAL", "FEASIBLE")
+
+
+def test_same_input_gives_the_same_allocation() -> None:
+    people = [
+        person(
+            f"p{i}",
+            f"h{i // 3}",
+            priority=10 + i % 4,
+            mobility="wheelchair" if i % 7 == 0 else "walking",
+        )
+        for i in range(300)
+    ]
+    fleet = [vehicle(f"v{i}", seats=13, wheelchair=1 + i % 2) for i in range(12)]
+    first = run(people, fleet)
+    assert run(people, fleet).placements == first.placements
+
+
+def test_checker_reports_a_split_household_and_an_overfull_vehicle() -> None:
+    people = [person("a", "h1"), person("b", "h1"), person("c")]
+    fleet = [vehicle("v1", seats=1), vehicle("v2", seats=1)]
+    problems = engine.violations(people, fleet, {"a": "v1", "b": "v2", "c": "v1"})
+    assert any("split" in p for p in problems)
+    assert any("v1: 2 walking for 1 places" in p for p in problems)
+
+
+def test_first_come_first_served_keeps_the_hard_constraints() -> None:
+    people = [person(f"p{i}", f"h{i // 2}", minutes=i) for i in range(9)]
+    fleet = [vehicle("v1", seats=3), vehicle("v2", seats=4)]
+    placements = engine.first_come_first_served(people, fleet)
+    assert engine.violations(people, fleet, placements) == []
+    assert len(placements) == 7  # h3 finds no room; the single h4 still does
