@@ -39,6 +39,10 @@ class Household(models.Model):
         "places.Place", null=True, blank=True, on_delete=models.PROTECT, related_name="households"
     )
     size = models.PositiveSmallIntegerField(default=1)
+    # Set when a merge (people.merge) folded this household into another; kept for undo.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -90,6 +94,11 @@ class Person(models.Model):
     external_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
     # Set when retention removed the personal fields; the row stays for aggregates.
     purged_at = models.DateTimeField(null=True, blank=True)
+    # Set when a merge (people.merge) found this record a duplicate of another: the row
+    # stays, so the merge can be undone, but it leaves the matching index and the queue.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -155,8 +164,8 @@ class PersonKey(models.Model):
 
     @staticmethod
     def keys_of(person: Person) -> set[tuple[str, str]]:
-        """Return the (kind, value) keys of a person; none once the person is purged."""
-        if person.purged_at is not None:
+        """Return the (kind, value) keys of a person; none once it is purged or merged."""
+        if person.purged_at is not None or person.merged_into_id is not None:
             return set()
         identity = Identity(
             given_name=person.given_name,
@@ -181,3 +190,129 @@ class PersonKey(models.Model):
             PersonKey(person=person, kind=kind, value=value)
             for kind, value in PersonKey.keys_of(person)
         )
+
+
+class ClusterStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class PairStatus(models.TextChoices):
+    OPEN = "open", _("To review")
+    DISTINCT = "distinct", _("Distinct persons")
+    MERGED = "merged", _("Merged")
+
+
+class DuplicateCluster(models.Model):
+    """Persons `reliefline dedupe` found linked by likely-duplicate pairs (people.dedupe).
+
+    A connected component of the open pairs; it closes when a coordinator has merged or
+    told apart every pair in it.
+    """
+
+    status = models.CharField(
+        max_length=8, choices=ClusterStatus.choices, default=ClusterStatus.OPEN
+    )
+    score = models.FloatField(help_text=_("The highest probability of an open pair."))
+    size = models.PositiveIntegerField(help_text=_("Persons linked by open pairs."))
+    found_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("duplicate cluster")
+        verbose_name_plural = _("duplicate clusters")
+        indexes = [models.Index(fields=["status", "-score", "id"], name="cluster_queue_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["open", "closed"]), name="cluster_status_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"D-{self.pk:06d}" if self.pk else "D-new"
+
+
+class DuplicatePair(models.Model):
+    """Two persons the scorer found likely to be one, and what a coordinator decided.
+
+    `first` has the lower id, so a pair exists once; a pair decided distinct is never
+    proposed again. `comparisons` keeps the scorer's levels ([feature, level]), not the
+    names it compared: the readable reasons are computed again when the pair is shown.
+    """
+
+    cluster = models.ForeignKey(
+        DuplicateCluster, null=True, blank=True, on_delete=models.SET_NULL, related_name="pairs"
+    )
+    first = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    probability = models.FloatField()
+    comparisons = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=8, choices=PairStatus.choices, default=PairStatus.OPEN)
+    found_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    merge = models.ForeignKey(
+        "people.Merge", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("duplicate pair")
+        verbose_name_plural = _("duplicate pairs")
+        indexes = [models.Index(fields=["status", "cluster"], name="pair_status_cluster_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="pair_once"),
+            models.CheckConstraint(
+                condition=models.Q(first__lt=models.F("second")), name="pair_ordered"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["open", "distinct", "merged"]),
+                name="pair_status_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_id}~{self.second_id}"
+
+
+class Merge(models.Model):
+    """One merge of a duplicate person into a surviving one, and exactly what it moved.
+
+    `moved` lists every row whose foreign key was re-pointed ({"model", "field", "pk",
+    "from", "to"}); `snapshot` holds both persons' and households' field values before
+    and after, encrypted like the fields they copy. Undo (people.merge.merge_undo) puts
+    every row and value back.
+    """
+
+    survivor = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    merged = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    survivor_household = models.ForeignKey(
+        Household, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    merged_household = models.ForeignKey(
+        Household, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    moved = models.JSONField(default=list, blank=True)
+    snapshot = EncryptedTextField()
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("merge")
+        verbose_name_plural = _("merges")
+        permissions = [("merge_person", _("Can review duplicates, merge persons and undo"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(survivor=models.F("merged")), name="merge_two_persons"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"M-{self.pk:06d}" if self.pk else "M-new"

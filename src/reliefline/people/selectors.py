@@ -49,7 +49,7 @@ def person_lookup(*, phone: str = "", name: str = "", limit: int = 20) -> QueryS
     if not condition:
         return Person.objects.none()
     return (
-        Person.objects.filter(condition)
+        Person.objects.filter(condition, merged_into__isnull=True)
         .select_related("household__settlement")
         .order_by("-created_at")[:limit]
     )
@@ -189,7 +189,9 @@ def person_match(query: MatchQuery, *, limit: int = 5) -> list[Candidate]:
     hits = Counter(_blocked_person_ids(by_kind))
     ranked = sorted(hits.items(), key=lambda hit: (-hit[1], hit[0]))
     pool = [pk for pk, _ in ranked[:CANDIDATE_POOL]]
-    persons = Person.objects.filter(pk__in=pool, purged_at__isnull=True).select_related("household")
+    persons = Person.objects.filter(
+        pk__in=pool, purged_at__isnull=True, merged_into__isnull=True
+    ).select_related("household")
     scored = [
         Candidate(person, score(identity, _identity(person), query_keys=keys)) for person in persons
     ]

@@ -1,0 +1,81 @@
+"""`reliefline dedupe`: find likely duplicate persons and queue them for review."""
+
+import sys
+from collections.abc import Callable
+from contextlib import ExitStack
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
+
+from reliefline.people.dedupe import dedupe_run
+from reliefline.people.matching import POSSIBLE
+
+STAGES = {"index": "key", "candidates": "person", "scoring": "pair"}
+
+
+def _threshold(text: str) -> float:
+    value = float(text)
+    if not 0.0 < value <= 1.0:
+        raise ValueError(text)
+    return value
+
+
+class Command(BaseCommand):
+    help = (
+        "Compare every person with those sharing matching keys (never all pairs), and put "
+        "the pairs scoring at least the threshold, grouped into clusters, in the review "
+        "queue (/people/duplicates/). Safe to rerun: pairs already decided are not "
+        "proposed again."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--limit",
+            type=int,
+            default=None,
+            help="Examine only the first N persons (by id), each against the whole registry.",
+        )
+        parser.add_argument(
+            "--threshold",
+            type=_threshold,
+            default=POSSIBLE,
+            help=f"Lowest probability a pair needs to be queued (default {POSSIBLE}, `possible`).",
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Count what would be queued; write nothing."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["limit"] is not None and options["limit"] < 1:
+            raise CommandError("--limit must be at least 1.")
+        stream = getattr(self.stderr, "_out", sys.stderr)  # tqdm rewrites its line with \r
+        with ExitStack() as bars:
+
+            def progress(stage: str, total: int | None) -> Callable[[int], object]:
+                bars.close()  # one bar at a time: the previous stage is done
+                bar = bars.enter_context(
+                    tqdm(total=total, desc=f"{stage:<10}", unit=STAGES[stage], file=stream)
+                )
+                return bar.update
+
+            report = dedupe_run(
+                limit=options["limit"],
+                threshold=options["threshold"],
+                dry_run=options["dry_run"],
+                progress=progress,
+            )
+        self.stdout.write(
+            f"Examined {report.persons} persons, compared {report.compared} candidate pairs, "
+            f"{report.found} at or above {options['threshold']}."
+        )
+        if options["dry_run"]:
+            self.stdout.write("Dry run: nothing written.")
+            return
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Queued {report.new_pairs} new pairs ({report.updated_pairs} rescored, "
+                f"{report.removed_pairs} no longer likely, {report.already_decided} already "
+                f"decided); {report.open_clusters} open clusters, {report.new_clusters} new."
+            )
+        )
