@@ -1,0 +1,132 @@
+"""Many field devices distributing from the same stock at once never overdraw it.
+
+Each thread has its own database connection, as each gunicorn worker does. The test
+runs outside a test transaction (transactional_db) so the threads see committed
+data. SQLite's test database lives in shared-cache memory, where a second writer
+fails at once instead of waiting; the threads therefore work on a file copy of it,
+in WAL mode with the busy timeout, which is how reliefline runs on SQLite.
+"""
+
+import sqlite3
+import threading
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection, connections
+
+from reliefline.aid.errors import DoubleDipping, InsufficientStock
+from reliefline.aid.models import Balance, Distribution, DistributionRule, ItemKind, Movement
+from reliefline.aid.selectors import stock_differences
+from reliefline.aid.services import DistributionInput, LineInput, distribution_record
+from reliefline.aid.tests.factories import ItemFactory, WarehouseFactory, stocked
+from reliefline.people.models import Household
+
+THREADS = 8
+STOCK = 30
+
+
+def _database_for_threads(tmp_path: Path) -> str | None:
+    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
+        return None
+    path = tmp_path / "threads.sqlite3"
+    connection.ensure_connection()
+    target = sqlite3.connect(path)
+    connection.connection.backup(target)
+    target.close()
+    return str(path)
+
+
+def _run(name: str | None, work: Callable[[int], Any], n: int) -> list[Any]:
+    """Return what `work(i)` gave in each of `n` threads, started together."""
+    results: list[Any] = [None] * n
+    start = threading.Barrier(n)
+
+    def thread(i: int) -> None:
+        db = connections["default"]
+        if name is not None:
+            db.settings_dict = {**db.settings_dict, "NAME": name}
+        try:
+            start.wait()
+            results[i] = work(i)
+        except Exception as exc:  # noqa: BLE001 -- the outcome is what the test compares
+            results[i] = exc
+        finally:
+            db.close()
+
+    threads = [threading.Thread(target=thread, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return results
+
+
+def test_concurrent_distributions_never_overdraw(transactional_db: None, tmp_path: Path) -> None:
+    water = ItemFactory(code="WATER-5L", kind=ItemKind.WATER)
+    warehouse = WarehouseFactory(code="SUDZHA-1")
+    stocked(warehouse, water, STOCK)
+    households = [Household.objects.create(size=1) for _ in range(THREADS * 6)]
+    name = _database_for_threads(tmp_path)
+
+    def device(i: int) -> list[str]:
+        outcomes = []
+        for household in households[i::THREADS]:
+            try:
+                distribution_record(
+                    DistributionInput(
+                        warehouse="SUDZHA-1",
+                        household_id=household.pk,
+                        lines=[LineInput("WATER-5L", 1)],
+                    ),
+                    by=None,
+                )
+                outcomes.append("given")
+            except InsufficientStock:
+                outcomes.append("refused")
+        return outcomes
+
+    results = _run(name, device, THREADS)
+    errors = [r for r in results if isinstance(r, Exception)]
+    assert not errors, errors
+    counts = Counter(outcome for outcomes in results for outcome in outcomes)
+    assert counts == {"given": STOCK, "refused": len(households) - STOCK}
+
+    def after(_: int) -> tuple[int, int, int, int]:
+        return (
+            Balance.objects.get(warehouse__code="SUDZHA-1").quantity,
+            Distribution.objects.count(),
+            sum(Movement.objects.values_list("quantity", flat=True)),
+            len(stock_differences()[1]),
+        )
+
+    assert _run(name, after, 1) == [(0, STOCK, 0, 0)]
+
+
+def test_concurrent_rations_to_one_family_give_one(transactional_db: None, tmp_path: Path) -> None:
+    # A transactional test starts from a flushed database: the seeded rules are gone.
+    DistributionRule.objects.update_or_create(
+        kind=ItemKind.WATER, defaults={"max_per_period": 1, "period_days": 7}
+    )
+    water = ItemFactory(code="WATER-5L", kind=ItemKind.WATER)
+    stocked(WarehouseFactory(code="SUDZHA-1"), water, STOCK)
+    household = Household.objects.create(size=2)
+    name = _database_for_threads(tmp_path)
+
+    def device(_: int) -> str:
+        try:
+            distribution_record(
+                DistributionInput(
+                    warehouse="SUDZHA-1",
+                    household_id=household.pk,
+                    lines=[LineInput("WATER-5L", 2)],
+                ),
+                by=None,
+            )
+        except DoubleDipping:
+            return "refused"
+        return "given"
+
+    assert Counter(_run(name, device, THREADS)) == {"given": 1, "refused": THREADS - 1}

@@ -1,0 +1,233 @@
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from reliefline.access.models import AuditEntry
+from reliefline.aid.errors import DoubleDipping, InsufficientStock
+from reliefline.aid.models import Balance, Distribution, DistributionRule, ItemKind, Movement
+from reliefline.aid.selectors import household_group
+from reliefline.aid.services import (
+    DistributionInput,
+    LineInput,
+    distribution_record,
+    movement_reverse,
+)
+from reliefline.aid.services.distributions import OverrideNotAllowed
+from reliefline.aid.tests.factories import ItemFactory, WarehouseFactory, family, stocked
+from reliefline.errors import InvalidInput, NotFound
+from reliefline.hotline.models import Need
+from reliefline.hotline.services import NeedInput
+from reliefline.hotline.tests.factories import open_case
+from reliefline.places.models import Assignment
+from reliefline.places.tests.factories import PlaceFactory
+
+pytestmark = pytest.mark.django_db
+BORN = dt.date(1961, 4, 12)
+
+
+@pytest.fixture
+def water():
+    return ItemFactory(code="WATER-5L", kind=ItemKind.WATER)
+
+
+@pytest.fixture
+def point(water):
+    warehouse = WarehouseFactory(code="SUDZHA-1")
+    stocked(warehouse, water, 100)
+    return warehouse
+
+
+def give(
+    household, *, quantity=2, item="WATER-5L", by=None, override="", now=None, warehouse="SUDZHA-1"
+):
+    return distribution_record(
+        DistributionInput(
+            warehouse=warehouse,
+            household_id=household.pk,
+            lines=[LineInput(item=item, quantity=quantity)],
+            recipient_name="Ольга",
+            override_reason=override,
+        ),
+        by=by,
+        now=now,
+    )
+
+
+def on_hand(warehouse, item) -> int:
+    return Balance.objects.get(warehouse=warehouse, item=item).quantity
+
+
+def test_distribution_takes_stock_and_records_the_recipient(point, water, user_in) -> None:
+    field = user_in("coordinator")
+    household = family(("Ольга", "Коваленко"))
+    distribution = give(household, quantity=3, by=field)
+    assert on_hand(point, water) == 97
+    assert distribution.recipient_name == "Ольга"
+    assert [(line.item.code, line.quantity) for line in distribution.lines.all()] == [
+        ("WATER-5L", 3)
+    ]
+    (movement,) = distribution.movements.all()
+    assert (movement.kind, movement.quantity, movement.by) == ("distribution", -3, field)
+    assert AuditEntry.objects.filter(record=f"aid.distribution:{distribution.pk}").exists()
+
+
+def test_distribution_beyond_stock_is_refused_and_writes_nothing(point, water) -> None:
+    household = family(("Ольга", "Коваленко"))
+    with pytest.raises(InsufficientStock, match="Only 100"):
+        give(household, quantity=101)
+    assert on_hand(point, water) == 100
+    assert not Distribution.objects.exists()
+    assert Movement.objects.count() == 1
+
+
+def test_a_second_line_short_of_stock_undoes_the_first(point, water) -> None:
+    ItemFactory(code="BISCUIT", kind=ItemKind.FOOD)
+    household = family(("Ольга", "Коваленко"))
+    with pytest.raises(InsufficientStock, match="BISCUIT"):
+        distribution_record(
+            DistributionInput(
+                warehouse="SUDZHA-1",
+                household_id=household.pk,
+                lines=[LineInput("WATER-5L", 2), LineInput("BISCUIT", 1)],
+            ),
+            by=None,
+        )
+    assert on_hand(point, water) == 100
+    assert not Distribution.objects.exists()
+
+
+def test_unknown_item_is_refused_naming_the_line(point) -> None:
+    household = family(("Ольга", "Коваленко"))
+    with pytest.raises(InvalidInput) as raised:
+        give(household, item="NOPE")
+    assert raised.value.field == "lines[0].item"
+
+
+def test_second_ration_within_the_period_is_refused_with_the_reason(point) -> None:
+    DistributionRule.objects.filter(kind=ItemKind.WATER).update(max_per_period=1, period_days=7)
+    household = family(("Ольга", "Коваленко"))
+    give(household)
+    with pytest.raises(DoubleDipping, match="already received 1 distribution"):
+        give(household)
+    assert Distribution.objects.count() == 1
+
+
+def test_minimum_interval_is_enforced(point) -> None:
+    DistributionRule.objects.filter(kind=ItemKind.WATER).update(
+        max_per_period=5, period_days=7, min_interval_days=3
+    )
+    household = family(("Ольга", "Коваленко"))
+    now = timezone.now()
+    give(household, now=now)
+    Distribution.objects.update(at=now - dt.timedelta(days=2))
+    with pytest.raises(DoubleDipping, match="less than 3 days ago"):
+        give(household, now=now)
+    Distribution.objects.update(at=now - dt.timedelta(days=4))
+    give(household, now=now)
+
+
+def test_a_ration_older_than_the_period_does_not_count(point) -> None:
+    DistributionRule.objects.filter(kind=ItemKind.WATER).update(max_per_period=1, period_days=7)
+    household = family(("Ольга", "Коваленко"))
+    give(household)
+    Distribution.objects.update(at=timezone.now() - dt.timedelta(days=8))
+    give(household)
+    assert Distribution.objects.count() == 2
+
+
+def test_a_reversed_distribution_does_not_count(point) -> None:
+    DistributionRule.objects.filter(kind=ItemKind.WATER).update(max_per_period=1, period_days=7)
+    household = family(("Ольга", "Коваленко"))
+    first = give(household)
+    movement_reverse(first.movements.get(), reason="handed to the wrong person", by=None)
+    give(household)
+    assert Distribution.objects.count() == 2
+
+
+def test_the_same_family_registered_twice_is_one_family(point) -> None:
+    place = PlaceFactory()
+    first = family(
+        ("Ольга", "Коваленко"), settlement_id=place.pk, birth_date=BORN, phone="+79101112233"
+    )
+    again = family(
+        ("Olha", "Kovalenko"), settlement_id=place.pk, birth_date=BORN, phone="+79101112233"
+    )
+    other = family(("Нина", "Шевченко"), settlement_id=place.pk, birth_date=BORN)
+    assert household_group(again) == sorted([first.pk, again.pk])
+    assert household_group(other) == [other.pk]
+
+
+def test_double_dipping_across_registrations_is_refused(point) -> None:
+    DistributionRule.objects.filter(kind=ItemKind.WATER).update(max_per_period=1, period_days=7)
+    place = PlaceFactory()
+    first = family(("Ольга", "Коваленко"), settlement_id=place.pk, birth_date=BORN)
+    again = family(("Olga", "Kovalenko"), settlement_id=place.pk, birth_date=BORN)
+    give(first)
+    with pytest.raises(DoubleDipping, match=f"also registered as H-{first.pk:06d}"):
+        give(again)
+
+
+def test_mother_and_daughter_in_separate_households_are_not_merged(point) -> None:
+    place = PlaceFactory()
+    mother = family(
+        ("Ольга", "Коваленко"), settlement_id=place.pk, birth_date=BORN, phone="+79101112233"
+    )
+    daughter = family(
+        ("Ирина", "Коваленко"),
+        settlement_id=place.pk,
+        birth_date=dt.date(1990, 1, 5),
+        phone="+79101112233",
+    )
+    assert household_group(daughter) == [daughter.pk]
+    assert mother.pk not in household_group(daughter)
+
+
+def test_coordinator_override_is_kept_and_audited(point, user_in) -> None:
+    DistributionRule.objects.filter(kind=ItemKind.WATER).update(max_per_period=1, period_days=7)
+    coordinator = user_in("coordinator")
+    household = family(("Ольга", "Коваленко"))
+    give(household, by=coordinator)
+    second = give(household, by=coordinator, override="House burned; all water lost on Tuesday.")
+    assert second.overridden_rules == ["water:max_per_period"]
+    assert second.override_reason.startswith("House burned")
+    entry = AuditEntry.objects.get(
+        record=f"aid.distribution:{second.pk}", fields=["override_reason"]
+    )
+    assert entry.purpose == "double-dipping override: water:max_per_period"
+    assert entry.username == coordinator.username
+
+
+def test_field_team_may_not_override(point, user_in) -> None:
+    place = PlaceFactory()
+    field = user_in("field")
+    Assignment.objects.create(user=field, place=place)
+    household = family(("Ольга", "Коваленко"), settlement_id=place.pk)
+    with pytest.raises(OverrideNotAllowed):
+        give(household, by=field, override="please")
+
+
+def test_field_team_cannot_serve_a_household_outside_its_settlements(point, user_in) -> None:
+    field = user_in("field")
+    Assignment.objects.create(user=field, place=PlaceFactory())
+    elsewhere = family(("Ольга", "Коваленко"), settlement_id=PlaceFactory().pk)
+    with pytest.raises(NotFound) as raised:
+        give(elsewhere, by=field)
+    assert raised.value.field == "household_id"
+
+
+def test_distribution_fulfils_the_matching_needs_of_the_household_cases(point) -> None:
+    ItemFactory(code="INSULIN", name_en="Insulin", name_ru="Инсулин", kind=ItemKind.MEDICINE)
+    ItemFactory(code="PARACETAMOL", name_en="Paracetamol", kind=ItemKind.MEDICINE)
+    stocked(point, ItemFactory(code="INSULIN"), 10)
+    stocked(point, ItemFactory(code="PARACETAMOL"), 10)
+    case = open_case(
+        needs=[NeedInput(type="water"), NeedInput(type="medicine", item="инсулин", quantity=3)]
+    )
+    give(case.household)
+    assert Need.objects.get(case=case, type="water").fulfilled_at is not None
+    give(case.household, item="PARACETAMOL", quantity=1)
+    assert Need.objects.get(case=case, type="medicine").fulfilled_at is None
+    give(case.household, item="INSULIN", quantity=3)
+    assert Need.objects.get(case=case, type="medicine").fulfilled_at is not None
+    assert case.events.filter(kind="note", by=None).count() == 2
