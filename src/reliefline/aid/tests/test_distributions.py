@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from reliefline.access.models import AuditEntry
@@ -19,6 +20,7 @@ from reliefline.errors import InvalidInput, NotFound
 from reliefline.hotline.models import Need
 from reliefline.hotline.services import NeedInput
 from reliefline.hotline.tests.factories import open_case
+from reliefline.people.models import Household
 from reliefline.places.models import Assignment
 from reliefline.places.tests.factories import PlaceFactory
 
@@ -39,8 +41,15 @@ def point(water):
 
 
 def give(
-    household, *, quantity=2, item="WATER-5L", by=None, override="", now=None, warehouse="SUDZHA-1"
-):
+    household: Household,
+    *,
+    quantity: int = 2,
+    item: str = "WATER-5L",
+    by: User | None = None,
+    override: str = "",
+    now: dt.datetime | None = None,
+    warehouse: str = "SUDZHA-1",
+) -> Distribution:
     return distribution_record(
         DistributionInput(
             warehouse=warehouse,
@@ -224,6 +233,7 @@ def test_distribution_fulfils_the_matching_needs_of_the_household_cases(point) -
     case = open_case(
         needs=[NeedInput(type="water"), NeedInput(type="medicine", item="инсулин", quantity=3)]
     )
+    assert case.household is not None
     give(case.household)
     assert Need.objects.get(case=case, type="water").fulfilled_at is not None
     give(case.household, item="PARACETAMOL", quantity=1)
