@@ -56,5 +56,11 @@ ENDPOINTS: dict[tuple[str, str], str] = {
     # channels (webhooks authenticate the sender themselves; see channels/webhooks.py).
     # evacuation
     # aid
+    ("POST", "api/v1/aid/items"): "aid.manage_stock",
+    ("POST", "api/v1/aid/warehouses"): "aid.manage_stock",
+    ("POST", "api/v1/aid/receipts"): "aid.manage_stock",
+    ("POST", "api/v1/aid/distributions"): "aid.distribute",
+    ("GET", "api/v1/aid/stock"): "aid.view_stock",
+    ("GET", "api/v1/aid/movements"): "aid.view_movement",
     # partners
 }
