@@ -20,6 +20,7 @@ from reliefline.hotline.api import router as cases_router
 from reliefline.hotline.api_subjects import router as subjects_router
 from reliefline.hotline.schemas import ErrorOut
 from reliefline.partners.api import router as partners_router
+from reliefline.partners.api_exports import router as exports_router
 from reliefline.people.api import router as people_router
 from reliefline.places.api import router as places_router
 from reliefline.places.api_claims import router as claims_router
@@ -100,6 +101,7 @@ api.add_router("/subjects", subjects_router)
 api.add_router("/evacuation", evacuation_router)
 api.add_router("/aid", aid_router)
 api.add_router("/partners", partners_router)
+api.add_router("/exports", exports_router)
 
 
 def _location(loc: Any) -> str:

@@ -5,6 +5,7 @@
 turns on debug pages and `RELIEFLINE_FIELD_KEYS` holds the field encryption keys.
 """
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -170,7 +171,12 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 # The console's own CSS and vendored JS live beside the templates, outside any app.
-STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+STATICFILES_DIRS: list[Path | tuple[str, Path]] = [PACKAGE_DIR / "static"]
+# django-leaflet's vendored Leaflet, served as static/leaflet/ without listing the app:
+# its admin module needs GeoDjango (GDAL), which reliefline does not use.
+_leaflet = importlib.util.find_spec("leaflet")
+if _leaflet is not None and _leaflet.origin:
+    STATICFILES_DIRS.append(("leaflet", Path(_leaflet.origin).parent / "static" / "leaflet"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -199,6 +205,28 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 12 * 3600  # one operator shift
 X_FRAME_OPTIONS = "DENY"
+# The situation map (places/map.js): tiles from this URL, with this attribution. The
+# map draws its settlements from GeoJSON, so it still shows them with no tiles at all.
+RELIEFLINE_MAP_TILES = os.environ.get(
+    "RELIEFLINE_MAP_TILES", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+)
+RELIEFLINE_MAP_ATTRIBUTION = os.environ.get(
+    "RELIEFLINE_MAP_ATTRIBUTION",
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+)
+_map_tile_origin = "/".join(RELIEFLINE_MAP_TILES.split("/")[:3]).replace("{s}", "*")
+LEAFLET_CONFIG = {
+    "TILES": RELIEFLINE_MAP_TILES,
+    "ATTRIBUTION_PREFIX": "",
+    "DEFAULT_CENTER": (51.2, 35.3),
+    "DEFAULT_ZOOM": 9,
+    "RESET_VIEW": False,
+}
+# Exports: counts of people below this are suppressed ("suppress") or shown as "<5"
+# ("band"), so that no cell singles anyone out.
+RELIEFLINE_SMALL_CELL = int(os.environ.get("RELIEFLINE_SMALL_CELL", "5"))
+RELIEFLINE_SMALL_CELL_MODE = os.environ.get("RELIEFLINE_SMALL_CELL_MODE", "suppress")
+
 # Strict CSP: no inline script or style anywhere, so injected markup cannot run.
 CONTENT_SECURITY_POLICY = {
     "EXCLUDE_URL_PREFIXES": ["/api/v1/docs"],
@@ -206,7 +234,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
+        "img-src": ["'self'", "data:", _map_tile_origin],
         "connect-src": ["'self'"],
         "font-src": ["'self'"],
         "object-src": ["'none'"],

@@ -64,3 +64,23 @@ ENDPOINTS: dict[tuple[str, str], str] = {
     ("GET", "api/v1/aid/movements"): "aid.view_movement",
     # partners
 }
+    ("GET", "api/v1/partners/agreements"): "partners.view_sharingagreement",
+    ("POST", "api/v1/partners/agreements"): "partners.add_sharingagreement",
+    (
+        "POST",
+        "api/v1/partners/agreements/<agreement_id>/revoke",
+    ): "partners.change_sharingagreement",
+    ("GET", "api/v1/partners/activities"): "partners.view_activity",
+    ("POST", "api/v1/partners/activities"): "partners.add_activity",
+    ("GET", "api/v1/partners/cases"): "partners.view_shared_cases",
+    ("GET", "api/v1/partners/referrals"): "partners.view_referral",
+    ("POST", "api/v1/partners/referrals"): "partners.add_referral",
+    ("POST", "api/v1/partners/referrals/<referral_id>/accept"): "partners.change_referral",
+    ("POST", "api/v1/partners/referrals/<referral_id>/decline"): "partners.change_referral",
+    ("GET", "api/v1/exports/3w.csv"): "partners.view_partner_portal",
+    ("GET", "api/v1/exports/3w.xlsx"): "partners.view_partner_portal",
+    ("GET", "api/v1/exports/needs.csv"): "partners.view_partner_portal",
+    ("GET", "api/v1/exports/needs.xlsx"): "partners.view_partner_portal",
+    ("GET", "api/v1/exports/claims.csv"): "partners.view_partner_portal",
+    ("GET", "api/v1/exports/claims.xlsx"): "partners.view_partner_portal",
+    ("GET", "api/v1/exports/settlements.geojson"): "partners.view_partner_portal",

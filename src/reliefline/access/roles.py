@@ -65,6 +65,29 @@ ROLE_PERMISSIONS[Role.COORDINATOR] |= {
 }
 ROLE_PERMISSIONS[Role.FIELD] |= {"aid.distribute", "aid.view_stock", "aid.view_movement"}
 ROLE_PERMISSIONS[Role.PARTNER] |= {"aid.view_stock"}
+# Partners: coordinators keep agreements and refer cases; partners see what their
+# agreements in force allow (partners.selectors.access_for) and answer referrals.
+ROLE_PERMISSIONS[Role.COORDINATOR] |= {
+    "partners.view_partner_portal",
+    "partners.view_sharingagreement",
+    "partners.add_sharingagreement",
+    "partners.change_sharingagreement",
+    "partners.view_activity",
+    "partners.add_activity",
+    "partners.change_activity",
+    "partners.view_referral",
+    "partners.add_referral",
+}
+ROLE_PERMISSIONS[Role.PARTNER] |= {
+    "partners.view_partner_portal",
+    "partners.view_sharingagreement",
+    "partners.view_activity",
+    "partners.add_activity",
+    "partners.view_shared_cases",
+    "partners.view_referral",
+    "partners.change_referral",
+}
+ROLE_PERMISSIONS[Role.DPO] |= {"partners.view_sharingagreement", "partners.view_referral"}
 
 
 def _permissions(names: set[str]) -> list[Permission]:

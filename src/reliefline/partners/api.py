@@ -1,5 +1,242 @@
-"""The partners part of the JSON API under /api/v1/partners/."""
+"""/api/v1/partners: sharing agreements, 3W activities, shared cases and referrals.
 
-from ninja import Router
+Every read a partner makes is filtered by the agreements in force at that request.
+"""
+
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Query, Router
+
+from reliefline.access.audit import audit_record
+from reliefline.access.auth import api_auth
+from reliefline.access.models import AuditAction
+from reliefline.errors import InvalidInput, NotFound
+from reliefline.hotline.selectors import case_get
+from reliefline.partners import services
+from reliefline.partners.models import SharingAgreement
+from reliefline.partners.schemas import (
+    ActivityIn,
+    ActivityOut,
+    ActivityQuery,
+    AgreementIn,
+    AgreementOut,
+    ReferralAnswer,
+    ReferralIn,
+    ReferralOut,
+    SharedCaseOut,
+    activity_out,
+    agreement_out,
+    referral_out,
+    shared_out,
+)
+from reliefline.partners.selectors import (
+    access_for,
+    activities_of,
+    agreements_visible,
+    referral_get,
+    referrals_visible,
+    sector_check,
+    shared_cases,
+)
 
 router = Router(tags=["partners"])
+
+
+def _actor(request: HttpRequest) -> User:
+    if not isinstance(request.user, User):
+        raise PermissionDenied
+    return request.user
+
+
+@router.get(
+    "/agreements",
+    response=list[AgreementOut],
+    summary="Sharing agreements",
+    auth=api_auth("partners.view_sharingagreement"),
+)
+def agreements_list(request: HttpRequest) -> list[AgreementOut]:
+    """Return the agreements of the caller's organisations (all of them for coordinators)."""
+    access = access_for(_actor(request))
+    return [agreement_out(a, at=access.at) for a in agreements_visible(_actor(request))]
+
+
+@router.post(
+    "/agreements",
+    response={201: AgreementOut},
+    summary="Record a sharing agreement",
+    auth=api_auth("partners.add_sharingagreement"),
+)
+def agreements_create(request: HttpRequest, payload: AgreementIn) -> tuple[int, AgreementOut]:
+    """Return the new agreement; it governs access from `starts_at` until `ends_at`."""
+    data = services.AgreementInput(
+        organisation_id=payload.organisation,
+        purpose=payload.purpose,
+        categories=payload.categories,
+        need_types=payload.need_types,
+        settlements=payload.settlements,
+        fields=payload.fields,
+        starts_at=payload.starts_at,
+        ends_at=payload.ends_at,
+    )
+    agreement = services.agreement_create(data, by=_actor(request))
+    return 201, agreement_out(agreement, at=access_for(_actor(request)).at)
+
+
+@router.post(
+    "/agreements/{agreement_id}/revoke",
+    response=AgreementOut,
+    summary="Revoke a sharing agreement now",
+    auth=api_auth("partners.change_sharingagreement"),
+)
+def agreements_revoke(request: HttpRequest, agreement_id: int) -> AgreementOut:
+    """Return the agreement, revoked from this moment."""
+    agreement = SharingAgreement.objects.filter(pk=agreement_id).first()
+    if agreement is None:
+        raise NotFound(_("No agreement %(id)s.") % {"id": agreement_id}, field="id")
+    services.agreement_revoke(agreement)
+    agreement.refresh_from_db()
+    return agreement_out(agreement, at=access_for(_actor(request)).at)
+
+
+@router.get(
+    "/activities",
+    response=list[ActivityOut],
+    summary="3W: who does what where",
+    auth=api_auth("partners.view_activity"),
+)
+def activities_list(request: HttpRequest, params: Query[ActivityQuery]) -> list[ActivityOut]:
+    """Return 3W activities, newest first (at most 1000; the export has them all)."""
+    activities = activities_of(
+        organisation=params.organisation,
+        sector=sector_check(params.sector),
+        settlement=params.settlement,
+    )
+    return [activity_out(a) for a in activities[:1000]]
+
+
+@router.post(
+    "/activities",
+    response={201: ActivityOut},
+    summary="Report a 3W activity",
+    auth=api_auth("partners.add_activity"),
+)
+def activities_create(request: HttpRequest, payload: ActivityIn) -> tuple[int, ActivityOut]:
+    """Return the new 3W line; partners report for their own organisations only."""
+    user = _actor(request)
+    data = services.ActivityInput(
+        organisation_id=payload.organisation,
+        sector=payload.sector,
+        description=payload.description,
+        settlement=payload.settlement,
+        starts_on=payload.starts_on,
+        ends_on=payload.ends_on,
+        targeted=payload.targeted,
+        reached=payload.reached,
+    )
+    activity = services.activity_record(data, by=user, access=access_for(user))
+    return 201, activity_out(activity)
+
+
+@router.get(
+    "/cases",
+    response=list[SharedCaseOut],
+    summary="Cases shared under agreements in force",
+    auth=api_auth("partners.view_shared_cases"),
+)
+def cases_shared(request: HttpRequest) -> list[SharedCaseOut]:
+    """Return open cases of the need types and settlements the partner's agreements in
+    force share, with only the fields they grant; none without such an agreement."""
+    user = _actor(request)
+    access = access_for(user)
+    shared = shared_cases(access)
+    if shared:
+        audit_record(
+            user=user,
+            action=AuditAction.READ,
+            record=f"partners.cases:{len(shared)}",
+            purpose="cases shared under a sharing agreement (API)",
+            person_ids=[s.case.caller_id for s in shared],
+            fields=sorted({f for s in shared for f in s.fields}),
+        )
+    return [shared_out(s) for s in shared]
+
+
+@router.get(
+    "/referrals",
+    response=list[ReferralOut],
+    summary="Referrals",
+    auth=api_auth("partners.view_referral"),
+)
+def referrals_list(request: HttpRequest) -> list[ReferralOut]:
+    """Return referrals to the caller's organisations under agreements in force."""
+    user = _actor(request)
+    referrals = list(
+        referrals_visible(user, access_for(user)).prefetch_related("case__needs")[:200]
+    )
+    if referrals:
+        audit_record(
+            user=user,
+            action=AuditAction.SEARCH,
+            record=f"partners.referral:{len(referrals)}",
+            purpose="referral list (API)",
+            person_ids=[r.case.caller_id for r in referrals],
+            fields=sorted({f for r in referrals for f in r.fields}),
+        )
+    return [referral_out(r) for r in referrals]
+
+
+@router.post(
+    "/referrals",
+    response={201: ReferralOut},
+    summary="Refer a case to a partner",
+    auth=api_auth("partners.add_referral"),
+)
+def referrals_create(request: HttpRequest, payload: ReferralIn) -> tuple[int, ReferralOut]:
+    """Return the referral; what it discloses is recorded on it and in the audit log."""
+    user = _actor(request)
+    case = case_get(payload.case, user=user)
+    agreement = SharingAgreement.objects.filter(pk=payload.agreement).first()
+    if agreement is None:
+        raise InvalidInput(_("No such agreement."), field="agreement")
+    referral = services.referral_create(
+        case, agreement=agreement, need_types=payload.need_types, by=user
+    )
+    return 201, referral_out(referral)
+
+
+def _answer(request: HttpRequest, referral_id: str, *, accept: bool, note: str) -> ReferralOut:
+    user = _actor(request)
+    access = access_for(user)
+    referral = referral_get(referral_id, user=user, access=access)
+    # Only the organisation referred to answers, never a coordinator on its behalf.
+    if referral.agreement.organisation not in access.organisations:
+        raise NotFound(_("No referral %(id)s.") % {"id": referral_id[:20]}, field="id")
+    return referral_out(services.referral_respond(referral, accept=accept, note=note, by=user))
+
+
+@router.post(
+    "/referrals/{referral_id}/accept",
+    response=ReferralOut,
+    summary="Accept a referral",
+    auth=api_auth("partners.change_referral"),
+)
+def referrals_accept(
+    request: HttpRequest, referral_id: str, payload: ReferralAnswer
+) -> ReferralOut:
+    """Return the referral, accepted by the partner."""
+    return _answer(request, referral_id, accept=True, note=payload.note)
+
+
+@router.post(
+    "/referrals/{referral_id}/decline",
+    response=ReferralOut,
+    summary="Decline a referral",
+    auth=api_auth("partners.change_referral"),
+)
+def referrals_decline(
+    request: HttpRequest, referral_id: str, payload: ReferralAnswer
+) -> ReferralOut:
+    """Return the referral, declined by the partner."""
+    return _answer(request, referral_id, accept=False, note=payload.note)

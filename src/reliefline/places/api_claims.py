@@ -12,7 +12,7 @@ from ninja import Query, Router
 from reliefline.access.auth import api_auth
 from reliefline.errors import InvalidInput
 from reliefline.places.claims import ClaimInput, claim_record
-from reliefline.places.models import ATTRIBUTE_VALUES, Place
+from reliefline.places.models import Place
 from reliefline.places.schemas import (
     ClaimIn,
     ClaimOut,
@@ -22,7 +22,7 @@ from reliefline.places.schemas import (
     claim_out,
     summary_out,
 )
-from reliefline.places.selectors import claims_of, claims_summary
+from reliefline.places.selectors import attribute_check, claims_of, claims_summary
 
 router = Router(tags=["claims"])
 
@@ -31,15 +31,6 @@ def _actor(request: HttpRequest) -> User:
     if not isinstance(request.user, User):
         raise PermissionDenied
     return request.user
-
-
-def _attribute(value: str) -> str:
-    if value and value not in ATTRIBUTE_VALUES:
-        raise InvalidInput(
-            _("Unknown attribute; one of %(known)s.") % {"known": ", ".join(ATTRIBUTE_VALUES)},
-            field="attribute",
-        )
-    return value
 
 
 def _out(request: HttpRequest) -> dict[str, bool]:
@@ -90,7 +81,7 @@ def claims_list(request: HttpRequest, params: Query[ClaimQuery]) -> list[ClaimOu
         )
     claims = claims_of(
         place_id=params.settlement,
-        attribute=_attribute(params.attribute),
+        attribute=attribute_check(params.attribute),
         source=params.source,
         as_of=params.as_of,
     )
@@ -108,5 +99,5 @@ def claims_list(request: HttpRequest, params: Query[ClaimQuery]) -> list[ClaimOu
 def claims_summary_get(request: HttpRequest, params: Query[SummaryQuery]) -> ClaimSummaryOut:
     """Return per source the settlements it claims for each value, and per settlement
     whether the sources agree, disagree, or only one speaks."""
-    attribute = _attribute(params.attribute) or "control"
+    attribute = attribute_check(params.attribute) or "control"
     return summary_out(claims_summary(attribute=attribute, as_of=params.as_of))

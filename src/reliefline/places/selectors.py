@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from reliefline.errors import NotFound
-from reliefline.places.models import RETRACTED, Claim, Place, Source
+from reliefline.errors import InvalidInput, NotFound
+from reliefline.places.models import ATTRIBUTE_VALUES, RETRACTED, Claim, Place, Source
 from reliefline.text import text_unstorable
 from reliefline.translit import skeleton
 
@@ -42,6 +42,16 @@ def place_get(place_id: str) -> Place:
     if place is None:
         raise NotFound(_("No settlement %(id)s.") % {"id": place_id[:64]}, field="id")
     return place
+
+
+def attribute_check(value: str) -> str:
+    """Return the attribute (or ""), or raise InvalidInput naming the field."""
+    if value and value not in ATTRIBUTE_VALUES:
+        raise InvalidInput(
+            _("Unknown attribute; one of %(known)s.") % {"known": ", ".join(ATTRIBUTE_VALUES)},
+            field="attribute",
+        )
+    return value
 
 
 def claims_of(

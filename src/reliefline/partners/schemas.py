@@ -1,0 +1,181 @@
+"""Organisations, agreements, 3W and shared cases as the JSON API shows them."""
+
+import datetime as dt
+
+from ninja import Field, Schema
+
+from reliefline.hotline.models import Case
+from reliefline.partners.models import Activity, Referral, SharedField, SharingAgreement
+from reliefline.partners.selectors import SharedCase
+
+
+class AgreementIn(Schema):
+    organisation: int
+    purpose: str = Field(max_length=300)
+    categories: list[str] = Field(max_length=3)
+    need_types: list[str] = Field(default_factory=list, max_length=20)
+    settlements: list[str] = Field(default_factory=list, max_length=500)
+    fields: list[str] = Field(default_factory=list, max_length=10)
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+
+
+class AgreementOut(Schema):
+    id: int
+    organisation: str
+    purpose: str
+    categories: list[str]
+    need_types: list[str]
+    settlements: list[str]
+    fields: list[str]
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    revoked_at: dt.datetime | None
+    in_force: bool
+
+
+class ActivityIn(Schema):
+    organisation: int
+    sector: str = Field(max_length=16)
+    description: str = Field(max_length=200)
+    settlement: str = Field(max_length=64)
+    starts_on: dt.date
+    ends_on: dt.date
+    targeted: int = Field(ge=0, le=10_000_000)
+    reached: int = Field(0, ge=0, le=10_000_000)
+
+
+class ActivityOut(Schema):
+    id: int
+    organisation: str
+    sector: str
+    description: str
+    settlement: str
+    starts_on: dt.date
+    ends_on: dt.date
+    targeted: int
+    reached: int
+
+
+class ActivityQuery(Schema):
+    organisation: str = Field("", max_length=200)
+    sector: str = Field("", max_length=16)
+    settlement: str = Field("", max_length=64)
+
+
+class SharedCaseOut(Schema):
+    """A case as a partner sees it: the personal fields only where an agreement grants them."""
+
+    reference: str
+    settlement: str | None
+    status: str
+    needs: list[str]
+    name: str | None = None
+    phone: str | None = None
+    birth_date: dt.date | None = None
+    household_size: int | None = None
+    vulnerabilities: list[str] | None = None
+    language: str | None = None
+    note: str | None = None
+
+
+class ReferralIn(Schema):
+    case: str = Field(max_length=20)
+    agreement: int
+    need_types: list[str] = Field(max_length=20)
+
+
+class ReferralAnswer(Schema):
+    note: str = Field("", max_length=500)
+
+
+class ReferralOut(Schema):
+    id: int
+    organisation: str
+    status: str
+    need_types: list[str]
+    fields: list[str]
+    referred_at: dt.datetime
+    responded_at: dt.datetime | None
+    case: SharedCaseOut
+
+
+def agreement_out(agreement: SharingAgreement, *, at: dt.datetime) -> AgreementOut:
+    return AgreementOut(
+        id=agreement.pk,
+        organisation=str(agreement.organisation),
+        purpose=agreement.purpose,
+        categories=agreement.categories,
+        need_types=agreement.need_types,
+        settlements=[p.pk for p in agreement.settlements.all()],
+        fields=agreement.fields,
+        starts_at=agreement.starts_at,
+        ends_at=agreement.ends_at,
+        revoked_at=agreement.revoked_at,
+        in_force=agreement.in_force(at),
+    )
+
+
+def activity_out(activity: Activity) -> ActivityOut:
+    return ActivityOut(
+        id=activity.pk,
+        organisation=str(activity.organisation),
+        sector=activity.sector,
+        description=activity.description,
+        settlement=activity.settlement_id,
+        starts_on=activity.starts_on,
+        ends_on=activity.ends_on,
+        targeted=activity.targeted,
+        reached=activity.reached,
+    )
+
+
+def shared_case_out(
+    case: Case, *, fields: frozenset[str], need_types: frozenset[str]
+) -> SharedCaseOut:
+    """Return the case with exactly the granted fields; every other one is left out."""
+    caller = case.caller
+    out = SharedCaseOut(
+        reference=str(case.reference),
+        settlement=case.settlement_id,
+        status=case.status,
+        needs=sorted({n.type for n in case.needs.all() if n.type in need_types}),
+    )
+    if SharedField.NAME in fields and caller is not None:
+        out.name = " ".join(
+            p for p in (caller.given_name, caller.patronymic, caller.family_name) if p
+        )
+    if SharedField.PHONE in fields and caller is not None:
+        out.phone = caller.phone
+    if SharedField.BIRTH_DATE in fields and caller is not None:
+        out.birth_date = caller.birth_date
+    if SharedField.HOUSEHOLD_SIZE in fields:
+        out.household_size = case.household_size
+    if SharedField.VULNERABILITIES in fields:
+        out.vulnerabilities = list(case.vulnerabilities)
+    if SharedField.LANGUAGE in fields:
+        out.language = case.language
+    if SharedField.NOTE in fields:
+        out.note = case.message
+    return out
+
+
+def shared_out(shared: SharedCase) -> SharedCaseOut:
+    return shared_case_out(shared.case, fields=shared.fields, need_types=shared.need_types)
+
+
+def referral_out(referral: Referral) -> ReferralOut:
+    return ReferralOut(
+        id=referral.pk,
+        organisation=str(referral.agreement.organisation),
+        status=referral.status,
+        need_types=referral.need_types,
+        fields=referral.fields,
+        referred_at=referral.referred_at,
+        responded_at=referral.responded_at,
+        case=shared_case_out(
+            referral.case,
+            fields=frozenset(referral.fields),
+            need_types=frozenset(referral.need_types),
+        ),
+    )
