@@ -1,0 +1,59 @@
+"""The evacuation's domain errors; each maps to one HTTP status (reliefline.api)."""
+
+from django.utils.translation import gettext as _
+
+from reliefline.errors import Conflict, NotFound
+
+
+class IllegalCorridorTransition(Conflict):
+    code = "illegal_transition"
+
+    def __init__(self, *, name: str, from_status: str, to_status: str) -> None:
+        super().__init__(
+            _("Corridor %(name)s cannot go from %(from)s to %(to)s.")
+            % {"name": name, "from": from_status, "to": to_status},
+            field="status",
+        )
+
+
+class HardConstraint(Conflict):
+    """A manual change that would break a rule the allocation engine keeps."""
+
+    code = "hard_constraint"
+
+
+class PlaceTaken(Conflict):
+    code = "place_taken"
+
+    def __init__(self) -> None:
+        super().__init__(
+            _("Someone else took that place a moment ago; reload and try again."), field="vehicle"
+        )
+
+
+class ConvoyLocked(Conflict):
+    code = "convoy_locked"
+
+    def __init__(self, *, name: str) -> None:
+        super().__init__(
+            _("Convoy %(name)s is locked: its allocation can no longer be rerun.") % {"name": name},
+            field="convoy",
+        )
+
+
+class IllegalBoarding(Conflict):
+    code = "illegal_boarding"
+
+    def __init__(self, *, status: str, to: str) -> None:
+        super().__init__(
+            _("A passenger who is %(status)s cannot be marked %(to)s.")
+            % {"status": status, "to": to},
+            field="status",
+        )
+
+
+class EvacuationNotFound(NotFound):
+    code = "not_found"
+
+    def __init__(self, *, what: str, field: str) -> None:
+        super().__init__(_("No %(what)s with that id.") % {"what": what}, field=field)

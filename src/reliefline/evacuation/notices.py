@@ -1,0 +1,60 @@
+"""The notices the evacuation sends to residents, through the channels' notice service.
+
+Kept in one place so that every caller builds the context the templates of
+channels.services.PLACEHOLDERS expect; notice_send queues on commit, so a rolled-back
+change never tells anyone anything.
+"""
+
+from django.contrib.auth.models import User
+from django.utils import formats
+from django.utils.translation import gettext as _
+
+from reliefline.channels.services import notice_send
+from reliefline.evacuation.models import Convoy, Corridor, EvacuationRequest
+
+
+def allocated_notify(request: EvacuationRequest, *, convoy: Convoy, by: User | None) -> None:
+    """Tell the household where and when to come for the convoy."""
+    case = request.case
+    if case.caller is None:
+        return
+    notice_send(
+        person=case.caller,
+        kind="evacuation_allocated",
+        context={
+            "reference": str(case.reference),
+            "assembly_point": convoy.assembly_point.display_name(case.language),
+            "time": formats.date_format(convoy.departure_at, "Y-m-d H:i"),
+            "bring": _("identity documents, medicines, water"),
+        },
+        case=case,
+        by=by,
+    )
+
+
+def suspended_notify(request: EvacuationRequest, *, corridor: Corridor, by: User | None) -> None:
+    """Tell the household that the corridor they were allocated to is suspended."""
+    case = request.case
+    if case.caller is None:
+        return
+    notice_send(
+        person=case.caller,
+        kind="corridor_suspended",
+        context={"corridor": corridor.name},
+        case=case,
+        by=by,
+    )
+
+
+def arrival_notify(request: EvacuationRequest, *, place: str, by: User | None) -> None:
+    """Tell the household (the one who called) that their evacuation arrived."""
+    case = request.case
+    if case.caller is None:
+        return
+    notice_send(
+        person=case.caller,
+        kind="arrival_confirmed",
+        context={"reference": str(case.reference), "place": place},
+        case=case,
+        by=by,
+    )

@@ -1,0 +1,46 @@
+"""Every write of the evacuation: one function per use case, each in one transaction."""
+
+from reliefline.evacuation.services.corridors import (
+    CorridorInput,
+    PartyInput,
+    StopInput,
+    VehicleInput,
+    WindowInput,
+    convoy_create,
+    corridor_create,
+    corridor_transition,
+    corridor_window_add,
+    vehicle_add,
+)
+from reliefline.evacuation.services.field import placement_mark
+from reliefline.evacuation.services.manifests import Manifest, manifest_issue
+from reliefline.evacuation.services.requests import MemberInput, request_cancel, request_create
+from reliefline.evacuation.services.seats import (
+    convoy_allocate,
+    convoy_lock,
+    request_place,
+    request_unplace,
+)
+
+__all__ = [
+    "CorridorInput",
+    "Manifest",
+    "MemberInput",
+    "PartyInput",
+    "StopInput",
+    "VehicleInput",
+    "WindowInput",
+    "convoy_allocate",
+    "convoy_create",
+    "convoy_lock",
+    "corridor_create",
+    "corridor_transition",
+    "corridor_window_add",
+    "manifest_issue",
+    "placement_mark",
+    "request_cancel",
+    "request_create",
+    "request_place",
+    "request_unplace",
+    "vehicle_add",
+]

@@ -1,0 +1,278 @@
+"""Corridors, their timeline, convoys and vehicles: the coordinator's planning writes."""
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from reliefline.errors import InvalidInput
+from reliefline.evacuation import notices
+from reliefline.evacuation.errors import IllegalCorridorTransition
+from reliefline.evacuation.models import (
+    CORRIDOR_TRANSITIONS,
+    HOLDING,
+    Convoy,
+    Corridor,
+    CorridorEvent,
+    CorridorParty,
+    CorridorStatus,
+    CorridorStop,
+    CorridorWindow,
+    Direction,
+    EvacuationRequest,
+    PartyRole,
+    StopKind,
+    Vehicle,
+)
+from reliefline.places.models import Place
+from reliefline.text import text_check
+
+NAME_MAX = 120
+NOTE_MAX = 500
+STOPS_MAX = 20
+WINDOWS_MAX = 20
+PARTIES_MAX = 20
+VEHICLES_MAX = 60
+LABEL_MAX = 60
+
+
+@dataclass(frozen=True)
+class StopInput:
+    kind: str
+    place_id: str
+
+
+@dataclass(frozen=True)
+class WindowInput:
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class PartyInput:
+    name: str
+    role: str = PartyRole.GUARANTOR
+    agreed_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class CorridorInput:
+    name: str
+    direction: str
+    stops: Sequence[StopInput] = field(default_factory=tuple)
+    windows: Sequence[WindowInput] = field(default_factory=tuple)
+    parties: Sequence[PartyInput] = field(default_factory=tuple)
+
+
+def text_clean(value: str, *, limit: int, field: str, required: bool = False) -> str:
+    """Return the text trimmed, or raise InvalidInput naming the field."""
+    value = " ".join(text_check(value, field=field).split())
+    if len(value) > limit:
+        raise InvalidInput(_("At most %(n)s characters.") % {"n": limit}, field=field)
+    if required and not value:
+        raise InvalidInput(_("This field is required."), field=field)
+    return value
+
+
+def _route(stops: Sequence[StopInput]) -> list[tuple[str, Place]]:
+    if len(stops) > STOPS_MAX:
+        raise InvalidInput(_("At most %(n)s stops.") % {"n": STOPS_MAX}, field="stops")
+    kinds = [stop.kind for stop in stops]
+    for i, kind in enumerate(kinds):
+        if kind not in StopKind.values:
+            raise InvalidInput(_("Unknown stop kind."), field=f"stops[{i}].kind")
+    # The route reads in travel order: where people gather, where they pass, where they arrive.
+    if not kinds or kinds[0] != StopKind.ASSEMBLY:
+        raise InvalidInput(_("The route starts at an assembly point."), field="stops")
+    if kinds[-1] != StopKind.RECEPTION or kinds.count(StopKind.RECEPTION) != 1:
+        raise InvalidInput(_("The route ends at one reception point."), field="stops")
+    first_waypoint = next((i for i, k in enumerate(kinds) if k != StopKind.ASSEMBLY), len(kinds))
+    if StopKind.ASSEMBLY in kinds[first_waypoint:]:
+        raise InvalidInput(_("Assembly points come before any waypoint."), field="stops")
+    route = []
+    for i, stop in enumerate(stops):
+        text_check(stop.place_id, field=f"stops[{i}].place_id")
+        place = Place.objects.filter(pk=stop.place_id).first()
+        if place is None:
+            raise InvalidInput(_("Unknown settlement."), field=f"stops[{i}].place_id")
+        route.append((stop.kind, place))
+    return route
+
+
+def _windows(windows: Sequence[WindowInput]) -> list[WindowInput]:
+    if len(windows) > WINDOWS_MAX:
+        raise InvalidInput(_("At most %(n)s windows.") % {"n": WINDOWS_MAX}, field="windows")
+    for i, window in enumerate(windows):
+        if window.starts_at.tzinfo is None or window.ends_at.tzinfo is None:
+            raise InvalidInput(_("Give the time zone."), field=f"windows[{i}].starts_at")
+        if window.ends_at <= window.starts_at:
+            raise InvalidInput(_("A window ends after it starts."), field=f"windows[{i}].ends_at")
+    return list(windows)
+
+
+def _parties(parties: Sequence[PartyInput]) -> list[PartyInput]:
+    if len(parties) > PARTIES_MAX:
+        raise InvalidInput(_("At most %(n)s parties.") % {"n": PARTIES_MAX}, field="parties")
+    cleaned: list[PartyInput] = []
+    for i, party in enumerate(parties):
+        name = text_clean(party.name, limit=NAME_MAX, field=f"parties[{i}].name", required=True)
+        if party.role not in PartyRole.values:
+            raise InvalidInput(_("Unknown role."), field=f"parties[{i}].role")
+        if any(p.name.casefold() == name.casefold() for p in cleaned):
+            raise InvalidInput(_("Named twice."), field=f"parties[{i}].name")
+        cleaned.append(PartyInput(name=name, role=party.role, agreed_at=party.agreed_at))
+    return cleaned
+
+
+@transaction.atomic
+def corridor_create(data: CorridorInput, *, by: User | None) -> Corridor:
+    """Return a proposed corridor with its route, windows and parties; validate all first."""
+    name = text_clean(data.name, limit=NAME_MAX, field="name", required=True)
+    if data.direction not in Direction.values:
+        raise InvalidInput(_("Choose UA or RU."), field="direction")
+    route = _route(data.stops)
+    windows = _windows(data.windows)
+    parties = _parties(data.parties)
+    corridor = Corridor.objects.create(name=name, direction=data.direction, created_by=by)
+    CorridorStop.objects.bulk_create(
+        CorridorStop(corridor=corridor, position=i + 1, kind=kind, place=place)
+        for i, (kind, place) in enumerate(route)
+    )
+    CorridorWindow.objects.bulk_create(
+        CorridorWindow(corridor=corridor, starts_at=w.starts_at, ends_at=w.ends_at) for w in windows
+    )
+    CorridorParty.objects.bulk_create(
+        CorridorParty(corridor=corridor, name=p.name, role=p.role, agreed_at=p.agreed_at)
+        for p in parties
+    )
+    CorridorEvent.objects.create(
+        corridor=corridor, to_status=CorridorStatus.PROPOSED, note=_("Proposed"), by=by
+    )
+    return corridor
+
+
+@transaction.atomic
+def corridor_window_add(
+    corridor: Corridor, window: WindowInput, *, by: User | None
+) -> CorridorWindow:
+    """Return a new time window of the corridor."""
+    (window,) = _windows([window])
+    added = CorridorWindow.objects.create(
+        corridor=corridor, starts_at=window.starts_at, ends_at=window.ends_at
+    )
+    CorridorEvent.objects.create(
+        corridor=corridor, note=_("Window added: %(w)s") % {"w": added}, by=by
+    )
+    return added
+
+
+@transaction.atomic
+def corridor_transition(
+    corridor: Corridor, *, to: str, by: User | None, note: str = ""
+) -> Corridor:
+    """Return the corridor moved to status `to`, or raise IllegalCorridorTransition.
+
+    Suspending a corridor that was open tells every household allocated to it, so nobody
+    walks to an assembly point while the pause is off.
+    """
+    if to not in CorridorStatus.values:
+        raise InvalidInput(_("Unknown status."), field="status")
+    note = text_clean(note, limit=NOTE_MAX, field="note")
+    corridor = Corridor.objects.select_for_update().get(pk=corridor.pk)
+    if to not in CORRIDOR_TRANSITIONS[corridor.status]:
+        raise IllegalCorridorTransition(
+            name=corridor.name, from_status=corridor.status, to_status=to
+        )
+    CorridorEvent.objects.create(
+        corridor=corridor, from_status=corridor.status, to_status=to, note=note, by=by
+    )
+    was = corridor.status
+    corridor.status = to
+    corridor.save(update_fields=["status"])
+    if to == CorridorStatus.SUSPENDED and was == CorridorStatus.OPEN:
+        for request in corridor_requests_allocated(corridor):
+            notices.suspended_notify(request, corridor=corridor, by=by)
+    return corridor
+
+
+def corridor_requests_allocated(corridor: Corridor) -> list[EvacuationRequest]:
+    """Return the requests holding places on any convoy of the corridor."""
+    return list(
+        EvacuationRequest.objects.filter(
+            members__placements__vehicle__convoy__window__corridor=corridor,
+            members__placements__status__in=HOLDING,
+        )
+        .select_related("case__caller")
+        .distinct()
+        .order_by("pk")
+    )
+
+
+@transaction.atomic
+def convoy_create(
+    window: CorridorWindow,
+    *,
+    name: str,
+    departure_at: dt.datetime,
+    assembly_point_id: str,
+    by: User | None,
+) -> Convoy:
+    """Return a convoy leaving from one of the corridor's assembly points within the window."""
+    name = text_clean(name, limit=NAME_MAX, field="name", required=True)
+    if not window.starts_at <= departure_at < window.ends_at:
+        raise InvalidInput(
+            _("The departure lies outside the corridor's window."), field="departure_at"
+        )
+    text_check(assembly_point_id, field="assembly_point")
+    stop = (
+        CorridorStop.objects.filter(
+            corridor_id=window.corridor_id, kind=StopKind.ASSEMBLY, place_id=assembly_point_id
+        )
+        .select_related("place")
+        .first()
+    )
+    if stop is None:
+        raise InvalidInput(_("Not an assembly point of this corridor."), field="assembly_point")
+    convoy = Convoy.objects.create(
+        name=name, window=window, departure_at=departure_at, assembly_point=stop.place
+    )
+    CorridorEvent.objects.create(
+        corridor_id=window.corridor_id, note=_("Convoy planned: %(name)s") % {"name": name}, by=by
+    )
+    return convoy
+
+
+@dataclass(frozen=True)
+class VehicleInput:
+    label: str
+    seats: int = 0
+    wheelchair_places: int = 0
+    stretcher_places: int = 0
+    has_medic: bool = False
+
+
+@transaction.atomic
+def vehicle_add(convoy: Convoy, data: VehicleInput, *, by: User | None) -> Vehicle:
+    """Return a vehicle added to the convoy."""
+    label = text_clean(data.label, limit=LABEL_MAX, field="label", required=True)
+    for name, most in (("seats", 120), ("wheelchair_places", 20), ("stretcher_places", 20)):
+        if not 0 <= getattr(data, name) <= most:
+            raise InvalidInput(_("Between 0 and %(n)s.") % {"n": most}, field=name)
+    if data.seats + data.wheelchair_places + data.stretcher_places == 0:
+        raise InvalidInput(_("A vehicle needs at least one place."), field="seats")
+    convoy = Convoy.objects.select_for_update().get(pk=convoy.pk)
+    if convoy.vehicles.count() >= VEHICLES_MAX:
+        raise InvalidInput(_("At most %(n)s vehicles.") % {"n": VEHICLES_MAX}, field="label")
+    if convoy.vehicles.filter(label=label).exists():
+        raise InvalidInput(_("The convoy already has a vehicle of that name."), field="label")
+    return Vehicle.objects.create(
+        convoy=convoy,
+        label=label,
+        seats=data.seats,
+        wheelchair_places=data.wheelchair_places,
+        stretcher_places=data.stretcher_places,
+        has_medic=data.has_medic,
+    )

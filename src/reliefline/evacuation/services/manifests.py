@@ -1,0 +1,149 @@
+"""Manifests of a vehicle: the internal one, and the checkpoint one for a party or guarantor.
+
+The checkpoint manifest carries only what passage needs (name, birth year, place,
+vehicle): never a phone, an address, a medical detail or a case note, because it is
+handed to a party to the conflict. Every manifest issued is recorded with its
+recipient and audited as an export of the passengers' data.
+"""
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from reliefline.access.audit import audit_record
+from reliefline.access.models import AuditAction
+from reliefline.errors import InvalidInput
+from reliefline.evacuation.models import (
+    HOLDING,
+    ManifestIssue,
+    ManifestKind,
+    PlaceKind,
+    Placement,
+    Vehicle,
+)
+from reliefline.evacuation.services.corridors import text_clean
+from reliefline.people.models import Language
+
+FORMATS = ("csv", "html")
+RECIPIENT_MAX = 200
+
+# The only columns a checkpoint manifest may ever have (tested).
+CHECKPOINT_COLUMNS = ("name", "birth_year", "seat", "vehicle")
+INTERNAL_COLUMNS = (
+    *CHECKPOINT_COLUMNS,
+    "code",
+    "place_kind",
+    "mobility",
+    "needs_medic",
+    "case",
+    "status",
+)
+
+
+@dataclass(frozen=True)
+class Manifest:
+    issue: ManifestIssue
+    columns: tuple[str, ...]
+    rows: list[dict[str, str]]
+    headers: dict[str, str]
+
+    def as_csv(self) -> str:
+        """Return the manifest as CSV, with headers in the manifest's language."""
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow([self.headers[c] for c in self.columns])
+        for row in self.rows:
+            writer.writerow([row[c] for c in self.columns])
+        return out.getvalue()
+
+
+def _headers() -> dict[str, str]:
+    return {
+        "name": _("Name"),
+        "birth_year": _("Birth year"),
+        "seat": _("Place"),
+        "vehicle": _("Vehicle"),
+        "code": _("Code"),
+        "place_kind": _("Kind of place"),
+        "mobility": _("Mobility"),
+        "needs_medic": _("Needs a medic"),
+        "case": _("Case"),
+        "status": _("Status"),
+    }
+
+
+def _row(placement: Placement) -> dict[str, str]:
+    person = placement.person
+    member = placement.member
+    return {
+        "name": person.full_name,
+        "birth_year": str(person.birth_date.year) if person.birth_date else "",
+        "seat": f"{PlaceKind(placement.kind).label} {placement.number}",
+        "vehicle": placement.vehicle.label,
+        "code": placement.code,
+        "place_kind": str(PlaceKind(placement.kind).label),
+        "mobility": str(member.get_mobility_display()),
+        "needs_medic": _("yes") if member.needs_medic else _("no"),
+        "case": str(member.request.case.reference),
+        "status": str(placement.get_status_display()),
+    }
+
+
+def manifest_passengers(vehicle: Vehicle) -> list[Placement]:
+    """Return who holds a place in the vehicle, in place order."""
+    return list(
+        Placement.objects.filter(vehicle=vehicle, status__in=HOLDING)
+        .select_related("person", "member__request__case", "vehicle")
+        .order_by("kind", "number")
+    )
+
+
+@transaction.atomic
+def manifest_issue(
+    vehicle: Vehicle,
+    *,
+    kind: str,
+    language: str,
+    recipient: str,
+    format: str,
+    by: User | None,
+) -> Manifest:
+    """Return the vehicle's manifest in the language, recorded as handed to `recipient`."""
+    if kind not in ManifestKind.values:
+        raise InvalidInput(_("Unknown manifest kind."), field="kind")
+    if language not in Language.values:
+        raise InvalidInput(_("Unknown language."), field="language")
+    if format not in FORMATS:
+        raise InvalidInput(_("Unknown format."), field="format")
+    recipient = text_clean(recipient, limit=RECIPIENT_MAX, field="recipient", required=True)
+    passengers = manifest_passengers(vehicle)
+    columns: Sequence[str] = (
+        CHECKPOINT_COLUMNS if kind == ManifestKind.CHECKPOINT else INTERNAL_COLUMNS
+    )
+    with translation.override(language):
+        headers = _headers()
+        rows = [{c: _row(p)[c] for c in columns} for p in passengers]
+    issue = ManifestIssue.objects.create(
+        vehicle=vehicle,
+        kind=kind,
+        format=format,
+        language=language,
+        recipient=recipient,
+        passengers=len(rows),
+        issued_by=by,
+    )
+    audit_record(
+        user=by,
+        action=AuditAction.EXPORT,
+        record=f"evacuation.manifest:{issue.pk}",
+        purpose=f"{kind} manifest for {recipient}",
+        person_ids=[p.person_id for p in passengers],
+        fields=columns,
+    )
+    return Manifest(issue=issue, columns=tuple(columns), rows=rows, headers=headers)

@@ -1,0 +1,169 @@
+"""Evacuation requests: who of a household goes, with whose consent, toward which side."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from reliefline.access.audit import audit_record
+from reliefline.access.models import AuditAction
+from reliefline.errors import Conflict, InvalidInput
+from reliefline.evacuation.models import (
+    HOLDING,
+    Direction,
+    EvacuationRequest,
+    Mobility,
+    Placement,
+    PlacementStatus,
+    RequestMember,
+    RequestStatus,
+)
+from reliefline.evacuation.services.seats import placements_release
+from reliefline.hotline.models import OPEN_STATUSES, Case
+from reliefline.people import services as people
+from reliefline.people.models import ConsentMethod, Person
+
+MEMBERS_MAX = 50
+
+
+@dataclass(frozen=True)
+class MemberInput:
+    """One member: an existing person of the case's household, or a new one to record.
+
+    `going` False records a refusal: the person stays, and the request says so.
+    """
+
+    going: bool
+    consent_method: str
+    person_id: int | None = None
+    new_person: people.PersonInput | None = None
+    mobility: str = Mobility.WALKING
+    needs_medic: bool = False
+
+
+def _members(case: Case, members: Sequence[MemberInput]) -> list[tuple[MemberInput, Person | None]]:
+    if not members:
+        raise InvalidInput(_("Name who goes."), field="members")
+    if len(members) > MEMBERS_MAX:
+        raise InvalidInput(_("At most %(n)s members.") % {"n": MEMBERS_MAX}, field="members")
+    if not any(m.going for m in members):
+        raise InvalidInput(_("Nobody on the request goes."), field="members")
+    household_ids = set(
+        Person.objects.filter(household=case.household).values_list("pk", flat=True)
+    )
+    checked: list[tuple[MemberInput, Person | None]] = []
+    seen: set[int] = set()
+    for i, member in enumerate(members):
+        if member.mobility not in Mobility.values:
+            raise InvalidInput(_("Unknown mobility."), field=f"members[{i}].mobility")
+        # A person goes only with their own consent, recorded how and when it was given.
+        if member.consent_method not in ConsentMethod.values or (
+            member.going and member.consent_method == ConsentMethod.NOT_OBTAINED
+        ):
+            raise InvalidInput(
+                _("Record how the person consented to leave."), field=f"members[{i}].consent_method"
+            )
+        if member.person_id is not None:
+            if member.person_id not in household_ids:
+                raise InvalidInput(
+                    _("Not a member of the case's household."), field=f"members[{i}].person_id"
+                )
+            if member.person_id in seen:
+                raise InvalidInput(_("Named twice."), field=f"members[{i}].person_id")
+            seen.add(member.person_id)
+            checked.append((member, None))
+        elif member.new_person is not None:
+            data = people.person_validate(member.new_person, field=f"members[{i}]")
+            checked.append((MemberInput(**{**member.__dict__, "new_person": data}), None))
+        else:
+            raise InvalidInput(_("Choose a person or name a new one."), field=f"members[{i}]")
+    return checked
+
+
+@transaction.atomic
+def request_create(
+    case: Case, *, direction: str, members: Sequence[MemberInput], by: User | None
+) -> EvacuationRequest:
+    """Return a waiting request of the case's household, its priority from the case.
+
+    The side is the person's own choice (international humanitarian law forbids
+    forcing anyone toward either party); the request is as old as the case, so the
+    earliest callers go first among equals.
+    """
+    if direction not in Direction.values:
+        raise InvalidInput(_("Choose UA or RU."), field="direction")
+    if case.status not in OPEN_STATUSES:
+        raise InvalidInput(_("The case is closed."), field="case")
+    if case.household is None:
+        raise InvalidInput(_("The case has no household."), field="case")
+    checked = _members(case, members)
+    try:
+        with transaction.atomic():
+            request = EvacuationRequest.objects.create(
+                case=case,
+                household=case.household,
+                direction=direction,
+                priority=case.priority,
+                requested_at=case.created_at,
+                created_by=by,
+            )
+    except IntegrityError:
+        raise Conflict(
+            _("The case already has an open evacuation request."), field="case"
+        ) from None
+    now = timezone.now()
+    rows = []
+    for member, _unused in checked:
+        if member.new_person is not None:
+            person = people.person_create(member.new_person, household=case.household, by=by)
+        else:
+            assert member.person_id is not None  # _members checked one of the two is given
+            person = Person.objects.get(pk=member.person_id)
+        rows.append(
+            RequestMember(
+                request=request,
+                person=person,
+                going=member.going,
+                mobility=member.mobility,
+                needs_medic=member.needs_medic,
+                consent_method=member.consent_method,
+                consent_at=now,
+                consent_by=by,
+            )
+        )
+    RequestMember.objects.bulk_create(rows)
+    audit_record(
+        user=by,
+        action=AuditAction.CREATE,
+        record=f"evacuation.request:{request.pk}",
+        purpose="evacuation request",
+        person_ids=[row.person_id for row in rows],
+        fields=["members", "mobility", "needs_medic", "consent"],
+    )
+    return request
+
+
+@transaction.atomic
+def request_cancel(request: EvacuationRequest, *, by: User | None) -> EvacuationRequest:
+    """Return the request cancelled, its places given back; refused once anyone boarded."""
+    request = EvacuationRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status not in (RequestStatus.WAITING, RequestStatus.ALLOCATED):
+        raise Conflict(_("Only a waiting or allocated request can be cancelled."), field="status")
+    held = Placement.objects.filter(member__request=request, status__in=HOLDING)
+    if held.exclude(status=PlacementStatus.ALLOCATED).exists():
+        raise Conflict(_("Someone of the household has already boarded."), field="status")
+    placements_release(list(held), by=by)
+    request.status = RequestStatus.CANCELLED
+    request.save(update_fields=["status"])
+    audit_record(
+        user=by,
+        action=AuditAction.UPDATE,
+        record=f"evacuation.request:{request.pk}",
+        purpose="evacuation request cancelled",
+        person_ids=list(request.members.values_list("person_id", flat=True)),
+        fields=["status"],
+    )
+    return request

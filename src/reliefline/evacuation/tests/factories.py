@@ -1,0 +1,113 @@
+"""Evacuation state built through the services, as a coordinator would build it."""
+
+import datetime as dt
+from collections.abc import Sequence
+
+from django.contrib.auth.models import User
+from django.utils import timezone
+
+from reliefline.evacuation import services
+from reliefline.evacuation.models import Convoy, Corridor, EvacuationRequest, Vehicle
+from reliefline.evacuation.services import (
+    CorridorInput,
+    MemberInput,
+    PartyInput,
+    StopInput,
+    VehicleInput,
+    WindowInput,
+)
+from reliefline.hotline.models import Case
+from reliefline.hotline.services import NeedInput
+from reliefline.hotline.tests.factories import open_case
+from reliefline.people.services import PersonInput
+
+SUDZHA = "geonames-postal:RU-307800"
+SUMY = "geonames:692194"
+KURSK = "geonames:538560"
+
+
+def corridor(*, direction: str = "UA", by: User | None = None, name: str = "") -> Corridor:
+    """Return a proposed corridor from Sudzha to Sumy (UA) or Kursk (RU), ICRC guarantor.
+
+    Needs the gazetteer fixture.
+    """
+    start = timezone.now() + dt.timedelta(days=1)
+    return services.corridor_create(
+        CorridorInput(
+            name=name or f"Sudzha → {'Sumy' if direction == 'UA' else 'Kursk'}",
+            direction=direction,
+            stops=(
+                StopInput("assembly", SUDZHA),
+                StopInput("reception", SUMY if direction == "UA" else KURSK),
+            ),
+            windows=(WindowInput(start, start + dt.timedelta(hours=6)),),
+            parties=(PartyInput("ICRC", "guarantor"),),
+        ),
+        by=by,
+    )
+
+
+def convoy(
+    corridor_: Corridor | None = None,
+    *,
+    vehicles: Sequence[VehicleInput] = (VehicleInput("Bus 1", seats=2, wheelchair_places=1),),
+    by: User | None = None,
+) -> Convoy:
+    """Return a convoy with vehicles on the corridor's first window (a new UA corridor if none)."""
+    corridor_ = corridor_ or corridor(by=by)
+    window = corridor_.windows.first()
+    assert window is not None
+    made = services.convoy_create(
+        window,
+        name=f"Convoy {corridor_.name}",
+        departure_at=window.starts_at + dt.timedelta(hours=1),
+        assembly_point_id=SUDZHA,
+        by=by,
+    )
+    for data in vehicles:
+        services.vehicle_add(made, data, by=by)
+    return made
+
+
+def request(
+    *,
+    direction: str = "UA",
+    family: Sequence[tuple[str, str, bool]] = (),
+    caller_mobility: str = "walking",
+    phone: str = "+79101234567",
+    given_name: str = "Ирина",
+    by: User | None = None,
+) -> EvacuationRequest:
+    """Return a request of a new case: the caller plus `family` (name, mobility, needs medic)."""
+    case: Case = open_case(
+        phone=phone,
+        given_name=given_name,
+        needs=(NeedInput(type="evacuation"),),
+        household_size=1 + len(family),
+        settlement_id=SUDZHA,
+        by=by,
+    )
+    members = [
+        MemberInput(
+            going=True, consent_method="written", person_id=case.caller_id, mobility=caller_mobility
+        )
+    ]
+    members += [
+        MemberInput(
+            going=True,
+            consent_method="written",
+            new_person=PersonInput(
+                given_name=name, family_name="Петренко", birth_date=dt.date(1942, 5, 1)
+            ),
+            mobility=mobility,
+            needs_medic=medic,
+        )
+        for name, mobility, medic in family
+    ]
+    return services.request_create(case, direction=direction, members=members, by=by)
+
+
+def bus(convoy_: Convoy) -> Vehicle:
+    found = convoy_.vehicles.order_by("pk").first()
+    assert found is not None
+    return found
