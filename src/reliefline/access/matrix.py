@@ -54,6 +54,11 @@ ENDPOINTS: dict[tuple[str, str], str] = {
     ("GET", "api/v1/audit"): "access.view_audit",
     ("GET", "api/v1/subjects/<person_id>"): "hotline.export_subject",
     # channels (webhooks authenticate the sender themselves; see channels/webhooks.py).
+    ("POST", "channels/twilio/"): SENDER_SIGNED,
+    ("POST", "channels/twilio/status/"): SENDER_SIGNED,
+    ("POST", "channels/telegram/"): SENDER_SIGNED,
+    ("POST", "channels/rapidpro/"): SENDER_SIGNED,
+    ("POST", "channels/kobo/"): SENDER_SIGNED,
     # evacuation
     # aid
     ("POST", "api/v1/aid/items"): "aid.manage_stock",
@@ -63,7 +68,6 @@ ENDPOINTS: dict[tuple[str, str], str] = {
     ("GET", "api/v1/aid/stock"): "aid.view_stock",
     ("GET", "api/v1/aid/movements"): "aid.view_movement",
     # partners
-}
     ("GET", "api/v1/partners/agreements"): "partners.view_sharingagreement",
     ("POST", "api/v1/partners/agreements"): "partners.add_sharingagreement",
     (
@@ -84,3 +88,4 @@ ENDPOINTS: dict[tuple[str, str], str] = {
     ("GET", "api/v1/exports/claims.csv"): "partners.view_partner_portal",
     ("GET", "api/v1/exports/claims.xlsx"): "partners.view_partner_portal",
     ("GET", "api/v1/exports/settlements.geojson"): "partners.view_partner_portal",
+}

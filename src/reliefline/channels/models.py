@@ -1,9 +1,12 @@
 """Inbound messages from real senders and outbound notices to residents."""
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from reliefline.access.crypto import blind_index
 from reliefline.access.fields import EncryptedTextField
 from reliefline.people.models import Language
 
@@ -54,6 +57,13 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_medium_display()} #{self.pk}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The index follows the address on every save, so no path leaves it stale.
+        self.address_index = blind_index(self.address)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "address_index"}
+        super().save(*args, **kwargs)
 
 
 class InboundMessage(models.Model):

@@ -4,11 +4,13 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db.models import Count, F
+from django.db.models import Count, F, Q
 
 from reliefline.channels.models import Broadcast, Contact, InboundMessage, Notice, NoticeStatus
 from reliefline.hotline.models import OPEN_STATUSES, Case
 from reliefline.people.models import Language, Person
+from reliefline.places.models import Place
+from reliefline.translit import skeleton
 
 # The operation's residents read Russian first (the authorities in the scenario
 # repeat every message in Russian "so that residents understand").
@@ -151,3 +153,49 @@ def broadcasts_recent(limit: int = 20) -> list[Broadcast]:
     return list(
         Broadcast.objects.select_related("created_by").prefetch_related("settlements")[:limit]
     )
+
+
+# Words after which a place name is a region, not a settlement («Курская область»).
+REGION_WORDS = ("облас", "раион", "region", "oblast")
+SETTLEMENT_WORDS_MAX = 60
+
+
+def _name_matches(words: list[str], tokens: list[str], at: int) -> bool:
+    """Return whether the place name's words stand at tokens[at:], inflection allowed.
+
+    «в Судже», «із Суджі», "Sudzhi" all name Суджа: a word may change its last letter
+    and grow by up to two letters, as case endings do.
+    """
+    if at + len(words) > len(tokens):
+        return False
+    for word, token in zip(words, tokens[at : at + len(words)], strict=False):
+        if token == word:
+            continue
+        if len(word) < 4 or token[: len(word) - 1] != word[:-1] or len(token) > len(word) + 2:
+            return False
+    after = tokens[at + len(words)] if at + len(words) < len(tokens) else ""
+    return not after.startswith(REGION_WORDS)
+
+
+def settlement_find(text: str) -> Place | None:
+    """Return the gazetteer settlement the text names in any script, the largest if several.
+
+    Candidates come from one query on the places' search keys, so the gazetteer is
+    never read whole.
+    """
+    tokens = skeleton(text[:2000]).split()
+    stems = sorted({token[: max(3, len(token) - 2)] for token in tokens if len(token) >= 4})
+    if not stems:
+        return None
+    condition = Q()
+    for stem in stems[:SETTLEMENT_WORDS_MAX]:
+        condition |= Q(search_key__contains=stem)
+    found = []
+    for place in Place.objects.filter(condition)[:200]:
+        names = {name for name in place.search_key.split(" | ") if name}
+        if any(
+            _name_matches(name.split(), tokens, at) for name in names for at in range(len(tokens))
+        ):
+            found.append(place)
+    found.sort(key=lambda p: (-(p.population or 0), p.pk))
+    return found[0] if found else None

@@ -1,4 +1,14 @@
-from django.urls import URLPattern
+"""Inbound messages from real senders and outbound notices to residents."""
+
+from django.urls import path
+
+from reliefline.channels import webhooks
 
 app_name = "channels"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("twilio/", webhooks.twilio_inbound, name="twilio"),
+    path("twilio/status/", webhooks.twilio_status, name="twilio_status"),
+    path("telegram/", webhooks.telegram_update, name="telegram"),
+    path("rapidpro/", webhooks.rapidpro_webhook, name="rapidpro"),
+    path("kobo/", webhooks.kobo_submission, name="kobo"),
+]

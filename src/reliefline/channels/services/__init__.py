@@ -1,5 +1,13 @@
 """Every write of the channels: inbound messages and outbound notices."""
 
+from reliefline.channels.services.inbound import (
+    ACK_NONE,
+    ACK_REPLY,
+    ACK_SEND,
+    Inbound,
+    Receipt,
+    message_receive,
+)
 from reliefline.channels.services.notices import (
     BROADCAST_KINDS,
     PLACEHOLDERS,
@@ -14,9 +22,15 @@ from reliefline.channels.services.notices import (
 )
 
 __all__ = [
+    "ACK_NONE",
+    "ACK_REPLY",
+    "ACK_SEND",
     "BROADCAST_KINDS",
     "PLACEHOLDERS",
+    "Inbound",
+    "Receipt",
     "broadcast_validate",
+    "message_receive",
     "notice_attempt",
     "notice_delivery_report",
     "notice_render",

@@ -128,8 +128,13 @@ def _notice_make(
     by: User | None,
     route: Route,
     broadcast: Broadcast | None = None,
+    replied: bool = False,
 ) -> Notice:
     language, body = notice_render(kind=kind, language=route.language, context=context)
+    if replied:
+        status = NoticeStatus.SENT
+    else:
+        status = NoticeStatus.QUEUED if route.medium else NoticeStatus.NO_ADDRESS
     notice = Notice.objects.create(
         person=person,
         case=case,
@@ -139,10 +144,12 @@ def _notice_make(
         medium=route.medium,
         address=route.address,
         body=body,
-        status=NoticeStatus.QUEUED if route.medium else NoticeStatus.NO_ADDRESS,
+        status=status,
+        attempts=1 if replied else 0,
+        sent_at=timezone.now() if replied else None,
         created_by=by,
     )
-    if not route.medium:
+    if status == NoticeStatus.NO_ADDRESS:
         _timeline(
             notice,
             _("Notice %(kind)s not sent: no phone or chat to send it to.")
@@ -196,10 +203,8 @@ def notice_replied(
     The sender relays it, so it is recorded as sent and no task is queued.
     """
     notice = _notice_make(
-        person=person, kind=kind, context=context, case=case, by=None, route=route
+        person=person, kind=kind, context=context, case=case, by=None, route=route, replied=True
     )
-    notice.status, notice.attempts, notice.sent_at = NoticeStatus.SENT, 1, timezone.now()
-    notice.save(update_fields=["status", "attempts", "sent_at"])
     _timeline(
         notice,
         _("Answered in the reply (%(language)s): %(body)s")
