@@ -1,0 +1,727 @@
+"""`reliefline import people FILE.csv`: load a registry of persons in bulk.
+
+The file has the columns `external_id,given_name,family_name,patronymic,birth_date,
+phone,settlement` (any order, extra columns ignored, empty fields allowed). A row is
+checked by person_validate, the same rules as intake, and keyed on external_id: a
+re-import updates the person it created, never adds a second one. A row that breaks a
+rule is written to `FILE.rejected.csv` beside the input (columns line, field, reason,
+then the row as it was); the rest of the file is imported. Dates are YYYY-MM-DD or
+DD.MM.YYYY; a settlement is a place id or a name in any script.
+
+A million rows must load in minutes, not the half hour that one ORM save per person
+takes, so the file is streamed in chunks: worker processes parse, validate, normalise,
+encrypt and derive the blind index and matching keys (people.matching) in Python, and
+the parent writes each chunk in one transaction with bulk statements (COPY on
+PostgreSQL). A killed import leaves whole chunks only, and rerunning it is safe.
+"""
+
+import contextlib
+import copy
+import csv
+import datetime as dt
+import functools
+import getpass
+import multiprocessing
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from django.contrib.auth.models import User
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from reliefline.access import crypto
+from reliefline.access.audit import audit_record
+from reliefline.access.models import AuditAction
+from reliefline.errors import InvalidInput
+from reliefline.people.models import (
+    ConsentMethod,
+    Household,
+    Language,
+    LegalBasis,
+    Person,
+    PersonKey,
+)
+from reliefline.people.services import PersonInput, person_validate
+from reliefline.places.models import Place
+from reliefline.text import text_check
+from reliefline.translit import skeleton
+
+COLUMNS = (
+    "external_id",
+    "given_name",
+    "family_name",
+    "patronymic",
+    "birth_date",
+    "phone",
+    "settlement",
+)
+CHUNK_ROWS = 10_000
+EXTERNAL_ID_MAX = Person._meta.get_field("external_id").max_length or 64
+FIELD_MAX = 200  # longer than any column allows; cut before any parsing work
+DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y")
+SQLITE_CACHE_KIB = 256 * 1024
+REJECTED_COLUMNS = ("line", "field", "reason")
+AUDIT_RECORD = "people.person:import"
+
+
+class RowRejected(Exception):
+    """A row broke a rule: `field` names the column (empty for the whole row)."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class RowRules:
+    """What a worker needs to turn a row into a person, fixed for the whole import."""
+
+    columns: dict[str, int]  # column name -> position in the file's header
+    width: int  # number of columns in the header
+    settlements: dict[str, str | None]  # id or name skeleton -> place id (None: ambiguous)
+    legal_basis: str = LegalBasis.PUBLIC_INTEREST
+    consent_method: str = ConsentMethod.NOT_OBTAINED
+
+
+@dataclass(frozen=True)
+class ImportRow:
+    """A valid row: the person cleaned by person_validate and the settlement's id."""
+
+    line: int
+    external_id: str
+    person: PersonInput
+    settlement_id: str | None
+
+
+class Prepared(NamedTuple):
+    """A valid row with its stored forms: encrypted phone, blind index, matching keys.
+
+    A tuple, not a dataclass: a million of these cross from the workers by pickle.
+    """
+
+    line: int
+    values: list[str]  # the row as read, for the rejected-rows file
+    external_id: str
+    given_name: str
+    family_name: str
+    patronymic: str
+    birth_date: dt.date | None
+    phone: str
+    phone_stored: str
+    phone_index: str
+    name_key: str
+    settlement_id: str | None
+    keys: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Rejection:
+    line: int
+    values: list[str]
+    field: str
+    reason: str
+
+
+@dataclass
+class ImportResult:
+    """What an import did; `rejected_path` holds the rejected rows and why."""
+
+    path: Path
+    rejected_path: Path
+    created: int = 0
+    updated: int = 0
+    rejected: int = 0
+    seconds: float = 0.0
+    interrupted: bool = field(default=False)
+
+    @property
+    def rows(self) -> int:
+        return self.created + self.updated + self.rejected
+
+
+def settlement_map() -> dict[str, str | None]:
+    """Return every place id, and the skeleton of each of its names, mapped to the id.
+
+    A name two settlements share maps to None: such a row must give the place id.
+    """
+    found: dict[str, str | None] = {}
+    places = Place.objects.values_list("pk", "name_ru", "name_uk", "name_en")
+    for pk, *names in places:
+        for key in {skeleton(name) for name in names if name} - {""}:
+            found[key] = None if found.get(key, pk) != pk else pk
+    for pk, *_names in places:
+        found[pk] = pk
+    return found
+
+
+def settlement_resolve(text: str, settlements: dict[str, str | None]) -> str | None:
+    """Return the place id a cell names (by id, or by name in any script), or raise."""
+    text = text.strip()
+    if not text:
+        return None
+    if text in settlements and settlements[text] == text:
+        return text
+    key = _settlement_key(text)
+    if key not in settlements:
+        raise RowRejected("settlement", _("No settlement %(name)s.") % {"name": text[:100]})
+    place_id = settlements[key]
+    if place_id is None:
+        raise RowRejected(
+            "settlement",
+            _("Several settlements are named %(name)s: give the place id.") % {"name": text[:100]},
+        )
+    return place_id
+
+
+@functools.lru_cache(maxsize=4096)
+def _settlement_key(text: str) -> str:
+    # A registry names a few hundred settlements a million times: fold each once.
+    return skeleton(text)
+
+
+def birth_date_parse(text: str) -> dt.date | None:
+    """Return the date of a cell written 1979-10-30 or 30.10.1979; empty gives None."""
+    text = text.strip()
+    if not text:
+        return None
+    if len(text) == 10 and text[4] == "-":
+        with contextlib.suppress(ValueError):  # the common case, 20 times faster than strptime
+            return dt.date.fromisoformat(text)
+    for pattern in DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise RowRejected(
+        "birth_date",
+        _("%(value)s is not a date (write YYYY-MM-DD or DD.MM.YYYY).") % {"value": text[:40]},
+    )
+
+
+def row_parse(values: Sequence[str], *, line: int, rules: RowRules) -> ImportRow:
+    """Return the row as a validated person, or raise RowRejected naming the column."""
+    if len(values) != rules.width:
+        raise RowRejected(
+            "",
+            _("%(got)s fields where the header has %(want)s.")
+            % {"got": len(values), "want": rules.width},
+        )
+    cell = {name: values[pos] for name, pos in rules.columns.items()}
+    for name, value in cell.items():
+        if len(value) > FIELD_MAX:
+            raise RowRejected(name, _("At most %(n)s characters.") % {"n": FIELD_MAX})
+    try:
+        external_id = text_check(cell["external_id"], field="external_id").strip()
+        if not external_id:
+            raise RowRejected("external_id", _("Required, so that a re-import updates the row."))
+        if len(external_id) > EXTERNAL_ID_MAX:
+            raise RowRejected(
+                "external_id", _("At most %(n)s characters.") % {"n": EXTERNAL_ID_MAX}
+            )
+        settlement = text_check(cell["settlement"], field="settlement")
+        person = person_validate(
+            PersonInput(
+                given_name=cell["given_name"],
+                family_name=cell["family_name"],
+                patronymic=cell["patronymic"],
+                birth_date=birth_date_parse(cell["birth_date"]),
+                phone=cell["phone"],
+                legal_basis=rules.legal_basis,
+                consent_method=rules.consent_method,
+            ),
+            field="row",
+        )
+    except InvalidInput as error:
+        column = (error.field or "").removeprefix("row").removeprefix(".")
+        raise RowRejected(column, error.message) from None
+    return ImportRow(line, external_id, person, settlement_resolve(settlement, rules.settlements))
+
+
+@functools.cache
+def _blank_person() -> Person:
+    return Person()
+
+
+def row_prepare(row: ImportRow, values: list[str]) -> Prepared:
+    """Return the row with what is stored: ciphertext, blind index and matching keys."""
+    data = row.person
+    # A copy of a blank instance costs a fifth of Model.__init__, which is a tenth of
+    # a row's time, and still has every field that derive_keys and keys_of read.
+    person = copy.copy(_blank_person())
+    person.given_name = data.given_name
+    person.family_name = data.family_name
+    person.patronymic = data.patronymic
+    person.birth_date = data.birth_date
+    person.phone = data.phone
+    person.derive_keys()
+    return Prepared(
+        line=row.line,
+        values=values,
+        external_id=row.external_id,
+        given_name=data.given_name,
+        family_name=data.family_name,
+        patronymic=data.patronymic,
+        birth_date=data.birth_date,
+        phone=data.phone,
+        phone_stored=crypto.encrypt(data.phone) if data.phone else "",
+        phone_index=person.phone_index,
+        name_key=person.name_key,
+        settlement_id=row.settlement_id,
+        keys=tuple(sorted(PersonKey.keys_of(person))),
+    )
+
+
+def chunk_prepare(
+    rows: list[tuple[int, list[str]]], rules: RowRules
+) -> tuple[list[Prepared], list[Rejection]]:
+    """Return the valid rows of a chunk prepared for storage, and the rejected ones.
+
+    An external_id that appears twice keeps its later row; the earlier is rejected.
+    """
+    prepared: dict[str, Prepared] = {}
+    rejected: list[Rejection] = []
+    raw_of: dict[str, tuple[int, list[str]]] = {}
+    for line, values in rows:
+        try:
+            row = row_parse(values, line=line, rules=rules)
+        except RowRejected as error:
+            rejected.append(Rejection(line, values, error.field, error.reason))
+            continue
+        earlier = raw_of.get(row.external_id)
+        if earlier is not None:
+            rejected.append(
+                Rejection(
+                    earlier[0],
+                    earlier[1],
+                    "external_id",
+                    _("Repeated on line %(line)s, which is imported instead.") % {"line": line},
+                )
+            )
+            del prepared[row.external_id]
+        raw_of[row.external_id] = (line, values)
+        prepared[row.external_id] = row_prepare(row, values)
+    return list(prepared.values()), rejected
+
+
+# ---- writing a chunk ------------------------------------------------------------------
+
+_PERSON_COLUMNS = (
+    "given_name",
+    "family_name",
+    "patronymic",
+    "birth_date",
+    "phone",
+    "phone_index",
+    "name_key",
+)
+
+
+class ChunkWriter:
+    """Writes prepared chunks in bulk, one transaction each.
+
+    Method "raw" allocates the primary keys itself and writes with COPY on PostgreSQL
+    or executemany on SQLite; "orm" uses Django's bulk_create (kept to compare: see
+    docs/benchmarks.md).
+    """
+
+    def __init__(self, *, method: str, legal_basis: str, consent_method: str) -> None:
+        self.orm = method == "orm"
+        self.postgres = connection.vendor == "postgresql"
+        self.legal_basis = legal_basis
+        self.consent_method = consent_method
+        self.person_table = Person._meta.db_table
+        self.key_table = PersonKey._meta.db_table
+        self.household_table = Household._meta.db_table
+
+    def write(self, rows: list[Prepared]) -> tuple[int, int, list[Rejection]]:
+        """Store one chunk in one transaction; return (created, updated, rejected)."""
+        with transaction.atomic():
+            existing: dict[str, tuple[int, int | None, dt.datetime | None]] = {
+                str(ext): (pk, household_id, purged)
+                for ext, pk, household_id, purged in Person.objects.filter(
+                    external_id__in=[r.external_id for r in rows]
+                ).values_list("external_id", "pk", "household_id", "purged_at")
+            }
+            purged = {ext for ext, (_pk, _hh, at) in existing.items() if at is not None}
+            rejected = [
+                Rejection(
+                    r.line,
+                    r.values,
+                    "external_id",
+                    _("This person's data was purged under retention; not imported again."),
+                )
+                for r in rows
+                if r.external_id in purged
+            ]
+            new = [r for r in rows if r.external_id not in existing]
+            old = [r for r in rows if r.external_id in existing and r.external_id not in purged]
+            if new:
+                self._create(new)
+            if old:
+                self._update(old, {ext: (pk, hh) for ext, (pk, hh, _at) in existing.items()})
+        return len(new), len(old), rejected
+
+    def _create(self, rows: list[Prepared]) -> None:
+        settled = [r for r in rows if r.settlement_id]
+        households = self._households([r.settlement_id or "" for r in settled])
+        household_of = {r.external_id: h for r, h in zip(settled, households, strict=True)}
+        if self.orm:
+            persons = [
+                Person(
+                    given_name=r.given_name,
+                    family_name=r.family_name,
+                    patronymic=r.patronymic,
+                    birth_date=r.birth_date,
+                    phone=r.phone,  # bulk_create seals it (EncryptedTextField)
+                    phone_index=r.phone_index,
+                    name_key=r.name_key,
+                    external_id=r.external_id,
+                    household_id=household_of.get(r.external_id),
+                    legal_basis=self.legal_basis,
+                    consent_method=self.consent_method,
+                )
+                for r in rows
+            ]
+            Person.objects.bulk_create(persons, batch_size=1000)
+            ids = [p.pk for p in persons]
+        else:
+            ids = self._allocate(self.person_table, len(rows))
+            now = connection.ops.adapt_datetimefield_value(timezone.now())
+            columns = ("id", *_PERSON_COLUMNS, "external_id", "household_id")
+            self._insert(
+                self.person_table,
+                (*columns, "preferred_language", "legal_basis", "consent_method", "created_at"),
+                [
+                    (pk, *self._values(r), r.external_id, household_of.get(r.external_id),
+                     Language.UK, self.legal_basis, self.consent_method, now)
+                    for pk, r in zip(ids, rows, strict=True)
+                ],
+            )  # fmt: skip
+        self._keys([(pk, r) for pk, r in zip(ids, rows, strict=True)])
+
+    def _update(self, rows: list[Prepared], existing: dict[str, tuple[int, int | None]]) -> None:
+        """Rewrite the persons' fields and keys; give a settlement a household to live in.
+
+        An empty settlement leaves the person's household as it is: the registry does
+        not know where they are, which is no reason to forget what the hotline knows.
+        """
+        homeless = [r for r in rows if r.settlement_id and existing[r.external_id][1] is None]
+        made = self._households([r.settlement_id or "" for r in homeless])
+        new_household = {r.external_id: h for r, h in zip(homeless, made, strict=True)}
+        moved: dict[str, list[int]] = {}
+        for r in rows:
+            household = existing[r.external_id][1]
+            if r.settlement_id and household is not None:
+                moved.setdefault(r.settlement_id, []).append(household)
+        for place, households in moved.items():
+            Household.objects.filter(pk__in=households).exclude(settlement_id=place).update(
+                settlement_id=place
+            )
+        table = self.person_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE TEMPORARY TABLE IF NOT EXISTS people_import_update ("
+                "id bigint PRIMARY KEY, given_name text, family_name text, patronymic text, "
+                "birth_date date, phone text, phone_index text, name_key text, household_id bigint)"
+            )
+            cursor.execute("DELETE FROM people_import_update")
+        pk_of = {r.external_id: existing[r.external_id][0] for r in rows}
+        self._insert(
+            "people_import_update",
+            ("id", *_PERSON_COLUMNS, "household_id"),
+            [
+                (pk_of[r.external_id], *self._values(r), new_household.get(r.external_id))
+                for r in rows
+            ],
+        )
+        assignments = ", ".join(f"{c} = u.{c}" for c in _PERSON_COLUMNS)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET {assignments}, "  # noqa: S608 -- names ours, values bound
+                f"household_id = COALESCE(u.household_id, {table}.household_id) "
+                f"FROM people_import_update AS u WHERE {table}.id = u.id"
+            )
+            cursor.execute(
+                f"DELETE FROM {self.key_table} "  # noqa: S608 -- names ours
+                "WHERE person_id IN (SELECT id FROM people_import_update)"
+            )
+        self._keys([(pk_of[r.external_id], r) for r in rows])
+
+    def _values(self, row: Prepared) -> tuple[Any, ...]:
+        """Return the row's values for _PERSON_COLUMNS, phone sealed, as the database takes them."""
+        return (
+            row.given_name,
+            row.family_name,
+            row.patronymic,
+            connection.ops.adapt_datefield_value(row.birth_date),
+            row.phone_stored,
+            row.phone_index,
+            row.name_key,
+        )
+
+    def _households(self, settlement_ids: list[str]) -> list[int]:
+        """Return the ids of new one-person households, one in each settlement given."""
+        if not settlement_ids:
+            return []
+        if self.orm:
+            made = Household.objects.bulk_create(
+                [Household(settlement_id=place, size=1) for place in settlement_ids],
+                batch_size=1000,
+            )
+            return [h.pk for h in made]
+        ids = self._allocate(self.household_table, len(settlement_ids))
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        self._insert(
+            self.household_table,
+            ("id", "settlement_id", "size", "created_at"),
+            [(pk, place, 1, now) for pk, place in zip(ids, settlement_ids, strict=True)],
+        )
+        return ids
+
+    def _keys(self, persons: list[tuple[int, Prepared]]) -> None:
+        if self.orm:
+            PersonKey.objects.bulk_create(
+                (
+                    PersonKey(person_id=pk, kind=kind, value=value)
+                    for pk, r in persons
+                    for kind, value in r.keys
+                ),
+                batch_size=5000,
+            )
+            return
+        self._insert(
+            self.key_table,
+            ("person_id", "kind", "value"),
+            [(pk, kind, value) for pk, r in persons for kind, value in r.keys],
+        )
+
+    def _allocate(self, table: str, count: int) -> list[int]:
+        """Return `count` fresh primary keys of the table (the transaction holds them)."""
+        with connection.cursor() as cursor:
+            if self.postgres:
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                    [table, count],
+                )
+                return [row[0] for row in cursor.fetchall()]
+            # SQLite: the transaction is IMMEDIATE, so no other writer runs until it
+            # commits; AUTOINCREMENT's sqlite_sequence keeps ids of deleted rows unused.
+            cursor.execute(
+                f"SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = %s), 0), "  # noqa: S608 -- table name ours
+                f"COALESCE((SELECT MAX(id) FROM {table}), 0))",
+                [table],
+            )
+            start = int(cursor.fetchone()[0]) + 1
+        return list(range(start, start + count))
+
+    def _insert(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        names = ", ".join(columns)
+        with connection.cursor() as cursor:
+            if self.postgres:
+                with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+                return
+            marks = ", ".join(["%s"] * len(columns))
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608 -- names ours
+
+
+# ---- the import -----------------------------------------------------------------------
+
+
+def rejected_path_for(path: Path) -> Path:
+    """Return where the rejected rows of an import of `path` are written."""
+    stem = path.name.removesuffix(path.suffix) if path.suffix else path.name
+    return path.with_name(f"{stem}.rejected.csv")
+
+
+def _header(reader: Iterator[list[str]]) -> tuple[list[str], dict[str, int]]:
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise InvalidInput(_("The file is empty."), field="file") from None
+    except csv.Error as error:
+        raise InvalidInput(_("Unreadable header: %(e)s") % {"e": error}, field="file") from None
+    names = [name.strip().lower() for name in header]
+    missing = [c for c in COLUMNS if c not in names]
+    if missing:
+        raise InvalidInput(
+            _("Missing columns: %(cols)s") % {"cols": ", ".join(missing)}, field="file"
+        )
+    return header, {c: names.index(c) for c in COLUMNS}
+
+
+def _rows(reader: Any, rejected: list[Rejection]) -> Iterator[tuple[int, list[str]]]:
+    """Yield (first line, values) of each record; one the csv module cannot read is rejected."""
+    while True:
+        start = reader.line_num + 1  # a quoted field may span lines: report the first
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            rejected.append(Rejection(start, [], "", _("Unreadable: %(e)s") % {"e": error}))
+            continue
+        if any(values):  # blank lines carry nothing
+            yield start, values
+
+
+def _chunks(
+    rows: Iterator[tuple[int, list[str]]], size: int
+) -> Iterator[list[tuple[int, list[str]]]]:
+    chunk: list[tuple[int, list[str]]] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _line_count(path: Path) -> int:
+    with path.open("rb") as handle:
+        return sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
+
+
+def _prepared_chunks(
+    chunks: Iterator[list[tuple[int, list[str]]]], rules: RowRules, jobs: int
+) -> Iterator[tuple[int, list[Prepared], list[Rejection]]]:
+    """Yield (rows read, prepared, rejected) per chunk, in file order.
+
+    With jobs > 1, forked workers prepare the next chunks while the parent writes; at
+    most jobs + 1 chunks are in flight, so memory stays flat however long the file.
+    """
+    if jobs <= 1:
+        for chunk in chunks:
+            yield (len(chunk), *chunk_prepare(chunk, rules))
+        return
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        pending: deque[tuple[int, Future[tuple[list[Prepared], list[Rejection]]]]] = deque()
+        for chunk in chunks:
+            pending.append((len(chunk), pool.submit(chunk_prepare, chunk, rules)))
+            if len(pending) > jobs:
+                size, future = pending.popleft()
+                yield (size, *future.result())
+        while pending:
+            size, future = pending.popleft()
+            yield (size, *future.result())
+
+
+def _who(by: User | None) -> str:
+    if by is not None:
+        return by.username
+    with contextlib.suppress(Exception):  # no login name in some containers
+        return f"command line ({getpass.getuser()})"
+    return "command line"
+
+
+def people_import_csv(
+    path: Path,
+    *,
+    by: User | None = None,
+    jobs: int = 2,
+    chunk_rows: int = CHUNK_ROWS,
+    method: str = "auto",
+    legal_basis: str = LegalBasis.PUBLIC_INTEREST,
+    consent_method: str = ConsentMethod.NOT_OBTAINED,
+    progress: Callable[[int], object] | None = None,
+    total: Callable[[int], object] | None = None,
+) -> ImportResult:
+    """Import a registry CSV of persons (see the module docstring); return the counts.
+
+    Raise InvalidInput, before anything is stored, when the file has no header with
+    the columns or the options break person_validate's rules; raise OSError when the
+    file cannot be read. One audit entry records who imported which file and the counts.
+    """
+    person_validate(
+        PersonInput(given_name="-", legal_basis=legal_basis, consent_method=consent_method),
+        field="options",
+    )
+    if method not in ("auto", "raw", "orm"):
+        raise InvalidInput(_("Unknown method."), field="method")
+    if connection.vendor == "sqlite":
+        # Room for the matching index's pages: its inserts land all over the B-tree.
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+    writer = ChunkWriter(method=method, legal_basis=legal_basis, consent_method=consent_method)
+    result = ImportResult(path=path, rejected_path=rejected_path_for(path))
+    started = time.perf_counter()
+    if total is not None:
+        total(max(_line_count(path) - 1, 0))
+    # surrogateescape: a byte that is not UTF-8 rejects its row (text_check), not the file.
+    with (
+        path.open(newline="", encoding="utf-8-sig", errors="surrogateescape") as source,
+        result.rejected_path.open(
+            "w", newline="", encoding="utf-8", errors="surrogateescape"
+        ) as sink,
+    ):
+        reader = csv.reader(source)
+        header, columns = _header(reader)
+        out = csv.writer(sink)
+        out.writerow([*REJECTED_COLUMNS, *header])
+        rules = RowRules(
+            columns=columns,
+            width=len(header),
+            settlements=settlement_map(),
+            legal_basis=legal_basis,
+            consent_method=consent_method,
+        )
+        unreadable: list[Rejection] = []
+        chunks = _chunks(_rows(reader, unreadable), chunk_rows)
+        try:
+            for size, prepared, rejected in _prepared_chunks(chunks, rules, jobs):
+                created, updated, refused = writer.write(prepared) if prepared else (0, 0, [])
+                result.created += created
+                result.updated += updated
+                _write_rejected(out, [*unreadable, *rejected, *refused])
+                result.rejected += len(unreadable) + len(rejected) + len(refused)
+                unreadable.clear()
+                if progress is not None:
+                    progress(size)
+            _write_rejected(out, unreadable)
+            result.rejected += len(unreadable)
+        except BaseException:
+            result.interrupted = True
+            raise
+        finally:
+            result.seconds = time.perf_counter() - started
+            _audit(result, by=by)
+    return result
+
+
+def _write_rejected(out: Any, rejections: list[Rejection]) -> None:
+    for rejection in sorted(rejections, key=lambda r: r.line):
+        out.writerow([rejection.line, rejection.field, rejection.reason, *rejection.values])
+
+
+def _audit(result: ImportResult, *, by: User | None) -> None:
+    """Record the import in the audit log: one entry for the whole file, not one per row."""
+    state = _("interrupted") if result.interrupted else _("done")
+    purpose = _(
+        "import %(file)s (%(state)s): %(created)s created, %(updated)s updated, "
+        "%(rejected)s rejected, by %(who)s"
+    ) % {
+        "file": result.path.name[:60],
+        "state": state,
+        "created": result.created,
+        "updated": result.updated,
+        "rejected": result.rejected,
+        "who": _who(by)[:40],
+    }
+    with transaction.atomic():
+        audit_record(
+            user=by,
+            action=AuditAction.CREATE,
+            record=AUDIT_RECORD,
+            purpose=purpose,
+            fields=COLUMNS[1:],
+        )
