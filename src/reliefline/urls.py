@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from reliefline import health
 from reliefline.api import api
+from reliefline.channels import views as channels_views
 from reliefline.hotline.views import home
 
 urlpatterns = [
@@ -17,6 +18,7 @@ urlpatterns = [
     path("places/", include("reliefline.places.urls")),
     path("access/", include("reliefline.access.urls")),
     path("channels/", include("reliefline.channels.urls")),
+    path("report/", channels_views.report, name="report"),
     path("evacuation/", include("reliefline.evacuation.urls")),
     path("aid/", include("reliefline.aid.urls")),
     path("partners/", include("reliefline.partners.urls")),

@@ -59,6 +59,12 @@ ENDPOINTS: dict[tuple[str, str], str] = {
     ("POST", "channels/telegram/"): SENDER_SIGNED,
     ("POST", "channels/rapidpro/"): SENDER_SIGNED,
     ("POST", "channels/kobo/"): SENDER_SIGNED,
+    ("GET", "channels/broadcasts/"): "channels.view_broadcast",
+    ("GET", "channels/broadcasts/new/"): "channels.add_broadcast",
+    ("POST", "channels/broadcasts/new/"): "channels.add_broadcast",
+    ("GET", "channels/broadcasts/<int:pk>/"): "channels.view_broadcast",
+    ("GET", "report/"): PUBLIC,
+    ("POST", "report/"): PUBLIC,
     # evacuation
     # aid
     ("POST", "api/v1/aid/items"): "aid.manage_stock",

@@ -88,6 +88,13 @@ ROLE_PERMISSIONS[Role.PARTNER] |= {
     "partners.change_referral",
 }
 ROLE_PERMISSIONS[Role.DPO] |= {"partners.view_sharingagreement", "partners.view_referral"}
+# Channels: coordinators broadcast notices and edit their templates in the admin.
+ROLE_PERMISSIONS[Role.COORDINATOR] |= {
+    "channels.view_broadcast",
+    "channels.add_broadcast",
+    "channels.view_noticetemplate",
+    "channels.change_noticetemplate",
+}
 
 
 def _permissions(names: set[str]) -> list[Permission]:
