@@ -266,6 +266,8 @@ RETENTION_DAYS = int(os.environ.get("RELIEFLINE_RETENTION_DAYS", "90"))
 # Background work: jobs live in the database; `reliefline db_worker` runs them and
 # `reliefline scheduler` enqueues the periodic ones.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# GET /metrics answers Prometheus only with this bearer token; unset, it is off.
+RELIEFLINE_METRICS_TOKEN = os.environ.get("RELIEFLINE_METRICS_TOKEN", "")
 
 # Channels (docs/channels.md). A sender's webhook is refused with 403 while its secret
 # is unset, so a fresh install accepts nothing it cannot authenticate.

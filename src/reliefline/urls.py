@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from reliefline import health
+from reliefline import health, metrics
 from reliefline.api import api
 from reliefline.channels import views as channels_views
 from reliefline.hotline.views import home
@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("hotline/", include("reliefline.hotline.urls")),
     path("places/", include("reliefline.places.urls")),
+    path("people/", include("reliefline.people.urls")),
     path("access/", include("reliefline.access.urls")),
     path("channels/", include("reliefline.channels.urls")),
     path("report/", channels_views.report, name="report"),
@@ -24,4 +25,5 @@ urlpatterns = [
     path("partners/", include("reliefline.partners.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics, name="metrics"),
 ]

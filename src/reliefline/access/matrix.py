@@ -21,6 +21,8 @@ ENDPOINTS: dict[tuple[str, str], str] = {
     ("POST", "i18n/setlang/"): PUBLIC,
     ("GET", "healthz"): PUBLIC,
     ("GET", "readyz"): PUBLIC,
+    # Prometheus proves itself with RELIEFLINE_METRICS_TOKEN, not a user (reliefline.metrics).
+    ("GET", "metrics"): SENDER_SIGNED,
     ("GET", "access/2fa/"): SIGNED_IN,
     ("GET", "access/audit/"): "access.view_audit",
     # Pages of the operator console.
@@ -37,6 +39,13 @@ ENDPOINTS: dict[tuple[str, str], str] = {
     ("POST", "hotline/cases/<str:reference>/assign/"): "hotline.assign_case",
     ("GET", "places/autocomplete/"): "places.view_place",
     ("GET", "places/pick/"): "places.view_place",
+    # people: the duplicate review queue, merges and their undo.
+    ("GET", "people/duplicates/"): "people.merge_person",
+    ("GET", "people/duplicates/<int:cluster_id>/"): "people.merge_person",
+    ("POST", "people/duplicates/pairs/<int:pair_id>/merge/"): "people.merge_person",
+    ("POST", "people/duplicates/pairs/<int:pair_id>/distinct/"): "people.merge_person",
+    ("GET", "people/merges/<int:merge_id>/"): "people.merge_person",
+    ("POST", "people/merges/<int:merge_id>/undo/"): "people.merge_person",
     # The JSON API (its schema and docs page describe endpoints, never data).
     ("GET", "api/v1/"): PUBLIC,
     ("GET", "api/v1/openapi.json"): PUBLIC,
@@ -51,6 +60,8 @@ ENDPOINTS: dict[tuple[str, str], str] = {
     ("GET", "api/v1/places/claims"): "places.view_claim",
     ("GET", "api/v1/places/claims/summary"): "places.view_claim",
     ("GET", "api/v1/people/match"): "people.view_person",
+    ("POST", "api/v1/people/merges"): "people.merge_person",
+    ("POST", "api/v1/people/merges/<merge_id>/undo"): "people.merge_person",
     ("GET", "api/v1/audit"): "access.view_audit",
     ("GET", "api/v1/subjects/<person_id>"): "hotline.export_subject",
     # channels (webhooks authenticate the sender themselves; see channels/webhooks.py).
@@ -73,6 +84,17 @@ ENDPOINTS: dict[tuple[str, str], str] = {
     ("POST", "api/v1/aid/distributions"): "aid.distribute",
     ("GET", "api/v1/aid/stock"): "aid.view_stock",
     ("GET", "api/v1/aid/movements"): "aid.view_movement",
+    ("GET", "aid/"): "aid.view_stock",
+    ("GET", "aid/receive/"): "aid.manage_stock",
+    ("POST", "aid/receive/"): "aid.manage_stock",
+    ("GET", "aid/plans/"): "aid.manage_stock",
+    ("POST", "aid/plans/"): "aid.manage_stock",
+    ("GET", "aid/plans/<int:plan_id>/"): "aid.manage_stock",
+    ("GET", "aid/field/"): "aid.distribute",
+    ("GET", "aid/field/households/<int:household_id>/"): "aid.distribute",
+    ("POST", "aid/field/households/<int:household_id>/"): "aid.distribute",
+    ("GET", "aid/reports/"): "aid.view_stock",
+    ("GET", "aid/reports/<str:name>.<str:fmt>"): "aid.view_stock",
     # partners
     ("GET", "api/v1/partners/agreements"): "partners.view_sharingagreement",
     ("POST", "api/v1/partners/agreements"): "partners.add_sharingagreement",

@@ -11,7 +11,16 @@ import psycopg
 import pytest
 from django.db import connection
 
-APPS_TOP_DOWN = ("hotline", "people", "places", "access")
+APPS_TOP_DOWN = (
+    "partners",
+    "aid",
+    "evacuation",
+    "channels",
+    "hotline",
+    "people",
+    "places",
+    "access",
+)
 
 
 def _run(*args: str, env: dict[str, str]) -> str:

@@ -1,0 +1,234 @@
+"""Backups of the whole database, and restoring one: `reliefline backup` / `reliefline restore`.
+
+SQLite is copied with SQLite's online backup API (consistent while the server runs);
+PostgreSQL with pg_dump's custom format, restored by pg_restore in one transaction,
+so a failed restore leaves the database as it was. Beside each backup a manifest
+records its checksum, the migrations it holds and the number of rows of every
+reliefline table; a restore checks the checksum first and the counts and the audit
+chain afterwards. The field encryption keys are NOT in a backup: they are kept (and
+must be backed up) apart, so a stolen backup alone reveals no phone or message.
+"""
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.apps import apps
+from django.conf import settings
+from django.db import connections
+from django.db.migrations.recorder import MigrationRecorder
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from reliefline.access.audit import audit_verify
+from reliefline.errors import ReliefError
+
+MANIFEST_SUFFIX = ".json"
+CHUNK = 1 << 20
+
+
+class BackupFailed(ReliefError):
+    code = "backup_failed"
+    status = 400
+
+
+@dataclass(frozen=True)
+class BackupReport:
+    path: Path
+    engine: str
+    size: int
+    sha256: str
+    counts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class RestoreReport:
+    path: Path
+    counts: dict[str, int]
+    differences: dict[str, tuple[int, int]]
+    audit_entries: int
+    audit_intact: bool
+
+    @property
+    def ok(self) -> bool:
+        return not self.differences and self.audit_intact
+
+
+def _engine(using: str) -> str:
+    vendor = connections[using].vendor
+    if vendor not in ("sqlite", "postgresql"):
+        raise BackupFailed(_("Backups support SQLite and PostgreSQL only."), field="database")
+    return vendor
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        while chunk := file.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def table_counts(using: str = "default") -> dict[str, int]:
+    """Return the number of rows of every reliefline table (the manifest compares them)."""
+    return {
+        model._meta.db_table: model._base_manager.using(using).count()
+        for model in apps.get_models()
+        if model.__module__.startswith("reliefline.") and model._meta.managed
+    }
+
+
+def _migrations(using: str) -> list[str]:
+    recorder = MigrationRecorder(connections[using])
+    return sorted(f"{app}.{name}" for app, name in recorder.applied_migrations())
+
+
+def _pg_args(using: str) -> tuple[list[str], dict[str, str]]:
+    config = settings.DATABASES[using]
+    args = ["--dbname", str(config["NAME"])]
+    for flag, key in (("--host", "HOST"), ("--port", "PORT"), ("--username", "USER")):
+        if config.get(key):
+            args += [flag, str(config[key])]
+    env = dict(os.environ)
+    if config.get("PASSWORD"):
+        env["PGPASSWORD"] = str(config["PASSWORD"])
+    return args, env
+
+
+def _run(command: list[str], env: dict[str, str]) -> None:
+    if shutil.which(command[0]) is None:
+        raise BackupFailed(
+            _("%(tool)s is not installed; install the PostgreSQL client tools.")
+            % {"tool": command[0]},
+            field="database",
+        )
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
+    if done.returncode != 0:
+        raise BackupFailed(
+            _("%(tool)s failed: %(error)s") % {"tool": command[0], "error": done.stderr.strip()},
+            field="database",
+        )
+
+
+def backup_path(directory: Path, engine: str, *, now: dt.datetime | None = None) -> Path:
+    """Return the default file name of a backup taken now, under `directory`."""
+    stamp = (now or timezone.now()).strftime("%Y%m%dT%H%M%SZ")
+    suffix = ".sqlite3" if engine == "sqlite" else ".dump"
+    return directory / f"reliefline-{stamp}{suffix}"
+
+
+def backup_create(path: Path, *, using: str = "default") -> BackupReport:
+    """Write a consistent copy of the database to `path`, and its manifest beside it."""
+    engine = _engine(using)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    counts = table_counts(using)
+    if engine == "sqlite":
+        connection = connections[using]
+        connection.ensure_connection()
+        target = sqlite3.connect(partial)
+        try:
+            connection.connection.backup(target)
+            (check,) = target.execute("PRAGMA integrity_check").fetchone()
+        finally:
+            target.close()
+        if check != "ok":
+            partial.unlink(missing_ok=True)
+            raise BackupFailed(_("The copy failed its integrity check."), field="database")
+    else:
+        args, env = _pg_args(using)
+        _run(["pg_dump", "--format=custom", "--no-owner", "--file", str(partial), *args], env)
+    # Renamed only once complete, so a file with the final name is always a whole backup.
+    partial.replace(path)
+    report = BackupReport(
+        path=path, engine=engine, size=path.stat().st_size, sha256=_sha256(path), counts=counts
+    )
+    manifest = {
+        "engine": engine,
+        "created_at": timezone.now().isoformat(),
+        "sha256": report.sha256,
+        "size": report.size,
+        "migrations": _migrations(using),
+        "counts": counts,
+    }
+    path.with_name(path.name + MANIFEST_SUFFIX).write_text(json.dumps(manifest, indent=2))
+    return report
+
+
+def _manifest(path: Path) -> dict[str, object]:
+    manifest_path = path.with_name(path.name + MANIFEST_SUFFIX)
+    if not manifest_path.exists():
+        raise BackupFailed(
+            _("The manifest %(name)s is missing beside the backup.") % {"name": manifest_path.name},
+            field="path",
+        )
+    try:
+        manifest = json.loads(manifest_path.read_text())
+    except (OSError, ValueError) as error:
+        raise BackupFailed(_("The manifest is unreadable: %(error)s") % {"error": error}) from error
+    if not isinstance(manifest, dict):
+        raise BackupFailed(_("The manifest is unreadable."), field="path")
+    return manifest
+
+
+def backup_restore(path: Path, *, using: str = "default") -> RestoreReport:
+    """Replace the whole database with the backup at `path`; return what the check found.
+
+    The backup must match its manifest's checksum and engine, or nothing is touched.
+    """
+    engine = _engine(using)
+    if not path.is_file():
+        raise BackupFailed(_("No backup at %(path)s.") % {"path": path}, field="path")
+    manifest = _manifest(path)
+    if manifest.get("engine") != engine:
+        raise BackupFailed(
+            _("This is a %(backup)s backup; the database is %(engine)s.")
+            % {"backup": manifest.get("engine"), "engine": engine},
+            field="path",
+        )
+    if _sha256(path) != manifest.get("sha256"):
+        raise BackupFailed(
+            _("The backup does not match its manifest's checksum: it is damaged."), field="path"
+        )
+    connection = connections[using]
+    if engine == "sqlite":
+        source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            connection.close()
+            connection.ensure_connection()
+            source.backup(connection.connection)
+        finally:
+            source.close()
+    else:
+        connection.close()
+        args, env = _pg_args(using)
+        _run(
+            [
+                *("pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction"),
+                *args,
+                str(path),
+            ],
+            env,
+        )
+    counts = table_counts(using)
+    expected = manifest.get("counts")
+    expected = expected if isinstance(expected, dict) else {}
+    differences = {
+        table: (int(expected.get(table, 0)), counts.get(table, 0))
+        for table in sorted(set(expected) | set(counts))
+        if int(expected.get(table, 0)) != counts.get(table, 0)
+    }
+    chain = audit_verify()
+    return RestoreReport(
+        path=path,
+        counts=counts,
+        differences=differences,
+        audit_entries=chain.checked,
+        audit_intact=chain.intact,
+    )
