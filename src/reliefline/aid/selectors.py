@@ -341,3 +341,40 @@ def household_received(household_ids: Sequence[int], *, limit: int = 20) -> list
 def entitlement_kinds() -> list[DistributionRule]:
     """Return the double-dipping rules, one per item kind, for the field page."""
     return list(DistributionRule.objects.order_by("kind"))
+
+
+@dataclass(frozen=True)
+class Entitlement:
+    """Where a family stands against one double-dipping rule."""
+
+    rule: DistributionRule
+    received: int
+    last: dt.datetime | None
+    next_from: dt.datetime | None
+
+    @property
+    def label(self) -> str:
+        return str(ItemKind(self.rule.kind).label)
+
+    @property
+    def eligible(self) -> bool:
+        return self.next_from is None
+
+
+def entitlements(group: Sequence[int], *, now: dt.datetime) -> list[Entitlement]:
+    """Return, per rule, what the family received in the period and when it may receive again."""
+    found = []
+    for rule in DistributionRule.objects.order_by("kind"):
+        window_start = now - dt.timedelta(days=rule.period_days)
+        window = received(group, since=window_start).filter(lines__item__kind=rule.kind)
+        ats = sorted(window.values_list("at", flat=True))
+        next_from = None
+        if len(ats) >= rule.max_per_period:
+            # The oldest ration that counts must leave the window first.
+            next_from = ats[len(ats) - rule.max_per_period] + dt.timedelta(days=rule.period_days)
+        if ats and rule.min_interval_days:
+            interval_end = ats[-1] + dt.timedelta(days=rule.min_interval_days)
+            if interval_end > now:
+                next_from = max(next_from or interval_end, interval_end)
+        found.append(Entitlement(rule, len(ats), ats[-1] if ats else None, next_from))
+    return found

@@ -1,4 +1,17 @@
-from django.urls import URLPattern
+"""Items, warehouses, the append-only stock ledger, aid plans and distributions."""
+
+from django.urls import path
+
+from reliefline.aid import views
 
 app_name = "aid"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.stock_page, name="stock"),
+    path("receive/", views.receive_page, name="receive"),
+    path("plans/", views.plans_page, name="plans"),
+    path("plans/<int:plan_id>/", views.plan_page, name="plan"),
+    path("field/", views.field_page, name="field"),
+    path("field/households/<int:household_id>/", views.household_page, name="household"),
+    path("reports/", views.reports_page, name="reports"),
+    path("reports/<str:name>.<str:fmt>", views.report_download, name="report"),
+]

@@ -1,0 +1,70 @@
+"""Forms of the aid pages: they parse input; the rules stay in the services."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from reliefline.aid.models import Item, Warehouse
+
+
+class ReceiptForm(forms.Form):
+    warehouse = forms.ModelChoiceField(
+        queryset=Warehouse.objects.order_by("code"), to_field_name="code", label=_("Warehouse")
+    )
+    item = forms.ModelChoiceField(
+        queryset=Item.objects.order_by("code"), to_field_name="code", label=_("Item")
+    )
+    quantity = forms.IntegerField(min_value=1, max_value=10_000_000, label=_("Quantity (units)"))
+    reference = forms.CharField(max_length=100, required=False, label=_("Waybill or document"))
+    lot = forms.CharField(max_length=40, required=False, label=_("Lot"))
+    expiry = forms.DateField(
+        required=False, label=_("Expiry"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reason = forms.CharField(max_length=500, required=False, label=_("Note"))
+
+
+class PlanForm(forms.Form):
+    settlement = forms.CharField(max_length=64, label=_("Settlement"), widget=forms.HiddenInput)
+    starts_on = forms.DateField(
+        label=_("Starts on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    days = forms.IntegerField(min_value=1, max_value=366, initial=7, label=_("Days"))
+    population = forms.IntegerField(
+        min_value=0,
+        max_value=10_000_000,
+        required=False,
+        label=_("Population present"),
+        help_text=_("Leave empty to use the situation reports' figure."),
+    )
+    note = forms.CharField(max_length=500, required=False, label=_("Note"))
+
+
+class DistributionForm(forms.Form):
+    warehouse = forms.ModelChoiceField(
+        queryset=Warehouse.objects.order_by("code"), to_field_name="code", label=_("From")
+    )
+    recipient_name = forms.CharField(
+        max_length=200, required=False, label=_("Received by (name as given)")
+    )
+    confirmation_code = forms.CharField(max_length=20, required=False, label=_("Confirmation code"))
+    override_reason = forms.CharField(
+        max_length=2000,
+        required=False,
+        label=_("Override justification (coordinators)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: object, items: list[Item], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.items = items
+        for item in items:
+            self.fields[f"qty_{item.code}"] = forms.IntegerField(
+                min_value=0, max_value=10_000, required=False, initial=0, label=item.display_name()
+            )
+
+    def lines(self) -> list[tuple[str, int]]:
+        """Return (item code, quantity) for every item given a positive quantity."""
+        return [
+            (item.code, self.cleaned_data[f"qty_{item.code}"])
+            for item in self.items
+            if self.cleaned_data.get(f"qty_{item.code}")
+        ]

@@ -1,0 +1,154 @@
+import datetime as dt
+import io
+from collections.abc import Callable
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from openpyxl import load_workbook  # type: ignore[import-untyped]
+
+from reliefline.aid.models import (
+    Balance,
+    Distribution,
+    DistributionRule,
+    ItemKind,
+    KitLine,
+    Plan,
+    Standard,
+    Warehouse,
+)
+from reliefline.aid.planning import plan_sheet
+from reliefline.aid.tests.factories import ItemFactory, WarehouseFactory, family, stocked
+from reliefline.hotline.services import NeedInput
+from reliefline.hotline.tests.factories import open_case
+
+pytestmark = pytest.mark.django_db
+As = Callable[[str], Client]
+
+
+@pytest.fixture
+def point() -> Warehouse:
+    warehouse = WarehouseFactory(code="SUDZHA-1")
+    stocked(warehouse, ItemFactory(code="WATER-5L", kind=ItemKind.WATER, litres_per_unit=5), 100)
+    return warehouse
+
+
+def test_coordinator_receives_stock_through_the_form(client_as: As, point: Warehouse) -> None:
+    client = client_as("coordinator")
+    response = client.post(
+        "/aid/receive/",
+        {"warehouse": "SUDZHA-1", "item": "WATER-5L", "quantity": "40", "reference": "WB-1"},
+    )
+    assert response.status_code == 302
+    assert Balance.objects.get(warehouse=point).quantity == 140
+
+
+def test_receive_form_with_a_bad_quantity_is_422_and_stores_nothing(
+    client_as: As, point: Warehouse
+) -> None:
+    response = client_as("coordinator").post(
+        "/aid/receive/", {"warehouse": "SUDZHA-1", "item": "WATER-5L", "quantity": "-4"}
+    )
+    assert response.status_code == 422
+    assert Balance.objects.get(warehouse=point).quantity == 100
+
+
+def test_field_team_cannot_open_the_receipt_page(client_as: As) -> None:
+    assert client_as("field").get("/aid/receive/").status_code == 403
+
+
+def test_field_page_finds_a_household_and_records_a_distribution(
+    client_as: As, point: Warehouse
+) -> None:
+    household = family(("Ольга", "Коваленко"))
+    client = client_as("coordinator")
+    found = client.get("/aid/field/?q=Kovalenko")
+    assert f"/aid/field/households/{household.pk}/" in found.content.decode()
+    page = client.get(f"/aid/field/households/{household.pk}/")
+    assert "Ольга Коваленко" in page.content.decode()
+    response = client.post(
+        f"/aid/field/households/{household.pk}/",
+        {"warehouse": "SUDZHA-1", "qty_WATER-5L": "2", "recipient_name": "Ольга"},
+    )
+    assert response.status_code == 302
+    assert Distribution.objects.get().household == household
+
+
+def test_second_ration_on_the_field_page_shows_the_refusal(client_as: As, point: Warehouse) -> None:
+    DistributionRule.objects.filter(kind=ItemKind.WATER).update(max_per_period=1, period_days=7)
+    household = family(("Ольга", "Коваленко"))
+    client = client_as("coordinator")
+    form = {"warehouse": "SUDZHA-1", "qty_WATER-5L": "2"}
+    client.post(f"/aid/field/households/{household.pk}/", form)
+    response = client.post(f"/aid/field/households/{household.pk}/", form)
+    assert response.status_code == 409
+    assert "already received 1 distribution" in response.content.decode()
+    assert Distribution.objects.count() == 1
+
+
+def test_partner_cannot_open_the_field_page(client_as: As) -> None:
+    assert client_as("partner").get("/aid/field/").status_code == 403
+
+
+def test_plan_sheet_computes_needs_from_the_standards_stock_and_cases(point: Warehouse) -> None:
+    water = Standard.objects.get(code="water")
+    KitLine.objects.create(standard=water, item=ItemFactory(code="WATER-5L"), share=Decimal("0.2"))
+    open_case(needs=[NeedInput(type="water", quantity=3)], settlement_id=point.settlement_id)
+    plan = Plan.objects.create(
+        settlement=point.settlement, starts_on=dt.date(2024, 8, 15), days=7, population=1000
+    )
+    (row,) = plan_sheet(plan).rows
+    # 1000 people × 15 l × 20% ÷ 5 l a bottle = 600 bottles a day, 4,200 a week, + 3 asked for.
+    assert (row.per_day, row.for_period, row.case_needs, row.available) == (
+        Decimal("600.0"),
+        4200,
+        3,
+        100,
+    )
+    assert row.shortfall == 4103
+
+
+def test_coordinator_makes_a_plan_and_sees_the_shortfall(client_as: As, point: Warehouse) -> None:
+    KitLine.objects.create(
+        standard=Standard.objects.get(code="water"), item=ItemFactory(code="WATER-5L"), share=1
+    )
+    client = client_as("coordinator")
+    response = client.post(
+        "/aid/plans/",
+        {
+            "settlement": point.settlement_id,
+            "starts_on": "2024-08-15",
+            "days": "1",
+            "population": "100",
+        },
+    )
+    assert response.status_code == 302
+    sheet = client.get(response["Location"]).content.decode()
+    assert 'data-item="WATER-5L">200<' in sheet  # 100 × 15 l ÷ 5 l = 300 bottles, 100 in stock
+
+
+def test_partner_downloads_the_stock_report_as_csv(client_as: As, point: Warehouse) -> None:
+    response = client_as("partner").get("/aid/reports/stock.csv")
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content).decode()  # type: ignore[attr-defined]
+    assert body.splitlines()[1].startswith("SUDZHA-1,Sudzha school gym,Sudzha,WATER-5L,")
+    assert body.splitlines()[1].endswith(",100")
+
+
+def test_distributions_report_as_xlsx_counts_per_settlement_and_day(
+    client_as: As, point: Warehouse
+) -> None:
+    household = family(("Ольга", "Коваленко"))
+    client_as("coordinator").post(
+        f"/aid/field/households/{household.pk}/", {"warehouse": "SUDZHA-1", "qty_WATER-5L": "3"}
+    )
+    response = client_as("coordinator").get("/aid/reports/distributions.xlsx")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))  # type: ignore[attr-defined]
+    rows = list(book.active.values)
+    assert rows[0] == ("day", "settlement_id", "settlement", "item", "distributions", "quantity")
+    assert rows[1][2:] == ("Sudzha", "WATER-5L", 1, 3)
+
+
+def test_unknown_report_is_404(client_as: As) -> None:
+    assert client_as("coordinator").get("/aid/reports/people.csv").status_code == 404

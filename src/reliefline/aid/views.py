@@ -1,0 +1,243 @@
+"""Aid pages: stock, receipts, plans for coordinators; the phone-sized field page; reports.
+
+Views parse input, call one service or selector and render; rules stay in services.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
+from django.db.models import Sum
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from reliefline.access.audit import audit_record
+from reliefline.access.auth import requires
+from reliefline.access.models import AuditAction
+from reliefline.aid import reports, services
+from reliefline.aid.errors import DoubleDipping
+from reliefline.aid.forms import DistributionForm, PlanForm, ReceiptForm
+from reliefline.aid.models import Balance, Item, Plan, Warehouse
+from reliefline.aid.planning import plan_create, plan_sheet
+from reliefline.aid.selectors import (
+    entitlements,
+    household_for,
+    household_group,
+    household_members,
+    household_received,
+    household_search,
+)
+from reliefline.errors import ReliefError
+from reliefline.hotline.selectors import needs_open
+from reliefline.places.models import Place
+
+
+def _actor(request: HttpRequest) -> User:
+    if not isinstance(request.user, User):
+        raise PermissionDenied
+    return request.user
+
+
+@require_GET
+@requires("aid.view_stock")
+def stock_page(request: HttpRequest) -> HttpResponse:
+    """Show stock on hand per warehouse and item."""
+    totals = (
+        Balance.objects.values("warehouse__code", "warehouse__name", "item__code", "item__name_en")
+        .annotate(quantity=Sum("quantity"))
+        .order_by("warehouse__code", "item__code")
+    )
+    warehouses = Warehouse.objects.select_related("settlement").order_by("code")
+    return render(request, "aid/stock.html", {"totals": totals, "warehouses": warehouses})
+
+
+@require_http_methods(["GET", "POST"])
+@requires("aid.manage_stock")
+def receive_page(request: HttpRequest) -> HttpResponse:
+    """Record a receipt of stock at a warehouse."""
+    form = ReceiptForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.stock_receive(
+                    warehouse=data["warehouse"],
+                    item=data["item"],
+                    quantity=data["quantity"],
+                    reference=data["reference"],
+                    lot=data["lot"],
+                    expiry=data["expiry"],
+                    reason=data["reason"],
+                    by=_actor(request),
+                )
+            except ReliefError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+                status = error.status
+            else:
+                messages.success(
+                    request,
+                    _("Received %(n)s × %(item)s at %(wh)s.")
+                    % {
+                        "n": data["quantity"],
+                        "item": data["item"].code,
+                        "wh": data["warehouse"].code,
+                    },
+                )
+                return redirect("aid:receive")
+    return render(request, "aid/receive.html", {"form": form}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@requires("aid.manage_stock")
+def plans_page(request: HttpRequest) -> HttpResponse:
+    """List distribution plans and make a new one."""
+    form = PlanForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                plan = plan_create(
+                    settlement_id=data["settlement"],
+                    starts_on=data["starts_on"],
+                    days=data["days"],
+                    population=data["population"],
+                    note=data["note"],
+                    by=_actor(request),
+                )
+            except ReliefError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+                status = error.status
+            else:
+                return redirect("aid:plan", plan_id=plan.pk)
+    settlement = Place.objects.filter(pk=form.data.get("settlement", "")).first()
+    plans = Plan.objects.select_related("settlement").order_by("-starts_on", "-pk")[:50]
+    return render(
+        request,
+        "aid/plans.html",
+        {"form": form, "plans": plans, "settlement": settlement},
+        status=status,
+    )
+
+
+@require_GET
+@requires("aid.manage_stock")
+def plan_page(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """Show what the plan needs per item, the stock at hand and the shortfall."""
+    plan = Plan.objects.select_related("settlement").filter(pk=plan_id).first()
+    if plan is None:
+        raise Http404
+    return render(request, "aid/plan.html", {"sheet": plan_sheet(plan)})
+
+
+@require_GET
+@requires("aid.distribute")
+def field_page(request: HttpRequest) -> HttpResponse:
+    """Find a household by a member's name or phone, in the team's settlements."""
+    query = request.GET.get("q", "")[:100]
+    households = household_search(query, user=_actor(request)) if query.strip() else []
+    if households:
+        audit_record(
+            user=_actor(request),
+            action=AuditAction.SEARCH,
+            record="aid.field:household search",
+            purpose="aid distribution",
+            person_ids=[m.pk for h in households for m in h.members.all()],
+            fields=["name"],
+        )
+    return render(request, "aid/field.html", {"query": query, "households": households})
+
+
+@require_http_methods(["GET", "POST"])
+@requires("aid.distribute")
+def household_page(request: HttpRequest, household_id: int) -> HttpResponse:
+    """Show a household's entitlements and what it received; record a distribution."""
+    actor = _actor(request)
+    try:
+        household = household_for(household_id, user=actor)
+    except ReliefError:
+        raise Http404 from None
+    items = list(Item.objects.order_by("kind", "code"))
+    form = DistributionForm(request.POST or None, items=items)
+    status = 200
+    refused: list[str] = []
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            lines = form.lines()
+            try:
+                services.distribution_record(
+                    services.DistributionInput(
+                        warehouse=form.cleaned_data["warehouse"].code,
+                        household_id=household.pk,
+                        lines=[services.LineInput(code, quantity) for code, quantity in lines],
+                        override_reason=form.cleaned_data["override_reason"],
+                        recipient_name=form.cleaned_data["recipient_name"],
+                        confirmation_code=form.cleaned_data["confirmation_code"],
+                    ),
+                    by=actor,
+                )
+            except DoubleDipping as error:
+                refused = error.reasons
+                status = error.status
+            except ReliefError as error:
+                form.add_error(None, error.message)
+                status = error.status
+            else:
+                messages.success(request, _("Distribution recorded."))
+                return redirect("aid:household", household_id=household.pk)
+    group = household_group(household)
+    members = household_members(household)
+    audit_record(
+        user=actor,
+        action=AuditAction.READ,
+        record=f"people.household:{household.pk}",
+        purpose="aid distribution",
+        person_ids=[m.pk for m in members],
+        fields=["name", "aid received"],
+    )
+    context = {
+        "household": household,
+        "members": members,
+        "duplicates": [pk for pk in group if pk != household.pk],
+        "entitlements": entitlements(group, now=timezone.now()),
+        "received": household_received(group),
+        "needs": needs_open(household_ids=[household.pk]),
+        "form": form,
+        "item_fields": [form[f"qty_{item.code}"] for item in items],
+        "refused": refused,
+        "can_override": actor.has_perm("aid.override_rule"),
+    }
+    return render(request, "aid/household.html", context, status=status)
+
+
+@require_GET
+@requires("aid.view_stock")
+def reports_page(request: HttpRequest) -> HttpResponse:
+    """List the downloadable reports."""
+    names = [(name, label) for name, (label, _build) in reports.REPORTS.items()]
+    return render(request, "aid/reports.html", {"reports": names})
+
+
+@require_GET  # type: ignore[type-var]  # a streaming response is no HttpResponse
+@requires("aid.view_stock")
+def report_download(request: HttpRequest, name: str, fmt: str) -> HttpResponseBase:
+    """Stream a report as CSV or XLSX; distributions take ?since=&until= (YYYY-MM-DD)."""
+    if name not in reports.REPORTS or fmt not in ("csv", "xlsx"):
+        raise Http404
+    if name == "distributions":
+        try:
+            since = parse_date(request.GET.get("since", "")[:10])
+            until = parse_date(request.GET.get("until", "")[:10])
+        except ValueError:
+            since = until = None
+        report = reports.distributions_report(since=since, until=until)
+    else:
+        report = reports.REPORTS[name][1]()
+    return reports.csv_response(report) if fmt == "csv" else reports.xlsx_response(report)
