@@ -46,6 +46,13 @@ ENDPOINTS: dict[tuple[str, str], str] = {
     ("POST", "people/duplicates/pairs/<int:pair_id>/distinct/"): "people.merge_person",
     ("GET", "people/merges/<int:merge_id>/"): "people.merge_person",
     ("POST", "people/merges/<int:merge_id>/undo/"): "people.merge_person",
+    # people: the duplicate review queue, merges and their undo.
+    ("GET", "people/duplicates/"): "people.merge_person",
+    ("GET", "people/duplicates/<int:cluster_id>/"): "people.merge_person",
+    ("POST", "people/duplicates/pairs/<int:pair_id>/merge/"): "people.merge_person",
+    ("POST", "people/duplicates/pairs/<int:pair_id>/distinct/"): "people.merge_person",
+    ("GET", "people/merges/<int:merge_id>/"): "people.merge_person",
+    ("POST", "people/merges/<int:merge_id>/undo/"): "people.merge_person",
     # The JSON API (its schema and docs page describe endpoints, never data).
     ("GET", "api/v1/"): PUBLIC,
     ("GET", "api/v1/openapi.json"): PUBLIC,
@@ -60,6 +67,8 @@ ENDPOINTS: dict[tuple[str, str], str] = {
     ("GET", "api/v1/places/claims"): "places.view_claim",
     ("GET", "api/v1/places/claims/summary"): "places.view_claim",
     ("GET", "api/v1/people/match"): "people.view_person",
+    ("POST", "api/v1/people/merges"): "people.merge_person",
+    ("POST", "api/v1/people/merges/<merge_id>/undo"): "people.merge_person",
     ("POST", "api/v1/people/merges"): "people.merge_person",
     ("POST", "api/v1/people/merges/<merge_id>/undo"): "people.merge_person",
     ("GET", "api/v1/audit"): "access.view_audit",

@@ -38,7 +38,9 @@ _OPERATOR = {
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.OPERATOR: _OPERATOR,
-    Role.COORDINATOR: _OPERATOR | {"hotline.view_dashboard", "hotline.assign_case"},
+    # Coordinators also review duplicates, merge persons and undo merges (people.merge).
+    Role.COORDINATOR: _OPERATOR
+    | {"hotline.view_dashboard", "hotline.assign_case", "people.merge_person"},
     # Field teams see cases only in their assigned settlements (hotline.selectors.case_scope).
     Role.FIELD: {"places.view_place", "hotline.view_case", "places.view_claim"},
     Role.PARTNER: {"places.view_place", "hotline.view_dashboard", "places.view_claim"},

@@ -5,11 +5,13 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from reliefline.access.auth import api_auth
+from reliefline.people.api_merges import router as merges_router
 from reliefline.people.schemas import MatchOut, MatchParams, candidate_out
 from reliefline.people.selectors import person_match
 from reliefline.people.services import person_match_audit
 
 router = Router(tags=["people"])
+router.add_router("/merges", merges_router)
 
 
 @router.get(

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from reliefline.people import views
+
+app_name = "people"
+urlpatterns = [
+    path("duplicates/", views.duplicates, name="duplicates"),
+    path("duplicates/<int:cluster_id>/", views.cluster, name="cluster"),
+    path("duplicates/pairs/<int:pair_id>/merge/", views.pair_merge, name="pair_merge"),
+    path("duplicates/pairs/<int:pair_id>/distinct/", views.pair_distinct, name="pair_distinct"),
+    path("merges/<int:merge_id>/", views.merge_detail, name="merge"),
+    path("merges/<int:merge_id>/undo/", views.merge_undo_view, name="merge_undo"),
+]
