@@ -6,6 +6,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from reliefline.access.management.commands.serve import add_server_arguments, gunicorn_exec
+from reliefline.aid.demo import demo_load as aid_demo_load
 from reliefline.hotline.demo import demo_load, demo_users_ensure
 from reliefline.hotline.services import case_reprioritise_open
 from reliefline.places.services import BUNDLED_SETTLEMENTS, places_import_csv
@@ -33,6 +34,8 @@ class Command(BaseCommand):
             self.stdout.write(f"login: {user.username} password: {user.password}")
         cases = demo_load()
         self.stdout.write(f"Demo cases: {cases.created} opened, {cases.skipped} already there.")
+        aid = aid_demo_load()
+        self.stdout.write(f"Aid demo: {'loaded' if aid.loaded else 'already there'}.")
         changed = case_reprioritise_open()
         self.stdout.write(f"Reprioritised {changed} open cases.")
         self.stdout.write(self.style.WARNING(WARNING))
