@@ -105,14 +105,6 @@ def broadcast_recipients(settlement_ids: Sequence[str]) -> list[Recipient]:
     ]
 
 
-@dataclass(frozen=True)
-class PreviewLine:
-    language: str
-    text: str
-    recipients: int
-    by_medium: dict[str, int]
-
-
 def recipients_count(recipients: Sequence[Recipient]) -> dict[str, Counter[str]]:
     """Return, per language, how many recipients each medium reaches ("" = nowhere)."""
     counts: dict[str, Counter[str]] = {}
@@ -135,6 +127,15 @@ class Progress:
     @property
     def finished(self) -> bool:
         return self.pending == 0
+
+    @property
+    def done(self) -> int:
+        return sum(self.by_status.values()) - self.pending
+
+    @property
+    def rows(self) -> list[tuple[str, int]]:
+        """Return (status label, count) in the order of NoticeStatus, zeros left out."""
+        return [(str(s.label), self.by_status[s]) for s in NoticeStatus if self.by_status.get(s)]
 
 
 def broadcast_progress(broadcast: Broadcast) -> Progress:
@@ -199,3 +200,16 @@ def settlement_find(text: str) -> Place | None:
             found.append(place)
     found.sort(key=lambda p: (-(p.population or 0), p.pk))
     return found[0] if found else None
+
+
+def broadcast_get(pk: int) -> Broadcast | None:
+    """Return the broadcast with this id, or None."""
+    return Broadcast.objects.select_related("created_by").filter(pk=pk).first()
+
+
+def settlements_with_open_cases() -> list[Place]:
+    """Return the settlements where someone has an open case, by name: broadcast targets."""
+    ids = Case.objects.filter(status__in=OPEN_STATUSES, settlement__isnull=False).values(
+        "settlement_id"
+    )
+    return sorted(Place.objects.filter(pk__in=ids), key=lambda p: p.display_name())

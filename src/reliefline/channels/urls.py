@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reliefline.channels import webhooks
+from reliefline.channels import views, webhooks
 
 app_name = "channels"
 urlpatterns = [
@@ -11,4 +11,7 @@ urlpatterns = [
     path("telegram/", webhooks.telegram_update, name="telegram"),
     path("rapidpro/", webhooks.rapidpro_webhook, name="rapidpro"),
     path("kobo/", webhooks.kobo_submission, name="kobo"),
+    path("broadcasts/", views.broadcasts, name="broadcasts"),
+    path("broadcasts/new/", views.broadcast_new, name="broadcast_new"),
+    path("broadcasts/<int:pk>/", views.broadcast, name="broadcast"),
 ]

@@ -11,6 +11,8 @@ from reliefline.channels.services.inbound import (
 from reliefline.channels.services.notices import (
     BROADCAST_KINDS,
     PLACEHOLDERS,
+    PreviewLine,
+    broadcast_preview,
     broadcast_validate,
     notice_attempt,
     notice_delivery_report,
@@ -28,7 +30,9 @@ __all__ = [
     "BROADCAST_KINDS",
     "PLACEHOLDERS",
     "Inbound",
+    "PreviewLine",
     "Receipt",
+    "broadcast_preview",
     "broadcast_validate",
     "message_receive",
     "notice_attempt",

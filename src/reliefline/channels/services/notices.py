@@ -3,6 +3,7 @@
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -20,7 +21,12 @@ from reliefline.channels.models import (
     NoticeStatus,
     NoticeTemplate,
 )
-from reliefline.channels.selectors import Route, broadcast_recipients, notice_route
+from reliefline.channels.selectors import (
+    Route,
+    broadcast_recipients,
+    notice_route,
+    recipients_count,
+)
 from reliefline.errors import InvalidInput
 from reliefline.hotline.models import Case, EventKind
 from reliefline.hotline.services import case_event_append
@@ -396,3 +402,38 @@ def notices_broadcast(
         broadcast.status, broadcast.finished_at = BroadcastStatus.DONE, timezone.now()
     broadcast.save(update_fields=["recipients", "status", "finished_at"])
     return broadcast
+
+
+@dataclass(frozen=True)
+class PreviewLine:
+    """How a broadcast reads in one language, and whom it reaches by which medium."""
+
+    language: str
+    text: str
+    by_medium: dict[str, int]
+
+    @property
+    def recipients(self) -> int:
+        return sum(self.by_medium.values())
+
+    @property
+    def unreachable(self) -> int:
+        return self.by_medium.get("", 0)
+
+
+def broadcast_preview(
+    *, kind: str, context: Mapping[str, str], settlement_ids: Sequence[str]
+) -> list[PreviewLine]:
+    """Return the broadcast as each language's recipients would read it, with counts.
+
+    Every language is shown, even with no recipient yet, so a coordinator checks all
+    three texts before sending. Raise InvalidInput as notices_broadcast would.
+    """
+    places = broadcast_validate(kind=kind, context=context, settlement_ids=settlement_ids)
+    counts = recipients_count(broadcast_recipients([p.pk for p in places]))
+    lines = []
+    for language in Language.values:
+        _used, text = notice_render(kind=kind, language=language, context=context)
+        by_medium = {m: n for m, n in sorted(counts.get(language, {}).items())}
+        lines.append(PreviewLine(language=language, text=text, by_medium=by_medium))
+    return lines

@@ -1,0 +1,77 @@
+"""Forms of the channels: they parse what was typed; the rules stay in services."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from reliefline.channels.models import NoticeKind
+from reliefline.channels.services import BROADCAST_KINDS, PLACEHOLDERS
+from reliefline.hotline.services import MESSAGE_MAX
+
+# Labels of the values a broadcast's template may need.
+CONTEXT_LABELS = {
+    "corridor": _("Corridor (e.g. Sudzha → Sumy)"),
+    "window": _("When it is open (e.g. Saturday 08:00–14:00)"),
+    "items": _("What is given out"),
+    "place": _("Where"),
+    "time": _("When"),
+}
+
+
+class ReportForm(forms.Form):
+    """The public web form: a resident or a relative abroad asks for help."""
+
+    message = forms.CharField(
+        label=_("What do you need, and for whom?"),
+        max_length=MESSAGE_MAX,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    settlement = forms.CharField(
+        label=_("Settlement (town or village)"), max_length=120, required=False
+    )
+    given_name = forms.CharField(label=_("First name"), max_length=100, required=False)
+    family_name = forms.CharField(label=_("Family name"), max_length=100, required=False)
+    phone = forms.CharField(
+        label=_("Phone for our answer (optional)"), max_length=40, required=False
+    )
+    household_size = forms.IntegerField(
+        label=_("How many people are with you?"), min_value=1, max_value=50, required=False
+    )
+    consent = forms.BooleanField(
+        label=_("I agree that reliefline keeps this information to help us, as explained above.")
+    )
+    # Hidden from people, filled by bots: a submission with it is quietly dropped.
+    website = forms.CharField(required=False, label=_("Leave this empty"))
+    token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if not (data.get("phone") or data.get("given_name") or data.get("family_name")):
+            self.add_error("given_name", _("Give a name or a phone, so we can find you."))
+        return data
+
+
+class BroadcastForm(forms.Form):
+    """A coordinator's broadcast: which notice, to which settlements, with which values."""
+
+    kind = forms.ChoiceField(
+        label=_("Notice"),
+        choices=[(k.value, k.label) for k in NoticeKind if k in BROADCAST_KINDS],
+    )
+    settlements = forms.MultipleChoiceField(label=_("Settlements"))
+    corridor = forms.CharField(label=CONTEXT_LABELS["corridor"], max_length=200, required=False)
+    window = forms.CharField(label=CONTEXT_LABELS["window"], max_length=200, required=False)
+    items = forms.CharField(label=CONTEXT_LABELS["items"], max_length=200, required=False)
+    place = forms.CharField(label=CONTEXT_LABELS["place"], max_length=200, required=False)
+    time = forms.CharField(label=CONTEXT_LABELS["time"], max_length=200, required=False)
+
+    def __init__(self, *args: object, settlements: list[tuple[str, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        field = self.fields["settlements"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = settlements
+        field.widget = forms.SelectMultiple(attrs={"size": 10})
+
+    def context(self) -> dict[str, str]:
+        """Return the values the chosen kind's template may use."""
+        kind = self.cleaned_data.get("kind", "")
+        return {name: self.cleaned_data.get(name, "") for name in PLACEHOLDERS.get(kind, ())}
