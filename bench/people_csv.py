@@ -6,7 +6,8 @@ Usage (from the repository root):
 
 The persons are people.synthetic.registry(N) (seeded, invented), so the identity
 benchmark's queries describe them. Each household lives in one settlement of the
-bundled gazetteer, written as its id or its Russian, Ukrainian or English name; about
+bundled gazetteer, written as its id or its Russian, Ukrainian or English name (the id where two
+settlements share the name); about
 a fifth of Russian mobiles are written with the domestic 8 prefix, as callers give
 them. external_id is `synthetic-<key>`.
 """
@@ -40,8 +41,14 @@ def main() -> int:
 
     django.setup()
     from reliefline.people.synthetic import registry
+    from reliefline.translit import skeleton
 
     places = settlements()
+    # A name two settlements share (Mykolaivka) would be rejected: such rows give the id.
+    seen: dict[str, set[str]] = {}
+    for place in places:
+        for name in place[1:]:
+            seen.setdefault(skeleton(name), set()).add(place[0])
     rng = random.Random(7)
     home: dict[int, str] = {}
     with args.out.open("w", newline="", encoding="utf-8") as handle:
@@ -50,7 +57,10 @@ def main() -> int:
         for p in registry(args.persons):
             if p.household not in home:
                 place = rng.choice(places)
-                home[p.household] = "" if rng.random() < 0.1 else rng.choice(place)
+                name = rng.choice(place)
+                if len(seen.get(skeleton(name), ())) > 1 or not name:
+                    name = place[0]
+                home[p.household] = "" if rng.random() < 0.1 else name
             phone = p.phone
             if phone.startswith("+79") and rng.random() < 0.2:
                 phone = f"8 ({phone[2:5]}) {phone[5:8]}-{phone[8:10]}-{phone[10:]}"
