@@ -496,11 +496,13 @@ class ChunkWriter:
                 batch_size=5000,
             )
             return
-        self._insert(
-            self.key_table,
-            ("person_id", "kind", "value"),
-            [(pk, kind, value) for pk, r in persons for kind, value in r.keys],
+        # In (kind, value) order, the lookup index takes each chunk in one sweep of its
+        # pages instead of at random places.
+        rows = sorted(
+            ((pk, kind, value) for pk, r in persons for kind, value in r.keys),
+            key=lambda row: (row[1], row[2]),
         )
+        self._insert(self.key_table, ("person_id", "kind", "value"), rows)
 
     def _allocate(self, table: str, count: int) -> list[int]:
         """Return `count` fresh primary keys of the table (the transaction holds them)."""
@@ -658,14 +660,12 @@ def people_import_csv(
     if total is not None:
         total(max(_line_count(path) - 1, 0))
     # surrogateescape: a byte that is not UTF-8 rejects its row (text_check), not the file.
-    with (
-        path.open(newline="", encoding="utf-8-sig", errors="surrogateescape") as source,
-        result.rejected_path.open(
-            "w", newline="", encoding="utf-8", errors="surrogateescape"
-        ) as sink,
-    ):
+    with path.open(newline="", encoding="utf-8-sig", errors="surrogateescape") as source:
         reader = csv.reader(source)
         header, columns = _header(reader)
+        sink = result.rejected_path.open(
+            "w", newline="", encoding="utf-8", errors="surrogateescape"
+        )
         out = csv.writer(sink)
         out.writerow([*REJECTED_COLUMNS, *header])
         rules = RowRules(
@@ -693,6 +693,7 @@ def people_import_csv(
             result.interrupted = True
             raise
         finally:
+            sink.close()
             result.seconds = time.perf_counter() - started
             _audit(result, by=by)
     return result

@@ -7,6 +7,8 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from reliefline.access.management.commands.serve import add_server_arguments, gunicorn_exec
 from reliefline.aid.demo import demo_load as aid_demo_load
+from reliefline.channels.demo import demo_load as channels_demo_load
+from reliefline.channels.worker import worker_spawn
 from reliefline.hotline.demo import demo_load, demo_users_ensure
 from reliefline.hotline.services import case_reprioritise_open
 from reliefline.places.services import BUNDLED_SETTLEMENTS, places_import_csv
@@ -36,12 +38,18 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo cases: {cases.created} opened, {cases.skipped} already there.")
         aid = aid_demo_load()
         self.stdout.write(f"Aid demo: {'loaded' if aid.loaded else 'already there'}.")
+        messages = channels_demo_load()
+        self.stdout.write(
+            f"Channel messages: {messages.delivered} delivered, {messages.repeated} already there."
+        )
         changed = case_reprioritise_open()
         self.stdout.write(f"Reprioritised {changed} open cases.")
         self.stdout.write(self.style.WARNING(WARNING))
         if options["no_serve"]:
             return
         self.stdout.write(f"Serving on http://{options['host']}:{options['port']}/ (Ctrl-C stops)")
+        # Notices go out through the task worker; it stops when the server stops.
+        worker_spawn()
         # The demo speaks plain HTTP on loopback, so cookies must not be Secure-only.
         gunicorn_exec(
             host=options["host"],
