@@ -37,6 +37,7 @@ ENDPOINTS: dict[tuple[str, str], str] = {
     ("POST", "hotline/cases/<str:reference>/calls/"): "hotline.change_case",
     ("POST", "hotline/cases/<str:reference>/callback/"): "hotline.change_case",
     ("POST", "hotline/cases/<str:reference>/assign/"): "hotline.assign_case",
+    ("POST", "hotline/cases/<str:reference>/claim/"): "places.add_claim",
     ("GET", "places/autocomplete/"): "places.view_place",
     ("GET", "places/pick/"): "places.view_place",
     # people: the duplicate review queue, merges and their undo.

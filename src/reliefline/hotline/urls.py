@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reliefline.hotline import views
+from reliefline.hotline import claim_views, views
 
 app_name = "hotline"
 urlpatterns = [
@@ -14,4 +14,5 @@ urlpatterns = [
     path("cases/<str:reference>/calls/", views.case_call, name="case_call"),
     path("cases/<str:reference>/callback/", views.case_callback, name="case_callback"),
     path("cases/<str:reference>/assign/", views.case_assign, name="case_assign"),
+    path("cases/<str:reference>/claim/", claim_views.case_claim, name="case_claim"),
 ]

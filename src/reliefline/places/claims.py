@@ -11,10 +11,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from reliefline.errors import InvalidInput
+from reliefline.errors import Conflict, InvalidInput
 from reliefline.places.models import (
     ATTRIBUTE_VALUES,
     RETRACTED,
+    Attribute,
     Claim,
     Confidence,
     Place,
@@ -166,3 +167,48 @@ def claim_record(
     )
     claim.settlements.set(places)
     return claim
+
+
+RESIDENT_SOURCE = "Resident reports (hotline)"
+# What a resident's need most often reports about their settlement, offered first.
+NEED_REPORTS = {
+    "water": (Attribute.WATER, "none"),
+    "food": (Attribute.FOOD, "short"),
+    "medicine": (Attribute.MEDICAL, "limited"),
+    "medical_care": (Attribute.MEDICAL, "limited"),
+}
+
+
+@transaction.atomic
+def claim_from_report(
+    *,
+    place: Place,
+    attribute: str,
+    value: str,
+    case_reference: str,
+    by: User,
+    note: str = "",
+    today: dt.date | None = None,
+) -> Claim:
+    """Return the claim a resident's report makes about their settlement.
+
+    The source is the hotline's resident reports, never the caller: the claim keeps
+    the case reference, which only those who may see the case can follow. One case
+    gives one claim per attribute and value.
+    """
+    if Claim.objects.filter(
+        case_reference=case_reference, attribute=attribute, value=value
+    ).exists():
+        raise Conflict(_("This report is already a claim."), field="value")
+    day = today or timezone.localdate()
+    data = ClaimInput(
+        attribute=attribute,
+        value=value,
+        source=RESIDENT_SOURCE,
+        source_kind=SourceKind.RESIDENTS,
+        stated_at=day,
+        refers_to=day,
+        settlements=[place.pk],
+        note=note,
+    )
+    return claim_record(data, by=by, case_reference=case_reference, today=day)
