@@ -56,6 +56,15 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     # The administrator gets every permission that exists (see sync_role_groups).
     Role.ADMIN: set(),
 }
+# Evacuation: coordinators plan corridors, allocate and issue manifests; field teams
+# board and mark arrivals. Partners get nothing personal until sharing agreements
+# cover evacuation (partners app), so no evacuation permission at all for now.
+ROLE_PERMISSIONS[Role.COORDINATOR] |= {
+    "evacuation.view_corridor",
+    "evacuation.plan_evacuation",
+    "evacuation.board_evacuation",
+}
+ROLE_PERMISSIONS[Role.FIELD] |= {"evacuation.view_corridor", "evacuation.board_evacuation"}
 # Aid: coordinators manage stock and plans and may override a double-dipping rule;
 # field teams distribute in their settlements; partners see stock aggregates only.
 ROLE_PERMISSIONS[Role.COORDINATOR] |= {

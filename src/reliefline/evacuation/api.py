@@ -1,5 +1,332 @@
-"""The evacuation part of the JSON API under /api/v1/evacuation/."""
+"""The evacuation part of the JSON API under /api/v1/evacuation/.
 
+Coordinators plan (evacuation.plan_evacuation); field teams board and mark arrivals
+(evacuation.board_evacuation); corridors without personal data need only
+evacuation.view_corridor. Every answer that names people is audited.
+"""
+
+from collections import defaultdict
+
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router
 
+from reliefline.access.audit import audit_record
+from reliefline.access.auth import api_auth
+from reliefline.access.models import AuditAction
+from reliefline.errors import InvalidInput
+from reliefline.evacuation import selectors, services
+from reliefline.evacuation.models import HOLDING, EvacuationRequest, ManifestIssue, Placement
+from reliefline.evacuation.schemas import (
+    BoardingIn,
+    ConvoyIn,
+    ConvoyOut,
+    CorridorIn,
+    CorridorOut,
+    ManifestIn,
+    ManifestOut,
+    PlaceIn,
+    PlacementOut,
+    RequestIn,
+    RequestOut,
+    RunIn,
+    RunOut,
+    TransitionIn,
+    VehicleIn,
+    VehicleOut,
+    convoy_out,
+    corridor_out,
+    manifest_out,
+    placement_out,
+    request_out,
+    run_out,
+    vehicle_out,
+)
+from reliefline.hotline.schemas import ErrorOut
+from reliefline.hotline.selectors import case_get
+
 router = Router(tags=["evacuation"])
+
+ERRORS = {code: ErrorOut for code in (401, 403, 404, 409, 413, 422)}
+VIEW = "evacuation.view_corridor"
+PLAN = "evacuation.plan_evacuation"
+BOARD = "evacuation.board_evacuation"
+REQUESTS_LIMIT = 500
+
+
+def _actor(request: HttpRequest) -> User:
+    # api_auth() has already let only a signed-in user with the permission through.
+    if not isinstance(request.user, User):
+        raise PermissionDenied
+    return request.user
+
+
+def _audit_read(
+    request: HttpRequest, *, record: str, person_ids: list[int], fields: list[str]
+) -> None:
+    if person_ids:
+        audit_record(
+            user=_actor(request),
+            action=AuditAction.READ,
+            record=record,
+            purpose="evacuation (API)",
+            person_ids=person_ids,
+            fields=fields,
+        )
+
+
+@router.get(
+    "/corridors",
+    response={200: list[CorridorOut], **ERRORS},
+    summary="Corridors",
+    auth=api_auth(VIEW),
+)
+def corridors_list(request: HttpRequest) -> list[CorridorOut]:
+    """Return every corridor with route, windows, guarantors and timeline (no personal data)."""
+    return [corridor_out(c) for c in selectors.corridor_list().prefetch_related("events__by")]
+
+
+@router.post(
+    "/corridors",
+    response={201: CorridorOut, **ERRORS},
+    summary="Propose a corridor",
+    auth=api_auth(PLAN),
+)
+def corridors_create(request: HttpRequest, payload: CorridorIn) -> tuple[int, CorridorOut]:
+    """Return the new corridor, status proposed."""
+    corridor = services.corridor_create(payload.to_input(), by=_actor(request))
+    return 201, corridor_out(selectors.corridor_get(corridor.pk))
+
+
+@router.get(
+    "/corridors/{corridor_id}",
+    response={200: CorridorOut, **ERRORS},
+    summary="One corridor",
+    auth=api_auth(VIEW),
+)
+def corridors_detail(request: HttpRequest, corridor_id: int) -> CorridorOut:
+    return corridor_out(selectors.corridor_get(corridor_id))
+
+
+@router.post(
+    "/corridors/{corridor_id}/status",
+    response={200: CorridorOut, **ERRORS},
+    summary="Change a corridor's status",
+    auth=api_auth(PLAN),
+)
+def corridors_status(request: HttpRequest, corridor_id: int, payload: TransitionIn) -> CorridorOut:
+    """Return the corridor after the change; suspending an open one notifies the allocated."""
+    corridor = selectors.corridor_get(corridor_id)
+    services.corridor_transition(corridor, to=payload.status, by=_actor(request), note=payload.note)
+    return corridor_out(selectors.corridor_get(corridor_id))
+
+
+@router.post(
+    "/corridors/{corridor_id}/convoys",
+    response={201: ConvoyOut, **ERRORS},
+    summary="Plan a convoy",
+    auth=api_auth(PLAN),
+)
+def convoys_create(
+    request: HttpRequest, corridor_id: int, payload: ConvoyIn
+) -> tuple[int, ConvoyOut]:
+    corridor = selectors.corridor_get(corridor_id)
+    window = corridor.windows.filter(pk=payload.window_id).first()
+    if window is None:
+        raise InvalidInput(_("Not a window of this corridor."), field="window_id")
+    convoy = services.convoy_create(
+        window,
+        name=payload.name,
+        departure_at=payload.departure_at,
+        assembly_point_id=payload.assembly_point,
+        by=_actor(request),
+    )
+    return 201, convoy_out(selectors.convoy_get(convoy.pk), {})
+
+
+def _loads(convoy_id: int) -> dict[int, list[Placement]]:
+    loads: dict[int, list[Placement]] = defaultdict(list)
+    for p in (
+        Placement.objects.filter(vehicle__convoy_id=convoy_id, status__in=(*HOLDING, "no_show"))
+        .select_related("person", "member")
+        .order_by("kind", "number")
+    ):
+        loads[p.vehicle_id].append(p)
+    return loads
+
+
+@router.get(
+    "/convoys/{convoy_id}",
+    response={200: ConvoyOut, **ERRORS},
+    summary="One convoy and who sits where",
+    auth=api_auth(PLAN),
+)
+def convoys_detail(request: HttpRequest, convoy_id: int) -> ConvoyOut:
+    convoy = selectors.convoy_get(convoy_id)
+    loads = _loads(convoy_id)
+    _audit_read(
+        request,
+        record=f"evacuation.convoy:{convoy_id}",
+        person_ids=[p.person_id for ps in loads.values() for p in ps],
+        fields=["name", "placement"],
+    )
+    return convoy_out(convoy, loads)
+
+
+@router.post(
+    "/convoys/{convoy_id}/vehicles",
+    response={201: VehicleOut, **ERRORS},
+    summary="Add a vehicle",
+    auth=api_auth(PLAN),
+)
+def vehicles_create(
+    request: HttpRequest, convoy_id: int, payload: VehicleIn
+) -> tuple[int, VehicleOut]:
+    vehicle = services.vehicle_add(
+        selectors.convoy_get(convoy_id), payload.to_input(), by=_actor(request)
+    )
+    return 201, vehicle_out(vehicle)
+
+
+@router.get(
+    "/convoys/{convoy_id}/allocations",
+    response={200: list[RunOut], **ERRORS},
+    summary="Allocation runs of a convoy",
+    auth=api_auth(PLAN),
+)
+def runs_list(request: HttpRequest, convoy_id: int) -> list[RunOut]:
+    return [run_out(run) for run in selectors.convoy_get(convoy_id).runs.all()[:50]]
+
+
+@router.post(
+    "/convoys/{convoy_id}/allocations",
+    response={201: RunOut, **ERRORS},
+    summary="Allocate the convoy's places",
+    auth=api_auth(PLAN),
+)
+def runs_create(request: HttpRequest, convoy_id: int, payload: RunIn) -> tuple[int, RunOut]:
+    """Return the run: allocated, objective (total priority), the solver's bound, who is left out and why."""
+    run = services.convoy_allocate(
+        selectors.convoy_get(convoy_id), by=_actor(request), time_limit=payload.time_limit
+    )
+    return 201, run_out(run)
+
+
+@router.post(
+    "/convoys/{convoy_id}/placements",
+    response={201: list[PlacementOut], **ERRORS},
+    summary="Place a household by hand",
+    auth=api_auth(PLAN),
+)
+def placements_create(
+    request: HttpRequest, convoy_id: int, payload: PlaceIn
+) -> tuple[int, list[PlacementOut]]:
+    """Return the household's new places; 409 when that breaks a hard constraint."""
+    convoy = selectors.convoy_get(convoy_id)
+    vehicle = convoy.vehicles.filter(pk=payload.vehicle_id).first()
+    if vehicle is None:
+        raise InvalidInput(_("Not a vehicle of this convoy."), field="vehicle_id")
+    placed = services.request_place(
+        selectors.request_get(payload.request_id), vehicle, by=_actor(request)
+    )
+    fresh = Placement.objects.filter(pk__in=[p.pk for p in placed]).select_related(
+        "person", "member"
+    )
+    return 201, [placement_out(p) for p in fresh]
+
+
+@router.post(
+    "/convoys/{convoy_id}/lock",
+    response={200: ConvoyOut, **ERRORS},
+    summary="Lock and notify",
+    auth=api_auth(PLAN),
+)
+def convoys_lock(request: HttpRequest, convoy_id: int) -> ConvoyOut:
+    services.convoy_lock(selectors.convoy_get(convoy_id), by=_actor(request))
+    return convoy_out(selectors.convoy_get(convoy_id), _loads(convoy_id))
+
+
+@router.get(
+    "/requests",
+    response={200: list[RequestOut], **ERRORS},
+    summary="Evacuation requests",
+    auth=api_auth(PLAN),
+)
+def requests_list(request: HttpRequest, status: str = "waiting") -> list[RequestOut]:
+    """Return requests in a status (default waiting), highest priority first."""
+    rows = list(
+        EvacuationRequest.objects.filter(status=status)
+        .select_related("case")
+        .prefetch_related("members__person")[:REQUESTS_LIMIT]
+    )
+    _audit_read(
+        request,
+        record="evacuation.requests",
+        person_ids=[m.person_id for r in rows for m in r.members.all()],
+        fields=["name", "mobility", "needs_medic", "consent"],
+    )
+    return [request_out(r) for r in rows]
+
+
+@router.post(
+    "/requests",
+    response={201: RequestOut, **ERRORS},
+    summary="Request evacuation for a case",
+    auth=api_auth(PLAN),
+)
+def requests_create(request: HttpRequest, payload: RequestIn) -> tuple[int, RequestOut]:
+    """Return the waiting request; the priority comes from the case."""
+    actor = _actor(request)
+    case = case_get(payload.case, user=actor)
+    made = services.request_create(
+        case, direction=payload.direction, members=[m.to_input() for m in payload.members], by=actor
+    )
+    return 201, request_out(selectors.request_get(made.pk))
+
+
+@router.get(
+    "/manifests",
+    response={200: list[ManifestOut], **ERRORS},
+    summary="Manifests issued",
+    auth=api_auth(PLAN),
+)
+def manifests_list(request: HttpRequest) -> list[ManifestOut]:
+    """Return the record of manifests issued: which vehicle, kind, to whom, by whom (no names)."""
+    return [manifest_out(i) for i in ManifestIssue.objects.select_related("issued_by")[:200]]
+
+
+@router.post(
+    "/vehicles/{vehicle_id}/manifests",
+    response={201: ManifestOut, **ERRORS},
+    summary="Issue a vehicle's manifest",
+    auth=api_auth(PLAN),
+)
+def manifests_create(
+    request: HttpRequest, vehicle_id: int, payload: ManifestIn
+) -> tuple[int, ManifestOut]:
+    """Return the manifest's rows, recorded as handed to the recipient (audited as an export)."""
+    manifest = services.manifest_issue(
+        selectors.vehicle_get(vehicle_id),
+        kind=payload.kind,
+        language=payload.language,
+        recipient=payload.recipient,
+        format="csv",
+        by=_actor(request),
+    )
+    return 201, manifest_out(manifest.issue, manifest.columns, manifest.rows)
+
+
+@router.post(
+    "/boarding",
+    response={200: PlacementOut, **ERRORS},
+    summary="Mark boarded, no-show or arrived",
+    auth=api_auth(BOARD),
+)
+def boarding_create(request: HttpRequest, payload: BoardingIn) -> PlacementOut:
+    """Return the passenger's placement after the field team's mark."""
+    placement = selectors.placement_by_code(payload.code)
+    services.placement_mark(placement, to=payload.status, by=_actor(request))
+    fresh = selectors.placement_by_code(payload.code)
+    return placement_out(fresh)

@@ -1,0 +1,367 @@
+"""Corridors, convoys, requests, runs, manifests and boarding as the JSON API reads and writes them."""
+
+from typing import Literal
+
+from ninja import Field, Schema
+from pydantic import AwareDatetime, StrictBool, StrictInt
+
+from reliefline.evacuation.models import (
+    AllocationRun,
+    Convoy,
+    Corridor,
+    EvacuationRequest,
+    ManifestIssue,
+    Placement,
+    Vehicle,
+)
+from reliefline.evacuation.services import (
+    CorridorInput,
+    MemberInput,
+    PartyInput,
+    StopInput,
+    VehicleInput,
+    WindowInput,
+)
+from reliefline.hotline.schemas import IsoDate
+from reliefline.people.services import PersonInput
+
+Direction = Literal["UA", "RU"]
+Mobility = Literal["walking", "wheelchair", "stretcher"]
+Consent = Literal["verbal", "written", "in_person", "not_obtained"]
+
+
+class StopIO(Schema):
+    kind: Literal["assembly", "waypoint", "reception"]
+    place_id: str = Field(max_length=64)
+
+
+class WindowIO(Schema):
+    id: int | None = None
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+
+
+class PartyIO(Schema):
+    name: str = Field(max_length=120)
+    role: Literal["guarantor", "party"] = "guarantor"
+    agreed_at: AwareDatetime | None = None
+
+
+class CorridorIn(Schema):
+    name: str = Field(max_length=120)
+    direction: Direction
+    stops: list[StopIO] = Field(max_length=20)
+    windows: list[WindowIO] = Field(default_factory=list, max_length=20)
+    parties: list[PartyIO] = Field(default_factory=list, max_length=20)
+
+    def to_input(self) -> CorridorInput:
+        return CorridorInput(
+            name=self.name,
+            direction=self.direction,
+            stops=[StopInput(s.kind, s.place_id) for s in self.stops],
+            windows=[WindowInput(w.starts_at, w.ends_at) for w in self.windows],
+            parties=[PartyInput(p.name, p.role, p.agreed_at) for p in self.parties],
+        )
+
+
+class EventOut(Schema):
+    from_status: str
+    to_status: str
+    note: str
+    by: str | None
+    at: AwareDatetime
+
+
+class CorridorOut(Schema):
+    id: int
+    name: str
+    direction: Direction
+    status: str
+    stops: list[StopIO]
+    windows: list[WindowIO]
+    parties: list[PartyIO]
+    timeline: list[EventOut]
+
+
+class TransitionIn(Schema):
+    status: Literal["proposed", "agreed", "open", "suspended", "closed"]
+    note: str = Field(default="", max_length=500)
+
+
+class ConvoyIn(Schema):
+    window_id: StrictInt
+    name: str = Field(max_length=120)
+    departure_at: AwareDatetime
+    assembly_point: str = Field(max_length=64)
+
+
+class VehicleIn(Schema):
+    label: str = Field(max_length=60)
+    seats: StrictInt = Field(default=0, ge=0, le=120)
+    wheelchair_places: StrictInt = Field(default=0, ge=0, le=20)
+    stretcher_places: StrictInt = Field(default=0, ge=0, le=20)
+    has_medic: StrictBool = False
+
+    def to_input(self) -> VehicleInput:
+        return VehicleInput(
+            self.label, self.seats, self.wheelchair_places, self.stretcher_places, self.has_medic
+        )
+
+
+class PlacementOut(Schema):
+    code: str
+    person_id: int
+    name: str
+    request_id: int
+    kind: str
+    number: int
+    status: str
+
+
+class VehicleOut(Schema):
+    id: int
+    label: str
+    seats: int
+    wheelchair_places: int
+    stretcher_places: int
+    has_medic: bool
+    placements: list[PlacementOut] = Field(default_factory=list)
+
+
+class ConvoyOut(Schema):
+    id: int
+    name: str
+    corridor_id: int
+    window_id: int
+    direction: Direction
+    departure_at: AwareDatetime
+    assembly_point: str
+    locked_at: AwareDatetime | None
+    vehicles: list[VehicleOut]
+
+
+class RunOut(Schema):
+    id: int
+    convoy_id: int
+    at: AwareDatetime
+    status: str
+    allocated: int
+    objective: int
+    bound: int
+    seconds: float
+    left_out: dict[str, str]
+
+
+class RunIn(Schema):
+    time_limit: float = Field(default=10.0, gt=0, le=60)
+
+
+class PlaceIn(Schema):
+    request_id: StrictInt
+    vehicle_id: StrictInt
+
+
+class NewPersonIn(Schema):
+    given_name: str = Field(default="", max_length=100)
+    family_name: str = Field(default="", max_length=100)
+    patronymic: str = Field(default="", max_length=100)
+    birth_date: IsoDate | None = None
+
+
+class MemberIn(Schema):
+    going: StrictBool
+    consent_method: Consent
+    person_id: StrictInt | None = None
+    new_person: NewPersonIn | None = None
+    mobility: Mobility = "walking"
+    needs_medic: StrictBool = False
+
+    def to_input(self) -> MemberInput:
+        new = None
+        if self.new_person is not None:
+            new = PersonInput(
+                given_name=self.new_person.given_name,
+                family_name=self.new_person.family_name,
+                patronymic=self.new_person.patronymic,
+                birth_date=self.new_person.birth_date,
+                consent_method=self.consent_method,
+            )
+        return MemberInput(
+            going=self.going,
+            consent_method=self.consent_method,
+            person_id=self.person_id,
+            new_person=new,
+            mobility=self.mobility,
+            needs_medic=self.needs_medic,
+        )
+
+
+class RequestIn(Schema):
+    case: str = Field(max_length=16)
+    direction: Direction
+    members: list[MemberIn] = Field(max_length=50)
+
+
+class MemberOut(Schema):
+    person_id: int
+    name: str
+    going: bool
+    mobility: str
+    needs_medic: bool
+    consent_method: str
+    consent_at: AwareDatetime
+
+
+class RequestOut(Schema):
+    id: int
+    case: str
+    direction: Direction
+    priority: int
+    requested_at: AwareDatetime
+    status: str
+    members: list[MemberOut]
+
+
+class ManifestIn(Schema):
+    kind: Literal["internal", "checkpoint"]
+    language: Literal["uk", "ru", "en"]
+    recipient: str = Field(max_length=200)
+
+
+class ManifestOut(Schema):
+    id: int
+    vehicle_id: int
+    kind: str
+    language: str
+    recipient: str
+    passengers: int
+    issued_by: str | None
+    issued_at: AwareDatetime
+    columns: list[str] = Field(default_factory=list)
+    rows: list[dict[str, str]] = Field(default_factory=list)
+
+
+class BoardingIn(Schema):
+    code: str = Field(max_length=16)
+    status: Literal["boarded", "no_show", "arrived"]
+
+
+def corridor_out(corridor: Corridor) -> CorridorOut:
+    return CorridorOut(
+        id=corridor.pk,
+        name=corridor.name,
+        direction=corridor.direction,  # type: ignore[arg-type]
+        status=corridor.status,
+        stops=[StopIO(kind=s.kind, place_id=s.place_id) for s in corridor.stops.all()],  # type: ignore[arg-type]
+        windows=[
+            WindowIO(id=w.pk, starts_at=w.starts_at, ends_at=w.ends_at)
+            for w in corridor.windows.all()
+        ],
+        parties=[
+            PartyIO(name=p.name, role=p.role, agreed_at=p.agreed_at)  # type: ignore[arg-type]
+            for p in corridor.parties.all()
+        ],
+        timeline=[
+            EventOut(
+                from_status=e.from_status,
+                to_status=e.to_status,
+                note=e.note,
+                by=e.by.username if e.by else None,
+                at=e.at,
+            )
+            for e in corridor.events.all()
+        ],
+    )
+
+
+def placement_out(p: Placement) -> PlacementOut:
+    return PlacementOut(
+        code=p.code,
+        person_id=p.person_id,
+        name=p.person.full_name,
+        request_id=p.member.request_id,
+        kind=p.kind,
+        number=p.number,
+        status=p.status,
+    )
+
+
+def vehicle_out(v: Vehicle, placements: list[Placement] | None = None) -> VehicleOut:
+    return VehicleOut(
+        id=v.pk,
+        label=v.label,
+        seats=v.seats,
+        wheelchair_places=v.wheelchair_places,
+        stretcher_places=v.stretcher_places,
+        has_medic=v.has_medic,
+        placements=[placement_out(p) for p in placements or []],
+    )
+
+
+def convoy_out(convoy: Convoy, loads: dict[int, list[Placement]]) -> ConvoyOut:
+    corridor = convoy.window.corridor
+    return ConvoyOut(
+        id=convoy.pk,
+        name=convoy.name,
+        corridor_id=corridor.pk,
+        window_id=convoy.window_id,
+        direction=corridor.direction,  # type: ignore[arg-type]
+        departure_at=convoy.departure_at,
+        assembly_point=convoy.assembly_point_id,
+        locked_at=convoy.locked_at,
+        vehicles=[vehicle_out(v, loads.get(v.pk, [])) for v in convoy.vehicles.all()],
+    )
+
+
+def run_out(run: AllocationRun) -> RunOut:
+    return RunOut(
+        id=run.pk,
+        convoy_id=run.convoy_id,
+        at=run.at,
+        status=run.status,
+        allocated=run.allocated,
+        objective=run.objective,
+        bound=run.bound,
+        seconds=run.seconds,
+        left_out=run.left_out,
+    )
+
+
+def request_out(request: EvacuationRequest) -> RequestOut:
+    return RequestOut(
+        id=request.pk,
+        case=str(request.case.reference),
+        direction=request.direction,  # type: ignore[arg-type]
+        priority=request.priority,
+        requested_at=request.requested_at,
+        status=request.status,
+        members=[
+            MemberOut(
+                person_id=m.person_id,
+                name=m.person.full_name,
+                going=m.going,
+                mobility=m.mobility,
+                needs_medic=m.needs_medic,
+                consent_method=m.consent_method,
+                consent_at=m.consent_at,
+            )
+            for m in request.members.all()
+        ],
+    )
+
+
+def manifest_out(
+    issue: ManifestIssue, columns: tuple[str, ...] = (), rows: list[dict[str, str]] | None = None
+) -> ManifestOut:
+    return ManifestOut(
+        id=issue.pk,
+        vehicle_id=issue.vehicle_id,
+        kind=issue.kind,
+        language=issue.language,
+        recipient=issue.recipient,
+        passengers=issue.passengers,
+        issued_by=issue.issued_by.username if issue.issued_by else None,
+        issued_at=issue.issued_at,
+        columns=list(columns),
+        rows=rows or [],
+    )

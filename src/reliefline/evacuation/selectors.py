@@ -1,0 +1,183 @@
+"""Every non-trivial read of the evacuation."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from reliefline.evacuation.errors import EvacuationNotFound
+from reliefline.evacuation.models import (
+    HOLDING,
+    AllocationRun,
+    Convoy,
+    Corridor,
+    EvacuationRequest,
+    Placement,
+    PlacementStatus,
+    Vehicle,
+)
+from reliefline.evacuation.services.seats import convoy_candidates
+from reliefline.text import text_unstorable
+from reliefline.translit import skeleton
+
+SEARCH_LIMIT = 30
+
+
+def corridor_list() -> QuerySet[Corridor]:
+    """Return every corridor with its route, windows and parties, newest first."""
+    return Corridor.objects.prefetch_related("stops__place", "windows", "parties")
+
+
+def corridor_get(pk: int) -> Corridor:
+    """Return the corridor with its route, windows, parties, timeline and convoys."""
+    corridor = (
+        Corridor.objects.prefetch_related(
+            "stops__place", "windows__convoys__assembly_point", "parties", "events__by"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if corridor is None:
+        raise EvacuationNotFound(what="corridor", field="corridor")
+    return corridor
+
+
+def convoy_get(pk: int) -> Convoy:
+    """Return the convoy with its corridor, assembly point and vehicles."""
+    convoy = (
+        Convoy.objects.select_related("window__corridor", "assembly_point", "locked_by")
+        .prefetch_related("vehicles")
+        .filter(pk=pk)
+        .first()
+    )
+    if convoy is None:
+        raise EvacuationNotFound(what="convoy", field="convoy")
+    return convoy
+
+
+def vehicle_get(pk: int) -> Vehicle:
+    """Return the vehicle with its convoy and corridor."""
+    vehicle = Vehicle.objects.select_related("convoy__window__corridor").filter(pk=pk).first()
+    if vehicle is None:
+        raise EvacuationNotFound(what="vehicle", field="vehicle")
+    return vehicle
+
+
+def request_get(pk: int) -> EvacuationRequest:
+    """Return the request with its case and members."""
+    request = (
+        EvacuationRequest.objects.select_related("case__caller")
+        .prefetch_related("members__person")
+        .filter(pk=pk)
+        .first()
+    )
+    if request is None:
+        raise EvacuationNotFound(what="request", field="request")
+    return request
+
+
+def placement_by_code(code: str) -> Placement:
+    """Return the placement printed with this manifest code."""
+    if text_unstorable(code):
+        raise EvacuationNotFound(what="passenger", field="code")
+    placement = (
+        Placement.objects.select_related("person", "vehicle__convoy", "member__request__case")
+        .filter(code=code.strip().upper())
+        .first()
+    )
+    if placement is None:
+        raise EvacuationNotFound(what="passenger", field="code")
+    return placement
+
+
+@dataclass
+class VehicleLoad:
+    vehicle: Vehicle
+    placements: list[Placement] = field(default_factory=list)
+
+    def used(self, kind: str) -> int:
+        return sum(1 for p in self.placements if p.kind == kind)
+
+    @property
+    def seats_used(self) -> int:
+        return self.used("seat")
+
+    @property
+    def wheelchairs_used(self) -> int:
+        return self.used("wheelchair")
+
+    @property
+    def stretchers_used(self) -> int:
+        return self.used("stretcher")
+
+    def count(self, status: str) -> int:
+        return sum(1 for p in self.placements if p.status == status)
+
+    @property
+    def count_boarded(self) -> int:
+        return self.count(PlacementStatus.BOARDED)
+
+    @property
+    def count_arrived(self) -> int:
+        return self.count(PlacementStatus.ARRIVED)
+
+    @property
+    def count_no_show(self) -> int:
+        return self.count(PlacementStatus.NO_SHOW)
+
+    @property
+    def boarded_not_arrived(self) -> list[Placement]:
+        return [p for p in self.placements if p.status == PlacementStatus.BOARDED]
+
+
+def convoy_loads(convoy: Convoy, *, statuses: tuple[str, ...] = HOLDING) -> list[VehicleLoad]:
+    """Return each vehicle of the convoy with who holds (or held) its places."""
+    loads = {v.pk: VehicleLoad(v) for v in convoy.vehicles.all().order_by("label", "pk")}
+    placements = (
+        Placement.objects.filter(vehicle__convoy=convoy, status__in=statuses)
+        .select_related("person", "member__request__case")
+        .order_by("kind", "number")
+    )
+    for placement in placements:
+        loads[placement.vehicle_id].placements.append(placement)
+    return list(loads.values())
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    request: EvacuationRequest
+    reason: str
+
+
+def convoy_left_out(convoy: Convoy, run: AllocationRun | None) -> list[LeftOut]:
+    """Return the requests still waiting for the convoy's side, each with why."""
+    reasons = run.left_out if run is not None else {}
+    waiting = convoy_candidates(convoy).prefetch_related(Prefetch("members", to_attr="member_list"))
+    return [LeftOut(r, reasons.get(str(r.pk), "")) for r in waiting.select_related("case__caller")]
+
+
+def convoy_last_run(convoy: Convoy) -> AllocationRun | None:
+    """Return the convoy's latest allocation run, if any."""
+    return convoy.runs.first()
+
+
+def passengers_search(convoy: Convoy, query: str) -> list[Placement]:
+    """Return the convoy's passengers whose name (any script) or manifest code matches."""
+    placements = (
+        Placement.objects.filter(vehicle__convoy=convoy)
+        .exclude(status=PlacementStatus.REMOVED)
+        .select_related("person", "vehicle")
+        .order_by("vehicle__label", "kind", "number")
+    )
+    query = query.strip()
+    if not query or text_unstorable(query):
+        return list(placements[:SEARCH_LIMIT])
+    key = skeleton(query)
+    matched = placements.filter(
+        Q(code__iexact=query) | Q(person__name_key__contains=key) if key else Q(code__iexact=query)
+    )
+    return list(matched[:SEARCH_LIMIT])
+
+
+def reconciliation(convoy: Convoy) -> list[VehicleLoad]:
+    """Return per vehicle everyone allocated, boarded, arrived or absent, for the check-out."""
+    return convoy_loads(convoy, statuses=(*HOLDING, PlacementStatus.NO_SHOW))

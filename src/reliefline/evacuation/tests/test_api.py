@@ -1,0 +1,202 @@
+"""The /api/v1/evacuation endpoints: roles, validation, audit, and the whole flow."""
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from reliefline.access.models import AuditEntry
+from reliefline.evacuation.models import Corridor, EvacuationRequest, ManifestIssue
+from reliefline.evacuation.tests import factories as f
+from reliefline.hotline.services import NeedInput
+from reliefline.hotline.tests.factories import open_case
+
+pytestmark = pytest.mark.usefixtures("gazetteer")
+API = "/api/v1/evacuation"
+
+
+def corridor_body(**overrides: Any) -> dict[str, Any]:
+    start = timezone.now() + dt.timedelta(days=1)
+    body: dict[str, Any] = {
+        "name": "Sudzha → Kursk",
+        "direction": "RU",
+        "stops": [
+            {"kind": "assembly", "place_id": f.SUDZHA},
+            {"kind": "reception", "place_id": f.KURSK},
+        ],
+        "windows": [
+            {"starts_at": start.isoformat(), "ends_at": (start + dt.timedelta(hours=6)).isoformat()}
+        ],
+        "parties": [{"name": "ICRC", "role": "guarantor"}],
+    }
+    body.update(overrides)
+    return body
+
+
+def post(client: Client, path: str, body: dict[str, Any]) -> Any:
+    return client.post(API + path, body, content_type="application/json")
+
+
+def test_plan_allocate_manifest_board_arrive_through_the_api(
+    api_as: Callable[[str], Client],
+) -> None:
+    coordinator = api_as("coordinator")
+    corridor = post(coordinator, "/corridors", corridor_body())
+    assert corridor.status_code == 201, corridor.json()
+    cid = corridor.json()["id"]
+    window = corridor.json()["windows"][0]
+    convoy = post(
+        coordinator,
+        f"/corridors/{cid}/convoys",
+        {
+            "window_id": window["id"],
+            "name": "Convoy 1",
+            "departure_at": (
+                dt.datetime.fromisoformat(window["starts_at"]) + dt.timedelta(hours=1)
+            ).isoformat(),
+            "assembly_point": f.SUDZHA,
+        },
+    )
+    assert convoy.status_code == 201, convoy.json()
+    vid = convoy.json()["id"]
+    bus = post(
+        coordinator,
+        f"/convoys/{vid}/vehicles",
+        {"label": "Bus 1", "seats": 40, "wheelchair_places": 1},
+    )
+    assert bus.status_code == 201
+    case = open_case(needs=(NeedInput(type="evacuation"),), settlement_id=f.SUDZHA)
+    made = post(
+        coordinator,
+        "/requests",
+        {
+            "case": case.reference,
+            "direction": "RU",
+            "members": [
+                {"going": True, "consent_method": "written", "person_id": case.caller_id},
+                {
+                    "going": True,
+                    "consent_method": "written",
+                    "mobility": "wheelchair",
+                    "new_person": {
+                        "given_name": "Мария",
+                        "family_name": "Верещук",
+                        "birth_date": "1942-05-01",
+                    },
+                },
+            ],
+        },
+    )
+    assert made.status_code == 201, made.json()
+    run = post(coordinator, f"/convoys/{vid}/allocations", {"time_limit": 2})
+    assert run.status_code == 201 and run.json()["allocated"] == 2
+    manifest = post(
+        coordinator,
+        f"/vehicles/{bus.json()['id']}/manifests",
+        {"kind": "checkpoint", "language": "ru", "recipient": "Checkpoint"},
+    )
+    assert manifest.status_code == 201
+    assert manifest.json()["columns"] == ["name", "birth_year", "seat", "vehicle"]
+    assert ManifestIssue.objects.count() == 1
+    detail = coordinator.get(f"{API}/convoys/{vid}").json()
+    codes = [p["code"] for p in detail["vehicles"][0]["placements"]]
+    field = api_as("field")
+    for code in codes:
+        assert post(field, "/boarding", {"code": code, "status": "boarded"}).status_code == 200
+    for code in codes:
+        assert (
+            post(field, "/boarding", {"code": code, "status": "arrived"}).json()["status"]
+            == "arrived"
+        )
+    assert EvacuationRequest.objects.get().status == "evacuated"
+
+
+def test_corridor_with_naive_window_names_the_field(api_as: Callable[[str], Client]) -> None:
+    body = corridor_body(windows=[{"starts_at": "2024-08-17T08:00", "ends_at": "2024-08-17T14:00"}])
+    response = post(api_as("coordinator"), "/corridors", body)
+    assert response.status_code == 422
+    assert response.json()["field"].startswith("windows.0.starts_at")
+    assert not Corridor.objects.exists()
+
+
+def test_corridor_with_bad_route_names_the_stop(api_as: Callable[[str], Client]) -> None:
+    body = corridor_body(
+        stops=[
+            {"kind": "assembly", "place_id": "nowhere"},
+            {"kind": "reception", "place_id": f.KURSK},
+        ]
+    )
+    response = post(api_as("coordinator"), "/corridors", body)
+    assert response.status_code == 422
+    assert response.json()["detail"] == "stops[0].place_id: Unknown settlement."
+
+
+def test_request_with_refusal_but_nobody_going_is_refused(api_as: Callable[[str], Client]) -> None:
+    case = open_case(needs=(NeedInput(type="evacuation"),))
+    response = post(
+        api_as("coordinator"),
+        "/requests",
+        {
+            "case": case.reference,
+            "direction": "UA",
+            "members": [{"going": False, "consent_method": "verbal", "person_id": case.caller_id}],
+        },
+    )
+    assert response.status_code == 422 and response.json()["field"] == "members"
+    assert not EvacuationRequest.objects.exists()
+
+
+def test_field_team_may_not_plan(api_as: Callable[[str], Client]) -> None:
+    assert post(api_as("field"), "/corridors", corridor_body()).status_code == 403
+    assert not Corridor.objects.exists()
+
+
+@pytest.mark.parametrize("role", ["partner", "operator", "dpo"])
+def test_roles_outside_the_evacuation_see_nothing(
+    role: str, api_as: Callable[[str], Client]
+) -> None:
+    f.corridor()
+    client = api_as(role)
+    assert client.get(f"{API}/corridors").status_code == 403
+    assert client.get(f"{API}/requests").status_code == 403
+
+
+def test_field_team_sees_corridors_but_not_requests(api_as: Callable[[str], Client]) -> None:
+    f.corridor()
+    client = api_as("field")
+    assert len(client.get(f"{API}/corridors").json()) == 1
+    assert client.get(f"{API}/requests").status_code == 403
+
+
+def test_reading_requests_is_audited(api_as: Callable[[str], Client]) -> None:
+    request = f.request()
+    rows = api_as("coordinator").get(f"{API}/requests").json()
+    assert [r["id"] for r in rows] == [request.pk]
+    entry = AuditEntry.objects.get(record="evacuation.requests")
+    assert entry.person_ids == [request.case.caller_id]
+
+
+def test_unknown_passenger_code_is_404(api_as: Callable[[str], Client]) -> None:
+    response = post(api_as("field"), "/boarding", {"code": "EV-NONE-NONE", "status": "boarded"})
+    assert response.status_code == 404 and response.json()["field"] == "code"
+
+
+def test_allocation_time_limit_out_of_range_is_422(api_as: Callable[[str], Client]) -> None:
+    convoy = f.convoy()
+    response = post(api_as("coordinator"), f"/convoys/{convoy.pk}/allocations", {"time_limit": 0})
+    assert response.status_code == 422 and response.json()["field"] == "time_limit"
+
+
+def test_schema_lists_the_evacuation_endpoints(client: Client) -> None:
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    for path in (
+        "/corridors",
+        "/convoys/{convoy_id}/allocations",
+        "/vehicles/{vehicle_id}/manifests",
+        "/boarding",
+        "/requests",
+    ):
+        assert f"{API}{path}" in paths

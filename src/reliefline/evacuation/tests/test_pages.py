@@ -1,0 +1,189 @@
+"""The coordinator's and field team's pages, through Django's test client."""
+
+from collections.abc import Callable
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from reliefline.access.models import AuditEntry
+from reliefline.evacuation import services
+from reliefline.evacuation.models import CorridorStatus, Placement
+from reliefline.evacuation.services import VehicleInput
+from reliefline.evacuation.tests import factories as f
+
+pytestmark = pytest.mark.usefixtures("gazetteer")
+
+
+@pytest.fixture
+def coordinator(user_in: Callable[[str], User]) -> tuple[Client, User]:
+    user = user_in("coordinator")
+    client = Client()
+    client.force_login(user)
+    return client, user
+
+
+def test_coordinator_proposes_a_corridor_from_the_list_page(
+    coordinator: tuple[Client, User],
+) -> None:
+    client, _user = coordinator
+    response = client.post(
+        "/evacuation/corridors/new/",
+        {
+            "name": "Sudzha → Sumy",
+            "direction": "UA",
+            "assembly": f.SUDZHA,
+            "waypoint": "",
+            "reception": f.SUMY,
+            "starts_at": "2024-08-17T08:00",
+            "ends_at": "2024-08-17T14:00",
+            "guarantor": "ICRC",
+            "party_role": "guarantor",
+        },
+    )
+    assert response.status_code == 302
+    page = client.get("/evacuation/").content.decode()
+    assert "Sudzha → Sumy" in page and "ICRC" in page
+
+
+def test_corridor_with_route_ending_nowhere_is_refused_with_the_reason(
+    coordinator: tuple[Client, User],
+) -> None:
+    client, _user = coordinator
+    response = client.post(
+        "/evacuation/corridors/new/",
+        {
+            "name": "x",
+            "direction": "UA",
+            "assembly": f.SUDZHA,
+            "reception": "nowhere",
+            "starts_at": "2024-08-17T08:00",
+            "ends_at": "2024-08-17T14:00",
+            "party_role": "guarantor",
+        },
+        follow=True,
+    )
+    assert "Unknown settlement." in response.content.decode()
+
+
+def test_illegal_status_change_answers_409_and_keeps_the_status(
+    coordinator: tuple[Client, User],
+) -> None:
+    client, user = coordinator
+    corridor = f.corridor(by=user)
+    response = client.post(
+        f"/evacuation/corridors/{corridor.pk}/status/",
+        {"to": "open"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 409
+    assert "cannot go from proposed to open" in response.content.decode()
+    corridor.refresh_from_db()
+    assert corridor.status == CorridorStatus.PROPOSED
+
+
+def test_convoy_page_allocates_and_shows_who_is_left_out_and_why(
+    coordinator: tuple[Client, User],
+) -> None:
+    client, user = coordinator
+    convoy = f.convoy(vehicles=[VehicleInput("Bus", seats=1)], by=user)
+    f.request(given_name="Первая", by=user)
+    f.request(phone="+79101234511", given_name="Вторая", by=user)
+    response = client.post(
+        f"/evacuation/convoys/{convoy.pk}/allocate/", headers={"HX-Request": "true"}
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Places went to higher priority or earlier requests." in page
+    assert AuditEntry.objects.filter(
+        record=f"evacuation.convoy:{convoy.pk}", purpose="convoy allocation page"
+    ).exists()
+
+
+def test_manual_change_breaking_a_hard_constraint_is_refused_on_the_page(
+    coordinator: tuple[Client, User],
+) -> None:
+    client, user = coordinator
+    convoy = f.convoy(vehicles=[VehicleInput("Bus", seats=1)], by=user)
+    family = f.request(family=[("Мария", "walking", False)], by=user)
+    response = client.post(
+        f"/evacuation/convoys/{convoy.pk}/place/",
+        {"request": family.pk, "vehicle": f.bus(convoy).pk},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 409
+    assert "Not enough free Seat places" in response.content.decode()
+    assert not Placement.objects.exists()
+
+
+def test_field_team_boards_by_manifest_code_on_the_phone_page(
+    client_as: Callable[[str], Client], user_in: Callable[[str], User]
+) -> None:
+    coordinator = user_in("coordinator")
+    convoy = f.convoy(vehicles=[VehicleInput("Bus", seats=3)], by=coordinator)
+    family = f.request(by=coordinator)
+    services.convoy_allocate(convoy, by=coordinator, time_limit=2)
+    placement = Placement.objects.get(member__request=family)
+    field = client_as("field")
+    found = field.get(f"/evacuation/convoys/{convoy.pk}/field/", {"q": placement.code})
+    assert "Верещук" in found.content.decode()
+    marked = field.post(
+        f"/evacuation/passengers/{placement.code}/mark/",
+        {"to": "boarded"},
+        headers={"HX-Request": "true"},
+    )
+    assert marked.status_code == 200 and "status-boarded" in marked.content.decode()
+    again = field.post(
+        f"/evacuation/passengers/{placement.code}/mark/",
+        {"to": "no_show"},
+        headers={"HX-Request": "true"},
+    )
+    assert again.status_code == 409
+
+
+def test_reconciliation_flags_boarded_but_not_arrived(
+    client_as: Callable[[str], Client], user_in: Callable[[str], User]
+) -> None:
+    coordinator = user_in("coordinator")
+    convoy = f.convoy(vehicles=[VehicleInput("Bus", seats=3)], by=coordinator)
+    family = f.request(by=coordinator)
+    services.convoy_allocate(convoy, by=coordinator, time_limit=2)
+    services.placement_mark(
+        Placement.objects.get(member__request=family), to="boarded", by=coordinator
+    )
+    page = (
+        client_as("field").get(f"/evacuation/convoys/{convoy.pk}/reconciliation/").content.decode()
+    )
+    assert "1 person boarded but has not arrived." in page
+
+
+def test_checkpoint_manifest_page_shows_four_columns_only(coordinator: tuple[Client, User]) -> None:
+    client, user = coordinator
+    convoy = f.convoy(vehicles=[VehicleInput("Bus", seats=3)], by=user)
+    f.request(by=user)
+    services.convoy_allocate(convoy, by=user, time_limit=2)
+    response = client.post(
+        f"/evacuation/vehicles/{f.bus(convoy).pk}/manifest/",
+        {"kind": "checkpoint", "language": "en", "recipient": "Checkpoint", "format": "csv"},
+    )
+    assert response["Content-Type"].startswith("text/csv")
+    header, row = response.content.decode().splitlines()
+    assert header == "Name,Birth year,Place,Vehicle"
+    assert row.startswith("Ирина Верещук,,Seat 1,Bus")
+
+
+@pytest.mark.parametrize("role", ["operator", "partner", "dpo"])
+def test_roles_without_evacuation_work_get_403(
+    role: str, client_as: Callable[[str], Client]
+) -> None:
+    assert client_as(role).get("/evacuation/").status_code == 403
+
+
+def test_field_team_cannot_allocate(client_as: Callable[[str], Client]) -> None:
+    convoy = f.convoy()
+    assert client_as("field").post(f"/evacuation/convoys/{convoy.pk}/allocate/").status_code == 403
+
+
+def test_unknown_convoy_is_404(coordinator: tuple[Client, User]) -> None:
+    client, _user = coordinator
+    assert client.get("/evacuation/convoys/999999/").status_code == 404

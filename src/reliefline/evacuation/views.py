@@ -1,0 +1,518 @@
+"""The coordinator's corridor and convoy pages, manifests, and the field team's phone pages.
+
+Each page renders whole, or only its partial when HTMX asks. A write that a rule
+refuses answers with the same partial and the message, status 409 or 422, and
+changes nothing.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.contrib import messages
+from django.contrib.auth.models import User
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.middleware import HtmxDetails
+
+from reliefline.access.audit import audit_record
+from reliefline.access.auth import requires
+from reliefline.access.models import AuditAction
+from reliefline.errors import InvalidInput, NotFound, ReliefError
+from reliefline.evacuation import selectors, services
+from reliefline.evacuation.forms import (
+    ConvoyForm,
+    CorridorForm,
+    ManifestForm,
+    MarkForm,
+    PlaceForm,
+    TransitionForm,
+    UnplaceForm,
+    VehicleForm,
+)
+from reliefline.evacuation.models import (
+    CORRIDOR_TRANSITIONS,
+    Convoy,
+    Corridor,
+    CorridorStatus,
+    ManifestKind,
+    PlacementStatus,
+    StopKind,
+)
+from reliefline.evacuation.services import (
+    CorridorInput,
+    PartyInput,
+    StopInput,
+    VehicleInput,
+    WindowInput,
+)
+
+LEFT_OUT_REASONS = {
+    "no_vehicle_in_direction": gettext_lazy("No vehicle goes toward the side they chose."),
+    "household_directions_differ": gettext_lazy("Members chose different sides."),
+    "no_vehicle_fits_household": gettext_lazy("No vehicle has room for the whole household."),
+    "no_vehicle_with_medic_fits": gettext_lazy("Needs a medic; no vehicle with one has room."),
+    "places_taken_by_higher_priority": gettext_lazy(
+        "Places went to higher priority or earlier requests."
+    ),
+    "": gettext_lazy("Not allocated yet."),
+}
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+View = TypeVar("View", bound=Callable[..., HttpResponse])
+
+
+def _not_found_is_404(view: View) -> View:
+    """Turn a missing corridor, convoy, vehicle or passenger into the plain 404 page."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as missing:
+            raise Http404(missing.message) from None
+
+    return wrapped  # type: ignore[return-value]
+
+
+def _actor(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)  # every view here requires a signed-in user
+    return request.user
+
+
+def _render(
+    request: HtmxHttpRequest, page: str, partial: str, context: dict[str, Any], *, status: int = 200
+) -> HttpResponse:
+    partial_only = bool(request.htmx) and not request.htmx.history_restore_request
+    response = render(request, partial if partial_only else page, context, status=status)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def _form_error(form: Any) -> ReliefError:
+    field, errors = next(iter(form.errors.items()))
+    return InvalidInput(f"{field}: {errors[0]}", field=field)
+
+
+def _act(
+    request: HtmxHttpRequest,
+    form: Any,
+    action: Callable[[dict[str, Any]], object],
+    *,
+    done: str,
+    back: str,
+    partial: Callable[[ReliefError | None], HttpResponse] | None = None,
+) -> HttpResponse:
+    """Run the action with the form's data; on a refusal change nothing and say why."""
+    error: ReliefError | None = None
+    if not form.is_valid():
+        error = _form_error(form)
+    else:
+        try:
+            action(form.cleaned_data)
+        except ReliefError as refused:
+            error = refused
+    if request.htmx and partial is not None:
+        response = partial(error)
+        if error is not None:
+            response.status_code = error.status
+        return response
+    if error is not None:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done)
+    return redirect(back)
+
+
+@requires("evacuation.view_corridor")
+@_not_found_is_404
+@require_GET
+def corridors(request: HtmxHttpRequest) -> HttpResponse:
+    """Return the list of corridors, and for a coordinator the form to propose one."""
+    return render(
+        request,
+        "evacuation/corridors.html",
+        {"corridors": selectors.corridor_list(), "form": CorridorForm()},
+    )
+
+
+@requires("evacuation.plan_evacuation")
+@_not_found_is_404
+@require_POST
+def corridor_create(request: HtmxHttpRequest) -> HttpResponse:
+    """Propose a corridor: route, one window, a guarantor."""
+    return _act(
+        request,
+        CorridorForm(request.POST),
+        lambda data: _corridor_create(data, by=_actor(request)),
+        done=_("Corridor proposed."),
+        back=reverse("evacuation:corridors"),
+    )
+
+
+def _corridor_create(data: dict[str, Any], *, by: User) -> Corridor:
+    stops = [StopInput(StopKind.ASSEMBLY, data["assembly"])]
+    if data["waypoint"]:
+        stops.append(StopInput(StopKind.WAYPOINT, data["waypoint"]))
+    stops.append(StopInput(StopKind.RECEPTION, data["reception"]))
+    parties = (
+        [PartyInput(data["guarantor"], data["party_role"], timezone.now())]
+        if data["guarantor"]
+        else []
+    )
+    return services.corridor_create(
+        CorridorInput(
+            name=data["name"],
+            direction=data["direction"],
+            stops=stops,
+            windows=[WindowInput(data["starts_at"], data["ends_at"])],
+            parties=parties,
+        ),
+        by=by,
+    )
+
+
+def _corridor_context(corridor: Corridor) -> dict[str, Any]:
+    return {
+        "corridor": corridor,
+        "moves": [(m, CorridorStatus(m).label) for m in CORRIDOR_TRANSITIONS[corridor.status]],
+        "assembly_points": [s.place for s in corridor.stops.all() if s.kind == StopKind.ASSEMBLY],
+        "vehicle_form": VehicleForm(),
+    }
+
+
+@requires("evacuation.view_corridor")
+@_not_found_is_404
+@require_GET
+def corridor_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Return the corridor's route, windows, guarantors, convoys and timeline."""
+    corridor = selectors.corridor_get(pk)
+    return render(request, "evacuation/corridor.html", _corridor_context(corridor))
+
+
+@requires("evacuation.plan_evacuation")
+@_not_found_is_404
+@require_POST
+def corridor_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Move the corridor to another status; suspending an open one tells the allocated."""
+    corridor = selectors.corridor_get(pk)
+
+    def partial(error: ReliefError | None) -> HttpResponse:
+        context = {**_corridor_context(selectors.corridor_get(pk)), "error": error}
+        return render(request, "evacuation/_corridor_status.html", context)
+
+    return _act(
+        request,
+        TransitionForm(request.POST),
+        lambda data: services.corridor_transition(
+            corridor, to=data["to"], by=_actor(request), note=data["note"]
+        ),
+        done=_("Corridor status changed."),
+        back=reverse("evacuation:corridor", args=[pk]),
+        partial=partial,
+    )
+
+
+@requires("evacuation.plan_evacuation")
+@_not_found_is_404
+@require_POST
+def convoy_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Plan a convoy on one of the corridor's windows."""
+    corridor = selectors.corridor_get(pk)
+
+    def create(data: dict[str, Any]) -> Convoy:
+        window = corridor.windows.filter(pk=data["window"]).first()
+        if window is None:
+            raise InvalidInput(_("Not a window of this corridor."), field="window")
+        return services.convoy_create(
+            window,
+            name=data["name"],
+            departure_at=data["departure_at"],
+            assembly_point_id=data["assembly_point"],
+            by=_actor(request),
+        )
+
+    return _act(
+        request,
+        ConvoyForm(request.POST),
+        create,
+        done=_("Convoy planned."),
+        back=reverse("evacuation:corridor", args=[pk]),
+    )
+
+
+def _convoy_context(convoy: Convoy, *, error: ReliefError | None = None) -> dict[str, Any]:
+    run = selectors.convoy_last_run(convoy)
+    left_out = selectors.convoy_left_out(convoy, run)
+    return {
+        "convoy": convoy,
+        "corridor": convoy.window.corridor,
+        "loads": selectors.convoy_loads(convoy),
+        "run": run,
+        "gap": (100 * (run.bound - run.objective) / run.bound) if run and run.bound else 0,
+        "left_out": [(item, LEFT_OUT_REASONS.get(item.reason, item.reason)) for item in left_out],
+        "vehicle_form": VehicleForm(),
+        "manifest_form": ManifestForm(initial={"language": get_language()[:2]}),
+        "error": error,
+    }
+
+
+def _convoy_audit(request: HttpRequest, convoy: Convoy, context: dict[str, Any]) -> None:
+    person_ids = [p.person_id for load in context["loads"] for p in load.placements]
+    person_ids += [item.request.case.caller_id for item, _reason in context["left_out"]]
+    audit_record(
+        user=_actor(request),
+        action=AuditAction.READ,
+        record=f"evacuation.convoy:{convoy.pk}",
+        purpose="convoy allocation page",
+        person_ids=person_ids,
+        fields=["name", "mobility", "needs_medic", "placement"],
+    )
+
+
+@requires("evacuation.plan_evacuation")
+@_not_found_is_404
+@require_GET
+def convoy_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Return the convoy: vehicles and who sits where, who is left out and why."""
+    convoy = selectors.convoy_get(pk)
+    context = _convoy_context(convoy)
+    _convoy_audit(request, convoy, context)
+    return _render(request, "evacuation/convoy.html", "evacuation/_convoy_panel.html", context)
+
+
+def _convoy_action(
+    request: HtmxHttpRequest,
+    pk: int,
+    form: Any,
+    action: Callable[[Convoy, dict[str, Any]], object],
+    done: str,
+) -> HttpResponse:
+    convoy = selectors.convoy_get(pk)
+
+    def partial(error: ReliefError | None) -> HttpResponse:
+        fresh = selectors.convoy_get(pk)
+        context = _convoy_context(fresh, error=error)
+        _convoy_audit(request, fresh, context)
+        return render(request, "evacuation/_convoy_panel.html", context)
+
+    return _act(
+        request,
+        form,
+        lambda data: action(convoy, data),
+        done=done,
+        back=reverse("evacuation:convoy", args=[pk]),
+        partial=partial,
+    )
+
+
+@requires("evacuation.plan_evacuation")
+@_not_found_is_404
+@require_POST
+def convoy_vehicle_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    return _convoy_action(
+        request,
+        pk,
+        VehicleForm(request.POST),
+        lambda convoy, data: services.vehicle_add(convoy, VehicleInput(**data), by=_actor(request)),
+        _("Vehicle added."),
+    )
+
+
+@requires("evacuation.plan_evacuation")
+@_not_found_is_404
+@require_POST
+def convoy_allocate(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Run the allocation engine for the convoy."""
+    return _convoy_action(
+        request,
+        pk,
+        UnboundForm(request.POST),
+        lambda convoy, data: services.convoy_allocate(convoy, by=_actor(request)),
+        _("Allocation done."),
+    )
+
+
+@requires("evacuation.plan_evacuation")
+@_not_found_is_404
+@require_POST
+def convoy_place(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Put a household in a vehicle by hand; refused if it breaks a hard constraint."""
+
+    def place(convoy: Convoy, data: dict[str, Any]) -> object:
+        vehicle = convoy.vehicles.filter(pk=data["vehicle"]).first()
+        if vehicle is None:
+            raise InvalidInput(_("Not a vehicle of this convoy."), field="vehicle")
+        return services.request_place(
+            selectors.request_get(data["request"]), vehicle, by=_actor(request)
+        )
+
+    return _convoy_action(request, pk, PlaceForm(request.POST), place, _("Household placed."))
+
+
+@requires("evacuation.plan_evacuation")
+@_not_found_is_404
+@require_POST
+def convoy_unplace(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    return _convoy_action(
+        request,
+        pk,
+        UnplaceForm(request.POST),
+        lambda convoy, data: services.request_unplace(
+            selectors.request_get(data["request"]), by=_actor(request)
+        ),
+        _("Household back on the waiting list."),
+    )
+
+
+@requires("evacuation.plan_evacuation")
+@_not_found_is_404
+@require_POST
+def convoy_lock(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Lock the allocation; every household is told where and when to come."""
+    return _convoy_action(
+        request,
+        pk,
+        UnboundForm(request.POST),
+        lambda convoy, data: services.convoy_lock(convoy, by=_actor(request)),
+        _("Allocation locked; households are being told."),
+    )
+
+
+class UnboundForm:
+    """A form with no fields, for buttons that only carry the CSRF token."""
+
+    def __init__(self, data: Any) -> None:
+        self.cleaned_data: dict[str, Any] = {}
+        self.errors: dict[str, list[str]] = {}
+
+    def is_valid(self) -> bool:
+        return True
+
+
+@requires("evacuation.plan_evacuation")
+@_not_found_is_404
+@require_http_methods(["GET", "POST"])
+def manifest(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Issue a vehicle's manifest (recorded with its recipient): a printable page or CSV."""
+    vehicle = selectors.vehicle_get(pk)
+    form = ManifestForm(request.POST or None, initial={"language": get_language()[:2]})
+    if request.method == "GET" or not form.is_valid():
+        status = 422 if request.method == "POST" else 200
+        return render(
+            request,
+            "evacuation/manifest_form.html",
+            {"vehicle": vehicle, "form": form},
+            status=status,
+        )
+    data = form.cleaned_data
+    try:
+        issued = services.manifest_issue(vehicle, by=_actor(request), **data)
+    except ReliefError as error:
+        form.add_error(None, error.message)
+        return render(
+            request,
+            "evacuation/manifest_form.html",
+            {"vehicle": vehicle, "form": form},
+            status=error.status,
+        )
+    if data["format"] == "csv":
+        response = HttpResponse(issued.as_csv(), content_type="text/csv; charset=utf-8")
+        name = f"manifest-{data['kind']}-{vehicle.pk}-{issued.issue.pk}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    return render(
+        request,
+        "evacuation/manifest.html",
+        {
+            "vehicle": vehicle,
+            "manifest": issued,
+            "rows": [[row[c] for c in issued.columns] for row in issued.rows],
+            "checkpoint": data["kind"] == ManifestKind.CHECKPOINT,
+            "manifest_language": data["language"],
+        },
+    )
+
+
+@requires("evacuation.board_evacuation")
+@_not_found_is_404
+@require_GET
+def field(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Return the phone page of a convoy: find a passenger by name or code, mark them."""
+    convoy = selectors.convoy_get(pk)
+    query = request.GET.get("q", "")[:100]
+    passengers = selectors.passengers_search(convoy, query)
+    if passengers:
+        audit_record(
+            user=_actor(request),
+            action=AuditAction.SEARCH,
+            record=f"evacuation.convoy:{convoy.pk}",
+            purpose="field check-in",
+            person_ids=[p.person_id for p in passengers],
+            fields=["name", "placement"],
+        )
+    context = {"convoy": convoy, "passengers": passengers, "query": query}
+    return _render(request, "evacuation/field.html", "evacuation/_field_results.html", context)
+
+
+@requires("evacuation.board_evacuation")
+@_not_found_is_404
+@require_POST
+def mark(request: HtmxHttpRequest, code: str) -> HttpResponse:
+    """Mark a passenger boarded, no-show or arrived; answer with their refreshed row."""
+    placement = selectors.placement_by_code(code)
+    form = MarkForm(request.POST)
+    error: ReliefError | None = None
+    if not form.is_valid():
+        error = _form_error(form)
+    else:
+        try:
+            placement = services.placement_mark(
+                placement, to=form.cleaned_data["to"], by=_actor(request)
+            )
+        except ReliefError as refused:
+            error = refused
+    if request.htmx:
+        placement = selectors.placement_by_code(code)
+        response = render(
+            request, "evacuation/_passenger.html", {"passenger": placement, "error": error}
+        )
+        if error is not None:
+            response.status_code = error.status
+        return response
+    if error is not None:
+        messages.error(request, error.message)
+    return redirect(reverse("evacuation:field", args=[placement.vehicle.convoy_id]))
+
+
+@requires("evacuation.board_evacuation")
+@_not_found_is_404
+@require_GET
+def reconciliation(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Return per vehicle who was allocated, boarded and arrived; flag boarded-not-arrived."""
+    convoy = selectors.convoy_get(pk)
+    loads = selectors.reconciliation(convoy)
+    audit_record(
+        user=_actor(request),
+        action=AuditAction.READ,
+        record=f"evacuation.convoy:{convoy.pk}",
+        purpose="reconciliation",
+        person_ids=[p.person_id for load in loads for p in load.placements],
+        fields=["name", "placement.status"],
+    )
+    statuses = PlacementStatus
+    return render(
+        request,
+        "evacuation/reconciliation.html",
+        {"convoy": convoy, "loads": loads, "statuses": statuses},
+    )
