@@ -197,6 +197,11 @@ def convoy_allocate(convoy: Convoy, *, by: User | None, time_limit: float = 10.0
     EvacuationRequest.objects.filter(pk__in=freed).update(status=RequestStatus.WAITING)
     taken = _taken(vehicles)
     requests = list(convoy_candidates(convoy))
+    # The case's priority grows while it waits (hotline.priority): allocate on today's.
+    for request in requests:
+        if request.priority != request.case.priority:
+            request.priority = request.case.priority
+            request.save(update_fields=["priority"])
     result = engine.allocate(
         _engine_people(requests), _engine_vehicles(convoy, vehicles, taken), time_limit=time_limit
     )

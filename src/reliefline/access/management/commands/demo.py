@@ -9,6 +9,7 @@ from reliefline.access.management.commands.serve import add_server_arguments, gu
 from reliefline.aid.demo import demo_load as aid_demo_load
 from reliefline.channels.demo import demo_load as channels_demo_load
 from reliefline.channels.worker import worker_spawn
+from reliefline.evacuation.demo import demo_load as evacuation_demo_load
 from reliefline.hotline.demo import demo_load, demo_users_ensure
 from reliefline.hotline.services import case_reprioritise_open
 from reliefline.places.services import BUNDLED_SETTLEMENTS, places_import_csv
@@ -41,6 +42,11 @@ class Command(BaseCommand):
         messages = channels_demo_load()
         self.stdout.write(
             f"Channel messages: {messages.delivered} delivered, {messages.repeated} already there."
+        )
+        evacuation = evacuation_demo_load()
+        self.stdout.write(
+            f"Evacuation demo: {evacuation.corridors} corridors, "
+            f"{evacuation.requests} requests created."
         )
         changed = case_reprioritise_open()
         self.stdout.write(f"Reprioritised {changed} open cases.")
