@@ -40,13 +40,10 @@ ENDPOINTS: dict[tuple[str, str], str] = {
     ("POST", "hotline/cases/<str:reference>/claim/"): "places.add_claim",
     ("GET", "places/autocomplete/"): "places.view_place",
     ("GET", "places/pick/"): "places.view_place",
-    # people: the duplicate review queue, merges and their undo.
-    ("GET", "people/duplicates/"): "people.merge_person",
-    ("GET", "people/duplicates/<int:cluster_id>/"): "people.merge_person",
-    ("POST", "people/duplicates/pairs/<int:pair_id>/merge/"): "people.merge_person",
-    ("POST", "people/duplicates/pairs/<int:pair_id>/distinct/"): "people.merge_person",
-    ("GET", "people/merges/<int:merge_id>/"): "people.merge_person",
-    ("POST", "people/merges/<int:merge_id>/undo/"): "people.merge_person",
+    ("GET", "places/situation/"): "places.view_claim",
+    ("GET", "places/situation/settlements.geojson"): "places.view_claim",
+    ("GET", "places/situation/layers/<str:key>.geojson"): "places.view_place",
+    ("GET", "places/settlements/<str:place_id>/"): "places.view_claim",
     # people: the duplicate review queue, merges and their undo.
     ("GET", "people/duplicates/"): "people.merge_person",
     ("GET", "people/duplicates/<int:cluster_id>/"): "people.merge_person",

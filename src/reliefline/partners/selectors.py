@@ -168,23 +168,27 @@ class NeedCell:
     people: int
 
 
-def needs_by_settlement(*, chunk: int = 2000) -> Iterator[NeedCell]:
+def needs_by_settlement(*, settlement_id: str = "", chunk: int = 2000) -> Iterator[NeedCell]:
     """Yield open needs counted per settlement and need type: the open cases with such a
     need (households) and the people in them, each case counted once per need type
     however many needs of that type it lists. Rows stream from a server-side cursor."""
-    statuses = [str(s) for s in OPEN_STATUSES]
-    marks = ", ".join(["%s"] * len(statuses))
+    params: list[str] = [str(s) for s in OPEN_STATUSES]
+    marks = ", ".join(["%s"] * len(params))
+    where_place = ""
+    if settlement_id:
+        where_place = "AND c.settlement_id = %s"
+        params.append(settlement_id)
     sql = f"""
         SELECT c.settlement_id, n.type, COUNT(*), SUM(c.household_size)
         FROM {Case._meta.db_table} c
         JOIN (SELECT DISTINCT case_id, type FROM {Need._meta.db_table}
               WHERE fulfilled_at IS NULL) n ON n.case_id = c.id
-        WHERE c.status IN ({marks})
+        WHERE c.status IN ({marks}) {where_place}
         GROUP BY c.settlement_id, n.type
         ORDER BY c.settlement_id, n.type
     """  # noqa: S608 - table names come from the models, values are parameters
     with connection.cursor() as cursor:
-        cursor.execute(sql, statuses)
+        cursor.execute(sql, params)
         while rows := cursor.fetchmany(chunk):
             for settlement_id, need_type, households, people in rows:
                 yield NeedCell(settlement_id, need_type, households, people or 0)

@@ -212,11 +212,7 @@ def _to(request: HttpRequest, url: str) -> HttpResponse:
 
 
 def _merge_context(merge: Merge, **extra: Any) -> dict[str, Any]:
-    snapshot = merge_snapshot(merge) or {
-        "survivor_before": {},
-        "survivor_after": {},
-        "merged_before": {},
-    }
+    snapshot = merge_snapshot(merge)
     moved: dict[str, int] = {}
     for row in merge.moved:
         key = f"{row['model']}.{row['field']}"

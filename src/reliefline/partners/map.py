@@ -1,0 +1,76 @@
+"""Open needs on the situation map and on settlement pages, per settlement, never per person."""
+
+import math
+from collections import defaultdict
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from reliefline.hotline.models import NeedType
+from reliefline.partners.exports import small_cell
+from reliefline.partners.selectors import NeedCell, needs_by_settlement
+from reliefline.places.layers import (
+    Reader,
+    feature_collection,
+    point,
+    register_layer,
+    register_section,
+)
+from reliefline.places.models import Place
+
+
+def _count(households: int) -> str:
+    if small_cell(households) == households:
+        return str(households)
+    return _("fewer than %(n)d") % {"n": settings.RELIEFLINE_SMALL_CELL}
+
+
+def _line(cell: NeedCell) -> str:
+    return _("%(need)s: %(households)s households") % {
+        "need": NeedType(cell.need_type).label,
+        "households": _count(cell.households),
+    }
+
+
+def needs_layer(user: Reader) -> dict[str, object]:
+    """Return one point per settlement with open needs, sized by its open cases."""
+    cells: dict[str, list[NeedCell]] = defaultdict(list)
+    for cell in needs_by_settlement():
+        if cell.settlement_id:
+            cells[cell.settlement_id].append(cell)
+    places = Place.objects.in_bulk(list(cells))
+    features = []
+    for place_id, rows in cells.items():
+        place = places.get(place_id)
+        if place is None:
+            continue
+        biggest = max(row.households for row in rows)
+        features.append(
+            point(
+                place,
+                title=_("Open needs in %(place)s") % {"place": place.display_name()},
+                details=[_line(row) for row in rows],
+                tone="info",
+                size=int(5 + 2 * math.sqrt(biggest)),
+            )
+        )
+    return feature_collection(features)
+
+
+def needs_section(place: Place, user: Reader) -> list[tuple[str, str]]:
+    """Return the open needs of the settlement: households per need type, small counts hidden."""
+    return [
+        (str(NeedType(cell.need_type).label), _count(cell.households))
+        for cell in needs_by_settlement(settlement_id=place.pk)
+    ]
+
+
+def register() -> None:
+    register_layer("needs", gettext_lazy("Open needs"), needs_layer, permission="places.view_claim")
+    register_section(
+        "needs",
+        gettext_lazy("Open needs (households)"),
+        needs_section,
+        permission="places.view_claim",
+    )

@@ -1,0 +1,122 @@
+"""The situation page, its GeoJSON, registered layers, and a settlement's page."""
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from django.contrib.auth.models import AnonymousUser, User
+from django.test import Client
+
+from conftest import SUDZHA
+from reliefline.places import layers
+from reliefline.places.models import Place
+from reliefline.places.tests.factories import ClaimFactory, SourceFactory
+
+ClientAs = Callable[[str], Client]
+pytestmark = pytest.mark.usefixtures("gazetteer")
+
+
+@pytest.fixture
+def disputed() -> Place:
+    sudzha = Place.objects.get(pk=SUDZHA)
+    party = SourceFactory(name="Ukrainian General Staff", kind="party")
+    isw = SourceFactory(name="Institute for the Study of War", kind="analyst")
+    ClaimFactory(source=party, settlements=[sudzha], stated_count=74)
+    ClaimFactory(source=isw, settlements=[sudzha], value="contested", stated_count=41)
+    ClaimFactory(source=isw, settlements=[sudzha], attribute="water", value="none")
+    return sudzha
+
+
+@pytest.fixture
+def test_layer() -> Iterator[None]:
+    def provider(user: User | AnonymousUser) -> dict[str, object]:
+        place = Place.objects.get(pk=SUDZHA)
+        return layers.feature_collection([layers.point(place, title="Depot", details=["5 t"])])
+
+    layers.register_layer("depots", "Depots", provider, permission="hotline.assign_case")
+    layers.register_section(
+        "depot", "Depot", lambda place, user: [("Stock", "5 t")], permission="hotline.assign_case"
+    )
+    yield
+    layers._layers.pop("depots")
+    layers._sections.pop("depot")
+
+
+def test_situation_shows_the_sources_side_by_side(client_as: ClientAs, disputed: Place) -> None:
+    page = client_as("partner").get("/places/situation/").content.decode()
+
+    assert "Ukrainian General Staff" in page and "Institute for the Study of War" in page
+    assert '<td class="num stated">74</td>' in page
+    assert '<td class="num stated">41</td>' in page
+    assert 'id="map-config"' in page
+    assert "<script>" not in page  # the map starts from a static file (CSP)
+
+
+def test_settlements_geojson_colours_disagreement(client_as: ClientAs, disputed: Place) -> None:
+    response = client_as("field").get("/places/situation/settlements.geojson")
+
+    features = {f["id"]: f for f in response.json()["features"]}
+    assert response["Content-Type"] == "application/geo+json"
+    assert features[SUDZHA]["properties"]["tone"] == "bad"
+    assert len(features[SUDZHA]["properties"]["details"]) == 2
+    assert {f["properties"]["tone"] for f in features.values()} == {"bad", "muted"}
+
+
+def test_settlements_geojson_for_another_attribute(client_as: ClientAs, disputed: Place) -> None:
+    response = client_as("field").get("/places/situation/settlements.geojson?attribute=water")
+
+    features = {f["id"]: f for f in response.json()["features"]}
+    assert features[SUDZHA]["properties"]["tone"] == "warn"
+
+
+def test_needs_layer_is_registered_by_partners(client_as: ClientAs) -> None:
+    response = client_as("coordinator").get("/places/situation/layers/needs.geojson")
+
+    assert response.status_code == 200
+    assert response.json() == {"type": "FeatureCollection", "features": []}
+
+
+def test_layer_needs_its_own_permission(client_as: ClientAs, test_layer: None) -> None:
+    assert client_as("partner").get("/places/situation/layers/depots.geojson").status_code == 404
+    response = client_as("coordinator").get("/places/situation/layers/depots.geojson")
+    assert response.json()["features"][0]["properties"]["title"] == "Depot"
+
+
+def test_unknown_layer_is_404(client_as: ClientAs) -> None:
+    assert client_as("coordinator").get("/places/situation/layers/nope.geojson").status_code == 404
+
+
+def test_settlement_page_shows_claims_with_provenance(
+    client_as: ClientAs, disputed: Place, test_layer: None
+) -> None:
+    page = client_as("coordinator").get(f"/places/settlements/{SUDZHA}/").content.decode()
+
+    assert "Ukrainian forces" in page and "Contested" in page
+    assert "Independent analyst" in page and "Party to the conflict" in page
+    assert "Disagree" in page
+    assert "Open needs (households)" in page and "Depot" in page
+
+
+def test_settlement_page_hides_sections_without_permission(
+    client_as: ClientAs, disputed: Place, test_layer: None
+) -> None:
+    page = client_as("partner").get(f"/places/settlements/{SUDZHA}/").content.decode()
+
+    assert "Depot" not in page
+
+
+def test_unknown_settlement_is_404(client_as: ClientAs) -> None:
+    assert client_as("partner").get("/places/settlements/nowhere/").status_code == 404
+
+
+@pytest.mark.parametrize("role", ["dpo"])
+def test_roles_without_view_claim_get_403(client_as: ClientAs, role: str) -> None:
+    assert client_as(role).get("/places/situation/").status_code == 403
+
+
+def test_stranger_is_sent_to_sign_in() -> None:
+    assert Client().get("/places/situation/").status_code == 302
+
+
+def test_a_layer_key_must_be_an_identifier() -> None:
+    with pytest.raises(ValueError, match="identifier"):
+        layers.register_layer("a/b", "x", lambda user: {})
