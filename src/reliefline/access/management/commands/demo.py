@@ -12,6 +12,7 @@ from reliefline.channels.worker import worker_spawn
 from reliefline.evacuation.demo import demo_load as evacuation_demo_load
 from reliefline.hotline.demo import demo_load, demo_users_ensure
 from reliefline.hotline.services import case_reprioritise_open
+from reliefline.people.demo import demo_load as people_demo_load
 from reliefline.places.services import BUNDLED_SETTLEMENTS, places_import_csv
 
 WARNING = (
@@ -47,6 +48,11 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Evacuation demo: {evacuation.corridors} corridors, "
             f"{evacuation.requests} requests created."
+        )
+        duplicates = people_demo_load()
+        self.stdout.write(
+            f"Duplicates: {duplicates.created} registered again, "
+            f"{duplicates.clusters} clusters to review at /people/duplicates/."
         )
         changed = case_reprioritise_open()
         self.stdout.write(f"Reprioritised {changed} open cases.")
