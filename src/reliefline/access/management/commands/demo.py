@@ -12,6 +12,7 @@ from reliefline.channels.worker import worker_spawn
 from reliefline.evacuation.demo import demo_load as evacuation_demo_load
 from reliefline.hotline.demo import demo_load, demo_users_ensure
 from reliefline.hotline.services import case_reprioritise_open
+from reliefline.partners.demo import demo_load as partners_demo_load
 from reliefline.people.demo import demo_load as people_demo_load
 from reliefline.places.services import BUNDLED_SETTLEMENTS, places_import_csv
 
@@ -48,6 +49,11 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Evacuation demo: {evacuation.corridors} corridors, "
             f"{evacuation.requests} requests created."
+        )
+        situation = partners_demo_load()
+        self.stdout.write(
+            f"Situation and partners: {situation.claims} claims, "
+            f"ICRC agreement {'created' if situation.agreement else 'already in force'}."
         )
         duplicates = people_demo_load()
         self.stdout.write(
