@@ -1,0 +1,88 @@
+"""What a coordinator and field teams click for an evacuation, in Chromium:
+plan → allocate → lock → checkpoint manifest → board at Sudzha → arrive in Sumy."""
+
+import pytest
+from playwright.sync_api import expect
+
+from reliefline.access.tests.factories import UserFactory
+from reliefline.channels.models import Notice
+from reliefline.evacuation.models import EvacuationRequest, ManifestIssue
+from reliefline.evacuation.services import VehicleInput
+from reliefline.evacuation.tests import factories as f
+from tests.browser.conftest import screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
+PHONE = {"width": 390, "height": 844}
+
+
+def test_plan_allocate_manifest_board_and_arrive(new_page, live_server, gazetteer):
+    coordinator = UserFactory(role="coordinator")
+    field = UserFactory(role="field")
+    corridor = f.corridor(by=coordinator)
+    convoy = f.convoy(
+        corridor,
+        vehicles=[
+            VehicleInput("Bus 1", seats=2, wheelchair_places=1),
+            VehicleInput("Medical van", seats=1, stretcher_places=1, has_medic=True),
+        ],
+        by=coordinator,
+    )
+    family = f.request(family=[("Валентина", "wheelchair", False)], by=coordinator)
+
+    desk = new_page(user=coordinator)
+    # The first request imports every URLconf and API schema: slow on a busy machine.
+    desk.goto(f"{live_server.url}/evacuation/", timeout=60_000)
+    desk.get_by_role("link", name=corridor.name).click()
+    desk.select_option("#id_to", "agreed")
+    desk.fill("#id_note", "ICRC confirmed")
+    desk.get_by_role("button", name="Change status").click()
+    expect(desk.locator("#corridor-status .timeline")).to_contain_text("ICRC confirmed")
+
+    desk.get_by_role("link", name=convoy.name).click()
+    desk.click("#allocate")
+    expect(desk.locator("#run-summary")).to_contain_text("2 people placed")
+    bus = desk.locator("[data-vehicle='Bus 1']")
+    expect(bus).to_contain_text("Валентина Петренко")
+    expect(bus).to_contain_text("Wheelchair place 1")
+    desk.once("dialog", lambda dialog: dialog.accept())
+    desk.click("#lock")
+    expect(desk.locator("#convoy-panel")).to_contain_text("Locked")
+    screenshot(desk, "evacuation-convoy")
+
+    bus.get_by_role("link", name="Manifest").click()
+    desk.select_option("#id_kind", "checkpoint")
+    desk.fill("#id_recipient", "Checkpoint Sudzha")
+    desk.select_option("#id_format", "html")
+    desk.click("#issue")
+    headers = desk.locator(".manifest-table thead th").all_inner_texts()
+    assert headers == ["#", "Name", "Birth year", "Place", "Vehicle"]
+    expect(desk.locator(".manifest-table")).not_to_contain_text("EV-")
+    screenshot(desk, "evacuation-manifest")
+    assert ManifestIssue.objects.get().recipient == "Checkpoint Sudzha"
+
+    phone = new_page(user=field, **PHONE)
+    phone.goto(f"{live_server.url}/evacuation/convoys/{convoy.pk}/field/")
+    phone.fill("#id_q", "Валентина")
+    card = phone.locator(".passenger", has_text="Валентина")
+    expect(card).to_have_count(1)
+    card.get_by_role("button", name="Boarded").click()
+    expect(phone.locator(".passenger", has_text="Валентина").locator(".state")).to_have_text(
+        "Boarded"
+    )
+    phone.fill("#id_q", "Ирина")
+    phone.locator(".passenger", has_text="Ирина").get_by_role("button", name="Boarded").click()
+    expect(phone.locator(".passenger", has_text="Ирина").locator(".state")).to_have_text("Boarded")
+
+    phone.goto(f"{live_server.url}/evacuation/convoys/{convoy.pk}/reconciliation/")
+    expect(phone.locator("[data-vehicle='Bus 1']")).to_contain_text(
+        "2 people boarded but have not arrived."
+    )
+    phone.goto(f"{live_server.url}/evacuation/convoys/{convoy.pk}/field/")
+    for name in ("Валентина", "Ирина"):
+        phone.locator(".passenger", has_text=name).get_by_role("button", name="Arrived").click()
+        expect(phone.locator(".passenger", has_text=name).locator(".state")).to_have_text("Arrived")
+    screenshot(phone, "evacuation-field")
+    family.refresh_from_db()
+    assert family.status == "evacuated"
+    assert Notice.objects.filter(kind="arrival_confirmed", person=family.case.caller).count() == 1
+    assert EvacuationRequest.objects.get().case.needs.get(type="evacuation").fulfilled_at
