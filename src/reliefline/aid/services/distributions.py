@@ -79,18 +79,15 @@ def _lines(lines: Sequence[LineInput]) -> list[tuple[Item, int]]:
     return [found[pk] for pk in sorted(found)]
 
 
-def _locked_group(household: Household) -> list[int]:
-    """Return the ids of the household and its registered duplicates, rows locked.
+def _lock(group: list[int]) -> None:
+    """Lock every household of the family, in id order.
 
-    Locking every household of the family (in id order) makes two devices serving
-    the same family, under either registration, check the rules one after the other.
+    Two devices serving the same family, under either registration, then check the
+    rules one after the other.
     """
-    group = household_group(household)
     list(Household.objects.select_for_update().filter(pk__in=group).order_by("pk"))
-    return group
 
 
-@transaction.atomic
 def distribution_record(
     data: DistributionInput, *, by: User | None, now: dt.datetime | None = None
 ) -> Distribution:
@@ -99,6 +96,10 @@ def distribution_record(
     Raise DoubleDipping (409) when a rule refuses it and no override is given,
     InsufficientStock (409) when the warehouse holds too little; either way
     nothing is written. An override needs aid.override_rule and is audited.
+
+    Input and the family (identity matching, the slow part) are read before the
+    transaction, so no lock is held meanwhile; inside it, the contended locks come
+    last: the stock balance, then the audit log's head.
     """
     now = now or timezone.now()
     warehouse = warehouse_by_code(data.warehouse)
@@ -114,36 +115,48 @@ def distribution_record(
     override = text_clean(data.override_reason, limit=OVERRIDE_MAX, field="override_reason")
     if override and (by is None or not by.has_perm("aid.override_rule")):
         raise OverrideNotAllowed()
+    group = household_group(household)
 
-    group = _locked_group(household)
-    breaches = rule_breaches(
-        group, kinds={item.kind for item, _q in lines}, household=household, now=now
-    )
-    if breaches and not override:
-        raise DoubleDipping([b.message for b in breaches])
-
-    distribution = Distribution.objects.create(
-        warehouse=warehouse,
-        household=household,
-        person=person,
-        recipient_name=recipient,
-        confirmation_code=code,
-        override_reason=override if breaches else "",
-        overridden_rules=[b.code for b in breaches],
-        by=by,
-    )
-    for item, quantity in lines:
-        DistributionLine.objects.create(distribution=distribution, item=item, quantity=quantity)
-        stock_take(
-            warehouse,
-            item,
-            quantity,
-            kind=MovementKind.DISTRIBUTION,
-            by=by,
-            reference=str(distribution),
-            distribution=distribution,
+    with transaction.atomic():
+        _lock(group)
+        breaches = rule_breaches(
+            group, kinds={item.kind for item, _q in lines}, household=household, now=now
         )
-    _fulfil(distribution, household=household, items=[item for item, _q in lines], by=by)
+        if breaches and not override:
+            raise DoubleDipping([b.message for b in breaches])
+        distribution = Distribution.objects.create(
+            warehouse=warehouse,
+            household=household,
+            person=person,
+            recipient_name=recipient,
+            confirmation_code=code,
+            override_reason=override if breaches else "",
+            overridden_rules=[b.code for b in breaches],
+            by=by,
+        )
+        DistributionLine.objects.bulk_create(
+            DistributionLine(distribution=distribution, item=item, quantity=quantity)
+            for item, quantity in lines
+        )
+        _fulfil(distribution, household=household, items=[item for item, _q in lines], by=by)
+        notices.distribution_notify(distribution, lines=lines, by=by)
+        for item, quantity in lines:
+            stock_take(
+                warehouse,
+                item,
+                quantity,
+                kind=MovementKind.DISTRIBUTION,
+                by=by,
+                reference=str(distribution),
+                distribution=distribution,
+            )
+        _audit(distribution, household=household, breaches=[b.code for b in breaches], by=by)
+    return distribution
+
+
+def _audit(
+    distribution: Distribution, *, household: Household, breaches: list[str], by: User | None
+) -> None:
     member_ids = list(household.members.values_list("pk", flat=True))
     audit_record(
         user=by,
@@ -159,12 +172,10 @@ def distribution_record(
             user=by,
             action=AuditAction.UPDATE,
             record=f"aid.distribution:{distribution.pk}",
-            purpose=("double-dipping override: " + ", ".join(b.code for b in breaches))[:200],
+            purpose=("double-dipping override: " + ", ".join(breaches))[:200],
             person_ids=member_ids,
             fields=["override_reason"],
         )
-    notices.distribution_notify(distribution, lines=lines, by=by)
-    return distribution
 
 
 def _fulfil(
