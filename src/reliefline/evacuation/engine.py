@@ -20,14 +20,20 @@ stays exact while it shrinks from households x vehicles to profiles x vehicles.
 Which households of a profile go is then plain: the most valuable first.
 """
 
+from __future__ import annotations
+
 import datetime as dt
 import itertools
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from ortools.sat.python import cp_model
+if TYPE_CHECKING:
+    # OR-Tools imports pandas and numpy: seconds of start-up that every web worker
+    # would pay on its first request, so it is imported only when a solve runs.
+    from ortools.sat.python import cp_model
 
 WALKING, WHEELCHAIR, STRETCHER = "walking", "wheelchair", "stretcher"
 MOBILITIES = (WALKING, WHEELCHAIR, STRETCHER)
@@ -215,6 +221,8 @@ def allocate(
     profiles = sorted(
         groups, key=lambda p: (p.direction, p.seats, p.wheelchairs, p.stretchers, p.medic)
     )
+
+    from ortools.sat.python import cp_model
 
     model = cp_model.CpModel()
     counts: dict[tuple[int, int], cp_model.IntVar] = {}
