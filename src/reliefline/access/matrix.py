@@ -100,6 +100,8 @@ ENDPOINTS: dict[tuple[str, str], str] = {
     ("GET", "evacuation/vehicles/<int:pk>/manifest/"): "evacuation.plan_evacuation",
     ("POST", "evacuation/vehicles/<int:pk>/manifest/"): "evacuation.plan_evacuation",
     ("POST", "evacuation/passengers/<str:code>/mark/"): "evacuation.board_evacuation",
+    ("GET", "evacuation/cases/<str:reference>/request/"): "evacuation.plan_evacuation",
+    ("POST", "evacuation/cases/<str:reference>/request/"): "evacuation.plan_evacuation",
     ("GET", "api/v1/evacuation/corridors"): "evacuation.view_corridor",
     ("POST", "api/v1/evacuation/corridors"): "evacuation.plan_evacuation",
     ("GET", "api/v1/evacuation/corridors/<corridor_id>"): "evacuation.view_corridor",

@@ -13,9 +13,11 @@ from reliefline.evacuation.models import (
     EvacuationRequest,
     Placement,
     PlacementStatus,
+    RequestStatus,
     Vehicle,
 )
 from reliefline.evacuation.services.seats import convoy_candidates
+from reliefline.hotline.models import OPEN_STATUSES, Case, NeedType
 from reliefline.text import text_unstorable
 from reliefline.translit import skeleton
 
@@ -73,6 +75,25 @@ def request_get(pk: int) -> EvacuationRequest:
     if request is None:
         raise EvacuationNotFound(what="request", field="request")
     return request
+
+
+def cases_awaiting_request(*, limit: int = 50) -> list[Case]:
+    """Return open cases with an unfulfilled evacuation need and no open request, most urgent first."""
+    open_requests = EvacuationRequest.objects.filter(
+        status__in=(RequestStatus.WAITING, RequestStatus.ALLOCATED)
+    ).values("case_id")
+    return list(
+        Case.objects.filter(
+            status__in=OPEN_STATUSES,
+            needs__type=NeedType.EVACUATION,
+            needs__fulfilled_at__isnull=True,
+            household__isnull=False,
+        )
+        .exclude(pk__in=open_requests)
+        .select_related("caller", "settlement")
+        .distinct()
+        .order_by("-priority", "created_at")[:limit]
+    )
 
 
 def placement_by_code(code: str) -> Placement:

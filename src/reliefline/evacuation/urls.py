@@ -19,4 +19,5 @@ urlpatterns = [
     path("convoys/<int:pk>/reconciliation/", views.reconciliation, name="reconciliation"),
     path("vehicles/<int:pk>/manifest/", views.manifest, name="manifest"),
     path("passengers/<str:code>/mark/", views.mark, name="mark"),
+    path("cases/<str:reference>/request/", views.request_new, name="request_new"),
 ]

@@ -41,17 +41,22 @@ from reliefline.evacuation.models import (
     Convoy,
     Corridor,
     CorridorStatus,
+    Direction,
     ManifestKind,
+    Mobility,
     PlacementStatus,
     StopKind,
 )
 from reliefline.evacuation.services import (
     CorridorInput,
+    MemberInput,
     PartyInput,
     StopInput,
     VehicleInput,
     WindowInput,
 )
+from reliefline.hotline.selectors import case_get
+from reliefline.people.models import ConsentMethod
 
 LEFT_OUT_REASONS = {
     "no_vehicle_in_direction": gettext_lazy("No vehicle goes toward the side they chose."),
@@ -139,11 +144,20 @@ def _act(
 @require_GET
 def corridors(request: HtmxHttpRequest) -> HttpResponse:
     """Return the list of corridors, and for a coordinator the form to propose one."""
-    return render(
-        request,
-        "evacuation/corridors.html",
-        {"corridors": selectors.corridor_list(), "form": CorridorForm()},
-    )
+    context: dict[str, Any] = {"corridors": selectors.corridor_list(), "form": CorridorForm()}
+    if _actor(request).has_perm("evacuation.plan_evacuation"):
+        awaiting = selectors.cases_awaiting_request()
+        context["awaiting"] = awaiting
+        if awaiting:
+            audit_record(
+                user=_actor(request),
+                action=AuditAction.SEARCH,
+                record="evacuation.cases_awaiting",
+                purpose="evacuation worklist",
+                person_ids=[c.caller_id for c in awaiting],
+                fields=["caller.name"],
+            )
+    return render(request, "evacuation/corridors.html", context)
 
 
 @requires("evacuation.plan_evacuation")
@@ -515,4 +529,56 @@ def reconciliation(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         request,
         "evacuation/reconciliation.html",
         {"convoy": convoy, "loads": loads, "statuses": statuses},
+    )
+
+
+@requires("evacuation.plan_evacuation")
+@_not_found_is_404
+@require_http_methods(["GET", "POST"])
+def request_new(request: HtmxHttpRequest, reference: str) -> HttpResponse:
+    """Record who of the case's household goes where, each with consent or refusal."""
+    actor = _actor(request)
+    case = case_get(reference, user=actor)
+    household = list(case.household.members.order_by("pk")) if case.household else []
+    error: ReliefError | None = None
+    if request.method == "POST":
+        post = request.POST
+        members = [
+            MemberInput(
+                going=post.get(f"going_{p.pk}") == "on",
+                consent_method=post.get(f"consent_{p.pk}", "")[:20],
+                person_id=p.pk,
+                mobility=post.get(f"mobility_{p.pk}", "walking")[:20],
+                needs_medic=post.get(f"medic_{p.pk}") == "on",
+            )
+            for p in household
+            if post.get(f"going_{p.pk}") == "on" or post.get(f"refuses_{p.pk}") == "on"
+        ]
+        try:
+            services.request_create(
+                case, direction=post.get("direction", "")[:2], members=members, by=actor
+            )
+        except ReliefError as refused:
+            error = refused
+        else:
+            messages.success(request, _("Evacuation request recorded."))
+            return redirect("evacuation:corridors")
+    audit_record(
+        user=actor,
+        action=AuditAction.READ,
+        record=f"hotline.case:{case.reference}",
+        purpose="evacuation request form",
+        person_ids=[p.pk for p in household],
+        fields=["household.names"],
+    )
+    context = {
+        "case": case,
+        "household": household,
+        "error": error,
+        "mobilities": Mobility.choices,
+        "consents": ConsentMethod.choices,
+        "directions": Direction.choices,
+    }
+    return render(
+        request, "evacuation/request_new.html", context, status=error.status if error else 200
     )

@@ -19,7 +19,9 @@ from reliefline.evacuation.services import (
 from reliefline.hotline.models import Case
 from reliefline.hotline.services import NeedInput
 from reliefline.hotline.tests.factories import open_case
-from reliefline.people.services import PersonInput
+from reliefline.people.services import PersonInput, person_create
+
+__all__ = ["NeedInput", "PersonInput", "open_case", "person_create"]
 
 SUDZHA = "geonames-postal:RU-307800"
 SUMY = "geonames:692194"

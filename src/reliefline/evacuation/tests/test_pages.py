@@ -8,7 +8,7 @@ from django.test import Client
 
 from reliefline.access.models import AuditEntry
 from reliefline.evacuation import services
-from reliefline.evacuation.models import CorridorStatus, Placement
+from reliefline.evacuation.models import CorridorStatus, EvacuationRequest, Placement
 from reliefline.evacuation.services import VehicleInput
 from reliefline.evacuation.tests import factories as f
 
@@ -187,3 +187,51 @@ def test_field_team_cannot_allocate(client_as: Callable[[str], Client]) -> None:
 def test_unknown_convoy_is_404(coordinator: tuple[Client, User]) -> None:
     client, _user = coordinator
     assert client.get("/evacuation/convoys/999999/").status_code == 404
+
+
+def test_coordinator_records_a_request_with_a_refusal_from_the_worklist(
+    coordinator: tuple[Client, User],
+) -> None:
+    client, user = coordinator
+    case = f.open_case(
+        needs=(f.NeedInput(type="evacuation"),), household_size=2, settlement_id=f.SUDZHA, by=user
+    )
+    assert case.household is not None and case.caller_id is not None
+    relative = f.person_create(
+        f.PersonInput(given_name="Валентина", family_name="Соколова"), household=case.household
+    )
+    listing = client.get("/evacuation/").content.decode()
+    assert f"/evacuation/cases/{case.reference}/request/" in listing
+    response = client.post(
+        f"/evacuation/cases/{case.reference}/request/",
+        {
+            "direction": "RU",
+            f"going_{case.caller_id}": "on",
+            f"consent_{case.caller_id}": "written",
+            f"mobility_{case.caller_id}": "walking",
+            f"refuses_{relative.pk}": "on",
+            f"consent_{relative.pk}": "verbal",
+        },
+    )
+    assert response.status_code == 302
+    request = EvacuationRequest.objects.get(case=case)
+    assert {(m.person_id, m.going) for m in request.members.all()} == {
+        (case.caller_id, True),
+        (relative.pk, False),
+    }
+
+
+def test_request_without_consent_is_refused_on_the_page(coordinator: tuple[Client, User]) -> None:
+    client, user = coordinator
+    case = f.open_case(needs=(f.NeedInput(type="evacuation"),), by=user)
+    response = client.post(
+        f"/evacuation/cases/{case.reference}/request/",
+        {
+            "direction": "UA",
+            f"going_{case.caller_id}": "on",
+            f"consent_{case.caller_id}": "not_obtained",
+        },
+    )
+    assert response.status_code == 422
+    assert "Record how the person consented to leave." in response.content.decode()
+    assert not EvacuationRequest.objects.exists()
