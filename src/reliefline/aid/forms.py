@@ -68,3 +68,32 @@ class DistributionForm(forms.Form):
             for item in self.items
             if self.cleaned_data.get(f"qty_{item.code}")
         ]
+
+
+class StockChangeForm(forms.Form):
+    ACTIONS = (
+        ("loss", _("Loss or damage")),
+        ("count", _("Count adjustment (enter the counted quantity)")),
+        ("transfer", _("Transfer to another warehouse")),
+    )
+    action = forms.ChoiceField(choices=ACTIONS, label=_("Change"))
+    warehouse = forms.ModelChoiceField(
+        queryset=Warehouse.objects.order_by("code"), to_field_name="code", label=_("Warehouse")
+    )
+    item = forms.ModelChoiceField(
+        queryset=Item.objects.order_by("code"), to_field_name="code", label=_("Item")
+    )
+    quantity = forms.IntegerField(min_value=0, max_value=10_000_000, label=_("Quantity (units)"))
+    target = forms.ModelChoiceField(
+        queryset=Warehouse.objects.order_by("code"),
+        to_field_name="code",
+        required=False,
+        label=_("Transfer to"),
+    )
+    lot = forms.CharField(max_length=40, required=False, label=_("Lot"))
+    reason = forms.CharField(max_length=500, required=False, label=_("Reason"))
+    reference = forms.CharField(max_length=100, required=False, label=_("Document"))
+
+
+class ReverseForm(forms.Form):
+    reason = forms.CharField(max_length=500, label=_("Why is it reversed?"))

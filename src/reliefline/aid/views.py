@@ -12,15 +12,21 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from reliefline.access.audit import audit_record
 from reliefline.access.auth import requires
 from reliefline.access.models import AuditAction
 from reliefline.aid import reports, services
 from reliefline.aid.errors import DoubleDipping
-from reliefline.aid.forms import DistributionForm, PlanForm, ReceiptForm
-from reliefline.aid.models import Balance, Item, Plan, Warehouse
+from reliefline.aid.forms import (
+    DistributionForm,
+    PlanForm,
+    ReceiptForm,
+    ReverseForm,
+    StockChangeForm,
+)
+from reliefline.aid.models import Balance, Item, Movement, Plan, Warehouse
 from reliefline.aid.planning import plan_create, plan_sheet
 from reliefline.aid.selectors import (
     entitlements,
@@ -29,8 +35,9 @@ from reliefline.aid.selectors import (
     household_members,
     household_received,
     household_search,
+    movements_page,
 )
-from reliefline.errors import ReliefError
+from reliefline.errors import InvalidInput, ReliefError
 from reliefline.hotline.selectors import needs_open
 from reliefline.places.models import Place
 
@@ -241,3 +248,100 @@ def report_download(request: HttpRequest, name: str, fmt: str) -> HttpResponseBa
     else:
         report = reports.REPORTS[name][1]()
     return reports.csv_response(report) if fmt == "csv" else reports.xlsx_response(report)
+
+
+@require_GET
+@requires("aid.view_movement")
+def ledger_page(request: HttpRequest) -> HttpResponse:
+    """Show the latest movements, newest first, with the forms to change stock."""
+    return _ledger(request, StockChangeForm(), status=200)
+
+
+def _ledger(request: HttpRequest, form: StockChangeForm, *, status: int) -> HttpResponse:
+    code = request.GET.get("warehouse", "")[:40]
+    warehouse = Warehouse.objects.filter(code=code).first() if code else None
+    movements, next_cursor = movements_page(
+        warehouse=warehouse, item=None, cursor=request.GET.get("cursor", "")[:200], size=50
+    )
+    context = {
+        "movements": movements,
+        "next_cursor": next_cursor,
+        "warehouse": warehouse,
+        "form": form,
+        "reverse_form": ReverseForm(),
+    }
+    return render(request, "aid/ledger.html", context, status=status)
+
+
+@require_POST
+@requires("aid.manage_stock")
+def stock_change(request: HttpRequest) -> HttpResponse:
+    """Record a loss, a count adjustment or a transfer."""
+    form = StockChangeForm(request.POST)
+    if not form.is_valid():
+        return _ledger(request, form, status=422)
+    data = form.cleaned_data
+    actor = _actor(request)
+    try:
+        if data["action"] == "loss":
+            services.stock_lose(
+                warehouse=data["warehouse"],
+                item=data["item"],
+                quantity=data["quantity"],
+                reason=data["reason"],
+                lot=data["lot"] or None,
+                reference=data["reference"],
+                by=actor,
+            )
+        elif data["action"] == "count":
+            services.stock_count_adjust(
+                warehouse=data["warehouse"],
+                item=data["item"],
+                counted=data["quantity"],
+                reason=data["reason"],
+                lot=data["lot"],
+                reference=data["reference"],
+                by=actor,
+            )
+        else:
+            if data["target"] is None:
+                raise InvalidInput(_("Choose where to transfer to."), field="target")
+            services.stock_transfer(
+                source=data["warehouse"],
+                target=data["target"],
+                item=data["item"],
+                quantity=data["quantity"],
+                lot=data["lot"] or None,
+                reason=data["reason"],
+                reference=data["reference"],
+                by=actor,
+            )
+    except ReliefError as error:
+        form.add_error(error.field if error.field in form.fields else None, error.message)
+        return _ledger(request, form, status=error.status)
+    messages.success(request, _("Stock change recorded."))
+    return redirect("aid:ledger")
+
+
+@require_POST
+@requires("aid.manage_stock")
+def movement_reverse_view(request: HttpRequest, movement_id: int) -> HttpResponse:
+    """Reverse one movement (both legs of a transfer) with a reason."""
+    movement = (
+        Movement.objects.select_related("warehouse", "item", "transfer_of")
+        .filter(pk=movement_id)
+        .first()
+    )
+    if movement is None:
+        raise Http404
+    form = ReverseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why the movement is reversed."))
+        return redirect("aid:ledger")
+    try:
+        services.movement_reverse(movement, reason=form.cleaned_data["reason"], by=_actor(request))
+    except ReliefError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Movement %(id)s reversed.") % {"id": movement.pk})
+    return redirect("aid:ledger")

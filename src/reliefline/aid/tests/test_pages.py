@@ -13,6 +13,7 @@ from reliefline.aid.models import (
     DistributionRule,
     ItemKind,
     KitLine,
+    Movement,
     Plan,
     Standard,
     Warehouse,
@@ -152,3 +153,46 @@ def test_distributions_report_as_xlsx_counts_per_settlement_and_day(
 
 def test_unknown_report_is_404(client_as: As) -> None:
     assert client_as("coordinator").get("/aid/reports/people.csv").status_code == 404
+
+
+def test_coordinator_writes_off_a_loss_on_the_ledger_page(client_as: As, point: Warehouse) -> None:
+    client = client_as("coordinator")
+    response = client.post(
+        "/aid/ledger/change/",
+        {
+            "action": "loss",
+            "warehouse": "SUDZHA-1",
+            "item": "WATER-5L",
+            "quantity": "4",
+            "reason": "shelling",
+        },
+    )
+    assert response.status_code == 302
+    assert Balance.objects.get(warehouse=point).quantity == 96
+    assert "shelling" in client.get("/aid/ledger/").content.decode()
+
+
+def test_a_loss_without_reason_is_refused_on_the_page(client_as: As, point: Warehouse) -> None:
+    response = client_as("coordinator").post(
+        "/aid/ledger/change/",
+        {"action": "loss", "warehouse": "SUDZHA-1", "item": "WATER-5L", "quantity": "4"},
+    )
+    assert response.status_code == 422
+    assert Balance.objects.get(warehouse=point).quantity == 100
+
+
+def test_coordinator_reverses_a_receipt(client_as: As, point: Warehouse) -> None:
+    receipt = Movement.objects.get()
+    response = client_as("coordinator").post(
+        f"/aid/movements/{receipt.pk}/reverse/", {"reason": "keyed twice"}
+    )
+    assert response.status_code == 302
+    assert Balance.objects.get(warehouse=point).quantity == 0
+
+
+def test_field_team_reads_the_ledger_but_cannot_change_it(client_as: As, point: Warehouse) -> None:
+    client = client_as("field")
+    assert client.get("/aid/ledger/").status_code == 200
+    receipt = Movement.objects.get()
+    assert client.post(f"/aid/movements/{receipt.pk}/reverse/", {"reason": "x"}).status_code == 403
+    assert Balance.objects.get(warehouse=point).quantity == 100
