@@ -138,6 +138,9 @@ ENDPOINTS: dict[tuple[str, str], str] = {
     ("GET", "aid/field/households/<int:household_id>/"): "aid.distribute",
     ("POST", "aid/field/households/<int:household_id>/"): "aid.distribute",
     ("GET", "aid/reports/"): "aid.view_stock",
+    ("GET", "partners/"): "partners.view_partner_portal",
+    ("POST", "partners/referrals/<str:referral_id>/accept/"): "partners.change_referral",
+    ("POST", "partners/referrals/<str:referral_id>/decline/"): "partners.change_referral",
     ("GET", "aid/reports/<str:name>.<str:fmt>"): "aid.view_stock",
     # partners
     ("GET", "api/v1/partners/agreements"): "partners.view_sharingagreement",
