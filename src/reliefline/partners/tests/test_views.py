@@ -36,7 +36,7 @@ def test_portal_without_agreement_shows_aggregates_only(partner: User, insulin_c
     page = _signed_in(partner).get("/partners/").content.decode()
 
     assert "you see aggregates only" in page
-    assert insulin_case.reference not in page
+    assert str(insulin_case.reference) not in page
 
 
 def test_portal_shows_the_shared_case_without_names(
