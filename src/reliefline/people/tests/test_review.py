@@ -6,6 +6,8 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from reliefline.access.models import AuditEntry
 from reliefline.hotline.models import Case
@@ -218,3 +220,17 @@ def test_api_undo_refused_names_the_changed_field(api_as, queued) -> None:
     got, answer = _post(api, f"/api/v1/people/merges/{body['id']}/undo", {})
     assert (got, answer["code"], answer["field"]) == (409, "undo_refused", "survivor.phone")
     assert Person.objects.get(pk=latin.pk).merged_into_id == russian.pk
+
+
+FORM_KEYS = st.sampled_from(["survivor", "merge_households", *(f"pick_{n}" for n in PICKS)])
+
+
+@given(junk=st.dictionaries(FORM_KEYS, st.text(max_size=12)))
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_junk_merge_forms_get_422_and_store_nothing(client_as, queued, junk) -> None:
+    pair = DuplicatePair.objects.get()
+    response = client_as("coordinator").post(f"/people/duplicates/pairs/{pair.pk}/merge/", junk)
+    assert response.status_code == 422
+    assert not Merge.objects.exists()
