@@ -15,7 +15,7 @@ their pairs stay together, and pairs that no longer score are dropped from the q
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db import transaction
 from django.db.models import Q
@@ -77,22 +77,28 @@ def _no_progress(label: str, total: int | None) -> Callable[[int], object]:
     return lambda n: None
 
 
-def _blocks(progress: Progress) -> tuple[list[list[int]], dict[int, list[int]]]:
-    """Return the index's blocks (2..BLOCK_CAP persons) and each person's block numbers.
+Blocks = list[list[int]]
+# Per person: (block number, the person's position in that sorted block).
+Memberships = dict[int, list[tuple[int, int]]]
+
+
+def _blocks(progress: Progress) -> tuple[Blocks, Memberships]:
+    """Return the index's blocks (2..BLOCK_CAP persons, ids sorted) and each person's.
 
     Rows are read in (kind, value) order, so a block is complete when the key changes
     and only integers are kept in memory.
     """
-    blocks: list[list[int]] = []
-    of_person: dict[int, list[int]] = defaultdict(list)
+    blocks: Blocks = []
+    of_person: Memberships = defaultdict(list)
     step = progress("index", PersonKey.objects.count())
 
     def close(members: list[int]) -> None:
         if 2 <= len(members) <= BLOCK_CAP:
+            members.sort()
             number = len(blocks)
             blocks.append(members)
-            for pk in members:
-                of_person[pk].append(number)
+            for position, pk in enumerate(members):
+                of_person[pk].append((number, position))
 
     current: tuple[str, str] | None = None
     members: list[int] = []
@@ -111,22 +117,27 @@ def _blocks(progress: Progress) -> tuple[list[list[int]], dict[int, list[int]]]:
 
 
 def candidate_pairs(
-    blocks: list[list[int]], of_person: dict[int, list[int]], persons: Iterable[int]
+    blocks: Blocks, of_person: Memberships, persons: Iterable[int]
 ) -> Iterator[tuple[int, int]]:
     """Yield (p, q), p < q, for each of the persons p and those sharing enough keys."""
     for pk in persons:
         shared: Counter[int] = Counter()
-        for number in of_person.get(pk, ()):
-            shared.update(q for q in blocks[number] if q > pk)
-        for other, count in shared.most_common(CANDIDATE_POOL):
-            if count < MIN_SHARED_KEYS:
-                break
+        for number, position in of_person.get(pk, ()):
+            shared.update(blocks[number][position + 1 :])  # the ids after p: all > p
+        hits = [(-count, other) for other, count in shared.items() if count >= MIN_SHARED_KEYS]
+        if len(hits) > CANDIDATE_POOL:
+            hits = sorted(hits)[:CANDIDATE_POOL]
+        for _count, other in hits:
             yield pk, other
 
 
 def _prepared(ids: set[int]) -> dict[int, tuple[Identity, Keys]]:
-    """Return the identity and keys of every active person among the ids."""
+    """Return the identity and keys of every active person among the ids.
+
+    Name keys are computed once per distinct spelling: registries repeat names a lot.
+    """
     found: dict[int, tuple[Identity, Keys]] = {}
+    names: dict[tuple[str, str, str], Keys] = {}
     ordered = sorted(ids)
     for start in range(0, len(ordered), READ_CHUNK):
         rows = Person.objects.filter(
@@ -151,7 +162,16 @@ def _prepared(ids: set[int]) -> dict[int, tuple[Identity, Keys]]:
                 phone=phone,
                 settlement_ids=frozenset({settlement}) if settlement else frozenset(),
             )
-            found[pk] = (identity, prepare(identity))
+            spelled = (given, family, patronymic)
+            if spelled not in names:
+                names[spelled] = prepare(Identity(given, family, patronymic))
+            keys = replace(
+                names[spelled],
+                birth_date=birth_date,
+                phone=phone,
+                settlement_ids=identity.settlement_ids,
+            )
+            found[pk] = (identity, keys)
     return found
 
 

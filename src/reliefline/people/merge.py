@@ -518,7 +518,9 @@ def merge_undo(merge_id: int, *, by: User | None) -> Merge:
         raise MergeNotFound()
     if merge.undone_at is not None:
         raise Conflict(_("This merge was undone already."), field="merge_id")
-    snapshot = json.loads(merge.snapshot)
+    snapshot = merge_snapshot(merge)
+    if not snapshot:
+        raise UndoRefused([("merge_id", _("retention purged these records; nothing to restore"))])
     problems = _undo_problems(merge, snapshot)
     if problems:
         raise UndoRefused(problems)
@@ -559,6 +561,20 @@ def merge_undo(merge_id: int, *, by: User | None) -> Merge:
 
 
 def merge_snapshot(merge: Merge) -> dict[str, Any]:
-    """Return the decrypted before/after values of a merge (audit the read)."""
+    """Return the decrypted before/after values of a merge; empty once retention purged."""
+    if not merge.snapshot:
+        return {}
     data: dict[str, Any] = json.loads(merge.snapshot)
     return data
+
+
+def merges_forget(person: Person) -> int:
+    """Blank the values kept for undo by the merges of a purged person; return how many.
+
+    Such a merge can no longer be undone (merge_undo says so): the values are gone.
+    """
+    return (
+        Merge.objects.filter(Q(survivor=person) | Q(merged=person))
+        .exclude(snapshot="")
+        .update(snapshot="")
+    )

@@ -154,11 +154,20 @@ def people_reindex(*, batch: int = 2000, progress: Callable[[int], object] | Non
 
 
 def person_anonymise(person: Person, *, now: dt.datetime) -> None:
-    """Remove every personal field of the person; the row stays for aggregate counts."""
+    """Remove every personal field of the person; the row stays for aggregate counts.
+
+    Records merged into the person, and the field values merges kept for undo, go too:
+    a merged record has no case of its own left for retention to find it by.
+    """
+    from reliefline.people.merge import merges_forget  # merge builds on this module
+
     person.given_name = person.family_name = person.patronymic = person.phone = ""
     person.birth_date = None
     person.purged_at = now
     person.save()
+    for merged in Person.objects.filter(merged_into=person, purged_at__isnull=True):
+        person_anonymise(merged, now=now)
+    merges_forget(person)
 
 
 MATCH_PURPOSE = "identity match"

@@ -212,7 +212,11 @@ def _to(request: HttpRequest, url: str) -> HttpResponse:
 
 
 def _merge_context(merge: Merge, **extra: Any) -> dict[str, Any]:
-    snapshot = merge_snapshot(merge)
+    snapshot = merge_snapshot(merge) or {
+        "survivor_before": {},
+        "survivor_after": {},
+        "merged_before": {},
+    }
     moved: dict[str, int] = {}
     for row in merge.moved:
         key = f"{row['model']}.{row['field']}"

@@ -276,3 +276,17 @@ def test_snapshot_values_round_trip(given_name, birth_date, consent_at, language
     _restore(copy, values)
     assert values_of(copy) == values
     assert (copy.given_name, copy.birth_date, copy.household_id) == (given_name, birth_date, 7)
+
+
+def test_purging_the_survivor_purges_the_merged_record_and_the_undo_values(twins) -> None:
+    from reliefline.people.services import person_anonymise
+
+    russian, latin = twins
+    merge = person_merge(MergeRequest(russian.pk, latin.pk, fields={}), by=None)
+    person_anonymise(Person.objects.get(pk=russian.pk), now=timezone.now())
+    latin.refresh_from_db()
+    merge.refresh_from_db()
+    assert (latin.given_name, latin.phone, latin.purged_at is not None) == ("", "", True)
+    assert merge.snapshot == ""
+    with pytest.raises(UndoRefused, match="retention purged these records"):
+        merge_undo(merge.pk, by=None)
