@@ -26,23 +26,28 @@
     return box;
   }
 
+  function pathStyle(feature) {
+    var name = tone(feature);
+    if (feature.geometry && feature.geometry.type === "Point") {
+      return {
+        radius: feature.properties.size || 7,
+        color: "#222",
+        weight: 1,
+        fillColor: COLOURS[name],
+        fillOpacity: 0.85,
+        className: "map-point tone-" + name
+      };
+    }
+    return {color: COLOURS[name], weight: 4, className: "map-line tone-" + name};
+  }
+
   function geoLayer(data) {
+    // L.geoJSON applies `style` to circle markers too, so both share pathStyle.
     return L.geoJSON(data, {
       pointToLayer: function (feature, latlng) {
-        var name = tone(feature);
-        return L.circleMarker(latlng, {
-          radius: feature.properties.size || 7,
-          color: "#222",
-          weight: 1,
-          fillColor: COLOURS[name],
-          fillOpacity: 0.85,
-          className: "map-point tone-" + name
-        });
+        return L.circleMarker(latlng, pathStyle(feature));
       },
-      style: function (feature) {
-        var name = tone(feature);
-        return {color: COLOURS[name], weight: 4, className: "map-line tone-" + name};
-      },
+      style: pathStyle,
       onEachFeature: function (feature, layer) {
         layer.bindPopup(popup(feature.properties || {}));
         if (feature.properties && feature.properties.title) {

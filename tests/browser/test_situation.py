@@ -1,0 +1,90 @@
+"""The situation in Chromium: 74 beside 41, the map with no tiles reachable, and a
+partner who sees only what its agreement allows, until the agreement ends."""
+
+import datetime as dt
+
+import pytest
+from django.contrib.auth.models import User
+from django.utils import timezone
+from playwright.sync_api import Route, expect
+
+from conftest import SUDZHA
+from reliefline.hotline.demo import demo_users_ensure
+from reliefline.hotline.services import NeedInput
+from reliefline.hotline.tests.factories import open_case
+from reliefline.partners.demo import demo_load
+from reliefline.partners.models import SharingAgreement
+from tests.browser.conftest import screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
+
+
+def test_sources_side_by_side_map_without_tiles_and_partner_limits(
+    new_page, live_server, gazetteer
+):
+    demo_users_ensure()
+    demo_load()
+    case = open_case(
+        settlement_id=SUDZHA,
+        needs=(NeedInput(type="medicine", item="insulin"),),
+        household_size=2,
+        message="Mother, 82, needs insulin.",
+    )
+    coordinator = User.objects.get(username="coordinator")
+    partner = User.objects.get(username="partner")
+
+    desk = new_page(user=coordinator)
+    tiles: list[str] = []
+    csp_errors: list[str] = []
+
+    def offline(route: Route) -> None:
+        # No tile server is reachable: only the live server answers.
+        if route.request.url.startswith(live_server.url):
+            route.continue_()
+        else:
+            tiles.append(route.request.url)
+            route.abort()
+
+    desk.route("**/*", offline)
+    desk.on(
+        "console",
+        lambda message: (
+            csp_errors.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    # The first request imports every URLconf and API schema: slow on a busy machine.
+    desk.goto(f"{live_server.url}/places/situation/", timeout=60_000)
+
+    party = desk.locator('tr[data-source^="Armed Forces of Ukraine"]', has_text="Ukrainian forces")
+    isw = desk.locator(
+        'tr[data-source="Institute for the Study of War"]', has_text="Ukrainian forces"
+    )
+    expect(party.locator("td.stated")).to_have_text("74")
+    expect(isw.locator("td.stated")).to_have_text("41")
+    expect(desk.locator("#situation-map")).to_have_attribute("data-features", "122")
+    expect(desk.locator("path.map-point.tone-ok")).to_have_count(7)
+    expect(desk.locator("path.map-point.tone-bad")).to_have_count(4)
+    assert tiles, "the map asked for tiles, and got none"
+    assert csp_errors == []
+    screenshot(desk, "situation-map-no-tiles")
+
+    desk.locator("path.map-point.tone-bad").first.click()
+    expect(desk.locator(".leaflet-popup-content")).to_contain_text("Contested")
+
+    portal = new_page(user=partner)
+    portal.goto(f"{live_server.url}/partners/", timeout=60_000)
+    shared = portal.locator("table.shared-cases")
+    expect(shared).to_contain_text(str(case.reference))
+    expect(shared).to_contain_text("2 persons")
+    expect(portal.locator("main")).not_to_contain_text("Верещук")
+    expect(portal.locator("main")).not_to_contain_text("+7910")
+    api = portal.request.get(f"{live_server.url}/api/v1/partners/cases").json()
+    assert [(c["reference"], c["name"], c["phone"]) for c in api] == [(case.reference, None, None)]
+    screenshot(portal, "partner-portal")
+
+    SharingAgreement.objects.update(ends_at=timezone.now() - dt.timedelta(seconds=1))
+    portal.reload()
+
+    expect(portal.locator("#aggregates-only")).to_be_visible()
+    expect(shared).not_to_contain_text(str(case.reference))
+    assert portal.request.get(f"{live_server.url}/api/v1/partners/cases").json() == []
