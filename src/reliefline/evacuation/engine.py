@@ -227,7 +227,9 @@ def allocate(
     model = cp_model.CpModel()
     counts: dict[tuple[int, int], cp_model.IntVar] = {}
     chosen: dict[int, list[cp_model.IntVar]] = {}
-    objective: list[cp_model.LinearExprT] = []
+    fitting: dict[int, list[int]] = {}
+    terms: list[cp_model.IntVar] = []
+    weights: list[int] = []
     for pi, profile in enumerate(profiles):
         members = groups[profile]
         # chosen[pi][i]: the i-th most valuable household of the profile goes. The chain
@@ -236,24 +238,32 @@ def allocate(
         for earlier, later in itertools.pairwise(flags):
             model.add_implication(later, earlier)
         chosen[pi] = flags
-        objective.extend(value(h) * flag for h, flag in zip(members, flags, strict=True))
+        terms.extend(flags)
+        weights.extend(value(h) for h in members)
         in_vehicles = []
-        for vi, vehicle in enumerate(vehicles):
-            if profile.fits(vehicle):
-                most = _most(profile, vehicle, len(members))
-                var = model.new_int_var(0, most, f"n{pi}_{vi}")
-                counts[pi, vi] = var
-                in_vehicles.append(var)
-        model.add(sum(in_vehicles) == sum(flags))
-    for vi, vehicle in enumerate(vehicles):
-        here = [(profiles[pi], var) for (pi, v), var in counts.items() if v == vi]
-        if not here:
-            continue
-        model.add(sum(p.seats * var for p, var in here) <= vehicle.seats)
-        model.add(sum(p.wheelchairs * var for p, var in here) <= vehicle.wheelchair_places)
-        model.add(sum(p.stretchers * var for p, var in here) <= vehicle.stretcher_places)
-    model.maximize(sum(objective))
-    _hint(model, profiles, groups, vehicles, counts, chosen)
+        fitting[pi] = [vi for vi, vehicle in enumerate(vehicles) if profile.fits(vehicle)]
+        for vi in fitting[pi]:
+            most = _most(profile, vehicles[vi], len(members))
+            var = model.new_int_var(0, most, f"n{pi}_{vi}")
+            counts[pi, vi] = var
+            in_vehicles.append(var)
+        model.add(cp_model.LinearExpr.sum(in_vehicles) == cp_model.LinearExpr.sum(flags))
+    by_vehicle: dict[int, list[tuple[Profile, cp_model.IntVar]]] = defaultdict(list)
+    for (pi, vi), var in counts.items():
+        by_vehicle[vi].append((profiles[pi], var))
+    for vi, here in by_vehicle.items():
+        vehicle = vehicles[vi]
+        for need, room in (
+            ([p.seats for p, _ in here], vehicle.seats),
+            ([p.wheelchairs for p, _ in here], vehicle.wheelchair_places),
+            ([p.stretchers for p, _ in here], vehicle.stretcher_places),
+        ):
+            if any(need):
+                model.add(cp_model.LinearExpr.weighted_sum([v for _, v in here], need) <= room)
+    model.maximize(cp_model.LinearExpr.weighted_sum(terms, weights))
+    greedy = _greedy(profiles, groups, vehicles, fitting)
+    lp_bound = _lp_bound(profiles, groups, vehicles, fitting)
+    _hint(model, greedy, counts, chosen)
 
     solver = cp_model.CpSolver()
     solver.parameters.random_seed = SEED
@@ -270,26 +280,26 @@ def allocate(
     solver.parameters.max_time_in_seconds = max(time_limit - (time.perf_counter() - started), 0.1)
     status = solver.solve(model)
     status_name = solver.status_name(status)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        for members in groups.values():
-            for household in members:
-                left_out[household.id] = NO_ROOM
-        return Result({}, left_out, 0, 0, status_name, time.perf_counter() - started)
-
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        solved = {key: solver.value(var) for key, var in counts.items()}
+        bound = int(solver.best_objective_bound) // weight
+    else:
+        # No solution in the time (a machine far busier than planned): the greedy start
+        # is feasible by construction, so it is the answer, with the trivial bound.
+        solved, status_name = dict(greedy), "GREEDY"
+        bound = sum(h.priority for members in groups.values() for h in members)
     placements: dict[str, str] = {}
     for pi, profile in enumerate(profiles):
-        members = groups[profile]
-        going = iter(members)
-        for vi, vehicle in enumerate(vehicles):
-            count = counts.get((pi, vi))
-            for _ in range(solver.value(count) if count is not None else 0):
-                household = next(going)
-                for person in household.members:
-                    placements[person.id] = vehicle.id
+        going = iter(groups[profile])
+        for vi in fitting[pi]:
+            for _ in range(solved.get((pi, vi), 0)):
+                for person in next(going).members:
+                    placements[person.id] = vehicles[vi].id
         for household in going:
             left_out[household.id] = NO_ROOM
     total = sum(p.priority for p in people if p.id in placements)
-    bound = int(solver.best_objective_bound) // weight
+    if lp_bound is not None:
+        bound = min(bound, lp_bound)
     ties = sum(tie[h.id] for m in groups.values() for h in m if h.members[0].id in placements)
     return Result(
         placements=placements,
@@ -304,21 +314,21 @@ def allocate(
     )
 
 
-def _hint(
-    model: cp_model.CpModel,
+def _greedy(
     profiles: list[Profile],
     groups: dict[Profile, list[Household]],
     vehicles: Sequence[Vehicle],
-    counts: dict[tuple[int, int], cp_model.IntVar],
-    chosen: dict[int, list[cp_model.IntVar]],
-) -> None:
-    """Give the solver a complete feasible start: most valuable households first, first fit.
+    fitting: dict[int, list[int]],
+) -> dict[tuple[int, int], int]:
+    """Return a feasible allocation as counts per (profile, vehicle): most valuable first, first fit.
 
-    With it the solver always has an answer to improve, however short the time limit.
+    Each profile keeps a pointer into its fitting vehicles: a vehicle that once lacked
+    room for the profile never regains it, so the pointer only moves forward.
     """
     room = [[v.seats, v.wheelchair_places, v.stretcher_places] for v in vehicles]
-    placed = {(pi, vi): 0 for pi, vi in counts}
+    placed: dict[tuple[int, int], int] = defaultdict(int)
     taken = dict.fromkeys(range(len(profiles)), 0)
+    cursor = dict.fromkeys(range(len(profiles)), 0)
     order = sorted(
         ((pi, i) for pi, p in enumerate(profiles) for i in range(len(groups[p]))),
         key=lambda item: (-groups[profiles[item[0]]][item[1]].priority, item[1], item[0]),
@@ -327,17 +337,85 @@ def _hint(
         if i != taken[pi]:
             continue  # keep the chain: a profile's households go in their order
         need = (profiles[pi].seats, profiles[pi].wheelchairs, profiles[pi].stretchers)
-        for vi in range(len(vehicles)):
-            if (pi, vi) in placed and all(r >= n for r, n in zip(room[vi], need, strict=True)):
-                room[vi] = [r - n for r, n in zip(room[vi], need, strict=True)]
+        candidates = fitting[pi]
+        while cursor[pi] < len(candidates):
+            vi = candidates[cursor[pi]]
+            left = room[vi]
+            if left[0] >= need[0] and left[1] >= need[1] and left[2] >= need[2]:
+                room[vi] = [left[0] - need[0], left[1] - need[1], left[2] - need[2]]
                 placed[pi, vi] += 1
                 taken[pi] += 1
                 break
+            cursor[pi] += 1
+    return placed
+
+
+def _hint(
+    model: cp_model.CpModel,
+    placed: dict[tuple[int, int], int],
+    counts: dict[tuple[int, int], cp_model.IntVar],
+    chosen: dict[int, list[cp_model.IntVar]],
+) -> None:
+    """Give the solver the greedy allocation as a complete feasible start.
+
+    With it the solver always has an answer to improve, however short the time limit.
+    """
     for key, var in counts.items():
-        model.add_hint(var, placed[key])
+        model.add_hint(var, placed.get(key, 0))
+    taken: dict[int, int] = defaultdict(int)
+    for (pi, _vi), n in placed.items():
+        taken[pi] += n
     for pi, flags in chosen.items():
         for i, flag in enumerate(flags):
             model.add_hint(flag, i < taken[pi])
+
+
+def _lp_bound(
+    profiles: list[Profile],
+    groups: dict[Profile, list[Household]],
+    vehicles: Sequence[Vehicle],
+    fitting: dict[int, list[int]],
+) -> int | None:
+    """Return the LP relaxation's total priority (GLOP): no allocation evacuates more.
+
+    The same model with every integer relaxed to a fraction. It solves in a fraction of
+    a second, where CP-SAT's own LP may still be at work when the time limit comes on a
+    busy machine; the reported bound is the smaller of the two. None if GLOP fails.
+    """
+    from ortools.linear_solver import pywraplp  # type: ignore[import-untyped]
+
+    lp = pywraplp.Solver.CreateSolver("GLOP")
+    if lp is None:
+        return None
+    objective = lp.Objective()
+    load: dict[int, list[tuple[Profile, object]]] = defaultdict(list)
+    for pi, profile in enumerate(profiles):
+        members = groups[profile]
+        # Values sorted from high to low: the LP fills the best households first anyway.
+        taken = [lp.NumVar(0, 1, "") for _ in members]
+        for household, var in zip(members, taken, strict=True):
+            objective.SetCoefficient(var, household.priority)
+        balance = lp.Constraint(0, 0)
+        for var in taken:
+            balance.SetCoefficient(var, 1)
+        for vi in fitting[pi]:
+            count = lp.NumVar(0, lp.infinity(), "")
+            balance.SetCoefficient(count, -1)
+            load[vi].append((profile, count))
+    for vi, here in load.items():
+        vehicle = vehicles[vi]
+        for room, need in (
+            (vehicle.seats, "seats"),
+            (vehicle.wheelchair_places, "wheelchairs"),
+            (vehicle.stretcher_places, "stretchers"),
+        ):
+            row = lp.Constraint(0, room)
+            for profile, count in here:
+                row.SetCoefficient(count, getattr(profile, need))
+    objective.SetMaximization()
+    if lp.Solve() != pywraplp.Solver.OPTIMAL:
+        return None
+    return int(objective.Value() + 1e-6)
 
 
 def _most(profile: Profile, vehicle: Vehicle, available: int) -> int:
