@@ -57,7 +57,9 @@ class BroadcastForm(forms.Form):
         label=_("Notice"),
         choices=[(k.value, k.label) for k in NoticeKind if k in BROADCAST_KINDS],
     )
-    settlements = forms.MultipleChoiceField(label=_("Settlements"))
+    settlements = forms.MultipleChoiceField(
+        label=_("Settlements"), widget=forms.SelectMultiple(attrs={"size": 10})
+    )
     corridor = forms.CharField(label=CONTEXT_LABELS["corridor"], max_length=200, required=False)
     window = forms.CharField(label=CONTEXT_LABELS["window"], max_length=200, required=False)
     items = forms.CharField(label=CONTEXT_LABELS["items"], max_length=200, required=False)
@@ -69,7 +71,6 @@ class BroadcastForm(forms.Form):
         field = self.fields["settlements"]
         assert isinstance(field, forms.MultipleChoiceField)
         field.choices = settlements
-        field.widget = forms.SelectMultiple(attrs={"size": 10})
 
     def context(self) -> dict[str, str]:
         """Return the values the chosen kind's template may use."""

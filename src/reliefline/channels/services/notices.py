@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from reliefline.channels.backends import DeliveryError, backend_get
+from reliefline.channels.defaults import DEFAULT_TEMPLATES
 from reliefline.channels.models import (
     Broadcast,
     BroadcastStatus,
@@ -96,6 +97,15 @@ def _context(kind: str, context: Mapping[str, str]) -> dict[str, str]:
 
 def _template(kind: str, language: str) -> NoticeTemplate:
     templates = {t.language: t for t in NoticeTemplate.objects.filter(kind=kind)}
+    if not templates and kind in DEFAULT_TEMPLATES:
+        NoticeTemplate.objects.bulk_create(
+            [
+                NoticeTemplate(kind=kind, language=code, body=body)
+                for code, body in DEFAULT_TEMPLATES[kind].items()
+            ],
+            ignore_conflicts=True,  # a concurrent notice may restore them first
+        )
+        templates = {t.language: t for t in NoticeTemplate.objects.filter(kind=kind)}
     for code in FALLBACK.get(language, FALLBACK[Language.RU]):
         if code in templates:
             return templates[code]

@@ -16,6 +16,7 @@ from reliefline.channels.models import (
     Notice,
     NoticeKind,
     NoticeStatus,
+    NoticeTemplate,
 )
 from reliefline.channels.services import notice_render, notice_send
 from reliefline.channels.tests.factories import FlakyBackend, caller_of
@@ -230,3 +231,22 @@ def test_the_retry_waits_in_the_database_queue_with_backoff(
         assert notice_attempt(notice.pk) == NoticeStatus.QUEUED
     retry = DBTaskResult.objects.exclude(pk=job.pk).get()
     assert before + dt.timedelta(seconds=29) < retry.run_after < before + dt.timedelta(seconds=40)
+
+
+def test_a_kind_without_any_template_left_falls_back_to_the_defaults() -> None:
+    NoticeTemplate.objects.filter(kind=NoticeKind.CORRIDOR_SUSPENDED).delete()
+    language, text = notice_render(
+        kind=NoticeKind.CORRIDOR_SUSPENDED, language="uk", context={"corridor": "A"}
+    )
+    assert (language, text[:40]) == ("uk", "reliefline: гуманітарний коридор A призу")
+    assert NoticeTemplate.objects.filter(kind=NoticeKind.CORRIDOR_SUSPENDED).count() == 3
+
+
+def test_a_language_without_a_template_falls_back_along_its_order() -> None:
+    NoticeTemplate.objects.filter(kind=NoticeKind.ACKNOWLEDGEMENT, language="uk").delete()
+    assert (
+        notice_render(
+            kind=NoticeKind.ACKNOWLEDGEMENT, language="uk", context={"reference": "RL-1"}
+        )[0]
+        == "ru"
+    )
