@@ -22,6 +22,7 @@ from reliefline.channels.services.notices import (
     notices_broadcast,
     template_check,
 )
+from reliefline.channels.services.retention import channels_purge
 
 __all__ = [
     "ACK_NONE",
@@ -34,6 +35,7 @@ __all__ = [
     "Receipt",
     "broadcast_preview",
     "broadcast_validate",
+    "channels_purge",
     "message_receive",
     "notice_attempt",
     "notice_delivery_report",

@@ -250,3 +250,30 @@ def test_a_language_without_a_template_falls_back_along_its_order() -> None:
         )[0]
         == "ru"
     )
+
+
+def test_retention_clears_notices_and_contacts_of_purged_persons(outbox, client, settings) -> None:
+    from reliefline.access.tests.factories import UserFactory
+    from reliefline.hotline.retention import cases_purge
+    from reliefline.hotline.services import case_transition
+
+    case = open_case()
+    notice_send(
+        person=caller_of(case),
+        kind=NoticeKind.ACKNOWLEDGEMENT,
+        context={"reference": "RL-1"},
+        case=case,
+    )
+    Contact.objects.create(person=caller_of(case), medium=Medium.SMS, address="+79101234567")
+    InboundMessage.objects.create(
+        sender="twilio", external_id="SM1", case=case, detected={"needs": ["water"]}
+    )
+    closed = case_transition(case, to="closed", by=UserFactory(role="operator"))
+    Case.objects.filter(pk=closed.pk).update(closed_at=timezone.now() - dt.timedelta(days=400))
+
+    cases_purge()
+
+    notice = Notice.objects.get()
+    assert (notice.body, notice.address) == ("", "")
+    assert not Contact.objects.exists()
+    assert InboundMessage.objects.get().detected == {}
