@@ -22,7 +22,7 @@ from django.db.models import Q
 
 from reliefline.access.audit import audit_record
 from reliefline.access.models import AuditAction
-from reliefline.people.matching import POSSIBLE, Identity, Keys, Score, prepare, score
+from reliefline.people.matching import POSSIBLE, Identity, KeyKind, Keys, Score, prepare, score
 from reliefline.people.models import (
     ClusterStatus,
     DuplicateCluster,
@@ -34,7 +34,7 @@ from reliefline.people.models import (
 
 # Two keys in common: a transliterated name shares four, a typo in the family name
 # still shares the birth date and given name + year; one key alone (a family name, a
-# birth date) is what unrelated namesakes share.
+# birth date) is what unrelated namesakes share. A phone counts twice (see _blocks).
 MIN_SHARED_KEYS = 2
 # A block this large (a very common family name) pairs thousands of strangers; the more
 # specific keys (family + given name, given name + year) still meet the real duplicates.
@@ -92,13 +92,16 @@ def _blocks(progress: Progress) -> tuple[Blocks, Memberships]:
     of_person: Memberships = defaultdict(list)
     step = progress("index", PersonKey.objects.count())
 
-    def close(members: list[int]) -> None:
+    def close(members: list[int], kind: str | None) -> None:
         if 2 <= len(members) <= BLOCK_CAP:
             members.sort()
             number = len(blocks)
             blocks.append(members)
+            # A shared phone counts as two keys: alone it still makes a candidate
+            # (a re-typed name with a typo in every part, the phone unchanged).
+            times = 2 if kind == KeyKind.PHONE else 1
             for position, pk in enumerate(members):
-                of_person[pk].append((number, position))
+                of_person[pk].extend([(number, position)] * times)
 
     current: tuple[str, str] | None = None
     members: list[int] = []
@@ -106,12 +109,12 @@ def _blocks(progress: Progress) -> tuple[Blocks, Memberships]:
     rows = PersonKey.objects.order_by("kind", "value").values_list("kind", "value", "person_id")
     for count, (kind, value, person_id) in enumerate(rows.iterator(chunk_size=READ_CHUNK), 1):
         if (kind, value) != current:
-            close(members)
+            close(members, current[0] if current else None)
             current, members = (kind, value), []
         members.append(person_id)
         if count % READ_CHUNK == 0:
             step(READ_CHUNK)
-    close(members)
+    close(members, current[0] if current else None)
     step(count % READ_CHUNK)
     return blocks, of_person
 

@@ -156,3 +156,14 @@ def test_dedupe_command_dry_run_writes_nothing() -> None:
 def test_dedupe_command_refuses_bad_options(args: list[str]) -> None:
     with pytest.raises((CommandError, SystemExit)):
         call_command("dedupe", *args, stdout=StringIO(), stderr=StringIO())
+
+
+def test_a_shared_phone_alone_makes_a_candidate() -> None:
+    one = PersonFactory(
+        given_name="Ирина", family_name="Верещук", phone="+79101112233", birth_date=None
+    )
+    two = PersonFactory(
+        given_name="Irena", family_name="Vereszczuk", phone="+79101112233", birth_date=None
+    )
+    dedupe_run()
+    assert list(DuplicatePair.objects.values_list("first", "second")) == [(one.pk, two.pk)]
