@@ -1,5 +1,6 @@
 """Any JSON a sender could post gets an answer, never a server error."""
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -28,7 +29,7 @@ FIELDS = {
         ["_uuid", "household/size", "household/phone", "needs/details", "needs/needs_list"],
     ),
 }
-POST = {
+POST: dict[str, Callable[[Client, Any], Any]] = {
     "telegram": senders.telegram_post,
     "rapidpro": senders.rapidpro_post,
     "kobo": senders.kobo_post,
