@@ -219,6 +219,17 @@ def worker(
             for q in asked
         ],
     }
+    missed = [
+        {
+            "variations": q.variations,
+            "query": [q.given_name, q.family_name, q.patronymic, str(q.birth_date), q.phone],
+            "person_id": ids.get(q.person_key) if q.person_key is not None else None,
+        }
+        for q in quality.missed
+    ]
+    (out.parent / f"bench-identity-{persons}-missed.json").write_text(
+        json.dumps(missed, ensure_ascii=False, indent=1)
+    )
     if splink:
         result["splink"] = splink_baseline(people, ids, asked, latency_sample=splink_latency)
     out.write_text(json.dumps(result))
