@@ -154,7 +154,16 @@ def test_api_errors_follow_accept_language(api_as: ClientAs) -> None:
 # ---- the catalogs --------------------------------------------------------------------
 
 # Brand and product names read the same in every language.
-SAME_IN_EVERY_LANGUAGE = {"reliefline", "SMS", "WhatsApp", "Telegram", "RapidPro", "KoboToolbox"}
+SAME_IN_EVERY_LANGUAGE = {
+    "reliefline",
+    "SMS",
+    "WhatsApp",
+    "Telegram",
+    "RapidPro",
+    "KoboToolbox",
+    "Twilio (SMS, WhatsApp)",
+    "RapidPro / TextIt",
+}
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\{\s*\w+\s*\}\}|\{\w*\}")
 CYRILLIC = re.compile(r"[а-яА-ЯёЁіІїЇєЄґҐ]")
 
