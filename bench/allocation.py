@@ -3,7 +3,7 @@
 Usage (from the repository root):
 
     .venv/bin/python bench/allocation.py [--people 20000] [--households 6000]
-        [--vehicles 400] [--time-limit 8] [--seed 7]
+        [--vehicles 400] [--time-limit 8] [--seed 7] [--csv DIR]
 
 It makes a seeded synthetic operation (reliefline.evacuation.engine's dataclasses, no
 database): households of 1 to 8 people, about a tenth with a wheelchair user, a few
@@ -17,6 +17,9 @@ first come, first served on the same input, and prints one JSON line with:
 - violated constraints (must be 0), for CP-SAT and for FCFS;
 - objective (total priority evacuated), bound, and the gap (target below 1%);
 - people evacuated and total priority for FCFS, and CP-SAT's gain over it.
+
+With --csv DIR it also writes the input as REQUESTS.csv and VEHICLES.csv, so
+`reliefline allocate` can be timed on the same operation.
 """
 
 import argparse
@@ -31,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Replace the script's own folder: bench/queue.py would shadow the standard `queue`.
 sys.path[0] = str(ROOT / "src")
 
-from reliefline.evacuation import engine  # noqa: E402
+from reliefline.evacuation import csvfiles, engine  # noqa: E402
 
 START = dt.datetime(2024, 8, 14, 8, 0, tzinfo=dt.UTC)
 
@@ -98,10 +101,17 @@ def main() -> None:
     parser.add_argument("--vehicles", type=int, default=400)
     parser.add_argument("--time-limit", type=float, default=8.0)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--csv", type=Path, metavar="DIR", help="also write REQUESTS.csv and VEHICLES.csv there"
+    )
     args = parser.parse_args()
     rng = random.Random(args.seed)
     people = synthetic_people(rng, people=args.people, households=args.households)
     fleet = synthetic_vehicles(rng, vehicles=args.vehicles)
+    if args.csv:
+        args.csv.mkdir(parents=True, exist_ok=True)
+        (args.csv / "REQUESTS.csv").write_text(csvfiles.requests_write(people), encoding="utf-8")
+        (args.csv / "VEHICLES.csv").write_text(csvfiles.vehicles_write(fleet), encoding="utf-8")
     capacity = sum(v.seats + v.wheelchair_places + v.stretcher_places for v in fleet)
 
     started = time.perf_counter()
