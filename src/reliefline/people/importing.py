@@ -336,6 +336,8 @@ class ChunkWriter:
         self.postgres = connection.vendor == "postgresql"
         self.legal_basis = legal_basis
         self.consent_method = consent_method
+        # As person_create: when consent was obtained, it is recorded as of now.
+        self.consent_at = None if consent_method == ConsentMethod.NOT_OBTAINED else timezone.now()
         self.person_table = Person._meta.db_table
         self.key_table = PersonKey._meta.db_table
         self.household_table = Household._meta.db_table
@@ -386,6 +388,7 @@ class ChunkWriter:
                     household_id=household_of.get(r.external_id),
                     legal_basis=self.legal_basis,
                     consent_method=self.consent_method,
+                    consent_at=self.consent_at,
                 )
                 for r in rows
             ]
@@ -394,13 +397,14 @@ class ChunkWriter:
         else:
             ids = self._allocate(self.person_table, len(rows))
             now = connection.ops.adapt_datetimefield_value(timezone.now())
-            columns = ("id", *_PERSON_COLUMNS, "external_id", "household_id")
+            consent_at = connection.ops.adapt_datetimefield_value(self.consent_at)
+            columns = ("id", *_PERSON_COLUMNS, "external_id", "household_id", "preferred_language")
             self._insert(
                 self.person_table,
-                (*columns, "preferred_language", "legal_basis", "consent_method", "created_at"),
+                (*columns, "legal_basis", "consent_method", "consent_at", "created_at"),
                 [
                     (pk, *self._values(r), r.external_id, household_of.get(r.external_id),
-                     Language.UK, self.legal_basis, self.consent_method, now)
+                     Language.UK, self.legal_basis, self.consent_method, consent_at, now)
                     for pk, r in zip(ids, rows, strict=True)
                 ],
             )  # fmt: skip

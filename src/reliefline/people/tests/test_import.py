@@ -283,6 +283,17 @@ def test_import_command_refuses_a_user_without_permission(gazetteer: None, tmp_p
     assert not Person.objects.exists()
 
 
+@pytest.mark.parametrize("method", ["raw", "orm"])
+def test_consent_given_in_the_source_registry_is_recorded(
+    gazetteer: None, tmp_path: Path, method: str
+) -> None:
+    path = write_csv(tmp_path / "people.csv", [IRYNA])
+    people_import_csv(path, jobs=1, method=method, legal_basis="consent", consent_method="written")
+    p = person("reg-1")
+    assert (p.legal_basis, p.consent_method) == ("consent", "written")
+    assert p.consent_at is not None
+
+
 def test_import_command_refuses_consent_without_a_method(gazetteer: None, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "people.csv", [IRYNA])
     with pytest.raises(CommandError, match="record how it was given"):
