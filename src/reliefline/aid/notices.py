@@ -7,13 +7,18 @@ or rolled-back distribution never sends a message.
 """
 
 import importlib
+import logging
 from collections.abc import Sequence
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.db import transaction
 from django.utils import formats, timezone
 
 from reliefline.aid.models import Distribution, Item
+from reliefline.errors import ReliefError
+
+logger = logging.getLogger(__name__)
 
 
 def _notice_send() -> Any:
@@ -30,6 +35,8 @@ def distribution_notify(
     """Return whether a notice about the distribution was handed to the channels app.
 
     The person told is the one who received it, else the household's first member.
+    A notice the channels app refuses (no template for the kind, say) never stops
+    the aid: it is logged, without personal data, and the distribution stands.
     """
     send = _notice_send()
     if send is None:
@@ -37,7 +44,9 @@ def distribution_notify(
     person = distribution.person or distribution.household.members.order_by("pk").first()
     if person is None or person.purged_at is not None:
         return False
-    language = person.preferred_language
+    case = distribution.household.cases.order_by("-created_at").first()
+    # The channels app writes in the language of the person's last case, if any.
+    language = case.language if case is not None else person.preferred_language
     context = {
         "items": ", ".join(
             f"{item.display_name(language)} × {quantity}" for item, quantity in lines
@@ -45,6 +54,10 @@ def distribution_notify(
         "place": distribution.warehouse.settlement.display_name(language),
         "time": formats.date_format(timezone.localtime(distribution.at), "SHORT_DATETIME_FORMAT"),
     }
-    case = distribution.household.cases.order_by("-created_at").first()
-    send(person=person, kind="aid_distribution", context=context, case=case, by=by)
+    try:
+        with transaction.atomic():  # a savepoint: a refused notice leaves no half of itself
+            send(person=person, kind="aid_distribution", context=context, case=case, by=by)
+    except ReliefError as error:
+        logger.warning("aid distribution %s: no notice (%s)", distribution.pk, error.code)
+        return False
     return True
