@@ -13,6 +13,7 @@ from reliefline.access.audit import audit_record
 from reliefline.access.auth import api_auth
 from reliefline.access.models import AuditAction
 from reliefline.errors import InvalidInput, NotFound
+from reliefline.hotline.errors import CaseNotFound
 from reliefline.hotline.selectors import case_get
 from reliefline.partners import services
 from reliefline.partners.models import SharingAgreement
@@ -196,7 +197,13 @@ def referrals_list(request: HttpRequest) -> list[ReferralOut]:
 def referrals_create(request: HttpRequest, payload: ReferralIn) -> tuple[int, ReferralOut]:
     """Return the referral; what it discloses is recorded on it and in the audit log."""
     user = _actor(request)
-    case = case_get(payload.case, user=user)
+    try:
+        case = case_get(payload.case, user=user)
+    except CaseNotFound:
+        # The case is named in the body: a 422 naming the field, as for any bad input.
+        raise InvalidInput(
+            _("No case %(ref)s.") % {"ref": payload.case[:20]}, field="case"
+        ) from None
     agreement = SharingAgreement.objects.filter(pk=payload.agreement).first()
     if agreement is None:
         raise InvalidInput(_("No such agreement."), field="agreement")

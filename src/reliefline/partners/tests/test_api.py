@@ -401,3 +401,18 @@ def test_referral_outside_the_agreement_is_refused(
     assert response.status_code == 422
     assert response.json()["field"] == field
     assert not Referral.objects.exists()
+
+
+def test_referral_of_an_unknown_case_is_422(
+    api_as: ApiAs, icrc: Organisation, gazetteer: None
+) -> None:
+    agreement = _agreement(icrc)
+
+    response = api_as("coordinator").post(
+        "/api/v1/partners/referrals",
+        {"case": "RL-NOPE", "agreement": agreement.pk, "need_types": ["medicine"]},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "case"
