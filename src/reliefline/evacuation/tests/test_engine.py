@@ -1,6 +1,10 @@
 """The allocation engine: every hard constraint, the objective, determinism."""
 
 import datetime as dt
+import itertools
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reliefline.evacuation import engine
 from reliefline.evacuation.engine import Person, Vehicle
@@ -163,3 +167,71 @@ def test_first_come_first_served_keeps_the_hard_constraints() -> None:
     placements = engine.first_come_first_served(people, fleet)
     assert engine.violations(people, fleet, placements) == []
     assert len(placements) == 7  # h3 finds no room; the single h4 still does
+
+
+def _best_by_brute_force(people: list[Person], vehicles: list[Vehicle]) -> int:
+    """Return the largest total priority any allocation reaches, trying every one."""
+    households = engine.households_of(people)
+    best = 0
+    for choice in itertools.product([None, *vehicles], repeat=len(households)):
+        placements = {
+            p.id: v.id for h, v in zip(households, choice, strict=True) if v for p in h.members
+        }
+        if not engine.violations(people, vehicles, placements):
+            best = max(best, sum(p.priority for p in people if p.id in placements))
+    return best
+
+
+small_people = st.lists(
+    st.tuples(
+        st.integers(0, 4),  # household
+        st.sampled_from(["UA", "RU"]),
+        st.sampled_from(["walking", "walking", "wheelchair", "stretcher"]),
+        st.booleans(),
+        st.integers(0, 50),
+    ),
+    min_size=1,
+    max_size=7,
+)
+small_fleet = st.lists(
+    st.tuples(
+        st.sampled_from(["UA", "RU"]),
+        st.integers(0, 4),
+        st.integers(0, 1),
+        st.integers(0, 1),
+        st.booleans(),
+    ),
+    min_size=1,
+    max_size=2,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(small_people, small_fleet)
+def test_engine_reaches_the_optimum_and_its_bound_holds(
+    rows: list[tuple[int, str, str, bool, int]], fleet_rows: list[tuple[str, int, int, int, bool]]
+) -> None:
+    # A household's members share the side and priority of its first row, as a case does.
+    first: dict[int, tuple[str, int]] = {}
+    people = []
+    for i, (h, direction, mobility, medic, priority) in enumerate(rows):
+        side, level = first.setdefault(h, (direction, priority))
+        people.append(
+            person(
+                f"p{i}",
+                f"h{h}",
+                direction=side,
+                mobility=mobility,
+                needs_medic=medic,
+                priority=level,
+                minutes=h,
+            )
+        )
+    fleet = [
+        vehicle(f"v{i}", direction=d, seats=s, wheelchair=w, stretcher=t, medic=m)
+        for i, (d, s, w, t, m) in enumerate(fleet_rows)
+    ]
+    result = run(people, fleet)
+    optimum = _best_by_brute_force(people, fleet)
+    assert result.objective == optimum
+    assert result.bound >= optimum
