@@ -709,19 +709,16 @@ def _write_rejected(out: Any, rejections: list[Rejection]) -> None:
 
 
 def _audit(result: ImportResult, *, by: User | None) -> None:
-    """Record the import in the audit log: one entry for the whole file, not one per row."""
-    state = _("interrupted") if result.interrupted else _("done")
-    purpose = _(
-        "import %(file)s (%(state)s): %(created)s created, %(updated)s updated, "
-        "%(rejected)s rejected, by %(who)s"
-    ) % {
-        "file": result.path.name[:60],
-        "state": state,
-        "created": result.created,
-        "updated": result.updated,
-        "rejected": result.rejected,
-        "who": _who(by)[:40],
-    }
+    """Record the import in the audit log: one entry for the whole file, not one per row.
+
+    The purpose is not translated, like every audit purpose, so the log reads and
+    searches the same whatever language the command ran in.
+    """
+    state = "interrupted" if result.interrupted else "done"
+    purpose = (
+        f"import {result.path.name[:60]} ({state}): {result.created} created, "
+        f"{result.updated} updated, {result.rejected} rejected, by {_who(by)[:40]}"
+    )
     with transaction.atomic():
         audit_record(
             user=by,

@@ -1,5 +1,6 @@
 """The `people` kind of `reliefline import` (the command itself lives in places)."""
 
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,10 @@ def add_arguments(parser: CommandParser) -> None:
     )
 
 
+def _stop(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def handle(command: BaseCommand, path: Path, options: dict[str, Any]) -> None:
     """Run `reliefline import people FILE.csv` with the parsed options."""
     by = None
@@ -54,6 +59,9 @@ def handle(command: BaseCommand, path: Path, options: dict[str, Any]) -> None:
             raise CommandError(f"{options['by']} may not import persons ({IMPORT_PERMISSION}).")
     if options["jobs"] < 1 or options["chunk"] < 1:
         raise CommandError("--jobs and --chunk must be at least 1.")
+    # A `kill` then ends the import like Ctrl-C: the chunk under way rolls back, and the
+    # audit entry still records the import, as interrupted.
+    previous = signal.signal(signal.SIGTERM, _stop)
     with tqdm(unit="row", unit_scale=True, file=sys.stderr, disable=None) as bar:
         try:
             result = people_import_csv(
@@ -72,6 +80,8 @@ def handle(command: BaseCommand, path: Path, options: dict[str, Any]) -> None:
         except ReliefError as exc:
             field = f" [{exc.field}]" if exc.field else ""
             raise CommandError(f"{path}: {exc.message}{field}") from exc
+        finally:
+            signal.signal(signal.SIGTERM, previous)
     command.stdout.write(
         f"Persons: {result.created} created, {result.updated} updated, "
         f"{result.rejected} rejected ({result.rejected_path}) in {result.seconds:.0f} s."
