@@ -1,10 +1,11 @@
 """POST /api/v1/people/merges and /merges/{id}/undo: merge duplicate persons, undo."""
 
 import datetime as dt
+from typing import Annotated
 
 from django.contrib.auth.models import User
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Path, Router, Schema
 
 from reliefline.access.auth import api_auth
 from reliefline.people.merge import PICKS, MergeRequest, merge_undo, person_merge
@@ -13,10 +14,26 @@ from reliefline.people.models import Merge
 router = Router(tags=["people"])
 
 
+def _errors(*codes: tuple[str, str]) -> dict[str, object]:
+    """Return openapi_extra documenting these error statuses with the API's ErrorOut."""
+    schema = {"$ref": "#/components/schemas/ErrorOut"}
+    return {
+        "responses": {
+            code: {"description": text, "content": {"application/json": {"schema": schema}}}
+            for code, text in codes
+        }
+    }
+
+
+# Ids are 64-bit: a larger number is refused as input, never sent to the database.
+MAX_ID = 2**63 - 1
+PersonId = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
 class MergeIn(Schema):
-    survivor_id: int = Field(description="The person who stays.")
-    merged_id: int = Field(description="The duplicate merged into the survivor.")
-    fields: dict[str, int] = Field(
+    survivor_id: PersonId = Field(description="The person who stays.")
+    merged_id: PersonId = Field(description="The duplicate merged into the survivor.")
+    fields: dict[str, PersonId] = Field(
         default_factory=dict,
         description="Field name -> id of the person whose value to keep; "
         f"one of {', '.join(PICKS)}. A field left out keeps the survivor's value, or the "
@@ -77,6 +94,7 @@ def merge_out(merge: Merge) -> MergeOut:
     response={201: MergeOut},
     summary="Merge a duplicate person into the surviving one",
     auth=api_auth("people.merge_person"),
+    openapi_extra=_errors(("404", "Not Found"), ("409", "Conflict")),
 )
 def merges_create(request: HttpRequest, payload: MergeIn) -> tuple[int, MergeOut]:
     """Move every case and record of the merged person (and household) to the survivor.
@@ -99,7 +117,8 @@ def merges_create(request: HttpRequest, payload: MergeIn) -> tuple[int, MergeOut
     response=MergeOut,
     summary="Undo a merge",
     auth=api_auth("people.merge_person"),
+    openapi_extra=_errors(("404", "Not Found"), ("409", "Conflict")),
 )
-def merges_undo(request: HttpRequest, merge_id: int) -> MergeOut:
+def merges_undo(request: HttpRequest, merge_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> MergeOut:
     """Put every moved row and both records back; 409 names what changed since, if any."""
     return merge_out(merge_undo(merge_id, by=_user(request)))

@@ -182,7 +182,9 @@ def test_api_merge_without_credentials_is_401(queued) -> None:
     [
         ({"survivor_id": 1}, 422, "merged_id"),
         ({"survivor_id": "x", "merged_id": 2}, 422, "survivor_id"),
-        ({"survivor_id": 0, "merged_id": -1}, 404, "survivor_id"),
+        ({"survivor_id": 0, "merged_id": 2}, 422, "survivor_id"),
+        ({"survivor_id": 2**70, "merged_id": 2}, 422, "survivor_id"),
+        ({"survivor_id": 999999, "merged_id": 999998}, 404, "survivor_id"),
     ],
 )
 def test_api_merge_bad_input_names_the_field(api_as, queued, body, status, field) -> None:
