@@ -64,7 +64,7 @@ class CorridorIn(Schema):
         )
 
 
-class EventOut(Schema):
+class CorridorEventOut(Schema):
     from_status: str
     to_status: str
     note: str
@@ -80,7 +80,7 @@ class CorridorOut(Schema):
     stops: list[StopIO]
     windows: list[WindowIO]
     parties: list[PartyIO]
-    timeline: list[EventOut]
+    timeline: list[CorridorEventOut]
 
 
 class TransitionIn(Schema):
@@ -262,7 +262,7 @@ def corridor_out(corridor: Corridor) -> CorridorOut:
             for p in corridor.parties.all()
         ],
         timeline=[
-            EventOut(
+            CorridorEventOut(
                 from_status=e.from_status,
                 to_status=e.to_status,
                 note=e.note,
