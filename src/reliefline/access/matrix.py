@@ -67,8 +67,6 @@ ENDPOINTS: dict[tuple[str, str], str] = {
     ("GET", "api/v1/people/match"): "people.view_person",
     ("POST", "api/v1/people/merges"): "people.merge_person",
     ("POST", "api/v1/people/merges/<merge_id>/undo"): "people.merge_person",
-    ("POST", "api/v1/people/merges"): "people.merge_person",
-    ("POST", "api/v1/people/merges/<merge_id>/undo"): "people.merge_person",
     ("GET", "api/v1/audit"): "access.view_audit",
     ("GET", "api/v1/subjects/<person_id>"): "hotline.export_subject",
     # channels (webhooks authenticate the sender themselves; see channels/webhooks.py).
@@ -138,11 +136,11 @@ ENDPOINTS: dict[tuple[str, str], str] = {
     ("GET", "aid/field/households/<int:household_id>/"): "aid.distribute",
     ("POST", "aid/field/households/<int:household_id>/"): "aid.distribute",
     ("GET", "aid/reports/"): "aid.view_stock",
+    ("GET", "aid/reports/<str:name>.<str:fmt>"): "aid.view_stock",
+    # partners
     ("GET", "partners/"): "partners.view_partner_portal",
     ("POST", "partners/referrals/<str:referral_id>/accept/"): "partners.change_referral",
     ("POST", "partners/referrals/<str:referral_id>/decline/"): "partners.change_referral",
-    ("GET", "aid/reports/<str:name>.<str:fmt>"): "aid.view_stock",
-    # partners
     ("GET", "api/v1/partners/agreements"): "partners.view_sharingagreement",
     ("POST", "api/v1/partners/agreements"): "partners.add_sharingagreement",
     (
