@@ -28,6 +28,10 @@ from reliefline.places.models import Place
 from reliefline.text import text_check
 
 NAME_MAX = 100
+# Django rebuilds Choices.values on every access; a bulk import validates a million rows.
+_LANGUAGES = frozenset(Language.values)
+_LEGAL_BASES = frozenset(LegalBasis.values)
+_CONSENT_METHODS = frozenset(ConsentMethod.values)
 
 
 @dataclass(frozen=True)
@@ -65,11 +69,11 @@ def person_validate(data: PersonInput, *, field: str = "caller") -> PersonInput:
         today = timezone.localdate()
         if not dt.date(1900, 1, 1) <= data.birth_date <= today:
             raise InvalidInput(_("The birth date is impossible."), field=f"{field}.birth_date")
-    if data.preferred_language not in Language.values:
+    if data.preferred_language not in _LANGUAGES:
         raise InvalidInput(_("Unknown language."), field=f"{field}.preferred_language")
-    if data.legal_basis not in LegalBasis.values:
+    if data.legal_basis not in _LEGAL_BASES:
         raise InvalidInput(_("Unknown legal basis."), field=f"{field}.legal_basis")
-    if data.consent_method not in ConsentMethod.values:
+    if data.consent_method not in _CONSENT_METHODS:
         raise InvalidInput(_("Unknown consent method."), field=f"{field}.consent_method")
     if data.legal_basis == LegalBasis.CONSENT and data.consent_method == ConsentMethod.NOT_OBTAINED:
         raise InvalidInput(
