@@ -16,7 +16,6 @@ from django.db.models import Count, Sum
 from django.db.models.functions import TruncDate
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils.translation import gettext_lazy as _lazy
-from openpyxl import Workbook  # type: ignore[import-untyped]
 
 from reliefline.aid.models import Balance, Movement, Plan
 from reliefline.aid.planning import plan_sheet
@@ -187,6 +186,9 @@ def xlsx_response(report: Report) -> FileResponse:
     openpyxl's write-only mode keeps one row in memory at a time and spills to a
     temporary file, which is then streamed in chunks.
     """
+    # openpyxl (which loads numpy when it can) is imported only for a download.
+    from openpyxl import Workbook  # type: ignore[import-untyped]
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(report.name)
     sheet.append(list(report.header))

@@ -11,15 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-import httpx
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
-from twilio.base.exceptions import (  # type: ignore[import-untyped]
-    TwilioException,
-    TwilioRestException,
-)
-from twilio.rest import Client  # type: ignore[import-untyped]
 
 TELEGRAM_API = "https://api.telegram.org"
 TIMEOUT = 10.0
@@ -99,6 +93,14 @@ class LiveBackend:
         sender = settings.RELIEFLINE_TWILIO_FROM
         if not (sid and token and sender):
             raise DeliveryError("Twilio is not configured", transient=False)
+        # The Twilio and httpx clients are imported where they send: every web worker
+        # imports this module, and only task workers with the live backend need them.
+        from twilio.base.exceptions import (  # type: ignore[import-untyped]
+            TwilioException,
+            TwilioRestException,
+        )
+        from twilio.rest import Client  # type: ignore[import-untyped]
+
         prefix = "whatsapp:" if medium == "whatsapp" else ""
         try:
             message = Client(sid, token).messages.create(
@@ -123,6 +125,8 @@ class LiveBackend:
         token = settings.RELIEFLINE_TELEGRAM_BOT_TOKEN
         if not token:
             raise DeliveryError("Telegram is not configured", transient=False)
+        import httpx
+
         try:
             response = httpx.post(
                 f"{TELEGRAM_API}/bot{token}/sendMessage",

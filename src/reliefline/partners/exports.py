@@ -17,7 +17,6 @@ from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from openpyxl import Workbook  # type: ignore[import-untyped]
 
 from reliefline.hotline.models import NeedType
 from reliefline.partners.models import Sector
@@ -231,6 +230,9 @@ def xlsx_chunks(table: Table, *, chunk: int = 64 * 1024) -> Iterator[bytes]:
     openpyxl's write-only mode keeps one row in memory; a ZIP cannot be sent before
     it is finished, so the workbook is spooled to a temporary file, then streamed.
     """
+    # openpyxl (which loads numpy when it can) is imported only for a download.
+    from openpyxl import Workbook  # type: ignore[import-untyped]
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=table.name)
     sheet.append([c.header for c in table.columns])
