@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_save
 
 
 class ChannelsConfig(AppConfig):
@@ -8,8 +7,9 @@ class ChannelsConfig(AppConfig):
     verbose_name = "Channels"
 
     def ready(self) -> None:
-        from reliefline.channels.services.retention import person_purged
-        from reliefline.people.models import Person
+        from reliefline.channels.services.retention import retention_ran
+        from reliefline.hotline.retention import cases_purged
 
-        # Retention lives in hotline, below this app: a purged person tells us to follow.
-        post_save.connect(person_purged, sender=Person, dispatch_uid="channels_person_purged")
+        # Retention lives in hotline, below this app: once it has purged, this app follows,
+        # also when only cases (and no person) were purged.
+        cases_purged.connect(retention_ran, dispatch_uid="channels_retention")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
+from django.dispatch import Signal
 from django.utils import timezone
 
 from reliefline.access.audit import audit_record
@@ -20,6 +21,10 @@ from reliefline.access.models import AuditAction
 from reliefline.hotline.models import Case, CaseEvent, Need, Status
 from reliefline.people.models import Person
 from reliefline.people.services import person_anonymise
+
+# Sent once after a purge has anonymised cases and persons (never in a dry run), so that
+# apps above hotline (channels keeps notice texts and addresses) purge what they hold.
+cases_purged = Signal()
 
 
 @dataclass
@@ -83,4 +88,5 @@ def cases_purge(
         person_ids=report.person_ids,
         fields=["message", "need.item", "need.note", "event.text", "names", "phone", "birth_date"],
     )
+    cases_purged.send(sender=Case, report=report)
     return report

@@ -6,7 +6,6 @@ from django.db import transaction
 from django.db.models import Q
 
 from reliefline.channels.models import Contact, InboundMessage, Notice
-from reliefline.people.models import Person
 
 
 @transaction.atomic
@@ -15,7 +14,7 @@ def channels_purge() -> int:
 
     Notices lose body and address, inbound messages what was detected in them, and a
     purged person's contact addresses are deleted. hotline.retention purges cases and
-    persons; this runs whenever a person is purged (see `person_purged`), and may be
+    persons; this runs after each retention purge (see `retention_ran`), and may be
     run on its own at any time: it only ever removes.
     """
     purged = Q(case__purged_at__isnull=False) | Q(person__purged_at__isnull=False)
@@ -32,7 +31,6 @@ def channels_purge() -> int:
     return changed + deleted
 
 
-def person_purged(sender: type[Person], instance: Person, **kwargs: Any) -> None:
-    """Run channels_purge when retention anonymises a person (a post_save receiver)."""
-    if instance.purged_at is not None:
-        channels_purge()
+def retention_ran(sender: Any, **kwargs: Any) -> None:
+    """Run channels_purge once after retention purged cases and persons (a receiver)."""
+    channels_purge()

@@ -277,3 +277,28 @@ def test_retention_clears_notices_and_contacts_of_purged_persons(outbox, client,
     assert (notice.body, notice.address) == ("", "")
     assert not Contact.objects.exists()
     assert InboundMessage.objects.get().detected == {}
+
+
+def test_retention_clears_notices_of_a_purged_case_whose_caller_stays(outbox) -> None:
+    from reliefline.access.tests.factories import UserFactory
+    from reliefline.hotline.retention import cases_purge
+    from reliefline.hotline.services import CaseInput, case_open, case_transition
+
+    old = open_case()
+    notice_send(
+        person=caller_of(old),
+        kind=NoticeKind.ACKNOWLEDGEMENT,
+        context={"reference": "RL-1"},
+        case=old,
+    )
+    closed = case_transition(old, to="closed", by=UserFactory(role="operator"))
+    Case.objects.filter(pk=closed.pk).update(closed_at=timezone.now() - dt.timedelta(days=400))
+    # The same caller has a newer open case, so retention keeps the person.
+    case_open(
+        CaseInput(channel="sms", language="ru", person_id=caller_of(old).pk, needs=[]), by=None
+    )
+
+    report = cases_purge()
+
+    assert report.person_ids == []
+    assert Notice.objects.get().body == ""
