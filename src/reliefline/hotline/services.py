@@ -150,6 +150,13 @@ def case_open(data: CaseInput, *, by: User | None) -> Case:
         caller = Person.objects.select_related("household").filter(pk=data.person_id).first()
         if caller is None:
             raise InvalidInput(_("Unknown person."), field="person_id")
+        if caller.merged_into_id is not None:
+            # A page opened before a coordinator merged the duplicate still offers it.
+            raise InvalidInput(
+                _("This record was merged into person %(id)s; use that one.")
+                % {"id": caller.merged_into_id},
+                field="person_id",
+            )
         household = caller.household
     elif data.caller is not None:
         caller_data = people.person_validate(data.caller)

@@ -290,3 +290,16 @@ def test_purging_the_survivor_purges_the_merged_record_and_the_undo_values(twins
     assert merge.snapshot == ""
     with pytest.raises(UndoRefused, match="retention purged these records"):
         merge_undo(merge.pk, by=None)
+
+
+def test_intake_refuses_a_merged_record_and_names_the_survivor(twins) -> None:
+    from reliefline.hotline.services import CaseInput, case_open
+
+    russian, latin = twins
+    person_merge(MergeRequest(russian.pk, latin.pk, fields={}), by=None)
+    cases_before = Case.objects.count()
+
+    with pytest.raises(InvalidInput, match=f"merged into person {russian.pk}"):
+        case_open(CaseInput(channel="sms", language="ru", person_id=latin.pk), by=None)
+
+    assert Case.objects.count() == cases_before
