@@ -87,7 +87,11 @@ def stock_take(
     balances hold less than asked; the caller's transaction then writes nothing.
     Must run inside a transaction.
     """
-    balances = Balance.objects.select_for_update().filter(warehouse=warehouse, item=item)
+    # Only the balance rows: with the joined item and warehouse locked too, every
+    # distribution of an item anywhere would queue behind every other one.
+    balances = Balance.objects.select_for_update(of=("self",)).filter(
+        warehouse=warehouse, item=item
+    )
     if lot is not None:
         balances = balances.filter(lot=lot)
     # One lock order everywhere (expiry, lot, id), so two takers never deadlock.
@@ -182,6 +186,14 @@ def stock_transfer(
         raise InvalidInput(_("Source and target are the same warehouse."), field="target")
     reason = text_clean(reason, limit=REASON_MAX, field="reason")
     reference = text_clean(reference, limit=REFERENCE_MAX, field="reference")
+    # Both warehouses, in id order, before any balance: two trucks crossing between the
+    # same two warehouses would otherwise each hold one balance and wait for the other's.
+    list(
+        Warehouse.objects.select_for_update()
+        .filter(pk__in=[source.pk, target.pk])
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     outs = stock_take(
         source,
         item,

@@ -129,3 +129,32 @@ def test_concurrent_rations_to_one_family_give_one(transactional_db: None, tmp_p
         return "given"
 
     assert Counter(_run(name, device, THREADS)) == {"given": 1, "refused": THREADS - 1}
+
+
+def test_opposite_transfers_at_once_all_complete(transactional_db: None, tmp_path: Path) -> None:
+    from reliefline.aid.services import stock_transfer
+
+    water = ItemFactory(code="WATER-5L", kind=ItemKind.WATER)
+    east, west = WarehouseFactory(code="EAST"), WarehouseFactory(code="WEST")
+    stocked(east, water, STOCK)
+    stocked(west, water, STOCK)
+    name = _database_for_threads(tmp_path)
+
+    def truck(i: int) -> int:
+        # Half the trucks drive east to west, half west to east, all at the same moment:
+        # without a common lock order two of them wait for each other's balance.
+        source, target = ("EAST", "WEST") if i % 2 else ("WEST", "EAST")
+        for _ in range(3):
+            stock_transfer(
+                source=type(east).objects.get(code=source),
+                target=type(east).objects.get(code=target),
+                item=water,
+                quantity=1,
+                by=None,
+            )
+        return 3
+
+    results = _run(name, truck, THREADS)
+
+    assert results == [3] * THREADS
+    assert _run(name, lambda _: len(stock_differences()[1]), 1) == [0]
