@@ -5,10 +5,11 @@ refuses answers with the same partial and the message, status 409 or 422, and
 changes nothing.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import wraps
 from typing import Any, TypeVar
 
+import segno
 from django.contrib import messages
 from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse
@@ -16,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -414,6 +416,20 @@ class UnboundForm:
         return True
 
 
+def _passenger_qr(row: Mapping[str, Any]) -> str:
+    """Return an inline SVG QR code of the passenger's code, or "" where the row has none.
+
+    Only the internal manifest has the code: the checkpoint manifest carries the four
+    fields passage needs and nothing else, a QR code included. The field page finds a
+    passenger by the code a scanner types in.
+    """
+    code = row.get("code")
+    if not code:
+        return ""
+    svg = segno.make(str(code), error="m").svg_inline(scale=2, title=str(code))
+    return mark_safe(svg)  # noqa: S308 - segno's own SVG of a code we generated
+
+
 @requires("evacuation.plan_evacuation")
 @_not_found_is_404
 @require_http_methods(["GET", "POST"])
@@ -451,7 +467,7 @@ def manifest(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         {
             "vehicle": vehicle,
             "manifest": issued,
-            "rows": [[row[c] for c in issued.columns] for row in issued.rows],
+            "rows": [([row[c] for c in issued.columns], _passenger_qr(row)) for row in issued.rows],
             "checkpoint": data["kind"] == ManifestKind.CHECKPOINT,
             "manifest_language": data["language"],
         },

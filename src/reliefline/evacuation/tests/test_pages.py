@@ -235,3 +235,23 @@ def test_request_without_consent_is_refused_on_the_page(coordinator: tuple[Clien
     assert response.status_code == 422
     assert "Record how the person consented to leave." in response.content.decode()
     assert not EvacuationRequest.objects.exists()
+
+
+def test_internal_manifest_page_has_a_qr_code_per_passenger_checkpoint_none(
+    coordinator: tuple[Client, User],
+) -> None:
+    client, user = coordinator
+    convoy = f.convoy(vehicles=[VehicleInput("Bus", seats=3)], by=user)
+    f.request(by=user)
+    services.convoy_allocate(convoy, by=user, time_limit=2)
+    url = f"/evacuation/vehicles/{f.bus(convoy).pk}/manifest/"
+    form = {"language": "en", "recipient": "Convoy lead", "format": "html"}
+
+    internal = client.post(url, {**form, "kind": "internal"}).content.decode()
+    checkpoint = client.post(url, {**form, "kind": "checkpoint"}).content.decode()
+
+    code = Placement.objects.get().code
+    assert internal.count('<svg width="') == 1
+    assert f"<title>{code}</title>" in internal
+    assert "<svg" not in checkpoint.split('<table class="evac-table')[1].split("</table>")[0]
+    assert code not in checkpoint
