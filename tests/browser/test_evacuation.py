@@ -9,6 +9,7 @@ from reliefline.channels.models import Notice
 from reliefline.evacuation.models import EvacuationRequest, ManifestIssue
 from reliefline.evacuation.services import VehicleInput
 from reliefline.evacuation.tests import factories as f
+from reliefline.places.models import Assignment
 from tests.browser.conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
@@ -18,6 +19,8 @@ PHONE = {"width": 390, "height": 844}
 def test_plan_allocate_manifest_board_and_arrive(new_page, live_server, gazetteer):
     coordinator = UserFactory(role="coordinator")
     field = UserFactory(role="field")
+    # Field teams check in only on corridors stopping at a settlement they are assigned to.
+    Assignment.objects.create(user=field, place_id=f.SUDZHA)
     corridor = f.corridor(by=coordinator)
     convoy = f.convoy(
         corridor,

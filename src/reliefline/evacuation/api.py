@@ -326,7 +326,8 @@ def manifests_create(
 )
 def boarding_create(request: HttpRequest, payload: BoardingIn) -> PlacementOut:
     """Return the passenger's placement after the field team's mark."""
-    placement = selectors.placement_by_code(payload.code)
-    services.placement_mark(placement, to=payload.status, by=_actor(request))
-    fresh = selectors.placement_by_code(payload.code)
+    actor = _actor(request)
+    placement = selectors.placement_by_code(payload.code, user=actor)
+    services.placement_mark(placement, to=payload.status, by=actor)
+    fresh = selectors.placement_by_code(payload.code, user=actor)
     return placement_out(fresh)

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 
+from django.contrib.auth.models import User
 from django.db.models import Prefetch, Q, QuerySet
 
 from reliefline.evacuation.errors import EvacuationNotFound
@@ -43,12 +44,27 @@ def corridor_get(pk: int) -> Corridor:
     return corridor
 
 
-def convoy_get(pk: int) -> Convoy:
-    """Return the convoy with its corridor, assembly point and vehicles."""
+def _checked_in_by(user: User | None) -> Q:
+    """Return the filter of convoys a user may check people in and out of.
+
+    Coordinators (who plan) reach every convoy; a field team only those whose
+    corridor stops at a settlement it is assigned to, as with cases.
+    """
+    if user is None or user.has_perm("evacuation.plan_evacuation"):
+        return Q()
+    return Q(
+        pk__in=Convoy.objects.filter(window__corridor__stops__place__assignments__user=user)
+        .values("pk")
+        .distinct()
+    )
+
+
+def convoy_get(pk: int, *, user: User | None = None) -> Convoy:
+    """Return the convoy with its corridor, assembly point and vehicles, if `user` may see it."""
     convoy = (
         Convoy.objects.select_related("window__corridor", "assembly_point", "locked_by")
         .prefetch_related("vehicles")
-        .filter(pk=pk)
+        .filter(_checked_in_by(user), pk=pk)
         .first()
     )
     if convoy is None:
@@ -96,13 +112,14 @@ def cases_awaiting_request(*, limit: int = 50) -> list[Case]:
     )
 
 
-def placement_by_code(code: str) -> Placement:
-    """Return the placement printed with this manifest code."""
+def placement_by_code(code: str, *, user: User | None = None) -> Placement:
+    """Return the placement printed with this manifest code, on a convoy `user` may see."""
     if text_unstorable(code):
         raise EvacuationNotFound(what="passenger", field="code")
+    convoys = Convoy.objects.filter(_checked_in_by(user))
     placement = (
         Placement.objects.select_related("person", "vehicle__convoy", "member__request__case")
-        .filter(code=code.strip().upper())
+        .filter(code=code.strip().upper(), vehicle__convoy__in=convoys)
         .first()
     )
     if placement is None:

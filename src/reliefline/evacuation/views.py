@@ -479,7 +479,7 @@ def manifest(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def field(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Return the phone page of a convoy: find a passenger by name or code, mark them."""
-    convoy = selectors.convoy_get(pk)
+    convoy = selectors.convoy_get(pk, user=_actor(request))
     query = request.GET.get("q", "")[:100]
     passengers = selectors.passengers_search(convoy, query)
     if passengers:
@@ -500,7 +500,7 @@ def field(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def mark(request: HtmxHttpRequest, code: str) -> HttpResponse:
     """Mark a passenger boarded, no-show or arrived; answer with their refreshed row."""
-    placement = selectors.placement_by_code(code)
+    placement = selectors.placement_by_code(code, user=_actor(request))
     form = MarkForm(request.POST)
     error: ReliefError | None = None
     if not form.is_valid():
@@ -530,7 +530,7 @@ def mark(request: HtmxHttpRequest, code: str) -> HttpResponse:
 @require_GET
 def reconciliation(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Return per vehicle who was allocated, boarded and arrived; flag boarded-not-arrived."""
-    convoy = selectors.convoy_get(pk)
+    convoy = selectors.convoy_get(pk, user=_actor(request))
     loads = selectors.reconciliation(convoy)
     audit_record(
         user=_actor(request),

@@ -9,10 +9,12 @@ from django.test import Client
 from django.utils import timezone
 
 from reliefline.access.models import AuditEntry
+from reliefline.access.tests.factories import token_for
 from reliefline.evacuation.models import Corridor, EvacuationRequest, ManifestIssue
 from reliefline.evacuation.tests import factories as f
 from reliefline.hotline.services import NeedInput
 from reliefline.hotline.tests.factories import open_case
+from reliefline.places.models import Assignment
 
 pytestmark = pytest.mark.usefixtures("gazetteer")
 API = "/api/v1/evacuation"
@@ -41,7 +43,7 @@ def post(client: Client, path: str, body: dict[str, Any]) -> Any:
 
 
 def test_plan_allocate_manifest_board_arrive_through_the_api(
-    api_as: Callable[[str], Client],
+    api_as: Callable[[str], Client], user_in: Callable[[str], Any]
 ) -> None:
     coordinator = api_as("coordinator")
     corridor = post(coordinator, "/corridors", corridor_body())
@@ -103,7 +105,9 @@ def test_plan_allocate_manifest_board_arrive_through_the_api(
     assert ManifestIssue.objects.count() == 1
     detail = coordinator.get(f"{API}/convoys/{vid}").json()
     codes = [p["code"] for p in detail["vehicles"][0]["placements"]]
-    field = api_as("field")
+    field_team = user_in("field")
+    Assignment.objects.create(user=field_team, place_id=f.SUDZHA)
+    field = Client(headers={"Authorization": f"Bearer {token_for(field_team)}"})
     for code in codes:
         assert post(field, "/boarding", {"code": code, "status": "boarded"}).status_code == 200
     for code in codes:

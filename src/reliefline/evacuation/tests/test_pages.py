@@ -11,6 +11,7 @@ from reliefline.evacuation import services
 from reliefline.evacuation.models import CorridorStatus, EvacuationRequest, Placement
 from reliefline.evacuation.services import VehicleInput
 from reliefline.evacuation.tests import factories as f
+from reliefline.places.models import Assignment
 
 pytestmark = pytest.mark.usefixtures("gazetteer")
 
@@ -116,6 +117,15 @@ def test_manual_change_breaking_a_hard_constraint_is_refused_on_the_page(
     assert not Placement.objects.exists()
 
 
+def _field_team_in_sudzha(user_in: Callable[[str], User]) -> Client:
+    """Return a client of a field team assigned to Sudzha, where the corridor assembles."""
+    field = user_in("field")
+    Assignment.objects.create(user=field, place_id=f.SUDZHA)
+    client = Client()
+    client.force_login(field)
+    return client
+
+
 def test_field_team_boards_by_manifest_code_on_the_phone_page(
     client_as: Callable[[str], Client], user_in: Callable[[str], User]
 ) -> None:
@@ -124,7 +134,7 @@ def test_field_team_boards_by_manifest_code_on_the_phone_page(
     family = f.request(by=coordinator)
     services.convoy_allocate(convoy, by=coordinator, time_limit=2)
     placement = Placement.objects.get(member__request=family)
-    field = client_as("field")
+    field = _field_team_in_sudzha(user_in)
     found = field.get(f"/evacuation/convoys/{convoy.pk}/field/", {"q": placement.code})
     assert "Верещук" in found.content.decode()
     marked = field.post(
@@ -152,9 +162,28 @@ def test_reconciliation_flags_boarded_but_not_arrived(
         Placement.objects.get(member__request=family), to="boarded", by=coordinator
     )
     page = (
-        client_as("field").get(f"/evacuation/convoys/{convoy.pk}/reconciliation/").content.decode()
+        _field_team_in_sudzha(user_in)
+        .get(f"/evacuation/convoys/{convoy.pk}/reconciliation/")
+        .content.decode()
     )
     assert "1 person boarded but has not arrived." in page
+
+
+def test_a_field_team_elsewhere_gets_404_for_the_convoy_and_its_passengers(
+    client_as: Callable[[str], Client], user_in: Callable[[str], User]
+) -> None:
+    coordinator = user_in("coordinator")
+    convoy = f.convoy(vehicles=[VehicleInput("Bus", seats=3)], by=coordinator)
+    family = f.request(by=coordinator)
+    services.convoy_allocate(convoy, by=coordinator, time_limit=2)
+    placement = Placement.objects.get(member__request=family)
+    elsewhere = client_as("field")  # assigned to no settlement on this corridor
+
+    assert elsewhere.get(f"/evacuation/convoys/{convoy.pk}/field/").status_code == 404
+    assert elsewhere.get(f"/evacuation/convoys/{convoy.pk}/reconciliation/").status_code == 404
+    marked = elsewhere.post(f"/evacuation/passengers/{placement.code}/mark/", {"to": "boarded"})
+    assert marked.status_code == 404
+    assert Placement.objects.get(pk=placement.pk).status == placement.status
 
 
 def test_checkpoint_manifest_page_shows_four_columns_only(coordinator: tuple[Client, User]) -> None:
