@@ -266,6 +266,14 @@ RETENTION_DAYS = int(os.environ.get("RELIEFLINE_RETENTION_DAYS", "90"))
 # Background work: jobs live in the database; `reliefline db_worker` runs them and
 # `reliefline scheduler` enqueues the periodic ones.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A cache every process and host shares (the public form's rate limit counts in it): a
+# table in the same database, created by the channels migration 0003.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "reliefline_cache",
+    }
+}
 # GET /metrics answers Prometheus only with this bearer token; unset, it is off.
 RELIEFLINE_METRICS_TOKEN = os.environ.get("RELIEFLINE_METRICS_TOKEN", "")
 

@@ -17,6 +17,7 @@ from django_htmx.middleware import HtmxDetails
 
 from reliefline.access.audit import client_address
 from reliefline.access.auth import requires
+from reliefline.access.crypto import blind_index
 from reliefline.channels import selectors
 from reliefline.channels.forms import BroadcastForm, ReportForm
 from reliefline.channels.models import Medium, Sender
@@ -49,10 +50,11 @@ REPORT_FIELDS = {"text": "message", "phone": "phone", "address": "phone", "calle
 def _over_limit(request: HttpRequest) -> bool:
     """Count this address's submission; return whether it went over the limit.
 
-    Counted in Django's cache: configure a shared one (database, Redis) when more than
-    one process serves the form, or each process counts on its own.
+    Counted in the shared cache (a database table, settings.CACHES), so every worker
+    and host sees one count. The address is kept only as a keyed digest.
     """
-    key = f"channels:report:{client_address(request) or 'unknown'}"
+    address = client_address(request) or "unknown"
+    key = f"channels:report:{blind_index(address)[:32]}"
     cache.add(key, 0, REPORT_WINDOW)
     try:
         count = cache.incr(key)

@@ -51,3 +51,20 @@ def test_lookup_works_mid_rotation(db: None) -> None:
         case = open_case(phone="+79101234567")
     with override_settings(FIELD_KEYS=[NEW, OLD]):
         assert cases_of_caller(phone="+79101234567") == [case]
+
+
+def test_a_sender_is_still_recognised_after_the_old_key_is_dropped(db: None) -> None:
+    from reliefline.access.crypto import blind_index_candidates
+    from reliefline.channels.models import Contact, Medium
+
+    with override_settings(FIELD_KEYS=[OLD]):
+        case = open_case(phone="+79101234567")
+        caller = Person.objects.get(cases=case)
+        Contact.objects.create(person=caller, medium=Medium.SMS, address="+79101234567")
+    with override_settings(FIELD_KEYS=[NEW, OLD]):
+        call_command("rotate-keys")
+    with override_settings(FIELD_KEYS=[NEW]):
+        found = Contact.objects.filter(
+            medium=Medium.SMS, address_index__in=blind_index_candidates("+79101234567")
+        )
+        assert [c.person_id for c in found] == [caller.pk]

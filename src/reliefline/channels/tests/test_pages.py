@@ -30,7 +30,7 @@ GUEVO = "geonames-postal:RU-307815"
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limit() -> None:
+def _fresh_rate_limit(db: None) -> None:
     cache.clear()
 
 
