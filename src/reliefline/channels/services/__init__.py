@@ -20,6 +20,7 @@ from reliefline.channels.services.notices import (
     notice_replied,
     notice_send,
     notices_broadcast,
+    notices_unstick,
     template_check,
 )
 from reliefline.channels.services.retention import channels_purge
@@ -43,5 +44,6 @@ __all__ = [
     "notice_replied",
     "notice_send",
     "notices_broadcast",
+    "notices_unstick",
     "template_check",
 ]

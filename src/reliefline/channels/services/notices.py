@@ -55,6 +55,9 @@ PLACEHOLDER = re.compile(r"\{(\w+)\}")
 CONTEXT_VALUE_MAX = 200
 MAX_ATTEMPTS = 5
 BACKOFF_BASE = 30  # seconds before the first retry; doubled for each further one
+# Far longer than any send (the backends time out after 10 s): a claim this old is a
+# worker that died mid-send.
+STUCK_AFTER = dt.timedelta(minutes=10)
 BROADCAST_SETTLEMENTS_MAX = 200
 # A template missing in the person's language falls back along this order.
 FALLBACK: dict[str, tuple[str, ...]] = {
@@ -242,6 +245,43 @@ def _broadcast_settle(notice: Notice) -> None:
         )
 
 
+def notices_unstick(*, now: dt.datetime | None = None) -> int:
+    """Settle notices whose worker died while sending them; return how many.
+
+    Such a notice may or may not have reached the sender, so it is never sent again
+    (a resident must not get two evacuation notices): it is marked failed, "delivery
+    unknown", on its case's timeline, and its broadcast can finish.
+    """
+    cutoff = (now or timezone.now()) - STUCK_AFTER
+    stuck = list(
+        Notice.objects.filter(status=NoticeStatus.SENDING, claimed_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )
+    )
+    for notice_id in stuck:
+        with transaction.atomic():
+            notice = (
+                Notice.objects.select_for_update()
+                .filter(pk=notice_id, status=NoticeStatus.SENDING)
+                .first()
+            )
+            if notice is None:
+                continue
+            notice.status = NoticeStatus.FAILED
+            notice.error = "worker stopped while sending; delivery unknown"
+            notice.save(update_fields=["status", "error"])
+            _timeline(
+                notice,
+                _(
+                    "%(medium)s attempt %(n)s: the worker stopped while sending; delivery "
+                    "unknown, so it is not sent again. Check with the resident before resending."
+                )
+                % {"medium": notice.get_medium_display(), "n": notice.attempts},
+            )
+            _broadcast_settle(notice)
+    return len(stuck)
+
+
 def notice_attempt(notice_id: int) -> str:
     """Try to send the notice once; return its status afterwards.
 
@@ -249,9 +289,10 @@ def notice_attempt(notice_id: int) -> str:
     called, so two workers never send it twice and no lock is held during the call. A
     transient failure queues another attempt after 30 s, 60 s, 120 s ... up to five.
     """
+    notices_unstick()
     with transaction.atomic():
         claimed = Notice.objects.filter(pk=notice_id, status=NoticeStatus.QUEUED).update(
-            status=NoticeStatus.SENDING, attempts=F("attempts") + 1
+            status=NoticeStatus.SENDING, attempts=F("attempts") + 1, claimed_at=timezone.now()
         )
         if not claimed:
             return "skipped"

@@ -302,3 +302,37 @@ def test_retention_clears_notices_of_a_purged_case_whose_caller_stays(outbox) ->
 
     assert report.person_ids == []
     assert Notice.objects.get().body == ""
+
+
+def test_a_notice_whose_worker_died_mid_send_is_settled_and_never_resent(outbox) -> None:
+    from reliefline.channels.services import notice_attempt, notices_unstick
+
+    case = open_case()
+    person = caller_of(case)
+    dead, busy = (
+        notice_send(
+            person=person, kind=NoticeKind.ACKNOWLEDGEMENT, context={"reference": r}, case=case
+        )
+        for r in ("RL-1", "RL-2")
+    )
+    now = timezone.now()
+    # Claimed by workers: one killed eleven minutes ago, one still calling the sender.
+    Notice.objects.filter(pk=dead.pk).update(
+        status=NoticeStatus.SENDING, attempts=1, claimed_at=now - dt.timedelta(minutes=11)
+    )
+    Notice.objects.filter(pk=busy.pk).update(
+        status=NoticeStatus.SENDING, attempts=1, claimed_at=now - dt.timedelta(minutes=1)
+    )
+
+    assert notices_unstick(now=now) == 1
+    assert notice_attempt(dead.pk) == "skipped"  # a retried job does not send it either
+
+    dead.refresh_from_db()
+    assert (dead.status, dead.error) == (
+        NoticeStatus.FAILED,
+        "worker stopped while sending; delivery unknown",
+    )
+    assert Notice.objects.get(pk=busy.pk).status == NoticeStatus.SENDING
+    assert outbox == []
+    notes = [e.text for e in case.events.filter(kind=EventKind.NOTE)]  # text is encrypted
+    assert sum("delivery unknown" in text for text in notes) == 1
