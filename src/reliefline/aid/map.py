@@ -3,25 +3,19 @@
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import Sum
 from django.utils.translation import gettext, gettext_lazy
 
-from reliefline.aid.models import Balance, Warehouse
+from reliefline.aid.models import Warehouse
+from reliefline.aid.selectors import stock_totals
 from reliefline.places.layers import Reader, feature_collection, point, register_layer
 
 
 def warehouses_layer(user: Reader) -> dict[str, Any]:
     """Return a point per warehouse or mobile point, listing its stock by item."""
     stock: dict[int, list[str]] = defaultdict(list)
-    rows = (
-        Balance.objects.filter(quantity__gt=0)
-        .values("warehouse_id", "item__code", "item__unit")
-        .annotate(total=Sum("quantity"))
-        .order_by("warehouse_id", "item__code")
-    )
-    for row in rows:
+    for row in stock_totals().filter(quantity__gt=0):
         stock[row["warehouse_id"]].append(
-            f"{row['item__code']}: {row['total']} {row['item__unit']}"
+            f"{row['item__code']}: {row['quantity']} {row['item__unit']}"
         )
     features = []
     for warehouse in Warehouse.objects.select_related("settlement"):

@@ -4,6 +4,7 @@ import base64
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db.models import Max, QuerySet, Sum
@@ -242,6 +243,26 @@ def need_is_for(need: Need, item: Item) -> bool:
 class StockLine:
     item: Item
     quantity: int
+
+
+def stock_totals() -> QuerySet[Balance, dict[str, Any]]:
+    """Return the quantity on hand per warehouse and item (all lots), by warehouse and item.
+
+    Each row has warehouse_id, warehouse__code, warehouse__name, item__code,
+    item__name_en, item__unit and quantity; the stock page and the map read it.
+    """
+    return (
+        Balance.objects.values(
+            "warehouse_id",
+            "warehouse__code",
+            "warehouse__name",
+            "item__code",
+            "item__name_en",
+            "item__unit",
+        )
+        .annotate(quantity=Sum("quantity"))
+        .order_by("warehouse__code", "item__code")
+    )
 
 
 def stock_balance(warehouse: Warehouse) -> list[StockLine]:

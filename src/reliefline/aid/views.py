@@ -6,7 +6,6 @@ Views parse input, call one service or selector and render; rules stay in servic
 from django.contrib import messages
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.db.models import Sum
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from reliefline.access.audit import audit_record
 from reliefline.access.auth import requires
 from reliefline.access.models import AuditAction
-from reliefline.aid import reports, services
+from reliefline.aid import reports, selectors, services
 from reliefline.aid.errors import DoubleDipping
 from reliefline.aid.forms import (
     DistributionForm,
@@ -26,7 +25,7 @@ from reliefline.aid.forms import (
     ReverseForm,
     StockChangeForm,
 )
-from reliefline.aid.models import Balance, Item, Movement, Plan, Warehouse
+from reliefline.aid.models import Item, Movement, Plan, Warehouse
 from reliefline.aid.planning import plan_create, plan_sheet
 from reliefline.aid.selectors import (
     entitlements,
@@ -52,11 +51,7 @@ def _actor(request: HttpRequest) -> User:
 @requires("aid.view_stock")
 def stock_page(request: HttpRequest) -> HttpResponse:
     """Show stock on hand per warehouse and item."""
-    totals = (
-        Balance.objects.values("warehouse__code", "warehouse__name", "item__code", "item__name_en")
-        .annotate(quantity=Sum("quantity"))
-        .order_by("warehouse__code", "item__code")
-    )
+    totals = selectors.stock_totals()
     warehouses = Warehouse.objects.select_related("settlement").order_by("code")
     return render(request, "aid/stock.html", {"totals": totals, "warehouses": warehouses})
 
