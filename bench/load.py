@@ -26,16 +26,15 @@ if sys.path and Path(sys.path[0] or ".").resolve() == Path(__file__).resolve().p
 
 import argparse
 import csv
-import http.client
 import importlib.util
 import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import tempfile
 import time
+from types import ModuleType
 
 import psycopg
 
@@ -44,21 +43,6 @@ PG_SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 DATABASE = "reliefline_bench_queue"
 BIN = ROOT / ".venv" / "bin"
 USERNAME = "bench-load"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def reliefline(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [BIN / "reliefline", *args], env=env, capture_output=True, text=True, check=False
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"reliefline {' '.join(args)} failed:\n{done.stderr}")
-    return done.stdout
 
 
 def stored_key(url: str) -> tuple[str, int]:
@@ -94,30 +78,24 @@ def samples(url: str, directory: Path) -> tuple[Path, Path, int]:
     return refs_path, names_path, int(keys)
 
 
-def bodies(directory: Path, count: int = 2000) -> Path:
-    """Write intake bodies made the way bench/intake.py makes them."""
+def _intake_bench() -> ModuleType:
+    """Return bench/intake.py as a module: its payloads, its server helpers."""
     spec = importlib.util.spec_from_file_location("intake_bench", ROOT / "bench" / "intake.py")
     assert spec is not None and spec.loader is not None
-    intake = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(intake)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+INTAKE = _intake_bench()
+free_port, reliefline, wait_until_up = INTAKE.free_port, INTAKE.reliefline, INTAKE.wait_until_up
+
+
+def bodies(directory: Path, count: int = 2000) -> Path:
+    """Write intake bodies made the way bench/intake.py makes them."""
     path = directory / "bodies.jsonl"
-    path.write_bytes(b"\n".join(intake.payloads(count, intake.place_ids())))
+    path.write_bytes(b"\n".join(INTAKE.payloads(count, INTAKE.place_ids())))
     return path
-
-
-def wait_until_up(port: int, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError("gunicorn exited")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/readyz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError("gunicorn did not answer within 90 s")
 
 
 def report(prefix: Path) -> bool:
@@ -199,7 +177,7 @@ def main() -> int:
     )
     worker = subprocess.Popen([BIN / "reliefline", "worker"], env=env, stdout=log, stderr=log)
     try:
-        wait_until_up(port, server)
+        wait_until_up(port, server, work / "server.log")
         prefix = work / "locust"
         locust_env = {
             **env,
