@@ -266,6 +266,11 @@ RETENTION_DAYS = int(os.environ.get("RELIEFLINE_RETENTION_DAYS", "90"))
 # Background work: jobs live in the database; `reliefline db_worker` runs them and
 # `reliefline scheduler` enqueues the periodic ones.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Long operations started from a page (docs/operations.md): the largest registry file
+# the import page takes (bigger ones: `reliefline import people` on a host), and how
+# many forked processes prepare its rows inside the task worker.
+RELIEFLINE_IMPORT_MAX_MB = int(os.environ.get("RELIEFLINE_IMPORT_MAX_MB", "32"))
+RELIEFLINE_IMPORT_JOBS = int(os.environ.get("RELIEFLINE_IMPORT_JOBS", "2"))
 # A cache every process and host shares (the public form's rate limit counts in it): a
 # table in the same database, created by the channels migration 0003.
 CACHES = {
