@@ -195,6 +195,27 @@ class NewCaseForm(forms.Form):
         return name if name in self.fields else None
 
 
+class PersonNameForm(forms.Form):
+    """A caller's or household member's names and birth date, as the caller gives them."""
+
+    given_name = forms.CharField(label=_("Given name"), required=False, max_length=200)
+    patronymic = forms.CharField(label=_("Patronymic"), required=False, max_length=200)
+    family_name = forms.CharField(label=_("Family name"), required=False, max_length=200)
+    birth_date = forms.DateField(
+        label=_("Birth date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def person_input(self) -> PersonInput:
+        """Return the names for the service (call after is_valid())."""
+        data = self.cleaned_data
+        return PersonInput(
+            given_name=data["given_name"],
+            patronymic=data["patronymic"],
+            family_name=data["family_name"],
+            birth_date=data.get("birth_date"),
+        )
+
+
 class TransitionForm(forms.Form):
     to = forms.ChoiceField(choices=Status.choices)
     note = forms.CharField(required=False, max_length=4000)

@@ -2,7 +2,7 @@
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -28,7 +28,7 @@ from reliefline.hotline.models import (
     Vulnerability,
 )
 from reliefline.people import services as people
-from reliefline.people.models import ConsentMethod, Language, Person
+from reliefline.people.models import ConsentMethod, Language, LegalBasis, Person
 from reliefline.places.models import Place
 from reliefline.text import text_check
 
@@ -328,6 +328,91 @@ def case_assign(case: Case, *, to: User, by: User) -> Case:
     case.save(update_fields=["assignee", "status", "updated_at"])
     _audit_write(case, by=by, action=AuditAction.UPDATE, fields=["assignee"], purpose="assignment")
     return case
+
+
+# What the two writes below change of a person, for the audit log.
+PERSON_FIELDS = ("given_name", "patronymic", "family_name", "birth_date")
+
+
+def _person_written(case: Case, person: Person, *, by: User, action: AuditAction) -> None:
+    audit_record(
+        user=by,
+        action=action,
+        record=f"people.person:{person.pk}",
+        purpose=f"case {case.reference}",
+        person_ids=[person.pk],
+        fields=PERSON_FIELDS,
+    )
+
+
+@transaction.atomic
+def case_caller_name(case: Case, data: people.PersonInput, *, by: User) -> Person:
+    """Return the case's caller with the names and birth date given; phone and language stay.
+
+    A message brings a phone and no name: the operator who calls back records it, and
+    from then on the identity matcher finds the caller by name in any script.
+    """
+    caller = (
+        Person.objects.select_for_update().filter(pk=case.caller_id).first()
+        if case.caller_id is not None
+        else None
+    )
+    if caller is None:
+        raise InvalidInput(_("The case has no caller."), field="caller")
+    cleaned = people.person_validate(
+        replace(
+            data,
+            phone=caller.phone,
+            preferred_language=caller.preferred_language,
+            legal_basis=caller.legal_basis,
+            consent_method=caller.consent_method,
+        ),
+        field="caller",
+    )
+    people.person_update(caller, cleaned)
+    CaseEvent.objects.create(
+        case=case, kind=EventKind.NOTE, text=_("Caller's name recorded."), by=by
+    )
+    _person_written(case, caller, by=by, action=AuditAction.UPDATE)
+    return caller
+
+
+@transaction.atomic
+def case_member_add(case: Case, data: people.PersonInput, *, by: User) -> Person:
+    """Return a new member of the case's household, which grows to count every member.
+
+    The caller speaks for the household, so a member is held on vital interest until
+    they consent themselves (an evacuation request records each person's consent).
+    """
+    household = case.household
+    if household is None:
+        raise InvalidInput(_("The case has no household."), field="household")
+    if not (data.given_name.strip() or data.family_name.strip()):
+        raise InvalidInput(_("Give the member's name."), field="member.given_name")
+    cleaned = people.person_validate(
+        replace(
+            data,
+            phone="",
+            preferred_language=case.language,
+            legal_basis=LegalBasis.VITAL_INTEREST,
+            consent_method=ConsentMethod.NOT_OBTAINED,
+        ),
+        field="member",
+    )
+    member = people.person_create(cleaned, household=household, by=by)
+    count = household.members.count()
+    if household.size < count:
+        household.size = count
+        household.save(update_fields=["size"])
+    case = _locked(case)
+    if case.household_size < count:
+        case.household_size = count
+        case.save(update_fields=["household_size", "updated_at"])
+    CaseEvent.objects.create(
+        case=case, kind=EventKind.NOTE, text=_("Household member added."), by=by
+    )
+    _person_written(case, member, by=by, action=AuditAction.CREATE)
+    return member
 
 
 @transaction.atomic

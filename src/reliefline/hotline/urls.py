@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reliefline.hotline import claim_views, views
+from reliefline.hotline import claim_views, person_views, views
 
 app_name = "hotline"
 urlpatterns = [
@@ -15,4 +15,6 @@ urlpatterns = [
     path("cases/<str:reference>/callback/", views.case_callback, name="case_callback"),
     path("cases/<str:reference>/assign/", views.case_assign, name="case_assign"),
     path("cases/<str:reference>/claim/", claim_views.case_claim, name="case_claim"),
+    path("cases/<str:reference>/caller/", person_views.case_caller, name="case_caller"),
+    path("cases/<str:reference>/members/", person_views.case_member, name="case_member"),
 ]

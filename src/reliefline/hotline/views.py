@@ -21,7 +21,9 @@ from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
+from reliefline.access.audit import audit_record
 from reliefline.access.auth import requires
+from reliefline.access.models import AuditAction
 from reliefline.access.roles import Role
 from reliefline.access.selectors import users_in_roles
 from reliefline.errors import InvalidInput, NotFound, ReliefError
@@ -33,6 +35,7 @@ from reliefline.hotline.forms import (
     CallbackForm,
     NewCaseForm,
     NoteForm,
+    PersonNameForm,
     QueueFilterForm,
     TransitionForm,
 )
@@ -248,12 +251,34 @@ def _case_or_404(request: HttpRequest, reference: str) -> Case:
         raise Http404(reference) from None
 
 
+def _members(case: Case) -> list[Person]:
+    if case.household is None:
+        return []
+    return list(
+        case.household.members.filter(merged_into__isnull=True, purged_at__isnull=True).order_by(
+            "pk"
+        )
+    )
+
+
 def _case_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, Any]:
     now = timezone.now()
     can_assign = request.user.has_perm("hotline.assign_case")
     assignees = [user.username for user in users_in_roles(CASE_WORKERS)] if can_assign else []
+    caller = case.caller
     return {
         "case": case,
+        "members": _members(case),
+        "caller_form": PersonNameForm(
+            prefix="caller",
+            initial={
+                "given_name": caller.given_name if caller else "",
+                "patronymic": caller.patronymic if caller else "",
+                "family_name": caller.family_name if caller else "",
+                "birth_date": caller.birth_date if caller else None,
+            },
+        ),
+        "member_form": PersonNameForm(prefix="member"),
         "now": now,
         "overdue": case.status in OPEN_STATUSES and case.due_at < now,
         "reasons": [
@@ -282,12 +307,18 @@ def case_detail(request: HtmxHttpRequest, reference: str) -> HttpResponse:
     """Return the case page: caller, needs, priority and reasons, actions, timeline."""
     case = _case_or_404(request, reference)
     services.cases_audit_read([case], by=_actor(request), purpose="case page")
-    return _render(
-        request,
-        "hotline/case.html",
-        "hotline/_case_activity.html",
-        _case_context(request, case),
-    )
+    context = _case_context(request, case)
+    others = [m.pk for m in context["members"] if m.pk != case.caller_id]
+    if others:
+        audit_record(
+            user=_actor(request),
+            action=AuditAction.READ,
+            record=f"hotline.case:{case.reference}",
+            purpose="case page",
+            person_ids=others,
+            fields=["household.names", "household.birth_date"],
+        )
+    return _render(request, "hotline/case.html", "hotline/_case_activity.html", context)
 
 
 def _act(
