@@ -81,8 +81,8 @@ def require(request: HttpRequest, permission: str) -> None:
         raise PermissionDenied(permission)
 
 
-def requires(permission: str) -> Callable[[View], View]:
-    """Decorate a page view: sign-in first, then the permission, else 403."""
+def requires(permission: str | None) -> Callable[[View], View]:
+    """Decorate a page view: sign-in first, then the permission (None: any), else 403."""
 
     def decorate(view: View) -> View:
         @wraps(view)
@@ -92,7 +92,8 @@ def requires(permission: str) -> Callable[[View], View]:
                 return HttpResponseRedirect(
                     f"{target}?{urlencode({'next': request.get_full_path()})}"
                 )
-            require(request, permission)
+            if permission is not None:
+                require(request, permission)
             return view(request, *args, **kwargs)
 
         return login_required(wrapped)  # type: ignore[return-value]

@@ -25,6 +25,11 @@ ENDPOINTS: dict[tuple[str, str], str] = {
     ("GET", "metrics"): SENDER_SIGNED,
     ("GET", "access/2fa/"): SIGNED_IN,
     ("GET", "access/audit/"): "access.view_audit",
+    # Long operations: each one's kind names the permission to see it (access.operations).
+    ("GET", "access/operations/<int:pk>/"): SIGNED_IN,
+    ("GET", "access/operations/<int:pk>/files/<str:name>"): SIGNED_IN,
+    ("GET", "access/keys/"): "access.rotate_keys",
+    ("POST", "access/keys/rotate/"): "access.rotate_keys",
     # Pages of the operator console.
     ("GET", "hotline/"): "hotline.view_case",
     ("GET", "hotline/new/"): "hotline.add_case",

@@ -5,6 +5,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from reliefline.access.fields import EncryptedTextField
+
 
 class ApiToken(models.Model):
     """A bearer token for the JSON API; only its SHA-256 is stored."""
@@ -102,3 +104,89 @@ class AuditHead(models.Model):
 
     def __str__(self) -> str:
         return self.last_hash
+
+
+class OperationStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class Operation(models.Model):
+    """A long operation (an import, a dedupe run, a key rotation) and how far it got.
+
+    Any app records its long work here, from a task worker or a terminal, so a page can
+    show the progress. The counts are written between the operation's own transactions
+    (access.operations.OperationProgress), never inside them.
+    """
+
+    kind = models.CharField(max_length=40, help_text=_("Registered in access.operations.KINDS"))
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(
+        max_length=8, choices=OperationStatus.choices, default=OperationStatus.QUEUED
+    )
+    params = models.JSONField(default=dict, blank=True)
+    stage = models.CharField(max_length=40, blank=True)
+    total = models.BigIntegerField(null=True, blank=True)
+    done = models.BigIntegerField(default=0)
+    message = models.CharField(max_length=200, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("long operation")
+        verbose_name_plural = _("long operations")
+        permissions = [
+            ("import_people", _("Can import persons from a registry file")),
+            ("rotate_keys", _("Can re-encrypt personal data under the newest key")),
+        ]
+        indexes = [models.Index(fields=["kind", "-created_at"], name="operation_kind_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(done__gte=0), name="operation_done_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=OperationStatus.values),
+                name="operation_status_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (OperationStatus.DONE, OperationStatus.FAILED)
+
+
+class OperationFile(models.Model):
+    """A file an operation reads or writes (an uploaded registry, its rejected rows).
+
+    Kept in the database, not on a disk, so a task worker on another host reads what
+    a web host received. Encrypted like every personal field (base64 of the bytes,
+    sealed), so key rotation rewrites it too.
+    """
+
+    operation = models.ForeignKey(Operation, on_delete=models.CASCADE, related_name="files")
+    name = models.CharField(max_length=100)
+    size = models.BigIntegerField()
+    content = EncryptedTextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("operation file")
+        verbose_name_plural = _("operation files")
+        constraints = [
+            models.UniqueConstraint(fields=["operation", "name"], name="operation_file_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.operation_id}/{self.name}"

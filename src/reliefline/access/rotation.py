@@ -6,9 +6,41 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.db import models, transaction
 from django.db.models.functions import Cast
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from reliefline.access import crypto
 from reliefline.access.fields import EncryptedTextField
+from reliefline.access.models import Operation
+from reliefline.access.operations import (
+    Kind,
+    OperationProgress,
+    Stage,
+    Stages,
+    kind_register,
+    no_stages,
+    operation_run,
+    stages_tee,
+)
+
+ROTATION = kind_register(
+    Kind(
+        name="access.rotate_keys",
+        label=_("Key rotation"),
+        permission="access.rotate_keys",
+        task="reliefline.access.tasks.keys_rotate_task",
+        page="access:keys",
+        exclusive=True,
+        results={"rows": _("Rows re-encrypted"), "key": _("Now under key")},
+        # Each stage is a model, named by its label (people.person); all count rows.
+        other_stages=Stage(
+            label="",
+            counted=ngettext_lazy(
+                "%(done)s of %(total)s row", "%(done)s of %(total)s rows", "count"
+            ),
+        ),
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -67,3 +99,28 @@ def rotate(
                 row.save(update_fields=list(target.fields))
         progress(len(ids))
         yield len(ids)
+
+
+def keys_rotate(*, batch: int = 500, progress: Stages = no_stages) -> int:
+    """Re-encrypt every stale row of every encrypted model; return how many were.
+
+    `progress` is told each model as a stage, with its count of stale rows.
+    """
+    rotated = 0
+    for target in encrypted_models():
+        step = progress(target.label, stale_rows(target).count())
+        for done in rotate(target, batch=batch, progress=step):
+            rotated += done
+    return rotated
+
+
+def keys_rotate_operate(
+    operation_id: int, *, batch: int = 500, terminal: Stages = no_stages
+) -> Operation:
+    """Run a queued key rotation, its progress on the page and on `terminal`."""
+
+    def work(progress: OperationProgress) -> dict[str, object]:
+        rotated = keys_rotate(batch=batch, progress=stages_tee(terminal, progress.stage))
+        return {"rows": rotated, "key": crypto.field_keys()[0].key_id}
+
+    return operation_run(operation_id, work)

@@ -3,20 +3,33 @@
 import datetime as dt
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 from django_otp import login as otp_login
 
-from reliefline.access.audit import audit_search, audit_verify
+from reliefline.access import crypto
+from reliefline.access.audit import audit_record, audit_search, audit_verify
 from reliefline.access.auth import requires
 from reliefline.access.forms import AuditFilterForm, TokenForm
+from reliefline.access.models import AuditAction, Operation
+from reliefline.access.operations import (
+    Kind,
+    operation_file_read,
+    operation_get,
+    operation_start,
+    operation_view,
+    operations_recent,
+)
+from reliefline.access.rotation import ROTATION
 from reliefline.access.two_factor import device_secret, two_factor_confirm, two_factor_device
+from reliefline.errors import NotFound, ReliefError
 
 PAGE_SIZE = 50
 
@@ -73,3 +86,82 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         },
         status=422 if form.errors else 200,
     )
+
+
+# ---- long operations -----------------------------------------------------------------
+
+
+def _partial(request: HttpRequest) -> bool:
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.history_restore_request  # type: ignore[union-attr]
+
+
+def _operation_or_404(request: HttpRequest, pk: int) -> Operation:
+    try:
+        return operation_get(pk, user=request.user)
+    except NotFound as error:
+        raise Http404(error.message) from error
+
+
+def operations_context(kind: Kind) -> list[object]:
+    """Return the recent operations of a kind as the progress partial shows them."""
+    return [operation_view(operation) for operation in operations_recent(kind)]
+
+
+@require_GET
+@requires(None)  # the operation's kind names the permission (operation_get)
+def operation(request: HttpRequest, pk: int) -> HttpResponse:
+    """Return an operation's progress; HTMX polls the partial every second until it ends."""
+    view = operation_view(_operation_or_404(request, pk))
+    template = "access/_operation.html" if _partial(request) else "access/operation.html"
+    return render(request, template, {"view": view})
+
+
+@require_GET
+@requires(None)
+def operation_file(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    """Return a file of an operation (the rejected rows of an import), audited as an export."""
+    found = _operation_or_404(request, pk)
+    try:
+        content = operation_file_read(found, name=name)
+    except NotFound as error:
+        raise Http404(error.message) from error
+    audit_record(
+        user=request.user,
+        action=AuditAction.EXPORT,
+        record=f"access.operation:{found.pk}",
+        purpose=f"download {name[:60]} of {found.kind}",
+        request=request,
+    )
+    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{found.kind}-{found.pk}-{name}"'
+    return response
+
+
+def _keys_context(*, error: str = "") -> dict[str, object]:
+    return {
+        "newest": crypto.field_keys()[0].key_id,
+        "configured": len(crypto.field_keys()),
+        "operations": operations_context(ROTATION),
+        "error": error,
+    }
+
+
+@require_GET
+@requires("access.rotate_keys")
+def keys(request: HttpRequest) -> HttpResponse:
+    """Return the field keys' state and the recent rotations, with a button to rotate."""
+    return render(request, "access/keys.html", _keys_context())
+
+
+@require_POST
+@requires("access.rotate_keys")
+def keys_rotate(request: HttpRequest) -> HttpResponse:
+    """Start a key rotation on the task worker and show its progress."""
+    assert isinstance(request.user, User)
+    try:
+        started = operation_start(ROTATION, by=request.user, message=crypto.field_keys()[0].key_id)
+    except ReliefError as error:
+        context = _keys_context(error=error.message)
+        return render(request, "access/keys.html", context, status=error.status)
+    return redirect("access:operation", pk=started.pk)

@@ -4,16 +4,18 @@ import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
-from tqdm import tqdm
 
 from reliefline.access import crypto
-from reliefline.access.rotation import encrypted_models, rotate, stale_rows
+from reliefline.access.operations import operation_start
+from reliefline.access.rotation import ROTATION, keys_rotate_operate
+from reliefline.access.terminal import tqdm_stages
 
 
 class Command(BaseCommand):
     help = (
         "Re-encrypt every encrypted value and blind index with the newest key in "
-        "RELIEFLINE_FIELD_KEYS. Resumable; afterwards the older keys can be removed."
+        "RELIEFLINE_FIELD_KEYS. Resumable; afterwards the older keys can be removed. "
+        "The run is also recorded as an operation, so its progress shows in the browser."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -22,14 +24,12 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         newest = crypto.field_keys()[0].key_id
         self.stdout.write(f"Rotating to key {newest} ({len(crypto.field_keys())} keys configured).")
-        total = 0
-        for target in encrypted_models():
-            stale = stale_rows(target).count()
-            with tqdm(total=stale, desc=target.label, unit="row", file=sys.stderr) as bar:
-                for done in rotate(target, batch=options["batch"], progress=bar.update):
-                    total += done
+        operation = operation_start(ROTATION, by=None, message=f"to key {newest}", enqueue=False)
+        with tqdm_stages(sys.stderr, width=0) as bars:
+            operation = keys_rotate_operate(operation.pk, batch=options["batch"], terminal=bars)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Done: {total} rows now under key {newest}; older keys can be removed."
+                f"Done: {operation.result['rows']} rows now under key {newest}; "
+                "older keys can be removed."
             )
         )
