@@ -423,7 +423,8 @@ def measure(alias: str, variant: Variant, reps: int) -> Result:
         started = time.perf_counter()
         page()
         timings.append((time.perf_counter() - started) * 1000)
-    p95 = statistics.quantiles(timings, n=20)[18]
+    # quantiles() needs two points; `--reps 1` (a fill for bench/load.py) has one.
+    p95 = statistics.quantiles(timings, n=20)[18] if len(timings) > 1 else timings[0]
     return Result(statistics.median(timings), p95, queries, rows)
 
 
@@ -480,7 +481,8 @@ def measure_http(reps: int) -> Result | None:
         started = time.perf_counter()
         get()
         timings.append((time.perf_counter() - started) * 1000)
-    p95 = statistics.quantiles(timings, n=20)[18]
+    # quantiles() needs two points; `--reps 1` (a fill for bench/load.py) has one.
+    p95 = statistics.quantiles(timings, n=20)[18] if len(timings) > 1 else timings[0]
     return Result(statistics.median(timings), p95, queries, PAGE)
 
 
