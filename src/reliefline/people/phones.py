@@ -6,6 +6,10 @@ import phonenumbers
 
 _DIGITS = re.compile(r"\d")
 MAX_PHONE_INPUT = 40
+# A Russian (+7) or Ukrainian (+380) number of the usual length whose national number
+# starts with neither a national prefix (8, 0) nor a zero: phonenumbers.parse would
+# take it as it stands, so only the validity check is left to do. ASCII digits only.
+_PLAIN_E164 = re.compile(r"\+(7)([1-79][0-9]{9})|\+(380)([1-9][0-9]{8})")
 
 
 def phone_normalise(raw: str) -> str | None:
@@ -26,6 +30,19 @@ def phone_normalise(raw: str) -> str | None:
         candidate, region = "+" + digits, None
     else:
         candidate, region = digits, "UA"
+    plain = _PLAIN_E164.fullmatch(candidate) if region is None else None
+    if plain is not None:
+        # A bulk import normalises a million of these: skipping parse() and
+        # format_number() halves the time, and the answer is the same
+        # (people/tests/test_phones.py checks it against the full path).
+        code, national = (plain[1], plain[2]) if plain[1] else (plain[3], plain[4])
+        number = phonenumbers.PhoneNumber(country_code=int(code), national_number=int(national))
+        return candidate if phonenumbers.is_valid_number(number) else None
+    return _phone_parse(candidate, region)
+
+
+def _phone_parse(candidate: str, region: str | None) -> str | None:
+    """Return the candidate in E.164 through phonenumbers' full parser, or None."""
     try:
         number = phonenumbers.parse(candidate, region)
     except phonenumbers.NumberParseException:
