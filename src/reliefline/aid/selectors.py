@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db.models import Max, QuerySet, Sum
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from reliefline.aid.models import (
@@ -196,7 +196,9 @@ def rule_breaches(
                     _("%(kind)s: last received %(when)s, less than %(days)s days ago.")
                     % {
                         "kind": label,
-                        "when": formats.date_format(last, "SHORT_DATETIME_FORMAT"),
+                        "when": formats.date_format(
+                            timezone.localtime(last), "SHORT_DATETIME_FORMAT"
+                        ),
                         "days": rule.min_interval_days,
                     }
                     + also,

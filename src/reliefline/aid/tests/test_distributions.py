@@ -136,6 +136,18 @@ def test_minimum_interval_is_enforced(point) -> None:
     give(household, now=now)
 
 
+def test_minimum_interval_refusal_says_when_in_local_time(point) -> None:
+    DistributionRule.objects.filter(kind=ItemKind.WATER).update(
+        max_per_period=5, period_days=7, min_interval_days=3
+    )
+    household = family(("Ольга", "Коваленко"))
+    given_at = dt.datetime(2024, 8, 14, 10, 0, tzinfo=dt.UTC)  # 13:00 in Kyiv (UTC+3)
+    give(household)
+    Distribution.objects.update(at=given_at)
+    with pytest.raises(DoubleDipping, match=r"last received 08/14/2024 1 p\.m\.,"):
+        give(household, now=given_at + dt.timedelta(days=1))
+
+
 def test_a_ration_older_than_the_period_does_not_count(point) -> None:
     DistributionRule.objects.filter(kind=ItemKind.WATER).update(max_per_period=1, period_days=7)
     household = family(("Ольга", "Коваленко"))
