@@ -70,16 +70,12 @@ class Person(models.Model):
     birth_date = models.DateField(null=True, blank=True)
     # E.164, encrypted at rest; phone_index is the keyed blind index for exact lookup.
     phone = EncryptedTextField(blank=True, default="")
-    phone_index = models.CharField(
-        max_length=64, blank=True, default="", db_index=True, editable=False
-    )
+    phone_index = models.CharField(max_length=64, blank=True, default="", editable=False)
     preferred_language = models.CharField(
         max_length=2, choices=Language.choices, default=Language.UK
     )
     # Script-independent key of "family given" (reliefline.translit.skeleton).
-    name_key = models.CharField(
-        max_length=220, blank=True, default="", db_index=True, editable=False
-    )
+    name_key = models.CharField(max_length=220, blank=True, default="", editable=False)
     legal_basis = models.CharField(
         max_length=20, choices=LegalBasis.choices, default=LegalBasis.CONSENT
     )
@@ -104,6 +100,13 @@ class Person(models.Model):
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("persons")
+        # Declared here, not with db_index, so that PostgreSQL gets no second
+        # varchar_pattern_ops index for LIKE 'x%': both are only looked up by equality
+        # (name_key__contains cannot use a B-tree at all).
+        indexes = [
+            models.Index(fields=["phone_index"], name="person_phone_index"),
+            models.Index(fields=["name_key"], name="person_name_key"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(given_name="", family_name="", phone_index="")
@@ -147,7 +150,10 @@ class PersonKey(models.Model):
     database, shared by every worker, and `reliefline reindex-people` rebuilds it.
     """
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="match_keys")
+    # No index of its own: personkey_unique starts with person_id and serves its lookups.
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="match_keys", db_index=False
+    )
     kind = models.CharField(max_length=2)
     value = models.CharField(max_length=64)
 

@@ -1,11 +1,12 @@
 import datetime as dt
 
 import pytest
+from django.db import connection
 
 from reliefline.errors import InvalidInput
 from reliefline.people.errors import InvalidPhone
 from reliefline.people.matching import Decision, KeyKind
-from reliefline.people.models import PersonKey
+from reliefline.people.models import Person, PersonKey
 from reliefline.people.selectors import MatchQuery, person_match, phone_slips
 from reliefline.people.services import PersonInput, people_reindex, person_update
 from reliefline.people.tests.factories import PersonFactory
@@ -109,3 +110,14 @@ def test_caller_with_a_slipped_phone_and_no_birth_date_is_found() -> None:
     )
     assert found[0].person == person
     assert "phone one digit off" in found[0].reasons
+
+
+def test_matching_index_tables_carry_no_index_that_another_covers() -> None:
+    with connection.cursor() as cursor:
+        keys = connection.introspection.get_constraints(cursor, PersonKey._meta.db_table)
+        persons = connection.introspection.get_constraints(cursor, Person._meta.db_table)
+    indexed = [c["columns"] for c in keys.values() if c["index"] or c["unique"]]
+    assert ["person_id"] not in indexed  # personkey_unique starts with person_id
+    assert ["person_id", "kind", "value"] in indexed
+    assert sum(c["columns"] == ["phone_index"] for c in persons.values()) == 1
+    assert sum(c["columns"] == ["name_key"] for c in persons.values()) == 1
