@@ -168,6 +168,9 @@ def case_open(data: CaseInput, *, by: User | None) -> Case:
         household = people.household_create(settlement=settlement, size=size)
         caller.household = household
         caller.save(update_fields=["household"])
+    # The form's household size starts at 1: a known household never shrinks below the
+    # members recorded in it.
+    size = max(size, household.members.count())
     if household.size != size and data.household_size:
         household.size = size
         household.save(update_fields=["size"])

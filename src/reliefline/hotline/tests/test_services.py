@@ -13,6 +13,7 @@ from reliefline.hotline.services import (
     NeedInput,
     case_assign,
     case_call_attempt,
+    case_member_add,
     case_open,
     case_reprioritise_open,
     case_schedule_callback,
@@ -86,6 +87,18 @@ def test_case_open_can_attach_an_earlier_caller(db: None) -> None:
     )
     assert again.caller_id == first.caller_id and again.household_id == first.household_id
     assert Person.objects.count() == 1
+
+
+def test_a_known_household_never_shrinks_below_its_recorded_members(db: None, user_in) -> None:
+    first = open_case()
+    case_member_add(first, PersonInput(given_name="Валентина"), by=user_in("operator"))
+    # The new-call form's household size starts at 1.
+    again = case_open(
+        CaseInput(channel="phone", language="ru", person_id=first.caller_id, household_size=1),
+        by=None,
+    )
+    assert again.household is not None
+    assert (again.household_size, again.household.size) == (2, 2)
 
 
 def test_legal_transitions_follow_the_workflow_and_leave_events(db: None, user_in) -> None:
