@@ -57,8 +57,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.ADMIN: set(),
 }
 # Evacuation: coordinators plan corridors, allocate and issue manifests; field teams
-# board and mark arrivals. Partners get nothing personal until sharing agreements
-# cover evacuation (partners app), so no evacuation permission at all for now.
+# board and mark arrivals. Partners get no evacuation permission: the checkpoint
+# manifests of corridors their agreements cover reach them through the partners app.
 ROLE_PERMISSIONS[Role.COORDINATOR] |= {
     "evacuation.view_corridor",
     "evacuation.plan_evacuation",
@@ -95,6 +95,7 @@ ROLE_PERMISSIONS[Role.PARTNER] |= {
     "partners.view_activity",
     "partners.add_activity",
     "partners.view_shared_cases",
+    "partners.view_shared_manifests",
     "partners.view_referral",
     "partners.change_referral",
 }
@@ -106,11 +107,6 @@ ROLE_PERMISSIONS[Role.COORDINATOR] |= {
     "channels.view_noticetemplate",
     "channels.change_noticetemplate",
 }
-
-# Long operations (access.operations): coordinators import registries; the DPO rotates
-# the field encryption keys. Dedupe runs need people.merge_person, like the review.
-ROLE_PERMISSIONS[Role.COORDINATOR] |= {"access.import_people"}
-ROLE_PERMISSIONS[Role.DPO] |= {"access.rotate_keys"}
 
 
 def _permissions(names: set[str]) -> list[Permission]:

@@ -5,7 +5,9 @@ Every read a partner makes is filtered by the agreements in force at that reques
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 
@@ -23,19 +25,24 @@ from reliefline.partners.schemas import (
     ActivityQuery,
     AgreementIn,
     AgreementOut,
+    ManifestQuery,
     ReferralAnswer,
     ReferralIn,
     ReferralOut,
     SharedCaseOut,
+    SharedCorridorOut,
     activity_out,
     agreement_out,
     referral_out,
+    shared_corridor_out,
     shared_out,
 )
 from reliefline.partners.selectors import (
     access_for,
     activities_of,
     agreements_visible,
+    corridor_shared_get,
+    corridors_shared,
     referral_get,
     referrals_visible,
     sector_check,
@@ -43,6 +50,13 @@ from reliefline.partners.selectors import (
 )
 
 router = Router(tags=["partners"])
+MANIFEST_RESPONSE = {
+    "description": "The checkpoint manifest: CSV, or a printable page.",
+    "content": {
+        "text/csv": {"schema": {"type": "string"}},
+        "text/html": {"schema": {"type": "string"}},
+    },
+}
 
 
 def _actor(request: HttpRequest) -> User:
@@ -247,3 +261,54 @@ def referrals_decline(
 ) -> ReferralOut:
     """Return the referral, declined by the partner."""
     return _answer(request, referral_id, accept=False, note=payload.note)
+
+
+@router.get(
+    "/corridors",
+    response=list[SharedCorridorOut],
+    summary="Corridors whose manifests an agreement shares",
+    auth=api_auth("partners.view_shared_manifests"),
+)
+def corridors_list(request: HttpRequest) -> list[SharedCorridorOut]:
+    """Return the corridors whose route the partner's agreements in force (corridor
+    manifests) cover, with their vehicles; none without such an agreement."""
+    return [shared_corridor_out(s) for s in corridors_shared(access_for(_actor(request)))]
+
+
+@router.get(
+    "/corridors/{corridor_id}/manifests/{vehicle_id}",
+    summary="Download a vehicle's checkpoint manifest",
+    auth=api_auth("partners.view_shared_manifests"),
+    openapi_extra={"responses": {200: MANIFEST_RESPONSE}},
+)
+def corridors_manifest(
+    request: HttpRequest, corridor_id: int, vehicle_id: int, params: Query[ManifestQuery]
+) -> HttpResponse:
+    """Return the checkpoint manifest (name, birth year, place, vehicle) as CSV or a
+    printable page, recorded as issued to the partner's organisation and audited.
+    A corridor or vehicle no agreement in force covers is a 404."""
+    user = _actor(request)
+    shared = corridor_shared_get(access_for(user), corridor_id)
+    manifest = services.manifest_share(
+        shared,
+        vehicle_id=vehicle_id,
+        format=params.format,
+        language=params.language or (get_language() or "en")[:2],
+        by=user,
+    )
+    vehicle = manifest.issue.vehicle
+    if params.format == "csv":
+        response = HttpResponse(manifest.as_csv(), content_type="text/csv; charset=utf-8")
+        name = f"manifest-checkpoint-{vehicle.pk}-{manifest.issue.pk}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+    else:
+        context = {
+            "shared": shared,
+            "vehicle": vehicle,
+            "manifest": manifest,
+            "headers": [manifest.headers[c] for c in manifest.columns],
+            "rows": [[row[c] for c in manifest.columns] for row in manifest.rows],
+        }
+        response = render(request, "partners/manifest.html", context)
+    response["Cache-Control"] = "no-store"
+    return response

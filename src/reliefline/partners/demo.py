@@ -151,7 +151,8 @@ def _icrc(partner: User | None, coordinator: User | None) -> bool:
             AgreementInput(
                 organisation_id=icrc.pk,
                 purpose="Evacuation and medical follow-up of people who cannot leave alone",
-                categories=["aggregates", "cases"],
+                # The ICRC guarantees the demo's corridors: it checks passage at checkpoints.
+                categories=["aggregates", "cases", "manifests"],
                 need_types=["medicine", "evacuation"],
                 settlements=PARTY_NAMED,
                 fields=["household_size", "vulnerabilities", "language"],

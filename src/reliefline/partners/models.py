@@ -34,6 +34,10 @@ class Organisation(models.Model):
         permissions = [
             ("view_partner_portal", _("Can use the partner portal and download exports")),
             ("view_shared_cases", _("Can see cases shared under a sharing agreement")),
+            (
+                "view_shared_manifests",
+                _("Can download checkpoint manifests of corridors a sharing agreement covers"),
+            ),
         ]
 
     def __str__(self) -> str:

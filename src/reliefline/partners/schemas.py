@@ -1,12 +1,14 @@
 """Organisations, agreements, 3W and shared cases as the JSON API shows them."""
 
 import datetime as dt
+from typing import Literal
 
 from ninja import Field, Schema
 
+from reliefline.evacuation.schemas import PartyIO, StopIO, WindowIO, corridor_out
 from reliefline.hotline.models import Case
 from reliefline.partners.models import Activity, Referral, SharedField, SharingAgreement
-from reliefline.partners.selectors import SharedCase
+from reliefline.partners.selectors import SharedCase, SharedCorridor
 
 
 class AgreementIn(Schema):
@@ -178,4 +180,52 @@ def referral_out(referral: Referral) -> ReferralOut:
             fields=frozenset(referral.fields),
             need_types=frozenset(referral.need_types),
         ),
+    )
+
+
+class SharedVehicleOut(Schema):
+    id: int
+    label: str
+    convoy: str
+    departure_at: dt.datetime
+    assembly_point: str
+
+
+class SharedCorridorOut(Schema):
+    """A corridor a sharing agreement covers: its plan and vehicles, never its passengers."""
+
+    id: int
+    name: str
+    direction: str
+    status: str
+    organisation: str = Field(description="The organisation its manifests are issued to.")
+    stops: list[StopIO]
+    windows: list[WindowIO]
+    parties: list[PartyIO]
+    vehicles: list[SharedVehicleOut]
+
+
+class ManifestQuery(Schema):
+    format: Literal["csv", "html"] = "csv"
+    language: str = Field(
+        "", max_length=2, description="uk, ru or en for the headers; else the request's."
+    )
+
+
+def shared_corridor_out(shared: SharedCorridor) -> SharedCorridorOut:
+    """Return the corridor's plan as evacuation shows it, without its internal timeline."""
+    plan = corridor_out(shared.corridor).model_dump(exclude={"timeline"})
+    return SharedCorridorOut(
+        **plan,
+        organisation=shared.organisation.name,
+        vehicles=[
+            SharedVehicleOut(
+                id=v.pk,
+                label=v.label,
+                convoy=v.convoy.name,
+                departure_at=v.convoy.departure_at,
+                assembly_point=str(v.convoy.assembly_point),
+            )
+            for v in shared.vehicles
+        ],
     )

@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from reliefline.errors import InvalidInput, NotFound
+from reliefline.evacuation.models import Corridor, CorridorStatus, Vehicle
+from reliefline.evacuation.selectors import corridor_list
 from reliefline.hotline.models import OPEN_STATUSES, Case, Need
 from reliefline.partners.models import (
     Activity,
@@ -158,6 +160,70 @@ def referral_get(pk: str, *, user: User, access: Access) -> Referral:
     if referral is None:
         raise NotFound(_("No referral %(id)s.") % {"id": pk[:20]}, field="id")
     return referral
+
+
+@dataclass(frozen=True)
+class SharedCorridor:
+    """A corridor an agreement in force covers, and the organisation it is shared with."""
+
+    corridor: Corridor
+    organisation: Organisation
+    vehicles: tuple[Vehicle, ...]
+
+
+def corridors_shared(access: Access) -> list[SharedCorridor]:
+    """Return the corridors whose checkpoint manifests the partner's agreements share.
+
+    An agreement in force of the manifests category covers a corridor whose route
+    stops at one of its settlements; a closed corridor is no longer shared. Each
+    corridor goes with the organisation of the first agreement covering it (by name),
+    the recipient its manifests are recorded as handed to. Internal staff hold no
+    agreement: they issue manifests from the convoy page, naming the recipient.
+    """
+    agreements = sorted(
+        access.for_category(Category.MANIFESTS), key=lambda a: (a.organisation.name, a.pk)
+    )
+    covered = {a.pk: {p.pk for p in a.settlements.all()} for a in agreements}
+    places = set().union(*covered.values())
+    if not places:
+        return []
+    corridors = (
+        corridor_list()
+        .filter(stops__place__in=places)
+        .exclude(status=CorridorStatus.CLOSED)
+        .distinct()
+        .prefetch_related(
+            "windows__convoys__vehicles", "windows__convoys__assembly_point", "events__by"
+        )
+    )
+    shared = []
+    for corridor in corridors:
+        route = {stop.place_id for stop in corridor.stops.all()}
+        agreement = next(a for a in agreements if covered[a.pk] & route)
+        vehicles = tuple(
+            vehicle
+            for window in corridor.windows.all()
+            for convoy in window.convoys.all()
+            for vehicle in convoy.vehicles.all()
+        )
+        shared.append(SharedCorridor(corridor, agreement.organisation, vehicles))
+    return shared
+
+
+def corridor_shared_get(access: Access, corridor_id: int) -> SharedCorridor:
+    """Return the corridor if the partner's agreements in force share it, else NotFound."""
+    for shared in corridors_shared(access):
+        if shared.corridor.pk == corridor_id:
+            return shared
+    raise NotFound(_("No corridor %(id)s.") % {"id": corridor_id}, field="corridor")
+
+
+def vehicle_shared_get(shared: SharedCorridor, vehicle_id: int) -> Vehicle:
+    """Return the vehicle of one of the corridor's convoys, else NotFound."""
+    for vehicle in shared.vehicles:
+        if vehicle.pk == vehicle_id:
+            return vehicle
+    raise NotFound(_("No vehicle %(id)s.") % {"id": vehicle_id}, field="vehicle")
 
 
 @dataclass(frozen=True)

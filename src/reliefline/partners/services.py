@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from reliefline.access.audit import audit_record
 from reliefline.access.models import AuditAction
 from reliefline.errors import Conflict, InvalidInput
+from reliefline.evacuation.models import ManifestKind
+from reliefline.evacuation.services import Manifest, manifest_issue
 from reliefline.hotline.models import OPEN_STATUSES, Case, NeedType
 from reliefline.partners.models import (
     Activity,
@@ -24,7 +26,7 @@ from reliefline.partners.models import (
     SharedField,
     SharingAgreement,
 )
-from reliefline.partners.selectors import Access
+from reliefline.partners.selectors import Access, SharedCorridor, vehicle_shared_get
 from reliefline.places.models import Place
 from reliefline.text import text_check
 
@@ -210,3 +212,23 @@ def referral_respond(referral: Referral, *, accept: bool, note: str, by: User) -
     referral.responded_at = timezone.now()
     referral.save(update_fields=["status", "response_note", "responded_by", "responded_at"])
     return referral
+
+
+def manifest_share(
+    shared: SharedCorridor, *, vehicle_id: int, format: str, language: str, by: User
+) -> Manifest:
+    """Return the vehicle's checkpoint manifest for the partner, recorded and audited.
+
+    Always the checkpoint manifest (name, birth year, place, vehicle), whatever
+    personal fields the agreement grants: it is what passage needs, and a guarantor
+    checks passage. Evacuation's manifest_issue records it as handed to the
+    organisation whose agreement covers the corridor and audits it as an export.
+    """
+    return manifest_issue(
+        vehicle_shared_get(shared, vehicle_id),
+        kind=ManifestKind.CHECKPOINT,
+        language=language,
+        recipient=shared.organisation.name,
+        format=format,
+        by=by,
+    )

@@ -18,6 +18,7 @@ from reliefline.partners.schemas import referral_out, shared_out
 from reliefline.partners.selectors import (
     access_for,
     activities_of,
+    corridors_shared,
     needs_by_settlement,
     referral_get,
     referrals_visible,
@@ -64,8 +65,12 @@ def portal(request: HttpRequest) -> HttpResponse:
         )
     shared = [shared_out(s) for s in found]
     referrals = [referral_out(r) for r in referred]
+    corridors = []
+    if user.has_perm("partners.view_shared_manifests"):
+        corridors = corridors_shared(access)
     context = {
         "access": access,
+        "corridors": corridors,
         "needs": needs,
         "activities": list(activities_of()[:200]),
         "shared": shared,

@@ -25,5 +25,5 @@ def test_demo_puts_74_beside_41_and_shares_with_the_icrc() -> None:
     assert {v.value: v.stated_count for v in summary[ISW].values}["ukrainian_forces"] == 41
     access = access_for(User.objects.get(username=partner.username))
     assert [str(o) for o in access.organisations] == ["ICRC"]
-    assert access.for_category("cases")
+    assert access.for_category("cases") and access.for_category("manifests")
     assert Claim.objects.count() == 5
