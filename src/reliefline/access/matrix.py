@@ -25,6 +25,11 @@ ENDPOINTS: dict[tuple[str, str], str] = {
     ("GET", "metrics"): SENDER_SIGNED,
     ("GET", "access/2fa/"): SIGNED_IN,
     ("GET", "access/audit/"): "access.view_audit",
+    # Long operations: each one's kind names the permission to see it (access.operations).
+    ("GET", "access/operations/<int:pk>/"): SIGNED_IN,
+    ("GET", "access/operations/<int:pk>/files/<str:name>"): SIGNED_IN,
+    ("GET", "access/keys/"): "access.rotate_keys",
+    ("POST", "access/keys/rotate/"): "access.rotate_keys",
     # Pages of the operator console.
     ("GET", "hotline/"): "hotline.view_case",
     ("GET", "hotline/new/"): "hotline.add_case",
@@ -152,11 +157,6 @@ ENDPOINTS: dict[tuple[str, str], str] = {
     ("GET", "api/v1/partners/activities"): "partners.view_activity",
     ("POST", "api/v1/partners/activities"): "partners.add_activity",
     ("GET", "api/v1/partners/cases"): "partners.view_shared_cases",
-    ("GET", "api/v1/partners/corridors"): "partners.view_shared_manifests",
-    (
-        "GET",
-        "api/v1/partners/corridors/<corridor_id>/manifests/<vehicle_id>",
-    ): "partners.view_shared_manifests",
     ("GET", "api/v1/partners/corridors"): "partners.view_shared_manifests",
     (
         "GET",

@@ -108,6 +108,11 @@ ROLE_PERMISSIONS[Role.COORDINATOR] |= {
     "channels.change_noticetemplate",
 }
 
+# Long operations (access.operations): coordinators import registries; the DPO rotates
+# the field encryption keys. Dedupe runs need people.merge_person, like the review.
+ROLE_PERMISSIONS[Role.COORDINATOR] |= {"access.import_people"}
+ROLE_PERMISSIONS[Role.DPO] |= {"access.rotate_keys"}
+
 
 def _permissions(names: set[str]) -> list[Permission]:
     found = []
