@@ -9,7 +9,7 @@ from collections import defaultdict
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router
 
@@ -44,6 +44,7 @@ from reliefline.evacuation.schemas import (
     run_out,
     vehicle_out,
 )
+from reliefline.evacuation.views import manifest_download
 from reliefline.hotline.schemas import ErrorOut
 from reliefline.hotline.selectors import case_get
 
@@ -297,24 +298,41 @@ def manifests_list(request: HttpRequest) -> list[ManifestOut]:
     return [manifest_out(i) for i in ManifestIssue.objects.select_related("issued_by")[:200]]
 
 
+# The 201 of a manifest is JSON (ManifestOut) or, as the payload's format asks, a file.
+MANIFEST_FILES_DOC = {
+    "responses": {
+        201: {
+            "content": {
+                content_type: {"schema": {"type": "string", "format": "binary"}}
+                for content_type in ("text/csv", "application/pdf")
+            }
+        }
+    }
+}
+
+
 @router.post(
     "/vehicles/{vehicle_id}/manifests",
     response={201: ManifestOut, **ERRORS},
     summary="Issue a vehicle's manifest",
     auth=api_auth(PLAN),
+    openapi_extra=MANIFEST_FILES_DOC,
 )
 def manifests_create(
     request: HttpRequest, vehicle_id: int, payload: ManifestIn
-) -> tuple[int, ManifestOut]:
-    """Return the manifest's rows, recorded as handed to the recipient (audited as an export)."""
+) -> tuple[int, ManifestOut] | HttpResponse:
+    """Return the manifest's rows, or its CSV or PDF file, recorded as handed to the
+    recipient (audited as an export)."""
     manifest = services.manifest_issue(
         selectors.vehicle_get(vehicle_id),
         kind=payload.kind,
         language=payload.language,
         recipient=payload.recipient,
-        format="csv",
+        format=payload.format,
         by=_actor(request),
     )
+    if payload.format != "json":
+        return manifest_download(manifest, status=201)
     return 201, manifest_out(manifest.issue, manifest.columns, manifest.rows)
 
 

@@ -65,7 +65,8 @@ class ManifestForm(forms.Form):
     language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
     recipient = forms.CharField(label=_("Handed to"), max_length=200)
     format = forms.ChoiceField(
-        label=_("Format"), choices=[("html", _("Printable page")), ("csv", "CSV")]
+        label=_("Format"),
+        choices=[("html", _("Printable page")), ("pdf", _("PDF file")), ("csv", "CSV")],
     )
 
 

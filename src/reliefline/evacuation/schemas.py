@@ -226,12 +226,18 @@ class ManifestIn(Schema):
     kind: Literal["internal", "checkpoint"]
     language: Literal["uk", "ru", "en"]
     recipient: str = Field(max_length=200)
+    format: Literal["json", "csv", "pdf"] = Field(
+        "json",
+        description="json: the rows in this answer; csv or pdf: the manifest as a file "
+        "(text/csv, application/pdf) with the same 201 status.",
+    )
 
 
 class ManifestOut(Schema):
     id: int
     vehicle_id: int
     kind: str
+    format: str
     language: str
     recipient: str
     passengers: int
@@ -357,6 +363,7 @@ def manifest_out(
         id=issue.pk,
         vehicle_id=issue.vehicle_id,
         kind=issue.kind,
+        format=issue.format,
         language=issue.language,
         recipient=issue.recipient,
         passengers=issue.passengers,

@@ -430,11 +430,26 @@ def _passenger_qr(row: Mapping[str, Any]) -> str:
     return mark_safe(svg)  # noqa: S308 - segno's own SVG of a code we generated
 
 
+MANIFEST_FILES = {"csv": "text/csv; charset=utf-8", "pdf": "application/pdf"}
+
+
+def manifest_download(manifest: services.Manifest, *, status: int = 200) -> HttpResponse:
+    """Return the manifest as a file to save (CSV or PDF, its issue's format); the API too."""
+    issue = manifest.issue
+    body = manifest.as_pdf() if issue.format == "pdf" else manifest.as_csv()
+    response = HttpResponse(body, content_type=MANIFEST_FILES[issue.format], status=status)
+    name = f"manifest-{issue.kind}-{issue.vehicle_id}-{issue.pk}.{issue.format}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    # Names of people in a conflict zone: no shared cache may keep a copy.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @requires("evacuation.plan_evacuation")
 @_not_found_is_404
 @require_http_methods(["GET", "POST"])
 def manifest(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    """Issue a vehicle's manifest (recorded with its recipient): a printable page or CSV."""
+    """Issue a vehicle's manifest (recorded with its recipient): a printable page, PDF or CSV."""
     vehicle = selectors.vehicle_get(pk)
     form = ManifestForm(request.POST or None, initial={"language": get_language()[:2]})
     if request.method == "GET" or not form.is_valid():
@@ -456,11 +471,8 @@ def manifest(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             {"vehicle": vehicle, "form": form},
             status=error.status,
         )
-    if data["format"] == "csv":
-        response = HttpResponse(issued.as_csv(), content_type="text/csv; charset=utf-8")
-        name = f"manifest-{data['kind']}-{vehicle.pk}-{issued.issue.pk}.csv"
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response
+    if data["format"] in MANIFEST_FILES:
+        return manifest_download(issued)
     return render(
         request,
         "evacuation/manifest.html",

@@ -30,7 +30,8 @@ from reliefline.evacuation.models import (
 from reliefline.evacuation.services.corridors import text_clean
 from reliefline.people.models import Language
 
-FORMATS = ("csv", "html")
+# "json" is the API's answer with the rows; "html" the printable page.
+FORMATS = ("csv", "html", "pdf", "json")
 RECIPIENT_MAX = 200
 
 # The only columns a checkpoint manifest may ever have (tested).
@@ -61,6 +62,13 @@ class Manifest:
         for row in self.rows:
             writer.writerow([row[c] for c in self.columns])
         return out.getvalue()
+
+    def as_pdf(self) -> bytes:
+        """Return the manifest as an A4 PDF in its language (internal: a QR code a row)."""
+        # fpdf2 brings Pillow and fontTools: loaded when a PDF is made, not at start-up.
+        from reliefline.evacuation.pdf import manifest_pdf
+
+        return manifest_pdf(self)
 
 
 def _headers() -> dict[str, str]:

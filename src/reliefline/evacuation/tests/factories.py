@@ -78,15 +78,23 @@ def request(
     caller_mobility: str = "walking",
     phone: str = "+79101234567",
     given_name: str = "Ирина",
+    medical_note: str = "",
+    message: str = "",
     by: User | None = None,
 ) -> EvacuationRequest:
-    """Return a request of a new case: the caller plus `family` (name, mobility, needs medic)."""
+    """Return a request of a new case: the caller plus `family` (name, mobility, needs medic).
+
+    `medical_note` adds a medical-care need with that note, `message` the caller's words:
+    what a checkpoint manifest must never show.
+    """
+    medical = (NeedInput(type="medical_care", note=medical_note),) if medical_note else ()
     case: Case = open_case(
         phone=phone,
         given_name=given_name,
-        needs=(NeedInput(type="evacuation"),),
+        needs=(NeedInput(type="evacuation"), *medical),
         household_size=1 + len(family),
         settlement_id=SUDZHA,
+        message=message,
         by=by,
     )
     members = [
@@ -113,3 +121,11 @@ def bus(convoy_: Convoy) -> Vehicle:
     found = convoy_.vehicles.order_by("pk").first()
     assert found is not None
     return found
+
+
+def allocated_convoy(*, by: User, seats: int = 3) -> Convoy:
+    """Return a convoy of one bus holding the household of one new request, allocated."""
+    made = convoy(vehicles=[VehicleInput("Bus", seats=seats)], by=by)
+    request(by=by)
+    services.convoy_allocate(made, by=by, time_limit=2)
+    return made

@@ -204,3 +204,47 @@ def test_schema_lists_the_evacuation_endpoints(client: Client) -> None:
         "/requests",
     ):
         assert f"{API}{path}" in paths
+
+
+def _manifest_by_api(user: Any, **body: str) -> Any:
+    """Return the answer to issuing an allocated bus's manifest through the API as `user`."""
+    convoy = f.allocated_convoy(by=user)
+    client = Client(headers={"Authorization": f"Bearer {token_for(user)}"})
+    body = {"kind": "checkpoint", "language": "en", "recipient": "ICRC", **body}
+    return post(client, f"/vehicles/{f.bus(convoy).pk}/manifests", body)
+
+
+def test_manifest_as_pdf_through_the_api_is_a_recorded_pdf_file(
+    user_in: Callable[[str], Any],
+) -> None:
+    user = user_in("coordinator")
+    response = _manifest_by_api(user, kind="internal", language="ru", format="pdf")
+    assert response.status_code == 201 and response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF-")
+    issue = ManifestIssue.objects.get()
+    assert (issue.format, issue.kind, issue.issued_by) == ("pdf", "internal", user)
+    assert AuditEntry.objects.filter(record=f"evacuation.manifest:{issue.pk}").exists()
+
+
+def test_manifest_as_csv_through_the_api_has_the_checkpoint_columns(
+    user_in: Callable[[str], Any],
+) -> None:
+    response = _manifest_by_api(user_in("coordinator"), format="csv")
+    assert response.status_code == 201 and response["Content-Type"].startswith("text/csv")
+    assert response.content.decode().splitlines()[0] == "Name,Birth year,Place,Vehicle"
+
+
+def test_manifest_in_an_unknown_format_is_422_naming_the_field_and_stores_nothing(
+    user_in: Callable[[str], Any],
+) -> None:
+    response = _manifest_by_api(user_in("coordinator"), format="docx")
+    assert response.status_code == 422 and response.json()["field"] == "format"
+    assert not ManifestIssue.objects.exists()
+
+
+def test_schema_documents_the_manifest_files() -> None:
+    from reliefline.api import api
+
+    operation = api.get_openapi_schema()["paths"][f"{API}/vehicles/{{vehicle_id}}/manifests"]
+    created = operation["post"]["responses"][201]["content"]
+    assert set(created) == {"application/json", "text/csv", "application/pdf"}

@@ -8,7 +8,12 @@ from django.test import Client
 
 from reliefline.access.models import AuditEntry
 from reliefline.evacuation import services
-from reliefline.evacuation.models import CorridorStatus, EvacuationRequest, Placement
+from reliefline.evacuation.models import (
+    CorridorStatus,
+    EvacuationRequest,
+    ManifestIssue,
+    Placement,
+)
 from reliefline.evacuation.services import VehicleInput
 from reliefline.evacuation.tests import factories as f
 from reliefline.places.models import Assignment
@@ -188,9 +193,7 @@ def test_a_field_team_elsewhere_gets_404_for_the_convoy_and_its_passengers(
 
 def test_checkpoint_manifest_page_shows_four_columns_only(coordinator: tuple[Client, User]) -> None:
     client, user = coordinator
-    convoy = f.convoy(vehicles=[VehicleInput("Bus", seats=3)], by=user)
-    f.request(by=user)
-    services.convoy_allocate(convoy, by=user, time_limit=2)
+    convoy = f.allocated_convoy(by=user)
     response = client.post(
         f"/evacuation/vehicles/{f.bus(convoy).pk}/manifest/",
         {"kind": "checkpoint", "language": "en", "recipient": "Checkpoint", "format": "csv"},
@@ -270,9 +273,7 @@ def test_internal_manifest_page_has_a_qr_code_per_passenger_checkpoint_none(
     coordinator: tuple[Client, User],
 ) -> None:
     client, user = coordinator
-    convoy = f.convoy(vehicles=[VehicleInput("Bus", seats=3)], by=user)
-    f.request(by=user)
-    services.convoy_allocate(convoy, by=user, time_limit=2)
+    convoy = f.allocated_convoy(by=user)
     url = f"/evacuation/vehicles/{f.bus(convoy).pk}/manifest/"
     form = {"language": "en", "recipient": "Convoy lead", "format": "html"}
 
@@ -284,3 +285,22 @@ def test_internal_manifest_page_has_a_qr_code_per_passenger_checkpoint_none(
     assert f"<title>{code}</title>" in internal
     assert "<svg" not in checkpoint.split('<table class="evac-table')[1].split("</table>")[0]
     assert code not in checkpoint
+
+
+def test_manifest_page_gives_the_checkpoint_manifest_as_a_pdf_file(
+    coordinator: tuple[Client, User],
+) -> None:
+    client, user = coordinator
+    convoy = f.allocated_convoy(by=user)
+    response = client.post(
+        f"/evacuation/vehicles/{f.bus(convoy).pk}/manifest/",
+        {"kind": "checkpoint", "language": "uk", "recipient": "ICRC", "format": "pdf"},
+    )
+    issue = ManifestIssue.objects.get()
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="manifest-checkpoint-{issue.vehicle_id}-{issue.pk}.pdf"'
+    )
+    assert response["Cache-Control"] == "no-store"
+    assert response.content.startswith(b"%PDF-")
+    assert (issue.format, issue.recipient, issue.issued_by) == ("pdf", "ICRC", user)
