@@ -58,6 +58,10 @@ ENDPOINTS: dict[tuple[str, str], str] = {
     ("POST", "people/duplicates/pairs/<int:pair_id>/distinct/"): "people.merge_person",
     ("GET", "people/merges/<int:merge_id>/"): "people.merge_person",
     ("POST", "people/merges/<int:merge_id>/undo/"): "people.merge_person",
+    # people: long operations started from a page, run on the task worker.
+    ("POST", "people/duplicates/search/"): "people.merge_person",
+    ("GET", "people/import/"): "access.import_people",
+    ("POST", "people/import/"): "access.import_people",
     # The JSON API (its schema and docs page describe endpoints, never data).
     ("GET", "api/v1/"): PUBLIC,
     ("GET", "api/v1/openapi.json"): PUBLIC,

@@ -2,7 +2,7 @@
 
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
-from typing import TextIO
+from typing import Any, TextIO
 
 from tqdm import tqdm
 
@@ -11,11 +11,12 @@ from reliefline.access.operations import Stages, Step
 
 @contextmanager
 def tqdm_stages(
-    stream: TextIO, *, units: Mapping[str, str] | None = None, width: int = 10
+    stream: TextIO, *, units: Mapping[str, str] | None = None, width: int = 10, **options: Any
 ) -> Iterator[Stages]:
     """Yield a stages callback drawing one tqdm bar per stage, one at a time.
 
-    Each new stage closes the bar of the one before it, which is then done.
+    Each new stage closes the bar of the one before it, which is then done. `options`
+    go to each tqdm bar (unit_scale, disable, ...).
     """
     with ExitStack() as bars:
 
@@ -27,6 +28,7 @@ def tqdm_stages(
                     desc=f"{name:<{width}}",
                     unit=(units or {}).get(name, "row"),
                     file=stream,
+                    **options,
                 )
             )
             return bar.update

@@ -17,6 +17,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q
 
@@ -341,27 +342,34 @@ def dedupe_run(
     limit: int | None = None,
     threshold: float = POSSIBLE,
     dry_run: bool = False,
+    by: User | None = None,
     progress: Progress = _no_progress,
 ) -> DedupeReport:
-    """Find likely duplicates across the registry and put them in the review queue."""
+    """Find likely duplicates across the registry and put them in the review queue.
+
+    The pairs are stored in one transaction, told to `progress` as the stage "storing"
+    before it starts and after it commits. The audit entry names `by` (None: a command).
+    """
     found, persons, compared, upto = find_duplicates(
         limit=limit, threshold=threshold, progress=progress
     )
     new = updated = removed = decided = 0
     open_clusters = created = 0
     if not dry_run:
+        step = progress("storing", len(found))
         with transaction.atomic():
             new, updated, removed, decided = pairs_store(found, upto=upto)
             open_clusters, created = clusters_rebuild()
             if found:
                 audit_record(
-                    user=None,
+                    user=by,
                     action=AuditAction.SEARCH,
                     record="people.person:dedupe",
                     purpose=DEDUPE_PURPOSE,
                     person_ids={pk for pair in found for pk in (pair.first, pair.second)},
                     fields=IDENTITY_FIELDS,
                 )
+        step(len(found))
     return DedupeReport(
         persons=persons,
         compared=compared,

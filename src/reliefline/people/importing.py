@@ -548,7 +548,8 @@ def rejected_path_for(path: Path) -> Path:
     return path.with_name(f"{stem}.rejected.csv")
 
 
-def _header(reader: Iterator[list[str]]) -> tuple[list[str], dict[str, int]]:
+def header_read(reader: Iterator[list[str]]) -> tuple[list[str], dict[str, int]]:
+    """Return the header and each needed column's position, or raise InvalidInput."""
     try:
         header = next(reader)
     except StopIteration:
@@ -630,6 +631,14 @@ def _who(by: User | None) -> str:
     return "command line"
 
 
+def options_check(*, legal_basis: str, consent_method: str) -> None:
+    """Raise InvalidInput when the legal basis and consent method break person_validate."""
+    person_validate(
+        PersonInput(given_name="-", legal_basis=legal_basis, consent_method=consent_method),
+        field="options",
+    )
+
+
 def people_import_csv(
     path: Path,
     *,
@@ -648,10 +657,7 @@ def people_import_csv(
     the columns or the options break person_validate's rules; raise OSError when the
     file cannot be read. One audit entry records who imported which file and the counts.
     """
-    person_validate(
-        PersonInput(given_name="-", legal_basis=legal_basis, consent_method=consent_method),
-        field="options",
-    )
+    options_check(legal_basis=legal_basis, consent_method=consent_method)
     if method not in ("auto", "raw", "orm"):
         raise InvalidInput(_("Unknown method."), field="method")
     if connection.vendor == "sqlite":
@@ -666,7 +672,7 @@ def people_import_csv(
     # surrogateescape: a byte that is not UTF-8 rejects its row (text_check), not the file.
     with path.open(newline="", encoding="utf-8-sig", errors="surrogateescape") as source:
         reader = csv.reader(source)
-        header, columns = _header(reader)
+        header, columns = header_read(reader)
         sink = result.rejected_path.open(
             "w", newline="", encoding="utf-8", errors="surrogateescape"
         )

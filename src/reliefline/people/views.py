@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from reliefline.access.auth import requires
+from reliefline.access.operations import operation_view, operations_recent
 from reliefline.errors import NotFound, ReliefError
 from reliefline.people.merge import (
     PICKS,
@@ -27,6 +28,7 @@ from reliefline.people.merge import (
     person_merge,
 )
 from reliefline.people.models import ClusterStatus, DuplicatePair, Merge, PairStatus, Person
+from reliefline.people.operations import DEDUPE
 from reliefline.people.review import (
     COMPARED_FIELDS,
     PICK_LABELS,
@@ -79,7 +81,9 @@ def duplicates(request: HttpRequest) -> HttpResponse:
         fields=LIST_FIELDS,
     )
     rows = [(cluster, members.get(cluster.pk, [])) for cluster in clusters]
-    return render(request, "people/duplicates.html", {"page": page, "rows": rows, "merges": recent})
+    searches = [operation_view(operation) for operation in operations_recent(DEDUPE, limit=1)]
+    context = {"page": page, "rows": rows, "merges": recent, "searches": searches}
+    return render(request, "people/duplicates.html", context)
 
 
 def _pair_context(view: ClusterView, pair: DuplicatePair, **extra: Any) -> dict[str, Any]:

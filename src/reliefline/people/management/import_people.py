@@ -7,11 +7,13 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from tqdm import tqdm
 
+from reliefline.access.operations import operation_start
+from reliefline.access.terminal import tqdm_stages
 from reliefline.errors import ReliefError
-from reliefline.people.importing import CHUNK_ROWS, people_import_csv
+from reliefline.people.importing import CHUNK_ROWS, options_check, rejected_path_for
 from reliefline.people.models import ConsentMethod, LegalBasis
+from reliefline.people.operations import IMPORT, people_import_operate
 
 IMPORT_PERMISSION = "people.add_person"
 
@@ -51,7 +53,10 @@ def _stop(signum: int, frame: object) -> None:
 
 
 def handle(command: BaseCommand, path: Path, options: dict[str, Any]) -> None:
-    """Run `reliefline import people FILE.csv` with the parsed options."""
+    """Run `reliefline import people FILE.csv` with the parsed options.
+
+    The run is recorded as an operation too, so its progress shows in the browser.
+    """
     by = None
     if options["by"]:
         by = User.objects.filter(username=options["by"], is_active=True).first()
@@ -62,18 +67,29 @@ def handle(command: BaseCommand, path: Path, options: dict[str, Any]) -> None:
     # A `kill` then ends the import like Ctrl-C: the chunk under way rolls back, and the
     # audit entry still records the import, as interrupted.
     previous = signal.signal(signal.SIGTERM, _stop)
-    with tqdm(unit="row", unit_scale=True, file=sys.stderr, disable=None) as bar:
+    bars = tqdm_stages(sys.stderr, width=0, unit_scale=True, disable=None)
+    with bars as terminal:
         try:
-            result = people_import_csv(
-                path,
+            options_check(
+                legal_basis=options["legal_basis"], consent_method=options["consent_method"]
+            )
+            operation = operation_start(
+                IMPORT,
                 by=by,
+                params={
+                    "legal_basis": options["legal_basis"],
+                    "consent_method": options["consent_method"],
+                },
+                message=path.name,
+                enqueue=False,
+            )
+            operation = people_import_operate(
+                operation.pk,
+                path=path,
                 jobs=options["jobs"],
                 chunk_rows=options["chunk"],
                 method=options["method"],
-                legal_basis=options["legal_basis"],
-                consent_method=options["consent_method"],
-                progress=bar.update,
-                total=bar.reset,
+                terminal=terminal,
             )
         except OSError as exc:
             raise CommandError(f"{path}: {exc.strerror or exc}") from exc
@@ -82,7 +98,8 @@ def handle(command: BaseCommand, path: Path, options: dict[str, Any]) -> None:
             raise CommandError(f"{path}: {exc.message}{field}") from exc
         finally:
             signal.signal(signal.SIGTERM, previous)
+    result = operation.result
     command.stdout.write(
-        f"Persons: {result.created} created, {result.updated} updated, "
-        f"{result.rejected} rejected ({result.rejected_path}) in {result.seconds:.0f} s."
+        f"Persons: {result['created']} created, {result['updated']} updated, "
+        f"{result['rejected']} rejected ({rejected_path_for(path)}) in {result['seconds']} s."
     )

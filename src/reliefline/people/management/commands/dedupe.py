@@ -1,17 +1,16 @@
 """`reliefline dedupe`: find likely duplicate persons and queue them for review."""
 
 import sys
-from collections.abc import Callable
-from contextlib import ExitStack
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from tqdm import tqdm
 
-from reliefline.people.dedupe import dedupe_run
+from reliefline.access.terminal import tqdm_stages
+from reliefline.errors import ReliefError
 from reliefline.people.matching import POSSIBLE
+from reliefline.people.operations import dedupe_operate, dedupe_start
 
-STAGES = {"index": "key", "candidates": "person", "scoring": "pair"}
+STAGES = {"index": "key", "candidates": "person", "scoring": "pair", "storing": "pair"}
 
 
 def _threshold(text: str) -> float:
@@ -50,32 +49,31 @@ class Command(BaseCommand):
         if options["limit"] is not None and options["limit"] < 1:
             raise CommandError("--limit must be at least 1.")
         stream = getattr(self.stderr, "_out", sys.stderr)  # tqdm rewrites its line with \r
-        with ExitStack() as bars:
-
-            def progress(stage: str, total: int | None) -> Callable[[int], object]:
-                bars.close()  # one bar at a time: the previous stage is done
-                bar = bars.enter_context(
-                    tqdm(total=total, desc=f"{stage:<10}", unit=STAGES[stage], file=stream)
-                )
-                return bar.update
-
-            report = dedupe_run(
+        try:
+            # Recorded as an operation too, so its progress shows in the browser.
+            operation = dedupe_start(
+                by=None,
                 limit=options["limit"],
                 threshold=options["threshold"],
                 dry_run=options["dry_run"],
-                progress=progress,
+                enqueue=False,
             )
+        except ReliefError as error:
+            raise CommandError(error.message) from error
+        with tqdm_stages(stream, units=STAGES) as bars:
+            report = dedupe_operate(operation.pk, terminal=bars).result
         self.stdout.write(
-            f"Examined {report.persons} persons, compared {report.compared} candidate pairs, "
-            f"{report.found} at or above {options['threshold']}."
+            f"Examined {report['persons']} persons, compared {report['compared']} candidate "
+            f"pairs, {report['found']} at or above {options['threshold']}."
         )
         if options["dry_run"]:
             self.stdout.write("Dry run: nothing written.")
             return
         self.stdout.write(
             self.style.SUCCESS(
-                f"Queued {report.new_pairs} new pairs ({report.updated_pairs} rescored, "
-                f"{report.removed_pairs} no longer likely, {report.already_decided} already "
-                f"decided); {report.open_clusters} open clusters, {report.new_clusters} new."
+                f"Queued {report['new_pairs']} new pairs ({report['updated_pairs']} rescored, "
+                f"{report['removed_pairs']} no longer likely, {report['already_decided']} "
+                f"already decided); {report['open_clusters']} open clusters, "
+                f"{report['new_clusters']} new."
             )
         )

@@ -1,0 +1,73 @@
+"""The keys page starts a rotation on the task worker; the operation page shows it."""
+
+from collections.abc import Callable
+
+import pytest
+from django.core.management import call_command
+from django.test import Client, override_settings
+
+from reliefline.access import crypto
+from reliefline.access.models import AuditEntry, Operation
+from reliefline.access.rotation import ROTATION
+from reliefline.access.tasks import keys_rotate_task
+from reliefline.hotline.tests.factories import open_case
+
+pytestmark = pytest.mark.django_db
+
+OLD, NEW = crypto.generate_key(), crypto.generate_key()
+
+
+@pytest.mark.parametrize(("role", "status"), [("dpo", 200), ("coordinator", 403), ("field", 403)])
+def test_only_the_dpo_and_admin_see_the_keys_page(
+    client_as: Callable[[str], Client], role: str, status: int
+) -> None:
+    assert client_as(role).get("/access/keys/").status_code == status
+
+
+def test_the_dpo_starts_a_rotation_and_watches_it_finish(
+    client_as: Callable[[str], Client],
+) -> None:
+    with override_settings(FIELD_KEYS=[OLD]):
+        open_case(phone="+79101234567", message="insulin")
+    client = client_as("dpo")
+    with override_settings(FIELD_KEYS=[NEW, OLD]):
+        response = client.post("/access/keys/rotate/")
+        operation = Operation.objects.get(kind=ROTATION.name)
+        assert response["Location"] == f"/access/operations/{operation.pk}/"
+        assert AuditEntry.objects.filter(record=f"access.operation:{operation.pk}").exists()
+
+        keys_rotate_task.call(operation_id=operation.pk)
+
+        page = client.get(f"/access/operations/{operation.pk}/").content.decode()
+    operation.refresh_from_db()
+    assert operation.status == "done" and operation.result["rows"] >= 2  # phone, message
+    assert "Rows re-encrypted" in page and operation.result["key"] in page
+
+
+def test_a_second_rotation_is_refused_while_one_is_queued(
+    client_as: Callable[[str], Client],
+) -> None:
+    client = client_as("dpo")
+    client.post("/access/keys/rotate/")
+    response = client.post("/access/keys/rotate/")
+    assert response.status_code == 409
+    assert "under way already" in response.content.decode()
+    assert Operation.objects.count() == 1
+
+
+def test_a_rotation_is_hidden_from_a_coordinator(client_as: Callable[[str], Client]) -> None:
+    client_as("dpo").post("/access/keys/rotate/")
+    operation = Operation.objects.get()
+    assert client_as("coordinator").get(f"/access/operations/{operation.pk}/").status_code == 404
+
+
+def test_a_missing_operation_is_404(client_as: Callable[[str], Client]) -> None:
+    assert client_as("admin").get("/access/operations/999/").status_code == 404
+
+
+def test_the_command_line_rotation_shows_on_the_keys_page(
+    client_as: Callable[[str], Client],
+) -> None:
+    call_command("rotate-keys")
+    page = client_as("dpo").get("/access/keys/").content.decode()
+    assert "Started from the command line" in page
