@@ -15,6 +15,7 @@ from reliefline.access.audit import audit_record
 from reliefline.access.auth import api_auth
 from reliefline.access.models import AuditAction
 from reliefline.errors import InvalidInput, NotFound
+from reliefline.evacuation.views import manifest_download
 from reliefline.hotline.errors import CaseNotFound
 from reliefline.hotline.selectors import case_get
 from reliefline.partners import services
@@ -51,9 +52,10 @@ from reliefline.partners.selectors import (
 
 router = Router(tags=["partners"])
 MANIFEST_RESPONSE = {
-    "description": "The checkpoint manifest: CSV, or a printable page.",
+    "description": "The checkpoint manifest: a CSV or PDF file, or a printable page.",
     "content": {
-        "text/csv": {"schema": {"type": "string"}},
+        "text/csv": {"schema": {"type": "string", "format": "binary"}},
+        "application/pdf": {"schema": {"type": "string", "format": "binary"}},
         "text/html": {"schema": {"type": "string"}},
     },
 }
@@ -284,8 +286,8 @@ def corridors_list(request: HttpRequest) -> list[SharedCorridorOut]:
 def corridors_manifest(
     request: HttpRequest, corridor_id: int, vehicle_id: int, params: Query[ManifestQuery]
 ) -> HttpResponse:
-    """Return the checkpoint manifest (name, birth year, place, vehicle) as CSV or a
-    printable page, recorded as issued to the partner's organisation and audited.
+    """Return the checkpoint manifest (name, birth year, place, vehicle) as CSV, PDF or
+    a printable page, recorded as issued to the partner's organisation and audited.
     A corridor or vehicle no agreement in force covers is a 404."""
     user = _actor(request)
     shared = corridor_shared_get(access_for(user), corridor_id)
@@ -296,19 +298,15 @@ def corridors_manifest(
         language=params.language or (get_language() or "en")[:2],
         by=user,
     )
-    vehicle = manifest.issue.vehicle
-    if params.format == "csv":
-        response = HttpResponse(manifest.as_csv(), content_type="text/csv; charset=utf-8")
-        name = f"manifest-checkpoint-{vehicle.pk}-{manifest.issue.pk}.csv"
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-    else:
-        context = {
-            "shared": shared,
-            "vehicle": vehicle,
-            "manifest": manifest,
-            "headers": [manifest.headers[c] for c in manifest.columns],
-            "rows": [[row[c] for c in manifest.columns] for row in manifest.rows],
-        }
-        response = render(request, "partners/manifest.html", context)
+    if params.format != "html":
+        return manifest_download(manifest)
+    context = {
+        "shared": shared,
+        "vehicle": manifest.issue.vehicle,
+        "manifest": manifest,
+        "headers": [manifest.headers[c] for c in manifest.columns],
+        "rows": [[row[c] for c in manifest.columns] for row in manifest.rows],
+    }
+    response = render(request, "partners/manifest.html", context)
     response["Cache-Control"] = "no-store"
     return response

@@ -206,7 +206,7 @@ class SharedCorridorOut(Schema):
 
 
 class ManifestQuery(Schema):
-    format: Literal["csv", "html"] = "csv"
+    format: Literal["csv", "pdf", "html"] = "csv"
     language: str = Field(
         "", max_length=2, description="uk, ru or en for the headers; else the request's."
     )

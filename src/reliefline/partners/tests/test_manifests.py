@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
+from pypdf import PdfReader
 
 from conftest import SUDZHA
 from reliefline.access.models import AuditEntry
@@ -127,7 +128,20 @@ def test_printable_manifest_is_a_page_in_the_language_asked(
     assert ManifestIssue.objects.get().language == "ru"
 
 
-@pytest.mark.parametrize("query", ["format=pdf", "format=json", "format=csv&language=de"], ids=str)
+def test_partner_downloads_the_checkpoint_manifest_as_pdf(
+    partner_api: Client, icrc: Organisation, bus: Vehicle
+) -> None:
+    _agreement(icrc)
+
+    response = partner_api.get(_manifest_url(bus, format="pdf"))
+
+    assert response["Content-Type"] == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+    assert "Мария" in text and "+7910" not in text
+    assert ManifestIssue.objects.get().format == "pdf"
+
+
+@pytest.mark.parametrize("query", ["format=json", "format=xml", "format=csv&language=de"], ids=str)
 def test_unknown_format_or_language_is_refused_and_nothing_recorded(
     partner_api: Client, icrc: Organisation, bus: Vehicle, query: str
 ) -> None:
@@ -137,9 +151,7 @@ def test_unknown_format_or_language_is_refused_and_nothing_recorded(
     response = partner_api.get(url)
 
     assert response.status_code == 422
-    assert ("format" if "pdf" in query or "json" in query else "language") in response.json()[
-        "detail"
-    ]
+    assert ("language" if "language" in query else "format") in response.json()["detail"]
     assert not ManifestIssue.objects.exists()
 
 
