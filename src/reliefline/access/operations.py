@@ -62,8 +62,8 @@ class Kind:
     """A kind of long operation: who may start and see it, and how its page reads it.
 
     `task` is the dotted path of the django-tasks task that runs it from the queue;
-    `page` the URL name of the page that starts it; `results` the keys of its result
-    summary, in display order, with their labels.
+    `page` the URL name of the page that starts it, `page_title` that page's title;
+    `results` the keys of its result summary, in display order, with their labels.
     """
 
     name: str
@@ -71,6 +71,7 @@ class Kind:
     permission: str
     task: str
     page: str
+    page_title: "StrOrPromise"
     results: Mapping[str, "StrOrPromise"]
     stages: Mapping[str, Stage] = field(default_factory=dict)
     # How a stage not in `stages` reads (its label is then the stage's name).

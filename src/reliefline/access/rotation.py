@@ -30,6 +30,7 @@ ROTATION = kind_register(
         permission="access.rotate_keys",
         task="reliefline.access.tasks.keys_rotate_task",
         page="access:keys",
+        page_title=_("Encryption keys"),
         exclusive=True,
         results={"rows": _("Rows re-encrypted"), "key": _("Now under key")},
         # Each stage is a model, named by its label (people.person); all count rows.

@@ -52,6 +52,7 @@ IMPORT = kind_register(
         permission="access.import_people",
         task="reliefline.people.tasks.people_import_task",
         page="people:import",
+        page_title=gettext_lazy("Import persons"),
         results={
             "created": gettext_lazy("Created"),
             "updated": gettext_lazy("Updated"),
@@ -74,6 +75,7 @@ DEDUPE = kind_register(
         permission="people.merge_person",
         task="reliefline.people.tasks.dedupe_task",
         page="people:duplicates",
+        page_title=gettext_lazy("Possible duplicates"),
         exclusive=True,
         follow_up=gettext_lazy("Show the clusters to review"),
         results={

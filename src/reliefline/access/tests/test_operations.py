@@ -29,6 +29,7 @@ SLOW = kind_register(
         permission="access.rotate_keys",
         task="reliefline.access.tasks.keys_rotate_task",
         page="access:keys",
+        page_title="Encryption keys",
         results={"rows": "Rows"},
         exclusive=True,
     )
