@@ -205,11 +205,10 @@ def reliefline(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
-@contextmanager
-def server(db: str, workers: int) -> Iterator[tuple[int, str]]:
-    """Prepare a database, start gunicorn, yield (port, bearer token), stop it."""
-    data_dir = tempfile.mkdtemp(prefix=f"reliefline-bench-{db}-")
-    url = f"sqlite:///{data_dir}/bench.sqlite3" if db == "sqlite" else PG_URL
+def prepare(db: str, *, pg_url: str = PG_URL) -> tuple[dict[str, str], Path, str]:
+    """Prepare a fresh database; return (the server's environment, data directory, token)."""
+    data_dir = Path(tempfile.mkdtemp(prefix=f"reliefline-bench-{db}-"))
+    url = f"sqlite:///{data_dir}/bench.sqlite3" if db == "sqlite" else pg_url
     if db == "postgres":
         ensure_postgres(url)
     env = {
@@ -220,7 +219,7 @@ def server(db: str, workers: int) -> Iterator[tuple[int, str]]:
     env.update(
         DJANGO_SETTINGS_MODULE="reliefline.settings",
         DATABASE_URL=url,
-        RELIEFLINE_DATA_DIR=data_dir,
+        RELIEFLINE_DATA_DIR=str(data_dir),
         RELIEFLINE_SECRET_KEY=secrets.token_urlsafe(50),
         RELIEFLINE_FIELD_KEYS=generate_key(),
         RELIEFLINE_INSECURE_HTTP="1",
@@ -236,10 +235,15 @@ def server(db: str, workers: int) -> Iterator[tuple[int, str]]:
             env, "adduser", USERNAME, "--role", "operator", "--password", password, "--update"
         )
     token = reliefline(env, "token", USERNAME, "--label", "bench").strip().splitlines()[-1]
+    return env, data_dir, token
 
-    port = free_port()
-    log = Path(data_dir) / "gunicorn.log"
-    with log.open("w") as out:
+
+def gunicorn_start(
+    env: dict[str, str], workers: int, log: Path, port: int | None = None
+) -> tuple[int, subprocess.Popen[bytes]]:
+    """Start gunicorn on a loopback port (a free one unless given); return it once it answers."""
+    port = port or free_port()
+    with log.open("a") as out:
         proc = subprocess.Popen(
             [
                 BIN / "gunicorn",
@@ -256,16 +260,30 @@ def server(db: str, workers: int) -> Iterator[tuple[int, str]]:
             stdout=out,
             stderr=subprocess.STDOUT,
         )
+    wait_until_up(port, proc, log)
+    return port, proc
+
+
+def gunicorn_stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.send_signal(signal.SIGTERM)
     try:
-        wait_until_up(port, proc, log)
-        yield port, token
-    finally:
-        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@contextmanager
+def server(db: str, workers: int) -> Iterator[tuple[int, str]]:
+    """Prepare a database, start gunicorn, yield (port, bearer token), stop it."""
+    env, data_dir, token = prepare(db)
+    try:
+        port, proc = gunicorn_start(env, workers, data_dir / "gunicorn.log")
         try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+            yield port, token
+        finally:
+            gunicorn_stop(proc)
+    finally:
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
