@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from reliefline.access.tests.factories import UserFactory
 from reliefline.channels.models import Notice
-from reliefline.evacuation.models import EvacuationRequest, ManifestIssue
+from reliefline.evacuation.models import EvacuationRequest, ManifestIssue, Placement
 from reliefline.evacuation.services import VehicleInput
 from reliefline.evacuation.tests import factories as f
 from reliefline.places.models import Assignment
@@ -91,3 +91,78 @@ def test_plan_allocate_manifest_board_and_arrive(new_page, live_server, gazettee
     assert family.status == "evacuated"
     assert Notice.objects.filter(kind="arrival_confirmed", person=family.case.caller).count() == 1
     assert EvacuationRequest.objects.get().case.needs.get(type="evacuation").fulfilled_at
+
+
+# A camera that "sees" one QR code: BarcodeDetector answers the code, getUserMedia a
+# blank canvas's stream (or refuses, as when the permission is denied). Installed
+# before the page's own scripts run.
+FAKE_CAMERA = """
+(() => {
+  window.BarcodeDetector = class {
+    static getSupportedFormats() { return Promise.resolve(["qr_code"]); }
+    detect() { return Promise.resolve([{rawValue: "%(code)s", format: "qr_code"}]); }
+  };
+  if (!navigator.mediaDevices) {
+    Object.defineProperty(navigator, "mediaDevices", {value: {}});
+  }
+  navigator.mediaDevices.getUserMedia = () => {
+    if (%(refuse)s) {
+      return Promise.reject(new DOMException("Permission denied", "NotAllowedError"));
+    }
+    const canvas = document.createElement("canvas");
+    canvas.getContext("2d").fillRect(0, 0, 10, 10);
+    return Promise.resolve(canvas.captureStream(5));
+  };
+})();
+"""
+NO_DETECTOR = "delete window.BarcodeDetector;"
+
+
+def _check_in_page(live_server, new_page, *, camera: str = ""):
+    """Return the field team's phone on the check-in page of an allocated convoy, and the
+    passenger's placement. `camera`: "" (no BarcodeDetector), "works" or "refused"."""
+    coordinator = UserFactory(role="coordinator")
+    team = UserFactory(role="field")
+    Assignment.objects.create(user=team, place_id=f.SUDZHA)
+    convoy = f.allocated_convoy(by=coordinator)
+    placement = Placement.objects.get()
+    phone = new_page(user=team, **PHONE)
+    script = NO_DETECTOR
+    if camera:
+        script = FAKE_CAMERA % {"code": placement.code, "refuse": str(camera == "refused").lower()}
+    phone.add_init_script(script)
+    phone.goto(f"{live_server.url}/evacuation/convoys/{convoy.pk}/field/", timeout=60_000)
+    return phone, placement
+
+
+def test_without_a_barcode_detector_no_scan_button_and_a_typed_code_boards(
+    new_page, live_server, gazetteer
+):
+    phone, placement = _check_in_page(live_server, new_page)
+    expect(phone.locator("#scan")).to_be_hidden()
+    phone.fill("#id_code", placement.code.lower())
+    phone.keyboard.press("Enter")  # what a hardware scanner sends after the code
+    expect(phone.locator("#field-results .passenger .state")).to_have_text("Boarded")
+    expect(phone.locator("#id_code")).to_have_value("")
+    placement.refresh_from_db()
+    assert placement.status == "boarded"
+
+
+def test_a_qr_code_read_by_the_camera_marks_the_passenger_boarded(new_page, live_server, gazetteer):
+    phone, placement = _check_in_page(live_server, new_page, camera="works")
+    phone.click("#scan")
+    expect(phone.locator("#field-results .passenger .state")).to_have_text("Boarded")
+    expect(phone.locator("#field-results")).to_contain_text("Ирина Верещук: Boarded")
+    placement.refresh_from_db()
+    assert placement.status == "boarded"
+    screenshot(phone, "evacuation-scan")
+
+
+def test_a_refused_camera_hides_the_scan_button_and_says_why(new_page, live_server, gazetteer):
+    phone, placement = _check_in_page(live_server, new_page, camera="refused")
+    phone.click("#scan")
+    expect(phone.locator("#scan")).to_be_hidden()
+    expect(phone.locator("#scan-status")).to_contain_text("The camera cannot be used here")
+    phone.fill("#id_code", placement.code)
+    phone.click("#mark-code")
+    expect(phone.locator("#field-results .passenger .state")).to_have_text("Boarded")

@@ -74,3 +74,25 @@ class MarkForm(forms.Form):
     to = forms.ChoiceField(
         choices=[("boarded", _("Boarded")), ("no_show", _("No-show")), ("arrived", _("Arrived"))]
     )
+
+
+class CodeForm(forms.Form):
+    """A manifest code typed, pasted, sent by a hardware scanner or read by the camera."""
+
+    code = forms.CharField(
+        label=_("Boarding code"),
+        max_length=40,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+                "autofocus": True,
+            }
+        ),
+    )
+    to = forms.ChoiceField(
+        label=_("Mark as"),
+        choices=[("boarded", _("Boarded")), ("arrived", _("Arrived"))],
+        initial="boarded",
+    )

@@ -112,11 +112,16 @@ def cases_awaiting_request(*, limit: int = 50) -> list[Case]:
     )
 
 
-def placement_by_code(code: str, *, user: User | None = None) -> Placement:
-    """Return the placement printed with this manifest code, on a convoy `user` may see."""
+def placement_by_code(
+    code: str, *, user: User | None = None, convoy: Convoy | None = None
+) -> Placement:
+    """Return the placement printed with this manifest code, on a convoy `user` may see
+    (and on `convoy`, when given). Typed, pasted or scanned: spaces and case do not count."""
     if text_unstorable(code):
         raise EvacuationNotFound(what="passenger", field="code")
     convoys = Convoy.objects.filter(_checked_in_by(user))
+    if convoy is not None:
+        convoys = convoys.filter(pk=convoy.pk)
     placement = (
         Placement.objects.select_related("person", "vehicle__convoy", "member__request__case")
         .filter(code=code.strip().upper(), vehicle__convoy__in=convoys)

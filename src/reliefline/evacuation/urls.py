@@ -16,6 +16,7 @@ urlpatterns = [
     path("convoys/<int:pk>/unplace/", views.convoy_unplace, name="unplace"),
     path("convoys/<int:pk>/lock/", views.convoy_lock, name="lock"),
     path("convoys/<int:pk>/field/", views.field, name="field"),
+    path("convoys/<int:pk>/field/mark/", views.mark_code, name="mark_code"),
     path("convoys/<int:pk>/reconciliation/", views.reconciliation, name="reconciliation"),
     path("vehicles/<int:pk>/manifest/", views.manifest, name="manifest"),
     path("passengers/<str:code>/mark/", views.mark, name="mark"),

@@ -8,6 +8,7 @@ changes nothing.
 from collections.abc import Callable, Mapping
 from functools import wraps
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 import segno
 from django.contrib import messages
@@ -29,6 +30,7 @@ from reliefline.access.models import AuditAction
 from reliefline.errors import InvalidInput, NotFound, ReliefError
 from reliefline.evacuation import selectors, services
 from reliefline.evacuation.forms import (
+    CodeForm,
     ConvoyForm,
     CorridorForm,
     ManifestForm,
@@ -503,8 +505,51 @@ def field(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             person_ids=[p.person_id for p in passengers],
             fields=["name", "placement"],
         )
-    context = {"convoy": convoy, "passengers": passengers, "query": query}
+    to = request.GET.get("to", "")
+    code_form = CodeForm(initial={"to": to} if to in ("boarded", "arrived") else None)
+    context = {"convoy": convoy, "passengers": passengers, "query": query, "code_form": code_form}
     return _render(request, "evacuation/field.html", "evacuation/_field_results.html", context)
+
+
+@requires("evacuation.board_evacuation")
+@_not_found_is_404
+@require_POST
+def mark_code(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Mark the convoy's passenger whose code was typed, pasted or scanned; answer with
+    their card. A code of no passenger of this convoy is a 422 naming the field."""
+    convoy = selectors.convoy_get(pk, user=_actor(request))
+    form = CodeForm(request.POST)
+    passenger = None
+    error: ReliefError | None = None
+    try:
+        if not form.is_valid():
+            raise _form_error(form)
+        code = form.cleaned_data["code"]
+        try:
+            passenger = selectors.placement_by_code(code, user=_actor(request), convoy=convoy)
+        except NotFound:
+            raise InvalidInput(
+                _("No passenger of this convoy has the code %(code)s.") % {"code": code},
+                field="code",
+            ) from None
+        passenger = services.placement_mark(
+            passenger, to=form.cleaned_data["to"], by=_actor(request)
+        )
+    except ReliefError as refused:
+        error = refused
+    if passenger is not None:
+        passenger = selectors.placement_by_code(passenger.code)
+    if not request.htmx:
+        if error is not None:
+            messages.error(request, error.message)
+        query = {"q": passenger.code if passenger else "", "to": request.POST.get("to", "")}
+        return redirect(f"{reverse('evacuation:field', args=[pk])}?{urlencode(query)}")
+    response = render(
+        request, "evacuation/_code_result.html", {"passenger": passenger, "failure": error}
+    )
+    if error is not None:
+        response.status_code = error.status
+    return response
 
 
 @requires("evacuation.board_evacuation")

@@ -304,3 +304,48 @@ def test_manifest_page_gives_the_checkpoint_manifest_as_a_pdf_file(
     assert response["Cache-Control"] == "no-store"
     assert response.content.startswith(b"%PDF-")
     assert (issue.format, issue.recipient, issue.issued_by) == ("pdf", "ICRC", user)
+
+
+def test_field_team_marks_a_typed_or_scanned_code_boarded(
+    user_in: Callable[[str], User],
+) -> None:
+    convoy = f.allocated_convoy(by=user_in("coordinator"))
+    placement = Placement.objects.get()
+    response = _field_team_in_sudzha(user_in).post(
+        f"/evacuation/convoys/{convoy.pk}/field/mark/",
+        # As pasted or typed: case and spaces around do not count.
+        {"code": f"  {placement.code.lower()} ", "to": "boarded"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert "status-boarded" in response.content.decode()
+    assert Placement.objects.get().status == "boarded"
+
+
+def test_code_of_no_passenger_of_the_convoy_is_422_naming_the_field(
+    user_in: Callable[[str], User],
+) -> None:
+    coordinator = user_in("coordinator")
+    convoy = f.allocated_convoy(by=coordinator)
+    other = f.convoy(f.corridor(by=coordinator, name="Sudzha → Sumy 2"), by=coordinator)
+    response = _field_team_in_sudzha(user_in).post(
+        f"/evacuation/convoys/{other.pk}/field/mark/",
+        {"code": Placement.objects.get(vehicle__convoy=convoy).code, "to": "boarded"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 422
+    assert "No passenger of this convoy has the code" in response.content.decode()
+    assert Placement.objects.get().status == "allocated"
+
+
+def test_code_form_without_javascript_marks_and_shows_the_passenger(
+    user_in: Callable[[str], User],
+) -> None:
+    convoy = f.allocated_convoy(by=user_in("coordinator"))
+    code = Placement.objects.get().code
+    response = _field_team_in_sudzha(user_in).post(
+        f"/evacuation/convoys/{convoy.pk}/field/mark/", {"code": code, "to": "boarded"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"/evacuation/convoys/{convoy.pk}/field/?q={code}&to=boarded"
+    assert Placement.objects.get().status == "boarded"
