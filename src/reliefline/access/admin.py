@@ -4,7 +4,14 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from reliefline.access.models import ApiToken, AuditEntry, AuditHead, AuditPerson
+from reliefline.access.models import (
+    ApiToken,
+    AuditEntry,
+    AuditHead,
+    AuditPerson,
+    Operation,
+    OperationFile,
+)
 
 
 @admin.register(ApiToken)
@@ -55,3 +62,36 @@ class AuditPersonAdmin(ReadOnlyAdmin):
 @admin.register(AuditHead)
 class AuditHeadAdmin(ReadOnlyAdmin):
     list_display = ("id", "last_hash")
+
+
+class OperationFileInline(admin.TabularInline):  # type: ignore[type-arg]
+    """The files' names and sizes only: their content is personal data, downloaded
+    (and audited) from the operation's page."""
+
+    model = OperationFile
+    fields = ("name", "size", "created_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Operation)
+class OperationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Long operations are started from their pages or commands; the admin shows them
+    and may delete an old one (with its files)."""
+
+    list_display = ("id", "kind", "status", "stage", "done", "total", "started_by", "created_at")
+    list_filter = ("kind", "status")
+    search_fields = ("=id", "kind", "message", "started_by__username")
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in Operation._meta.fields]
+    inlines = [OperationFileInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -8,6 +8,7 @@ from django.test import Client, override_settings
 
 from reliefline.access import crypto
 from reliefline.access.models import AuditEntry, Operation
+from reliefline.access.operations import operation_file_store, operation_start
 from reliefline.access.rotation import ROTATION
 from reliefline.access.tasks import keys_rotate_task
 from reliefline.hotline.tests.factories import open_case
@@ -71,3 +72,16 @@ def test_the_command_line_rotation_shows_on_the_keys_page(
     call_command("rotate-keys")
     page = client_as("dpo").get("/access/keys/").content.decode()
     assert "Started from the command line" in page
+
+
+def test_the_admin_lists_operations_and_their_files_without_their_content(
+    client_as: Callable[[str], Client],
+) -> None:
+    operation = operation_start(ROTATION, by=None, enqueue=False)
+    operation_file_store(operation, name="rejected.csv", content=b"line,field\n4,phone\n")
+    client = client_as("admin")
+    listing = client.get("/admin/access/operation/")
+    detail = client.get(f"/admin/access/operation/{operation.pk}/change/")
+    assert listing.status_code == 200 and ROTATION.name in listing.content.decode()
+    assert detail.status_code == 200
+    assert "rejected.csv" in detail.content.decode() and "4,phone" not in detail.content.decode()
