@@ -150,6 +150,11 @@ ENDPOINTS: dict[tuple[str, str], str] = {
     ("GET", "aid/reports/<str:name>.<str:fmt>"): "aid.view_stock",
     # partners
     ("GET", "partners/"): "partners.view_partner_portal",
+    ("GET", "partners/activities/"): "partners.view_activity",
+    ("GET", "partners/activities/new/"): "partners.add_activity",
+    ("POST", "partners/activities/new/"): "partners.add_activity",
+    ("GET", "partners/activities/<int:activity_id>/"): "partners.add_activity",
+    ("POST", "partners/activities/<int:activity_id>/"): "partners.add_activity",
     ("POST", "partners/referrals/<str:referral_id>/accept/"): "partners.change_referral",
     ("POST", "partners/referrals/<str:referral_id>/decline/"): "partners.change_referral",
     ("GET", "api/v1/partners/agreements"): "partners.view_sharingagreement",

@@ -91,9 +91,15 @@ def agreements_visible(user: User) -> QuerySet[SharingAgreement]:
 
 
 def activities_of(
-    *, organisation: str = "", sector: str = "", settlement: str = ""
+    *,
+    organisation: str = "",
+    sector: str = "",
+    settlement: str = "",
+    active_from: dt.date | None = None,
+    active_until: dt.date | None = None,
 ) -> QuerySet[Activity]:
-    """Return 3W activities (public to every partner: who does what where), newest first."""
+    """Return 3W activities (public to every partner: who does what where), newest first;
+    with a period, those whose own period overlaps it."""
     activities = Activity.objects.select_related("organisation", "settlement")
     if organisation:
         activities = activities.filter(
@@ -104,7 +110,28 @@ def activities_of(
         activities = activities.filter(sector=sector)
     if settlement:
         activities = activities.filter(settlement_id=settlement)
+    if active_from is not None:
+        activities = activities.filter(ends_on__gte=active_from)
+    if active_until is not None:
+        activities = activities.filter(starts_on__lte=active_until)
     return activities.order_by("-starts_on", "-id")
+
+
+def organisations_reporting(user: User, access: Access) -> list[Organisation]:
+    """Return the organisations the user may report 3W for: any for a coordinator
+    (partners.change_activity), else only their own."""
+    if user.has_perm("partners.change_activity"):
+        return list(Organisation.objects.order_by("name"))
+    return list(access.organisations)
+
+
+def activity_editable(pk: int, *, user: User, access: Access) -> Activity:
+    """Return the 3W line if the user may correct it (reported for one of the
+    organisations they report for), else NotFound: ids reveal nothing."""
+    activity = activities_of().filter(pk=pk).first()
+    if activity is None or activity.organisation not in organisations_reporting(user, access):
+        raise NotFound(_("No activity %(id)s.") % {"id": pk}, field="id")
+    return activity
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from reliefline.access.audit import audit_record
 from reliefline.access.models import AuditAction
-from reliefline.errors import Conflict, InvalidInput
+from reliefline.errors import Conflict, InvalidInput, NotFound
 from reliefline.evacuation.models import ManifestKind
 from reliefline.evacuation.services import Manifest, manifest_issue
 from reliefline.hotline.models import OPEN_STATUSES, Case, NeedType
@@ -26,7 +26,12 @@ from reliefline.partners.models import (
     SharedField,
     SharingAgreement,
 )
-from reliefline.partners.selectors import Access, SharedCorridor, vehicle_shared_get
+from reliefline.partners.selectors import (
+    Access,
+    SharedCorridor,
+    organisations_reporting,
+    vehicle_shared_get,
+)
 from reliefline.places.models import Place
 from reliefline.text import text_check
 
@@ -135,11 +140,23 @@ class ActivityInput:
     reached: int = 0
 
 
-def activity_record(data: ActivityInput, *, by: User, access: Access) -> Activity:
-    """Return the new 3W line; a partner may only report for its own organisations."""
+# What a correction may change: everything but who entered the line and when.
+ACTIVITY_FIELDS = (
+    "organisation",
+    "sector",
+    "description",
+    "settlement",
+    "starts_on",
+    "ends_on",
+    "targeted",
+    "reached",
+)
+
+
+def _activity_checked(data: ActivityInput, *, by: User, access: Access) -> Activity:
+    """Return an unsaved 3W line from the input, or raise InvalidInput naming the field."""
     organisation = Organisation.objects.filter(pk=data.organisation_id).first()
-    own = organisation in access.organisations
-    if organisation is None or not (own or by.has_perm("partners.change_activity")):
+    if organisation is None or organisation not in organisations_reporting(by, access):
         raise InvalidInput(_("Not an organisation you report for."), field="organisation")
     _choices([data.sector], Sector.values, field="sector")
     if data.ends_on < data.starts_on:
@@ -148,7 +165,7 @@ def activity_record(data: ActivityInput, *, by: User, access: Access) -> Activit
         if not 0 <= number <= PEOPLE_MAX:
             raise InvalidInput(_("Between 0 and %(n)d.") % {"n": PEOPLE_MAX}, field=name)
     (place,) = _places([data.settlement], field="settlement")
-    return Activity.objects.create(
+    return Activity(
         organisation=organisation,
         sector=data.sector,
         description=_text(data.description, limit=DESCRIPTION_MAX, field="description"),
@@ -157,8 +174,31 @@ def activity_record(data: ActivityInput, *, by: User, access: Access) -> Activit
         ends_on=data.ends_on,
         targeted=data.targeted,
         reached=data.reached,
-        entered_by=by,
     )
+
+
+def activity_record(data: ActivityInput, *, by: User, access: Access) -> Activity:
+    """Return the new 3W line; a partner may only report for its own organisations."""
+    activity = _activity_checked(data, by=by, access=access)
+    activity.entered_by = by
+    activity.save()
+    return activity
+
+
+@transaction.atomic
+def activity_update(
+    activity: Activity, data: ActivityInput, *, by: User, access: Access
+) -> Activity:
+    """Return the 3W line corrected; a partner corrects only its own organisations' lines
+    and cannot hand one to another organisation. Who entered it, and when, stays."""
+    activity = Activity.objects.select_for_update().get(pk=activity.pk)
+    if activity.organisation not in organisations_reporting(by, access):
+        raise NotFound(_("No activity %(id)s.") % {"id": activity.pk}, field="id")
+    checked = _activity_checked(data, by=by, access=access)
+    for name in ACTIVITY_FIELDS:
+        setattr(activity, name, getattr(checked, name))
+    activity.save(update_fields=ACTIVITY_FIELDS)
+    return activity
 
 
 @transaction.atomic

@@ -1,12 +1,16 @@
 """The partner portal: what the agreements in force allow, checked on every request."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.middleware import HtmxDetails
 
 from reliefline.access.audit import audit_record
 from reliefline.access.auth import requires
@@ -14,17 +18,28 @@ from reliefline.access.models import AuditAction
 from reliefline.errors import NotFound, ReliefError
 from reliefline.partners import services
 from reliefline.partners.exports import NEED_SECTOR, small_cell
+from reliefline.partners.forms import ActivityFilterForm, ActivityForm
+from reliefline.partners.models import Activity, Organisation
 from reliefline.partners.schemas import referral_out, shared_out
 from reliefline.partners.selectors import (
     access_for,
     activities_of,
+    activity_editable,
     corridors_shared,
     needs_by_settlement,
+    organisations_reporting,
     referral_get,
     referrals_visible,
     shared_cases,
 )
 from reliefline.places.models import Place
+from reliefline.places.selectors import place_get
+
+ACTIVITIES_SHOWN = 200
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
 
 
 def _actor(request: HttpRequest) -> User:
@@ -112,3 +127,93 @@ def referral_accept(request: HttpRequest, referral_id: str) -> HttpResponse:
 def referral_decline(request: HttpRequest, referral_id: str) -> HttpResponse:
     """Decline the referral; back to the portal."""
     return _answer(request, referral_id, accept=False)
+
+
+def _place(place_id: str) -> Place | None:
+    try:
+        return place_get(place_id) if place_id else None
+    except NotFound:
+        return None
+
+
+@requires("partners.view_activity")
+@require_GET
+def activities(request: HtmxHttpRequest) -> HttpResponse:
+    """Return the 3W, filtered by organisation, sector, settlement and period; only the
+    table when htmx asks for it after a filter changed."""
+    user = _actor(request)
+    form = ActivityFilterForm(request.GET, organisations=list(Organisation.objects.all()))
+    filters = form.filters()
+    found = list(activities_of(**filters)[: ACTIVITIES_SHOWN + 1])
+    editable: set[int] = set()
+    if user.has_perm("partners.add_activity"):
+        editable = {o.pk for o in organisations_reporting(user, access_for(user))}
+    context = {
+        "form": form,
+        "settlement": _place(filters.get("settlement", "")),
+        "activities": found[:ACTIVITIES_SHOWN],
+        "more": len(found) > ACTIVITIES_SHOWN,
+        "editable": editable,
+    }
+    # A history restore wants the whole page back, not the table.
+    partial = bool(request.htmx) and not request.htmx.history_restore_request
+    template = "partners/_activities.html" if partial else "partners/activities.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def _activity_page(
+    request: HttpRequest, activity: Activity | None, initial: dict[str, Any]
+) -> HttpResponse:
+    """Return the 3W form, or save it and go back to the list; bad input is a 422 with
+    each error next to its field, and nothing stored."""
+    user = _actor(request)
+    access = access_for(user)
+    organisations = organisations_reporting(user, access)
+    form = ActivityForm(request.POST or None, initial=initial, organisations=organisations)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            try:
+                if activity is None:
+                    services.activity_record(form.to_input(), by=user, access=access)
+                else:
+                    services.activity_update(activity, form.to_input(), by=user, access=access)
+            except ReliefError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+                status = error.status
+            else:
+                messages.success(request, _("Activity saved."))
+                return HttpResponseRedirect(reverse("partners:activities"))
+    place_id = form.data.get("settlement", "") if form.is_bound else initial.get("settlement", "")
+    context = {
+        "form": form,
+        "activity": activity,
+        "settlement": _place(str(place_id)),
+        "organisations": organisations,
+    }
+    return render(request, "partners/activity_form.html", context, status=status)
+
+
+@requires("partners.add_activity")
+@require_http_methods(["GET", "POST"])
+def activity_new(request: HttpRequest) -> HttpResponse:
+    """Report a 3W activity: a coordinator for any organisation, a partner for its own."""
+    return _activity_page(request, None, {})
+
+
+@requires("partners.add_activity")
+@require_http_methods(["GET", "POST"])
+def activity_edit(request: HttpRequest, activity_id: int) -> HttpResponse:
+    """Correct a 3W activity of an organisation the user reports for; others are 404."""
+    user = _actor(request)
+    try:
+        activity = activity_editable(activity_id, user=user, access=access_for(user))
+    except NotFound:
+        raise Http404(str(activity_id)) from None
+    initial = {name: getattr(activity, name) for name in services.ACTIVITY_FIELDS}
+    initial["organisation"] = activity.organisation_id
+    initial["settlement"] = activity.settlement_id
+    return _activity_page(request, activity, initial)
