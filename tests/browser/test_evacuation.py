@@ -1,6 +1,8 @@
 """What a coordinator and field teams click for an evacuation, in Chromium:
 plan → allocate → lock → checkpoint manifest → board at Sudzha → arrive in Sumy."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -42,10 +44,23 @@ def test_plan_allocate_manifest_board_and_arrive(new_page, live_server, gazettee
     expect(desk.locator("#corridor-status .timeline")).to_contain_text("ICRC confirmed")
 
     desk.get_by_role("link", name=convoy.name).click()
+    # Hold the allocation request until the page has shown that it is running.
+    held = []
+    desk.route("**/allocate/", lambda route: held.append(route))
+    expect(desk.locator("#allocating")).to_be_hidden()
     desk.click("#allocate")
+    expect(desk.locator("#allocating")).to_be_visible()
+    expect(desk.locator("#allocating")).to_have_text("Allocating… up to 10 s")
+    expect(desk.locator("#allocate")).to_be_disabled()
+    held[0].continue_()
     # The first allocation in the server process loads OR-Tools (with pandas and numpy)
     # before it solves: seconds on a busy machine.
-    expect(desk.locator("#run-summary")).to_contain_text("2 people placed", timeout=60_000)
+    summary = desk.locator("#run-summary")
+    expect(summary).to_contain_text("2 people placed", timeout=60_000)
+    expect(summary).to_contain_text("total priority")
+    expect(summary).to_contain_text("% of the optimum")
+    expect(summary).to_contain_text(re.compile(r"in \d+\.\d s"))
+    expect(desk.locator("#allocating")).to_be_hidden()
     bus = desk.locator("[data-vehicle='Bus 1']")
     expect(bus).to_contain_text("Валентина Петренко")
     expect(bus).to_contain_text("Wheelchair place 1")

@@ -26,7 +26,7 @@ import datetime as dt
 import itertools
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -186,18 +186,25 @@ def _ranked(households: list[Household]) -> tuple[dict[str, int], int]:
     return tie, n * (n + 1) // 2 + 1
 
 
+def _silent(message: str) -> None:
+    """Report nothing (the default `progress` of `allocate`)."""
+
+
 def allocate(
     people: Sequence[Person],
     vehicles: Sequence[Vehicle],
     *,
     time_limit: float = 10.0,
     workers: int = WORKERS,
+    progress: Callable[[str], None] = _silent,
 ) -> Result:
     """Return the allocation of people to vehicles that the solver found in the time limit.
 
     The same input gives the same output: the search is interleaved (deterministic
     whatever the number of workers), seeded, and stopped by deterministic time; the
     wall-clock limit only guards against a machine far slower than expected.
+    `progress` is told each phase and each better solution, in English (the CLI
+    prints them on stderr).
     """
     started = time.perf_counter()
     households = households_of(people)
@@ -220,6 +227,10 @@ def allocate(
         members.sort(key=lambda h: (-value(h), h.id))
     profiles = sorted(
         groups, key=lambda p: (p.direction, p.seats, p.wheelchairs, p.stretchers, p.medic)
+    )
+    progress(
+        f"{len(people)} people in {len(households)} households ({len(profiles)} profiles, "
+        f"{len(left_out)} left out before solving); {len(vehicles)} vehicles"
     )
 
     from ortools.sat.python import cp_model
@@ -264,6 +275,11 @@ def allocate(
     greedy = _greedy(profiles, groups, vehicles, fitting)
     lp_bound = _lp_bound(profiles, groups, vehicles, fitting)
     _hint(model, greedy, counts, chosen)
+    progress(
+        f"model: {len(counts)} counts, {len(terms)} households to choose; greedy start "
+        f"{_greedy_priority(profiles, groups, greedy)}, LP bound {lp_bound} "
+        f"({time.perf_counter() - started:.1f} s)"
+    )
 
     solver = cp_model.CpSolver()
     solver.parameters.random_seed = SEED
@@ -278,8 +294,13 @@ def allocate(
     # so loaded that the deterministic limit would come too late.
     solver.parameters.max_deterministic_time = time_limit * DETERMINISTIC_SHARE
     solver.parameters.max_time_in_seconds = max(time_limit - (time.perf_counter() - started), 0.1)
-    status = solver.solve(model)
+    progress(
+        f"solving: {solver.parameters.max_deterministic_time:g} units of solver work, "
+        f"{solver.parameters.max_time_in_seconds:.1f} s at most"
+    )
+    status = solver.solve(model, _reporter(progress, weight=weight, started=started))
     status_name = solver.status_name(status)
+    progress(f"solver: {status_name} after {time.perf_counter() - started:.1f} s")
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         solved = {key: solver.value(var) for key, var in counts.items()}
         bound = int(solver.best_objective_bound) // weight
@@ -312,6 +333,37 @@ def allocate(
         profiles=len(profiles),
         tie_break=ties,
     )
+
+
+def _greedy_priority(
+    profiles: list[Profile],
+    groups: dict[Profile, list[Household]],
+    placed: dict[tuple[int, int], int],
+) -> int:
+    """Return the total priority of the greedy start (each profile's first households)."""
+    taken: dict[int, int] = defaultdict(int)
+    for (pi, _vi), n in placed.items():
+        taken[pi] += n
+    return sum(h.priority for pi, n in taken.items() for h in groups[profiles[pi]][:n])
+
+
+def _reporter(
+    progress: Callable[[str], None], *, weight: int, started: float
+) -> cp_model.CpSolverSolutionCallback | None:
+    """Return a callback telling `progress` of each better solution, or None if nobody listens."""
+    if progress is _silent:
+        return None
+    from ortools.sat.python import cp_model
+
+    class Reporter(cp_model.CpSolverSolutionCallback):
+        def on_solution_callback(self) -> None:
+            # The objective weighs priority by `weight` and adds tie-breaks below it.
+            priority = int(self.objective_value) // weight
+            bound = int(self.best_objective_bound) // weight
+            elapsed = time.perf_counter() - started
+            progress(f"solution: total priority {priority}, bound {bound} ({elapsed:.1f} s)")
+
+    return Reporter()
 
 
 def _greedy(

@@ -59,6 +59,7 @@ from reliefline.evacuation.services import (
     VehicleInput,
     WindowInput,
 )
+from reliefline.evacuation.services.seats import TIME_LIMIT_DEFAULT
 from reliefline.hotline.selectors import case_get
 from reliefline.people.models import ConsentMethod
 
@@ -278,6 +279,7 @@ def _convoy_context(convoy: Convoy, *, error: ReliefError | None = None) -> dict
         "loads": selectors.convoy_loads(convoy),
         "run": run,
         "gap": (100 * (run.bound - run.objective) / run.bound) if run and run.bound else 0,
+        "time_limit": f"{TIME_LIMIT_DEFAULT:g}",
         "left_out": [(item, LEFT_OUT_REASONS.get(item.reason, item.reason)) for item in left_out],
         "vehicle_form": VehicleForm(),
         "manifest_form": ManifestForm(initial={"language": get_language()[:2]}),

@@ -41,6 +41,7 @@ from reliefline.evacuation.models import (
 )
 
 TIME_LIMIT_MAX = 60.0
+TIME_LIMIT_DEFAULT = 10.0  # the convoy page's Allocate button; the API may ask for another
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread at a checkpoint
 
 
@@ -173,7 +174,9 @@ def _taken(vehicles: Sequence[Vehicle]) -> set[tuple[int, str, int]]:
 
 
 @transaction.atomic
-def convoy_allocate(convoy: Convoy, *, by: User | None, time_limit: float = 10.0) -> AllocationRun:
+def convoy_allocate(
+    convoy: Convoy, *, by: User | None, time_limit: float = TIME_LIMIT_DEFAULT
+) -> AllocationRun:
     """Return the run that gave the convoy's places anew to the waiting requests.
 
     Places still merely allocated (not boarded) are given back first, so a rerun after

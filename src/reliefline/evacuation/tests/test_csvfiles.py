@@ -183,3 +183,26 @@ def test_command_refuses_a_file_that_is_not_utf8(tmp_path: Path) -> None:
             vehicles=str(tmp_path / "v.csv"),
             out=str(tmp_path / "a.csv"),
         )
+
+
+def test_command_prints_its_progress_on_stderr_and_only_results_on_stdout(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "r.csv").write_text(
+        HEADER + "a,h1,UA,walking,0,10,2024-08-14T08:00\nb,h2,RU,walking,0,20,2024-08-14T09:00\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "v.csv").write_text(VEHICLES, encoding="utf-8")
+    call_command(
+        "allocate",
+        requests=str(tmp_path / "r.csv"),
+        vehicles=str(tmp_path / "v.csv"),
+        out=str(tmp_path / "a.csv"),
+        time_limit=5,
+    )
+    printed = capsys.readouterr()
+    phases = [line.split(":")[1].split()[0] for line in printed.err.splitlines()]
+    assert phases[:4] == ["read", "2", "model", "solving"]
+    assert "solution" in phases and phases[-2:] == ["solver", "wrote"]
+    assert "allocate:" not in printed.out
+    assert json.loads(printed.out.splitlines()[-1])["allocated"] == 2

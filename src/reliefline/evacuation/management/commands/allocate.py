@@ -30,7 +30,8 @@ def _read(path: str, *, name: str) -> str:
 class Command(BaseCommand):
     help = (
         "Allocate the people of REQUESTS.csv to the vehicles of VEHICLES.csv with the "
-        "same engine as the convoy page; write ALLOCATION.csv and end with one JSON line."
+        "same engine as the convoy page; write ALLOCATION.csv and end with one JSON line. "
+        "Progress goes to stderr."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -52,13 +53,15 @@ class Command(BaseCommand):
             )
         except CsvError as error:
             raise CommandError(str(error)) from None
-        result = engine.allocate(people, vehicles, time_limit=limit)
+        self._progress(f"read {len(people)} people and {len(vehicles)} vehicles")
+        result = engine.allocate(people, vehicles, time_limit=limit, progress=self._progress)
         try:
             Path(options["out"]).write_text(
                 allocation_write(result.placements, people), encoding="utf-8"
             )
         except OSError as error:
             raise CommandError(f"{options['out']}: cannot be written ({error.strerror})") from None
+        self._progress(f"wrote {result.allocated} rows to {options['out']}")
         households = len(engine.households_of(people))
         self.stdout.write(
             f"{result.allocated} of {len(people)} people placed; "
@@ -74,3 +77,7 @@ class Command(BaseCommand):
             "seconds": round(result.seconds, 3),
         }
         self.stdout.write(json.dumps(summary))
+
+    def _progress(self, message: str) -> None:
+        """Print a phase or a better solution on stderr (stdout ends with the JSON line)."""
+        self.stderr.write(f"allocate: {message}", style_func=lambda text: text)
