@@ -135,8 +135,15 @@ class Person(models.Model):
 
     def derive_keys(self) -> None:
         """Set the name and phone lookup keys from the fields (bulk loaders call this too)."""
-        self.name_key = skeleton(f"{self.family_name} {self.given_name}")
+        self.name_key = Person.name_key_for(
+            family_name=self.family_name, given_name=self.given_name
+        )
         self.phone_index = blind_index(self.phone) if self.phone else ""
+
+    @staticmethod
+    def name_key_for(*, family_name: str, given_name: str) -> str:
+        """Return the name_key of these names (derive_keys; bulk loaders without instances)."""
+        return skeleton(f"{family_name} {given_name}")
 
     @property
     def full_name(self) -> str:
@@ -179,9 +186,14 @@ class PersonKey(models.Model):
             patronymic=person.patronymic,
             birth_date=person.birth_date,
         )
+        return PersonKey.keys_for(identity, phone_index=person.phone_index)
+
+    @staticmethod
+    def keys_for(identity: Identity, *, phone_index: str) -> set[tuple[str, str]]:
+        """Return the (kind, value) keys of a person's names, birth date and phone index."""
         keys = blocking_keys(prepare(identity))
-        if person.phone_index:
-            keys.add((KeyKind.PHONE, person.phone_index))
+        if phone_index:
+            keys.add((KeyKind.PHONE, phone_index))
         return keys
 
     @staticmethod

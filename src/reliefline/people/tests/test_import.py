@@ -15,6 +15,7 @@ from reliefline.access.tests.factories import UserFactory
 from reliefline.errors import InvalidInput
 from reliefline.people.importing import (
     COLUMNS,
+    KEY_INDEX,
     ImportRow,
     RowRejected,
     RowRules,
@@ -84,6 +85,57 @@ def test_import_stores_the_person_as_intake_would(
         cursor.execute("SELECT phone FROM people_person WHERE id = %s", [p.pk])
         stored = cursor.fetchone()[0]
     assert stored.startswith("v1:") and "7910" not in stored
+
+
+def test_imported_name_and_phone_keys_are_what_saving_derives(
+    gazetteer: None, tmp_path: Path
+) -> None:
+    people_import_csv(write_csv(tmp_path / "people.csv", [IRYNA]), jobs=1)
+    p = person("reg-1")
+    stored = (p.name_key, p.phone_index)
+    p.derive_keys()
+    assert (p.name_key, p.phone_index) == stored
+
+
+def key_indexes() -> set[str]:
+    with connection.cursor() as cursor:
+        return set(connection.introspection.get_constraints(cursor, PersonKey._meta.db_table))
+
+
+# Outside a test transaction, as the command runs.
+@pytest.mark.django_db(transaction=True)
+def test_first_import_builds_the_lookup_index_once_after_the_rows(
+    gazetteer: None, tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path / "people.csv", [IRYNA])
+    during: list[bool] = []
+    people_import_csv(path, jobs=1, progress=lambda _n: during.append(KEY_INDEX in key_indexes()))
+    assert during == [False]
+    assert KEY_INDEX in key_indexes()
+
+
+def test_import_into_a_filled_registry_keeps_the_lookup_index(
+    gazetteer: None, tmp_path: Path
+) -> None:
+    people_import_csv(write_csv(tmp_path / "a.csv", [IRYNA]), jobs=1)
+    path = write_csv(tmp_path / "b.csv", [{**IRYNA, "external_id": "reg-2"}])
+    during: list[bool] = []
+    people_import_csv(path, jobs=1, progress=lambda _n: during.append(KEY_INDEX in key_indexes()))
+    assert during == [True]
+
+
+# Outside a test transaction, as the command runs.
+@pytest.mark.django_db(transaction=True)
+def test_import_first_rebuilds_a_lookup_index_a_killed_import_left_out(
+    gazetteer: None, tmp_path: Path
+) -> None:
+    people_import_csv(write_csv(tmp_path / "a.csv", [IRYNA]), jobs=1)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP INDEX {KEY_INDEX}")
+    path = write_csv(tmp_path / "b.csv", [{**IRYNA, "external_id": "reg-2"}])
+    during: list[bool] = []
+    people_import_csv(path, jobs=1, progress=lambda _n: during.append(KEY_INDEX in key_indexes()))
+    assert during == [True]
 
 
 def test_reimport_updates_and_never_duplicates(gazetteer: None, tmp_path: Path) -> None:
