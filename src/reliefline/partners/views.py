@@ -78,7 +78,8 @@ def portal(request: HttpRequest) -> HttpResponse:
                 {f for s in found for f in s.fields} | {f for r in referred for f in r.fields}
             ),
         )
-    shared = [shared_out(s) for s in found]
+    # The schema carries the place id (the API's contract); people read its name.
+    shared = [(shared_out(s), s.case.settlement) for s in found]
     referrals = [referral_out(r) for r in referred]
     corridors = []
     if user.has_perm("partners.view_shared_manifests"):

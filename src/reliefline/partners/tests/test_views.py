@@ -51,6 +51,17 @@ def test_portal_shows_the_shared_case_without_names(
     assert "Верещук" not in page and "+7910" not in page
 
 
+def test_portal_names_the_shared_case_settlement_rather_than_its_id(
+    partner: User, icrc: Organisation, insulin_case: Case
+) -> None:
+    _agreement(icrc)
+
+    page = _signed_in(partner).get("/partners/").content.decode()
+
+    assert f"<td>{insulin_case.reference}</td><td>Sudzha</td>" in page
+    assert SUDZHA not in page
+
+
 def test_portal_stops_showing_the_case_when_the_agreement_ends(
     partner: User, icrc: Organisation, insulin_case: Case
 ) -> None:
