@@ -11,7 +11,9 @@ from django.core.management import call_command
 from django.test import Client
 
 from reliefline.access.models import AuditEntry, Operation, OperationFile
+from reliefline.access.operations import OperationProgress
 from reliefline.access.tests.factories import UserFactory
+from reliefline.people import dedupe as dedupe_module
 from reliefline.people.importing import COLUMNS
 from reliefline.people.models import DuplicateCluster, Person
 from reliefline.people.operations import DEDUPE, IMPORT
@@ -224,3 +226,25 @@ def test_the_task_worker_runs_a_search_started_from_the_page(
     operation = Operation.objects.get(kind=DEDUPE.name)
     assert (operation.status, operation.result["new_clusters"]) == ("done", 1)
     assert UserFactory._meta.model.objects.filter(pk=operation.started_by_id).exists()
+
+
+def test_progress_is_written_while_the_matching_index_is_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The index is read through a server-side cursor on PostgreSQL: the progress
+    # UPDATE runs on the same connection while that cursor is still open.
+    monkeypatch.setattr(dedupe_module, "READ_CHUNK", 2)
+    _twins()
+    operation = Operation.objects.create(kind=DEDUPE.name, status="running")
+    progress = OperationProgress(operation, interval=0.0)
+    written: list[tuple[str, int]] = []
+
+    def stage(name: str, total: int | None) -> Callable[[int], object]:
+        step = progress.stage(name, total)
+        return lambda n: (step(n), written.append((name, progress.writes)))
+
+    dedupe_module.dedupe_run(progress=stage)
+    index_writes = [writes for name, writes in written if name == "index"]
+    assert len(index_writes) >= 3 and index_writes == sorted(set(index_writes))
+    operation.refresh_from_db()
+    assert (operation.stage, operation.done) == ("storing", 1)
