@@ -241,7 +241,12 @@ def test_progress_is_written_while_the_matching_index_is_read(
 
     def stage(name: str, total: int | None) -> Callable[[int], object]:
         step = progress.stage(name, total)
-        return lambda n: (step(n), written.append((name, progress.writes)))
+
+        def counted(n: int) -> None:
+            step(n)
+            written.append((name, progress.writes))
+
+        return counted
 
     dedupe_module.dedupe_run(progress=stage)
     index_writes = [writes for name, writes in written if name == "index"]
