@@ -137,3 +137,21 @@ def test_anonymous_is_sent_to_login(db: None) -> None:
     case = _sms_case()
     response = Client().post(reverse("hotline:case_member", args=[case.reference]))
     assert response.status_code == 302 and Person.objects.count() == 1
+
+
+def test_dpo_reaches_each_members_access_log_from_the_case(client_as) -> None:
+    case = _sms_case()
+
+    page = client_as("dpo").get(reverse("hotline:case", args=[case.reference])).content.decode()
+
+    assert f'{reverse("access:audit")}?person={case.caller_id}"' in page
+
+
+def test_operator_sees_no_access_log_link(client_as) -> None:
+    case = _sms_case()
+
+    page = (
+        client_as("operator").get(reverse("hotline:case", args=[case.reference])).content.decode()
+    )
+
+    assert reverse("access:audit") not in page
