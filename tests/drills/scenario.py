@@ -7,6 +7,7 @@ processes at will without losing its view of the database.
 """
 
 import datetime as dt
+import hashlib
 import json
 import sys
 from collections import Counter
@@ -122,6 +123,95 @@ def notices_settle(broadcast: int) -> dict[str, Any]:
     later = timezone.now() + STUCK_AFTER + dt.timedelta(seconds=1)
     settled = notices_unstick(now=later)
     return {"settled": settled, **broadcast_state(broadcast)}
+
+
+# ---- people import -------------------------------------------------------------------------
+
+
+@command
+def people_state(ids: bool) -> dict[str, Any]:
+    """Return the registry's consistency and a digest of its content (ids left out).
+
+    Two databases hold the same import when their digests are equal: every person's
+    fields (phone decrypted), blind index, matching keys and household's settlement.
+    """
+    from django.db.models import Count
+
+    from reliefline.people.models import Household, Person, PersonKey
+
+    keys: dict[int, list[tuple[str, str]]] = {}
+    for person_id, kind, value in PersonKey.objects.values_list("person_id", "kind", "value"):
+        keys.setdefault(person_id, []).append((kind, value))
+    digest = hashlib.sha256()
+    unkeyed, wrong_keys = [], []
+    persons = Person.objects.select_related("household").order_by("external_id")
+    for person in persons.iterator(chunk_size=2000):
+        stored = sorted(keys.get(person.pk, []))
+        if not stored:
+            unkeyed.append(person.external_id)
+        elif stored != sorted(PersonKey.keys_of(person)):
+            wrong_keys.append(person.external_id)
+        row = (
+            person.external_id,
+            person.given_name,
+            person.family_name,
+            person.patronymic,
+            str(person.birth_date),
+            person.phone,
+            person.phone_index,
+            person.name_key,
+            person.household.settlement_id if person.household else None,
+            person.household.size if person.household else None,
+            stored,
+        )
+        digest.update(json.dumps(row, ensure_ascii=False).encode())
+    empty_households = Household.objects.filter(members__isnull=True).count()
+    shared = (
+        Household.objects.filter(members__isnull=False)
+        .values("pk")
+        .annotate(n=Count("members"))
+        .filter(n__gt=1)
+        .count()
+    )
+    return {
+        "persons": Person.objects.count(),
+        "distinct_external_ids": Person.objects.values("external_id").distinct().count(),
+        "households": Household.objects.count(),
+        "keys": PersonKey.objects.count(),
+        "orphan_keys": PersonKey.objects.exclude(person_id__in=Person.objects.values("pk")).count(),
+        "unkeyed": unkeyed[:5],
+        "wrong_keys": wrong_keys[:5],
+        "empty_households": empty_households,
+        "shared_households": shared,
+        "digest": digest.hexdigest(),
+        "indexes": _indexes(Person, PersonKey, Household),
+        "import_audits": _import_audits(),
+        "audit": audit(),
+        "external_ids": list(Person.objects.values_list("external_id", flat=True)) if ids else [],
+    }
+
+
+def _indexes(*models: Any) -> list[str]:
+    """Return the names of the indexes and constraints the database has on the tables."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        return sorted(
+            name
+            for model in models
+            for name in connection.introspection.get_constraints(cursor, model._meta.db_table)
+        )
+
+
+def _import_audits() -> list[str]:
+    from reliefline.access.models import AuditEntry
+    from reliefline.people.importing import AUDIT_RECORD
+
+    return list(
+        AuditEntry.objects.filter(record=AUDIT_RECORD)
+        .order_by("pk")
+        .values_list("purpose", flat=True)
+    )
 
 
 def main() -> None:
