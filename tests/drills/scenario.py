@@ -214,6 +214,143 @@ def _import_audits() -> list[str]:
     )
 
 
+# ---- allocation and distributions through the web ----------------------------------------
+
+
+@command
+def web_setup(requests: int, households: int) -> dict[str, Any]:
+    """Return a coordinator's token, an allocated convoy and households to give aid to.
+
+    The convoy has fewer places than the requests need, and one allocation already
+    made, so a new allocation first gives those places back, then plans again.
+    """
+    from reliefline.access.tests.factories import token_for
+    from reliefline.aid.tests.factories import ItemFactory, WarehouseFactory, family, stocked
+    from reliefline.evacuation.services import VehicleInput, convoy_allocate
+    from reliefline.evacuation.tests import factories as evacuation
+    from reliefline.places.models import Place
+
+    coordinator = _user("coordinator")
+    buses = [VehicleInput(f"Bus {v}", seats=17 + 2 * v, wheelchair_places=1) for v in range(6)]
+    convoy = evacuation.convoy(vehicles=buses, by=coordinator)
+    for i in range(requests):
+        evacuation.request(
+            phone=_phone(i),
+            family=[(f"Член{k}", "wheelchair" if (i + k) % 17 == 0 else "walking", False) for k in range(i % 4)],
+            by=coordinator,
+        )  # fmt: skip
+    run = convoy_allocate(convoy, by=coordinator, time_limit=10)
+
+    warehouse = WarehouseFactory(code="DRILL-1", settlement=Place.objects.get(pk=SUDZHA))
+    stocked(warehouse, ItemFactory(code="WATER-5L"), 100_000)
+    ids = [
+        family(("Нина", f"Помощь{i}"), settlement_id=SUDZHA, birth_date=_born(i)).pk
+        for i in range(households)
+    ]
+    return {
+        "token": token_for(coordinator),
+        "convoy": convoy.pk,
+        "allocated": run.allocated,
+        "households": ids,
+    }
+
+
+def _born(i: int) -> dt.date:
+    return dt.date(1940, 1, 1) + dt.timedelta(days=37 * i)
+
+
+@command
+def convoy_state(convoy: int) -> dict[str, Any]:
+    """Return the convoy's places, runs and requests, and what breaks their invariants."""
+    from reliefline.evacuation.models import (
+        HOLDING,
+        AllocationRun,
+        EvacuationRequest,
+        Placement,
+        PlacementEvent,
+        PlacementEventKind,
+        RequestStatus,
+    )
+
+    holding = list(
+        Placement.objects.filter(vehicle__convoy_id=convoy, status__in=HOLDING)
+        .select_related("member")
+        .order_by("pk")
+    )
+    allocated_events = set(
+        PlacementEvent.objects.filter(kind=PlacementEventKind.ALLOCATED).values_list(
+            "placement_id", flat=True
+        )
+    )
+    placed_requests = {p.member.request_id for p in holding}
+    requests = list(EvacuationRequest.objects.prefetch_related("members"))
+    problems = [
+        f"placement {p.pk} without its event" for p in holding if p.pk not in allocated_events
+    ]
+    for request in requests:
+        going = {m.pk for m in request.members.all() if m.going}
+        seated = {p.member_id for p in holding if p.member.request_id == request.pk}
+        if request.status == RequestStatus.ALLOCATED and seated != going:
+            problems.append(
+                f"request {request.pk} allocated with {len(seated)} of {len(going)} seated"
+            )
+        if request.status == RequestStatus.WAITING and request.pk in placed_requests:
+            problems.append(f"request {request.pk} waiting but seated")
+    runs = list(AllocationRun.objects.filter(convoy_id=convoy).order_by("pk"))
+    if runs and runs[-1].allocated != len(holding):
+        problems.append(f"last run says {runs[-1].allocated} placed, {len(holding)} hold a place")
+    return {
+        "places": [
+            [p.member_id, p.vehicle_id, p.kind, p.number, p.code, p.status] for p in holding
+        ],
+        "runs": len(runs),
+        "events": PlacementEvent.objects.count(),
+        "statuses": dict(Counter(r.status for r in requests)),
+        "problems": problems,
+        "audit": audit(),
+    }
+
+
+@command
+def aid_state() -> dict[str, Any]:
+    """Return the distributions, and what breaks the ledger's and the audit's invariants."""
+    from django.db.models import Sum
+
+    from reliefline.access.models import AuditEntry
+    from reliefline.aid.models import Balance, Distribution, Movement, MovementKind
+    from reliefline.aid.selectors import stock_differences
+
+    audited = set(
+        AuditEntry.objects.filter(record__startswith="aid.distribution:").values_list(
+            "record", flat=True
+        )
+    )
+    problems = []
+    distributions = list(Distribution.objects.prefetch_related("lines", "movements"))
+    for d in distributions:
+        given = sum(line.quantity for line in d.lines.all())
+        taken = -sum(m.quantity for m in d.movements.all())
+        if not given or given != taken:
+            problems.append(f"distribution {d.pk}: lines give {given}, ledger takes {taken}")
+        if f"aid.distribution:{d.pk}" not in audited:
+            problems.append(f"distribution {d.pk} not in the audit log")
+    stray = Movement.objects.filter(kind=MovementKind.DISTRIBUTION, distribution__isnull=True)
+    problems += [f"movement {m.pk}: a distribution's movement without it" for m in stray]
+    checked, differences = stock_differences()
+    problems += [
+        f"balance {d.warehouse} {d.item}: {d.book} != ledger {d.ledger}" for d in differences
+    ]
+    ledger = Movement.objects.aggregate(total=Sum("quantity"))["total"]
+    return {
+        "households": sorted(d.household_id for d in distributions),
+        "balance": Balance.objects.aggregate(total=Sum("quantity"))["total"],
+        "ledger": ledger,
+        "balances_checked": checked,
+        "problems": problems,
+        "audit": audit(),
+    }
+
+
 def main() -> None:
     django.setup()
     name, arguments = sys.argv[1], json.loads(sys.argv[2] if len(sys.argv) > 2 else "{}")
