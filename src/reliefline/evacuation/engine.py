@@ -40,7 +40,11 @@ MOBILITIES = (WALKING, WHEELCHAIR, STRETCHER)
 DIRECTIONS = ("UA", "RU")
 SEED = 20240814
 WORKERS = 1
-DETERMINISTIC_SHARE = 0.5
+# Solver work (CP-SAT's deterministic time) per second of the time limit. A unit is
+# meant to be about a second of an idle core; on the shared 2-core machine a unit took
+# 1 to 4.5 s of wall time at load 5 to 14, so a tenth keeps the wall clock out of the
+# answer unless the machine is about nine times slower than that (docs/benchmarks.md).
+DETERMINISTIC_SHARE = 0.1
 
 # Why a household is left out; the page and the CLI show these.
 NO_VEHICLE = "no_vehicle_in_direction"
@@ -89,6 +93,9 @@ class Result:
     households: int = 0
     profiles: int = 0
     tie_break: int = 0
+    # True when the wall clock, not a proof or the work limit, ended the search: only
+    # then may another run of the same input give another allocation.
+    stopped_by_clock: bool = False
 
     @property
     def allocated(self) -> int:
@@ -195,17 +202,24 @@ def allocate(
     vehicles: Sequence[Vehicle],
     *,
     time_limit: float = 10.0,
+    work_limit: float | None = None,
     workers: int = WORKERS,
     progress: Callable[[str], None] = _silent,
 ) -> Result:
     """Return the allocation of people to vehicles that the solver found in the time limit.
 
-    The same input gives the same output: the search is interleaved (deterministic
-    whatever the number of workers), seeded, and stopped by deterministic time; the
-    wall-clock limit only guards against a machine far slower than expected.
-    `progress` is told each phase and each better solution, in English (the CLI
-    prints them on stderr).
+    The same input gives the same output, however loaded the machine: the search is
+    seeded and sequential (interleaved with more workers, which is deterministic
+    whatever their number), and it stops at a proof or after `work_limit` units of
+    deterministic solver work (by default `DETERMINISTIC_SHARE` × `time_limit`). The
+    wall clock (`time_limit` seconds, model building included) only cuts a run on a
+    machine too loaded to do that work in time; the result then says so
+    (`stopped_by_clock`). `progress` is told each phase and each better solution, in
+    English (the CLI prints them on stderr).
     """
+    # OR-Tools brings pandas and numpy: seconds, once per process, that no solve needs.
+    from ortools.sat.python import cp_model
+
     started = time.perf_counter()
     households = households_of(people)
     left_out: dict[str, str] = {}
@@ -232,9 +246,6 @@ def allocate(
         f"{len(people)} people in {len(households)} households ({len(profiles)} profiles, "
         f"{len(left_out)} left out before solving); {len(vehicles)} vehicles"
     )
-
-    from ortools.sat.python import cp_model
-
     model = cp_model.CpModel()
     counts: dict[tuple[int, int], cp_model.IntVar] = {}
     chosen: dict[int, list[cp_model.IntVar]] = {}
@@ -289,10 +300,11 @@ def allocate(
     # bench/allocation.py, bought nothing: the LP bound and the hint do the work.
     solver.parameters.symmetry_level = 0
     solver.parameters.cp_model_probing_level = 0
-    # Deterministic time (about a second of work on an idle core) decides when to stop,
-    # so a rerun stops at the same point; the wall clock only cuts a run on a machine
-    # so loaded that the deterministic limit would come too late.
-    solver.parameters.max_deterministic_time = time_limit * DETERMINISTIC_SHARE
+    # Deterministic time decides when to stop, so a rerun stops at the same point of the
+    # same search; the wall clock only cuts a run on a machine so loaded that the work
+    # would come too late.
+    work = time_limit * DETERMINISTIC_SHARE if work_limit is None else work_limit
+    solver.parameters.max_deterministic_time = work
     solver.parameters.max_time_in_seconds = max(time_limit - (time.perf_counter() - started), 0.1)
     progress(
         f"solving: {solver.parameters.max_deterministic_time:g} units of solver work, "
@@ -300,7 +312,14 @@ def allocate(
     )
     status = solver.solve(model, _reporter(progress, weight=weight, started=started))
     status_name = solver.status_name(status)
-    progress(f"solver: {status_name} after {time.perf_counter() - started:.1f} s")
+    clock = status not in (cp_model.OPTIMAL, cp_model.INFEASIBLE) and (
+        solver.response_proto.deterministic_time < work
+    )
+    progress(
+        f"solver: {status_name} after {time.perf_counter() - started:.1f} s, "
+        f"{solver.response_proto.deterministic_time:.3g} units of work"
+        + ("; stopped by the clock first: a rerun may give another allocation" if clock else "")
+    )
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         solved = {key: solver.value(var) for key, var in counts.items()}
         bound = int(solver.best_objective_bound) // weight
@@ -332,6 +351,7 @@ def allocate(
         households=len(households),
         profiles=len(profiles),
         tie_break=ties,
+        stopped_by_clock=clock,
     )
 
 

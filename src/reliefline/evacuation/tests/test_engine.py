@@ -2,6 +2,10 @@
 
 import datetime as dt
 import itertools
+import os
+import random
+import subprocess
+import sys
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -151,6 +155,79 @@ def test_same_input_gives_the_same_allocation() -> None:
     fleet = [vehicle(f"v{i}", seats=13, wheelchair=1 + i % 2) for i in range(12)]
     first = run(people, fleet)
     assert run(people, fleet).placements == first.placements
+
+
+def _packing(*, households: int = 500, vehicles: int = 100) -> tuple[list[Person], list[Vehicle]]:
+    """Return a seeded operation the solver keeps improving on for about a unit of work:
+    households of 1 to 7 (some with a wheelchair user or needing a medic) to pack into
+    small vehicles of 7 to 17 seats."""
+    rng = random.Random(5)
+    people = []
+    for h in range(households):
+        priority, side = rng.choice([10, 10, 25, 50, 80]), rng.choice(["UA", "UA", "RU"])
+        minutes = rng.randrange(5000)
+        for i in range(rng.randint(1, 7)):
+            people.append(
+                person(
+                    f"p{h}-{i}",
+                    f"h{h}",
+                    direction=side,
+                    mobility="wheelchair" if rng.random() < 0.08 else "walking",
+                    needs_medic=rng.random() < 0.05,
+                    priority=priority + i % 3,
+                    minutes=minutes,
+                )
+            )
+    fleet = [
+        vehicle(
+            f"v{v}",
+            direction="UA" if v % 5 < 3 else "RU",
+            seats=rng.choice([7, 9, 11, 13, 17]),
+            wheelchair=rng.choice([0, 1, 2]),
+            medic=v % 4 == 0,
+        )
+        for v in range(vehicles)
+    ]
+    return people, fleet
+
+
+def test_same_input_gives_the_same_allocation_while_every_core_is_busy() -> None:
+    """The work limit, not the wall clock, ends the search, so load changes nothing.
+
+    The wall clock is left far off (CI runs two test workers on the same two cores):
+    with it deciding instead (time_limit=5 and the engine's former work share of one
+    half), one of three such runs gave another allocation."""
+    people, fleet = _packing()
+    burners = [
+        subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        for _ in range(os.cpu_count() or 2)
+    ]
+    try:
+        first = engine.allocate(people, fleet, time_limit=60, work_limit=0.3)
+        second = engine.allocate(people, fleet, time_limit=60, work_limit=0.3)
+    finally:
+        for burner in burners:
+            burner.kill()
+            burner.wait()
+    # Stopped mid-search by the work limit: a run that proves its optimum is no test.
+    assert first.status == "FEASIBLE"
+    assert not first.stopped_by_clock and not second.stopped_by_clock
+    assert second.placements == first.placements
+    assert (second.objective, second.bound, second.tie_break, second.left_out) == (
+        first.objective,
+        first.bound,
+        first.tie_break,
+        first.left_out,
+    )
+
+
+def test_listening_to_progress_changes_nothing_in_the_allocation() -> None:
+    people, fleet = _packing()
+    said: list[str] = []
+    silent = engine.allocate(people, fleet, time_limit=5)
+    heard = engine.allocate(people, fleet, time_limit=5, progress=said.append)
+    assert heard.placements == silent.placements
+    assert any(line.startswith("solution: ") for line in said)
 
 
 def test_checker_reports_a_split_household_and_an_overfull_vehicle() -> None:
