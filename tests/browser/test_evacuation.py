@@ -2,6 +2,7 @@
 plan → allocate → lock → checkpoint manifest → board at Sudzha → arrive in Sumy."""
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -74,11 +75,22 @@ def test_plan_allocate_manifest_board_and_arrive(new_page, live_server, gazettee
     desk.fill("#id_recipient", "Checkpoint Sudzha")
     desk.select_option("#id_format", "html")
     desk.click("#issue")
-    headers = desk.locator(".manifest-table thead th").all_inner_texts()
-    assert headers == ["#", "Name", "Birth year", "Place", "Vehicle"]
+    expect(desk.locator(".manifest-table thead th")).to_have_text(
+        ["#", "Name", "Birth year", "Place", "Vehicle"]
+    )
     expect(desk.locator(".manifest-table")).not_to_contain_text("EV-")
     screenshot(desk, "evacuation-manifest")
     assert ManifestIssue.objects.get().recipient == "Checkpoint Sudzha"
+
+    desk.get_by_role("link", name="Issue another").click()
+    desk.select_option("#id_kind", "checkpoint")
+    desk.fill("#id_recipient", "ICRC Sumy")
+    desk.select_option("#id_format", "pdf")
+    with desk.expect_download() as download:
+        desk.click("#issue")
+    assert download.value.suggested_filename.endswith(".pdf")
+    assert Path(download.value.path()).read_bytes().startswith(b"%PDF-")
+    assert ManifestIssue.objects.get(recipient="ICRC Sumy").format == "pdf"
 
     phone = new_page(user=field, **PHONE)
     phone.goto(f"{live_server.url}/evacuation/convoys/{convoy.pk}/field/")
