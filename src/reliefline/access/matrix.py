@@ -105,6 +105,7 @@ ENDPOINTS: dict[tuple[str, str], str] = {
     ("POST", "evacuation/convoys/<int:pk>/unplace/"): "evacuation.plan_evacuation",
     ("POST", "evacuation/convoys/<int:pk>/lock/"): "evacuation.plan_evacuation",
     ("GET", "evacuation/convoys/<int:pk>/field/"): "evacuation.board_evacuation",
+    ("POST", "evacuation/convoys/<int:pk>/field/mark/"): "evacuation.board_evacuation",
     ("GET", "evacuation/convoys/<int:pk>/reconciliation/"): "evacuation.board_evacuation",
     ("GET", "evacuation/vehicles/<int:pk>/manifest/"): "evacuation.plan_evacuation",
     ("POST", "evacuation/vehicles/<int:pk>/manifest/"): "evacuation.plan_evacuation",
