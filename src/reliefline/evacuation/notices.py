@@ -6,27 +6,36 @@ change never tells anyone anything.
 """
 
 from django.contrib.auth.models import User
-from django.utils import formats
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from reliefline.channels.selectors import notice_route
 from reliefline.channels.services import notice_send
 from reliefline.evacuation.models import Convoy, Corridor, EvacuationRequest
 
 
 def allocated_notify(request: EvacuationRequest, *, convoy: Convoy, by: User | None) -> None:
-    """Tell the household where and when to come for the convoy."""
+    """Tell the household where and when to come for the convoy.
+
+    Every value is written in the language the notice goes out in (not the
+    coordinator's), and the time is local: a family told the UTC time comes hours
+    early or late for the bus.
+    """
     case = request.case
     if case.caller is None:
         return
+    language = notice_route(case.caller).language
+    with translation.override(language):
+        context = {
+            "reference": str(case.reference),
+            "assembly_point": convoy.assembly_point.display_name(language),
+            "time": formats.date_format(timezone.localtime(convoy.departure_at), "Y-m-d H:i"),
+            "bring": _("identity documents, medicines, water"),
+        }
     notice_send(
         person=case.caller,
         kind="evacuation_allocated",
-        context={
-            "reference": str(case.reference),
-            "assembly_point": convoy.assembly_point.display_name(case.language),
-            "time": formats.date_format(convoy.departure_at, "Y-m-d H:i"),
-            "bring": _("identity documents, medicines, water"),
-        },
+        context=context,
         case=case,
         by=by,
     )

@@ -6,7 +6,7 @@ from collections.abc import Callable
 import pytest
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from reliefline.access.models import AuditEntry
 from reliefline.channels.models import Notice
@@ -276,6 +276,48 @@ def test_lock_tells_every_household_and_stops_reruns(coordinator: User) -> None:
     ) == [family.case.caller_id]
     with pytest.raises(ConvoyLocked):
         services.convoy_allocate(convoy, by=coordinator, time_limit=2)
+
+
+def test_unplacing_before_the_lock_puts_the_household_back_on_the_waiting_list(
+    coordinator: User,
+) -> None:
+    convoy = f.convoy(vehicles=[VehicleInput("Bus", seats=5)], by=coordinator)
+    family = f.request(family=[("Мария", "walking", False)], by=coordinator)
+    services.convoy_allocate(convoy, by=coordinator, time_limit=2)
+
+    services.request_unplace(family, by=coordinator)
+
+    family.refresh_from_db()
+    assert family.status == "waiting"
+    assert placements_of(family) == []
+
+
+def test_unplacing_after_the_lock_is_refused_and_keeps_the_places(coordinator: User) -> None:
+    convoy = f.convoy(vehicles=[VehicleInput("Bus", seats=5)], by=coordinator)
+    family = f.request(by=coordinator)
+    services.convoy_allocate(convoy, by=coordinator, time_limit=2)
+    services.convoy_lock(convoy, by=coordinator)
+
+    with pytest.raises(HardConstraint, match="mark a no-show instead"):
+        services.request_unplace(family, by=coordinator)
+
+    assert len(placements_of(family)) == 1
+
+
+def test_allocation_notice_gives_local_time_in_the_residents_language(
+    coordinator: User,
+) -> None:
+    convoy = f.convoy(vehicles=[VehicleInput("Bus", seats=5)], by=coordinator)
+    family = f.request(by=coordinator)
+    services.convoy_allocate(convoy, by=coordinator, time_limit=2)
+    with translation.override("uk"):  # the coordinator works in Ukrainian
+        services.convoy_lock(convoy, by=coordinator)
+
+    notice = Notice.objects.get(kind="evacuation_allocated", person=family.case.caller)
+    local = timezone.localtime(convoy.departure_at).strftime("%Y-%m-%d %H:%M")
+    assert notice.language == "ru"
+    assert local in notice.body
+    assert "документы, удостоверяющие личность" in notice.body
 
 
 def test_arrival_closes_the_evacuation_need_and_confirms(coordinator: User) -> None:
