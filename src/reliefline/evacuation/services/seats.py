@@ -297,9 +297,21 @@ def request_place(
 def request_unplace(request: EvacuationRequest, *, by: User | None) -> EvacuationRequest:
     """Return the request back on the waiting list, its places freed (before boarding)."""
     request = EvacuationRequest.objects.select_for_update().get(pk=request.pk)
-    current = list(Placement.objects.filter(member__request=request, status__in=HOLDING))
+    current = list(
+        Placement.objects.filter(member__request=request, status__in=HOLDING).select_related(
+            "vehicle__convoy"
+        )
+    )
     if any(p.status != PlacementStatus.ALLOCATED for p in current):
         raise HardConstraint(_("Someone of the household has already boarded."), field="request")
+    if any(p.vehicle.convoy.locked_at is not None for p in current):
+        # The household has been told where and when to come; silently taking the place
+        # back would leave them waiting for a bus with no seat. At the assembly point a
+        # no-show frees the place for the reserve list instead.
+        raise HardConstraint(
+            _("The convoy is locked and the household was told to come: mark a no-show instead."),
+            field="request",
+        )
     placements_release(current, by=by)
     if request.status == RequestStatus.ALLOCATED:
         request.status = RequestStatus.WAITING
