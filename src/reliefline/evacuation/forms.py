@@ -2,13 +2,14 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from reliefline.evacuation.models import CorridorStatus, Direction, ManifestKind, PartyRole
 from reliefline.people.models import Language
 
 
 class CorridorForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=120)
+    name = forms.CharField(label=pgettext_lazy("of a thing", "Name"), max_length=120)
     direction = forms.ChoiceField(label=_("Direction"), choices=Direction.choices)
     assembly = forms.CharField(label=_("Assembly point (settlement id)"), max_length=64)
     waypoint = forms.CharField(label=_("Waypoint (optional)"), max_length=64, required=False)
@@ -32,7 +33,7 @@ class TransitionForm(forms.Form):
 
 class ConvoyForm(forms.Form):
     window = forms.IntegerField(label=_("Window"), min_value=1)
-    name = forms.CharField(label=_("Name"), max_length=120)
+    name = forms.CharField(label=pgettext_lazy("of a thing", "Name"), max_length=120)
     departure_at = forms.DateTimeField(
         label=_("Departure"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
