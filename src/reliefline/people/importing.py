@@ -32,6 +32,7 @@ from typing import Any, NamedTuple
 
 from django.contrib.auth.models import User
 from django.db import connection, transaction
+from django.db.models import Index
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -70,8 +71,8 @@ SQLITE_CACHE_KIB = 256 * 1024
 SQLITE_VARIABLES = 999  # the least limit of bound parameters of any SQLite build
 REJECTED_COLUMNS = ("line", "field", "reason")
 AUDIT_RECORD = "people.person:import"
-# PersonKey's (kind, value) index: people.models.PersonKey.Meta.indexes.
-KEY_INDEX = "personkey_kind_value"
+# PersonKey's lookup index (people.models.PersonKey.Meta.indexes).
+KEY_INDEX = "personkey_kind_value_person"
 
 
 class RowRejected(Exception):
@@ -541,21 +542,38 @@ class ChunkWriter:
             return
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT 1 FROM {self.key_table} LIMIT 1")  # noqa: S608 -- name ours
-            if cursor.fetchone() is None:
-                cursor.execute(f"DROP INDEX IF EXISTS {KEY_INDEX}")
-                self.index_deferred = True
-            else:
-                self._index_create(cursor)
+            empty = cursor.fetchone() is None
+        present = self._index_present()
+        if empty and present:
+            with connection.schema_editor() as editor:
+                editor.remove_index(PersonKey, _key_index())
+            self.index_deferred = True
+        elif not empty and not present:
+            self._index_create()
 
     def index_build(self) -> None:
-        """Build the keys' lookup index if index_defer() dropped it."""
-        if self.index_deferred:
-            with connection.cursor() as cursor:
-                self._index_create(cursor)
-            self.index_deferred = False
+        """Build the keys' lookup index if index_defer() dropped it, then refresh statistics.
 
-    def _index_create(self, cursor: Any) -> None:
-        cursor.execute(f"CREATE INDEX IF NOT EXISTS {KEY_INDEX} ON {self.key_table} (kind, value)")
+        On PostgreSQL, VACUUM also marks the new rows all-visible, so the matching
+        queries read their blocks from the index alone from the start.
+        """
+        if not self.index_deferred:
+            return
+        self._index_create()
+        self.index_deferred = False
+        with connection.cursor() as cursor:
+            if self.postgres:
+                cursor.execute(f"VACUUM (ANALYZE) {self.key_table}")
+            else:
+                cursor.execute(f"ANALYZE {self.key_table}")
+
+    def _index_present(self) -> bool:
+        with connection.cursor() as cursor:
+            return KEY_INDEX in connection.introspection.get_constraints(cursor, self.key_table)
+
+    def _index_create(self) -> None:
+        with connection.schema_editor() as editor:
+            editor.add_index(PersonKey, _key_index())
 
     def _allocate(self, table: str, count: int) -> list[int]:
         """Return `count` fresh primary keys of the table (the transaction holds them)."""
@@ -589,6 +607,11 @@ class ChunkWriter:
 
 
 # ---- the import -----------------------------------------------------------------------
+
+
+def _key_index() -> Index:
+    found: Index = next(index for index in PersonKey._meta.indexes if index.name == KEY_INDEX)
+    return found
 
 
 def rejected_path_for(path: Path) -> Path:

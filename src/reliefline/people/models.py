@@ -167,7 +167,12 @@ class PersonKey(models.Model):
     class Meta:
         verbose_name = _("matching key")
         verbose_name_plural = _("matching keys")
-        indexes = [models.Index(fields=["kind", "value"], name="personkey_kind_value")]
+        # person_id in the index too: a block is then read from the index alone, and a
+        # common family name's block stops at the cap instead of visiting the table
+        # for every row (people.selectors.person_match).
+        indexes = [
+            models.Index(fields=["kind", "value", "person"], name="personkey_kind_value_person")
+        ]
         constraints = [
             models.UniqueConstraint(fields=["person", "kind", "value"], name="personkey_unique"),
         ]
