@@ -1,10 +1,8 @@
 """Reads of households and persons."""
 
 import datetime as dt
-from collections import Counter
 from dataclasses import dataclass, replace
 
-from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -20,7 +18,7 @@ from reliefline.people.matching import (
     prepare,
     score,
 )
-from reliefline.people.models import Person, PersonKey
+from reliefline.people.models import Household, Person, PersonKey
 from reliefline.people.phones import phone_normalise
 from reliefline.places.models import Place
 from reliefline.places.selectors import place_search
@@ -119,7 +117,8 @@ def _settlement_ids(text: str) -> frozenset[str]:
 
 
 def _identity(person: Person) -> Identity:
-    settlement = person.household.settlement_id if person.household else None
+    """Return the identity of a person that _candidates fetched (with its settlement id)."""
+    settlement = getattr(person, "match_settlement_id", None)
     return Identity(
         given_name=person.given_name,
         family_name=person.family_name,
@@ -130,44 +129,48 @@ def _identity(person: Person) -> Identity:
     )
 
 
-def _blocked_person_ids(by_kind: dict[str, list[str]]) -> list[tuple[int, int]]:
-    """Return (person id, block number) for the persons under each blocking key, in one query.
+def _candidates(by_kind: dict[str, list[str]]) -> list[Person]:
+    """Return the CANDIDATE_POOL persons with the most evidence from the blocks, in one query.
 
-    Each block is read up to BLOCK_CAP rows, so a very common key costs no more than a
-    rare one; persons meeting several keys appear once per block.
+    Each block is the persons under one kind of blocking key, read up to BLOCK_CAP
+    rows, so a very common key costs no more than a rare one. A person counts
+    1 / (rows in the block) for each block they are in: sharing a birth date with 40
+    persons says more than sharing a family name with 500, so the one record a phone
+    or a birth date finds is never crowded out by a common family name's block (at
+    1M persons, one holds ~9,000 keys). Ties go to the lower id. Each person comes
+    with `match_settlement_id`, their household's settlement.
+
+    Blocks, weights, ranking and persons are one statement: at 1M persons, planning
+    and sending a second query for the persons cost as much as finding them.
     """
-    table = PersonKey._meta.db_table
-    parts: list[str] = []
+    keys, person, household = (
+        PersonKey._meta.db_table,
+        Person._meta.db_table,
+        Household._meta.db_table,
+    )
+    blocks: list[str] = []
     params: list[str] = []
     for kind, values in sorted(by_kind.items()):
         marks = ", ".join(["%s"] * len(values))
-        parts.append(
-            f"SELECT person_id, {len(parts)} FROM (SELECT person_id FROM {table} "  # noqa: S608 -- names ours, values bound
-            f"WHERE kind = %s AND value IN ({marks}) LIMIT {BLOCK_CAP}) AS block_{len(parts)}"
+        blocks.append(
+            f"SELECT person_id, {len(blocks)} AS block FROM (SELECT person_id FROM {keys} "  # noqa: S608 -- names ours, values bound
+            f"WHERE kind = %s AND value IN ({marks}) LIMIT {BLOCK_CAP}) AS block_{len(blocks)}"
         )
         params.extend([kind, *values])
-    if not parts:
+    if not blocks:
         return []
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
-        return [(row[0], row[1]) for row in cursor.fetchall()]
-
-
-def _candidate_pool(hits: list[tuple[int, int]]) -> list[int]:
-    """Return the CANDIDATE_POOL person ids with the most evidence from the blocks.
-
-    A person counts 1 / (rows in the block) for each block they are in: sharing a
-    birth date with 40 persons says more than sharing a family name with 500, so
-    the one record a phone or a birth date finds is never crowded out by a
-    common family name's block (at 1M persons, one of them holds ~15,000 rows).
-    """
-    sizes = Counter(block for _, block in hits)
-    weight: dict[int, float] = {}
-    for pk, block in hits:
-        weight.setdefault(pk, 0.0)
-        weight[pk] += 1 / sizes[block]
-    ranked = sorted(weight.items(), key=lambda hit: (-hit[1], hit[0]))
-    return [pk for pk, _ in ranked[:CANDIDATE_POOL]]
+    sql = (
+        f"WITH hits AS ({' UNION ALL '.join(blocks)}), "  # noqa: S608 -- names ours, values bound
+        "sizes AS (SELECT block, COUNT(*) AS n FROM hits GROUP BY block), "
+        "pool AS (SELECT hits.person_id, SUM(1.0 / sizes.n) AS evidence "
+        "FROM hits JOIN sizes ON sizes.block = hits.block GROUP BY hits.person_id "
+        f"ORDER BY evidence DESC, hits.person_id LIMIT {CANDIDATE_POOL}) "
+        f"SELECT {person}.*, {household}.settlement_id AS match_settlement_id FROM pool "
+        f"JOIN {person} ON {person}.id = pool.person_id "
+        f"LEFT JOIN {household} ON {household}.id = {person}.household_id "
+        f"WHERE {person}.purged_at IS NULL AND {person}.merged_into_id IS NULL"
+    )
+    return list(Person.objects.raw(sql, params))
 
 
 def person_match(query: MatchQuery, *, limit: int = 5) -> list[Candidate]:
@@ -203,12 +206,9 @@ def person_match(query: MatchQuery, *, limit: int = 5) -> list[Candidate]:
         by_kind[KeyKind.PHONE] = [
             index for variant in phone_slips(phone) for index in blind_index_candidates(variant)
         ]
-    pool = _candidate_pool(_blocked_person_ids(by_kind))
-    persons = Person.objects.filter(
-        pk__in=pool, purged_at__isnull=True, merged_into__isnull=True
-    ).select_related("household")
     scored = [
-        Candidate(person, score(identity, _identity(person), query_keys=keys)) for person in persons
+        Candidate(person, score(identity, _identity(person), query_keys=keys))
+        for person in _candidates(by_kind)
     ]
     plausible = [c for c in scored if c.decision != Decision.NONE]
     plausible.sort(key=lambda c: (-c.probability, c.person.pk))
