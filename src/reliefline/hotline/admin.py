@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from reliefline.access.admin_site import AuditedAdmin
 from reliefline.hotline.models import Case, CaseEvent, Need
@@ -18,8 +19,12 @@ class CaseEventInline(admin.TabularInline):  # type: ignore[type-arg]
     model = CaseEvent
     extra = 0
     can_delete = False
-    fields = ("at", "kind", "from_status", "to_status", "outcome", "text", "due_at", "by")
+    fields = ("at", "kind", "from_status", "to_status", "outcome", "shown_text", "due_at", "by")
     readonly_fields = fields
+
+    @admin.display(description=_("Text"))
+    def shown_text(self, obj: CaseEvent) -> str:
+        return obj.display_text
 
     def has_add_permission(self, request: HttpRequest, obj: Case | None = None) -> bool:
         return False

@@ -2,7 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from reliefline.access.fields import EncryptedTextField
+from reliefline.access.fields import EncryptedJSONField, EncryptedTextField
+from reliefline.hotline.timeline import note_render
 from reliefline.people.models import Language
 
 
@@ -188,7 +189,12 @@ class CallOutcome(models.TextChoices):
 
 
 class CaseEvent(models.Model):
-    """One entry of a case's timeline; events are only ever appended."""
+    """One entry of a case's timeline; events are only ever appended.
+
+    `text` is what a person wrote (a resident's message, an operator's note), shown as
+    written. A note reliefline writes itself has `msgid` and `params` instead, and is
+    translated when read (see hotline.timeline): display_text gives either.
+    """
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=16, choices=EventKind.choices)
@@ -196,6 +202,9 @@ class CaseEvent(models.Model):
     to_status = models.CharField(max_length=16, choices=Status.choices, blank=True, default="")
     outcome = models.CharField(max_length=16, choices=CallOutcome.choices, blank=True, default="")
     text = EncryptedTextField(blank=True, default="")
+    msgid = models.TextField(blank=True, default="")
+    # A notice's text or a sender's error may name a person or a place: encrypted at rest.
+    params = EncryptedJSONField(blank=True, default=dict)
     due_at = models.DateTimeField(null=True, blank=True)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
@@ -206,9 +215,21 @@ class CaseEvent(models.Model):
         ordering = ["at", "id"]
         verbose_name = _("case event")
         verbose_name_plural = _("case events")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(text="") | models.Q(msgid=""), name="caseevent_text_or_msgid"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def display_text(self) -> str:
+        """Return the event's text as the reader sees it, in the active language."""
+        if self.msgid:
+            return note_render(self.msgid, self.params)
+        return str(self.text)
 
 
 # The legal moves of the case workflow; anything else is refused with a 409.

@@ -77,7 +77,7 @@ def cases_purge(
         return report
     Case.objects.filter(pk__in=case_ids).update(message="", purged_at=now)
     Need.objects.filter(case_id__in=case_ids).update(item="", note="")
-    CaseEvent.objects.filter(case_id__in=case_ids).update(text="")
+    CaseEvent.objects.filter(case_id__in=case_ids).update(text="", params={})
     for person in persons:
         person_anonymise(person, now=now)
     audit_record(
@@ -86,7 +86,16 @@ def cases_purge(
         record=f"retention:{len(case_ids)} cases",
         purpose=f"retention: closed before {cutoff:%Y-%m-%d}",
         person_ids=report.person_ids,
-        fields=["message", "need.item", "need.note", "event.text", "names", "phone", "birth_date"],
+        fields=[
+            "message",
+            "need.item",
+            "need.note",
+            "event.text",
+            "event.params",
+            "names",
+            "phone",
+            "birth_date",
+        ],
     )
     cases_purged.send(sender=Case, report=report)
     return report

@@ -285,7 +285,7 @@ def _event_out(event: CaseEvent) -> EventOut:
         from_status=event.from_status,
         to_status=event.to_status,
         outcome=event.outcome,
-        text=event.text,
+        text=event.display_text,
         due_at=event.due_at,
     )
 

@@ -1,13 +1,14 @@
 """Every write to cases: one function per use case, each in one transaction."""
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from reliefline.access.audit import audit_record
 from reliefline.access.models import AuditAction
@@ -27,6 +28,7 @@ from reliefline.hotline.models import (
     Status,
     Vulnerability,
 )
+from reliefline.hotline.timeline import NoteParam
 from reliefline.people import services as people
 from reliefline.people.models import ConsentMethod, Language, LegalBasis, Person
 from reliefline.places.models import Place
@@ -85,6 +87,15 @@ def _text(value: str, *, limit: int, field: str) -> str:
     if len(value) > limit:
         raise InvalidInput(_("At most %(n)s characters.") % {"n": limit}, field=field)
     return text_check(value, field=field).strip()
+
+
+def _params(params: Mapping[str, NoteParam]) -> dict[str, NoteParam]:
+    return {
+        name: _text(value, limit=MESSAGE_MAX, field=f"params.{name}")
+        if isinstance(value, str)
+        else value
+        for name, value in params.items()
+    }
 
 
 def _needs(needs: Sequence[NeedInput]) -> list[NeedInput]:
@@ -374,7 +385,7 @@ def case_caller_name(case: Case, data: people.PersonInput, *, by: User) -> Perso
     )
     people.person_update(caller, cleaned)
     CaseEvent.objects.create(
-        case=case, kind=EventKind.NOTE, text=_("Caller's name recorded."), by=by
+        case=case, kind=EventKind.NOTE, msgid=gettext_noop("Caller's name recorded."), by=by
     )
     _person_written(case, caller, by=by, action=AuditAction.UPDATE)
     return caller
@@ -412,18 +423,26 @@ def case_member_add(case: Case, data: people.PersonInput, *, by: User) -> Person
         case.household_size = count
         case.save(update_fields=["household_size", "updated_at"])
     CaseEvent.objects.create(
-        case=case, kind=EventKind.NOTE, text=_("Household member added."), by=by
+        case=case, kind=EventKind.NOTE, msgid=gettext_noop("Household member added."), by=by
     )
     _person_written(case, member, by=by, action=AuditAction.CREATE)
     return member
 
 
 @transaction.atomic
-def needs_fulfil(needs: Sequence[Need], *, note: str, by: User | None) -> int:
+def needs_fulfil(
+    needs: Sequence[Need],
+    *,
+    msgid: str,
+    params: Mapping[str, NoteParam] | None = None,
+    by: User | None,
+) -> int:
     """Return how many of the needs this marked fulfilled; each case's timeline says by what.
 
-    Needs fulfilled before are left as they were (aid.distribution_record calls this).
+    The note is a msgid and its params, as case_event_append takes them. Needs
+    fulfilled before are left as they were (aid.distribution_record calls this).
     """
+    params = _params(params or {})
     now = timezone.now()
     open_needs = list(
         Need.objects.select_for_update()
@@ -433,7 +452,7 @@ def needs_fulfil(needs: Sequence[Need], *, note: str, by: User | None) -> int:
     cases = {need.case_id: need.case for need in open_needs}
     Need.objects.filter(pk__in=[n.pk for n in open_needs]).update(fulfilled_at=now)
     for case in cases.values():
-        CaseEvent.objects.create(case=case, kind=EventKind.NOTE, text=note[:NOTE_MAX], by=by)
+        CaseEvent.objects.create(case=case, kind=EventKind.NOTE, msgid=msgid, params=params, by=by)
         _audit_write(case, by=by, action=AuditAction.UPDATE, fields=["needs"], purpose="aid")
     return len(open_needs)
 
@@ -460,14 +479,26 @@ def case_reprioritise_open(*, now: dt.datetime | None = None, batch: int = 500) 
 
 
 @transaction.atomic
-def case_event_append(case: Case, *, kind: str, text: str, by: User | None = None) -> CaseEvent:
+def case_event_append(
+    case: Case,
+    *,
+    kind: str,
+    text: str = "",
+    msgid: str = "",
+    params: Mapping[str, NoteParam] | None = None,
+    by: User | None = None,
+) -> CaseEvent:
     """Return a message or note appended to the timeline by a channel (no user need act).
 
-    Channels record what a resident wrote (kind MESSAGE) and each notice sent to them
-    and its delivery (kind NOTE) here; operators add notes through case_note.
+    Channels record what a resident wrote (kind MESSAGE, `text` kept as written) and
+    each notice sent to them and its delivery (kind NOTE). Text reliefline writes itself
+    comes as a `msgid` marked with gettext_noop and its `params` (see hotline.timeline),
+    so each reader sees it in their own language. Operators add notes through case_note.
     """
     _choice(kind, (EventKind.MESSAGE, EventKind.NOTE), field="kind")
     text = _text(text, limit=MESSAGE_MAX, field="text")
-    event = CaseEvent.objects.create(case=case, kind=kind, text=text, by=by)
+    event = CaseEvent.objects.create(
+        case=case, kind=kind, text=text, msgid=msgid, params=_params(params or {}), by=by
+    )
     _audit_write(case, by=by, action=AuditAction.UPDATE, fields=["timeline"], purpose="channel")
     return event

@@ -77,7 +77,7 @@ def _case(case: Case) -> dict[str, Any]:
                 "from_status": e.from_status,
                 "to_status": e.to_status,
                 "outcome": e.outcome,
-                "text": e.text,
+                "text": e.display_text,
             }
             for e in case.events.all()
         ],

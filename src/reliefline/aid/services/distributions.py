@@ -8,6 +8,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from reliefline.access.audit import audit_record
 from reliefline.access.models import AuditAction
@@ -186,6 +187,7 @@ def _fulfil(
         names = ", ".join(item.display_name("en") for item in items)
         needs_fulfil(
             needs,
-            note=_("Aid distributed (%(ref)s): %(items)s.") % {"ref": distribution, "items": names},
+            msgid=gettext_noop("Aid distributed (%(ref)s): %(items)s."),
+            params={"ref": str(distribution), "items": names},
             by=by,
         )

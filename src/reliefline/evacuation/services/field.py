@@ -2,7 +2,7 @@
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from reliefline.access.audit import audit_record
 from reliefline.access.models import AuditAction
@@ -78,7 +78,7 @@ def _arrival_complete(placement: Placement, *, by: User | None) -> None:
     case = request.case
     needs_fulfil(
         list(case.needs.filter(type=NeedType.EVACUATION)),
-        note=_("Evacuated: arrived at the reception point."),
+        msgid=gettext_noop("Evacuated: arrived at the reception point."),
         by=by,
     )
     corridor = placement.vehicle.convoy.window.corridor
