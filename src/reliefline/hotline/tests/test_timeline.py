@@ -8,10 +8,7 @@ the rendering itself, its fallbacks, where it is shown and how it is stored.
 import json
 
 import pytest
-from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.test import Client
-from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_noop
 
@@ -19,7 +16,7 @@ from reliefline.hotline.models import Case, CaseEvent, EventKind
 from reliefline.hotline.retention import cases_purge
 from reliefline.hotline.services import case_event_append, case_note
 from reliefline.hotline.subject import subject_export
-from reliefline.hotline.tests.factories import open_case
+from reliefline.hotline.tests.factories import case_api_texts, case_page, open_case
 from reliefline.hotline.timeline import choice_param, note_render
 
 pytestmark = pytest.mark.django_db
@@ -49,19 +46,6 @@ def _sent_note(case: Case, *, body: str = "Ваш номер RL-1.") -> CaseEven
         )
 
 
-def _page(client: Client, case: Case, language: str) -> str:
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
-    response = client.get(reverse("hotline:case", args=[case.reference]))
-    assert response.status_code == 200
-    return response.content.decode()
-
-
-def _api_texts(client: Client, case: Case, language: str) -> list[str]:
-    response = client.get(f"/api/v1/cases/{case.reference}", headers={"Accept-Language": language})
-    assert response.status_code == 200
-    return [event["text"] for event in response.json()["events"]]
-
-
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_system_note_reads_in_the_active_language(language: str) -> None:
     note = _sent_note(open_case(language="ru"))
@@ -83,7 +67,7 @@ def test_case_page_shows_a_system_note_in_the_readers_language(client_as, langua
     case = open_case(language="ru")
     _sent_note(case)
 
-    assert f'<span class="event-text">{SENT_IN[language]}</span>' in _page(
+    assert f'<span class="event-text">{SENT_IN[language]}</span>' in case_page(
         client_as("operator"), case, language
     )
 
@@ -93,7 +77,7 @@ def test_api_shows_a_system_note_in_the_accept_language(api_as, language) -> Non
     case = open_case(language="ru")
     _sent_note(case)
 
-    assert SENT_IN[language] in _api_texts(api_as("operator"), case, language)
+    assert SENT_IN[language] in case_api_texts(api_as("operator"), case, language)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -103,8 +87,12 @@ def test_operator_note_is_shown_as_written_in_every_language(
     case = open_case()
     case_note(case, text="Sent by SMS: перезвонить в 9:00, 100%", by=user_in("operator"))
 
-    assert "Sent by SMS: перезвонить в 9:00, 100%" in _page(client_as("operator"), case, language)
-    assert "Sent by SMS: перезвонить в 9:00, 100%" in _api_texts(api_as("operator"), case, language)
+    assert "Sent by SMS: перезвонить в 9:00, 100%" in case_page(
+        client_as("operator"), case, language
+    )
+    assert "Sent by SMS: перезвонить в 9:00, 100%" in case_api_texts(
+        api_as("operator"), case, language
+    )
 
 
 def test_residents_message_is_shown_as_written_and_an_empty_one_is_translated() -> None:
@@ -159,8 +147,8 @@ def test_case_page_and_api_survive_a_note_whose_params_do_not_fit(client_as, api
         case=case, kind=EventKind.NOTE, msgid="%(n)d tries, %(x)s", params={"n": "x", "x": [1]}
     )
 
-    assert "%(n)d tries, %(x)s" in _page(client_as("operator"), case, "ru")
-    assert "%(n)d tries, %(x)s" in _api_texts(api_as("operator"), case, "ru")
+    assert "%(n)d tries, %(x)s" in case_page(client_as("operator"), case, "ru")
+    assert "%(n)d tries, %(x)s" in case_api_texts(api_as("operator"), case, "ru")
 
 
 def test_a_row_written_before_notes_were_translated_shows_its_text() -> None:
