@@ -117,19 +117,35 @@ def _settlement_ids(text: str) -> frozenset[str]:
 
 
 def _identity(person: Person) -> Identity:
-    """Return the identity of a person that _candidates fetched (with its settlement id)."""
+    """Return the identity of a person as _candidates fetched it.
+
+    A field it left out (the phone, the settlement) was not asked about: it compares
+    as missing, without a query to load it.
+    """
     settlement = getattr(person, "match_settlement_id", None)
     return Identity(
         given_name=person.given_name,
         family_name=person.family_name,
         patronymic=person.patronymic,
         birth_date=person.birth_date,
-        phone=person.phone,
+        phone="" if "phone" in person.get_deferred_fields() else person.phone,
         settlement_ids=frozenset({settlement}) if settlement else frozenset(),
     )
 
 
-def _candidates(by_kind: dict[str, list[str]]) -> list[Person]:
+# What a candidate is scored on and shown by; any other field loads when first read.
+_CANDIDATE_FIELDS = (
+    "id",
+    "household_id",
+    "given_name",
+    "family_name",
+    "patronymic",
+    "birth_date",
+    "external_id",
+)
+
+
+def _candidates(by_kind: dict[str, list[str]], *, phone: bool, settlement: bool) -> list[Person]:
     """Return the CANDIDATE_POOL persons with the most evidence from the blocks, in one query.
 
     Each block is the persons under one kind of blocking key, read up to BLOCK_CAP
@@ -137,11 +153,13 @@ def _candidates(by_kind: dict[str, list[str]]) -> list[Person]:
     1 / (rows in the block) for each block they are in: sharing a birth date with 40
     persons says more than sharing a family name with 500, so the one record a phone
     or a birth date finds is never crowded out by a common family name's block (at
-    1M persons, one holds ~9,000 keys). Ties go to the lower id. Each person comes
-    with `match_settlement_id`, their household's settlement.
+    1M persons, one holds ~9,000 keys). Ties go to the lower id.
 
     Blocks, weights, ranking and persons are one statement: at 1M persons, planning
-    and sending a second query for the persons cost as much as finding them.
+    and sending a second query for the persons cost as much as finding them. The
+    phone (decrypted for each candidate) and the household's settlement (as
+    `match_settlement_id`, one more row to read per candidate) come only when the
+    query has one to compare with.
     """
     keys, person, household = (
         PersonKey._meta.db_table,
@@ -159,16 +177,19 @@ def _candidates(by_kind: dict[str, list[str]]) -> list[Person]:
         params.extend([kind, *values])
     if not blocks:
         return []
+    columns = [f"{person}.{name}" for name in (*_CANDIDATE_FIELDS, *(["phone"] if phone else []))]
+    join = ""
+    if settlement:
+        columns.append(f"{household}.settlement_id AS match_settlement_id")
+        join = f"LEFT JOIN {household} ON {household}.id = {person}.household_id "
     sql = (
         f"WITH hits AS ({' UNION ALL '.join(blocks)}), "  # noqa: S608 -- names ours, values bound
         "sizes AS (SELECT block, COUNT(*) AS n FROM hits GROUP BY block), "
         "pool AS (SELECT hits.person_id, SUM(1.0 / sizes.n) AS evidence "
         "FROM hits JOIN sizes ON sizes.block = hits.block GROUP BY hits.person_id "
         f"ORDER BY evidence DESC, hits.person_id LIMIT {CANDIDATE_POOL}) "
-        f"SELECT {person}.*, {household}.settlement_id AS match_settlement_id FROM pool "
-        f"JOIN {person} ON {person}.id = pool.person_id "
-        f"LEFT JOIN {household} ON {household}.id = {person}.household_id "
-        f"WHERE {person}.purged_at IS NULL AND {person}.merged_into_id IS NULL"
+        f"SELECT {', '.join(columns)} FROM pool JOIN {person} ON {person}.id = pool.person_id "
+        f"{join}WHERE {person}.purged_at IS NULL AND {person}.merged_into_id IS NULL"
     )
     return list(Person.objects.raw(sql, params))
 
@@ -208,7 +229,9 @@ def person_match(query: MatchQuery, *, limit: int = 5) -> list[Candidate]:
         ]
     scored = [
         Candidate(person, score(identity, _identity(person), query_keys=keys))
-        for person in _candidates(by_kind)
+        for person in _candidates(
+            by_kind, phone=bool(phone), settlement=bool(identity.settlement_ids)
+        )
     ]
     plausible = [c for c in scored if c.decision != Decision.NONE]
     plausible.sort(key=lambda c: (-c.probability, c.person.pk))

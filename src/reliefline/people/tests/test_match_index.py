@@ -57,6 +57,14 @@ def test_repeat_caller_with_swapped_birth_date_is_proposed() -> None:
     assert "birth date day/month swapped" in found[0].reasons
 
 
+def test_candidate_found_by_name_still_reads_its_phone_and_household() -> None:
+    person = PersonFactory(phone="+79101234567")
+    [found] = person_match(MatchQuery(given_name="Ирина", family_name="Верещук"))
+    assert found.person.phone == "+79101234567"
+    assert found.person.household == person.household
+    assert not any("phone" in reason for reason in found.reasons)
+
+
 def test_an_unknown_caller_gets_no_candidate() -> None:
     PersonFactory()
     assert person_match(MatchQuery(given_name="Павел", family_name="Шевченко")) == []
