@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from reliefline.access.audit import audit_record
 from reliefline.access.crypto import blind_index_candidates
@@ -261,7 +262,10 @@ def message_receive(data: Inbound) -> Receipt:
     assert case.caller is not None
     person = case.caller
     event = case_event_append(
-        case, kind=EventKind.MESSAGE, text=data.text or _("(a message without text)")
+        case,
+        kind=EventKind.MESSAGE,
+        text=data.text,
+        msgid="" if data.text else gettext_noop("(a message without text)"),
     )
     _contact_note(data, person, language)
     message.case, message.event, message.person, message.language = case, event, person, language

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from reliefline.channels.backends import DeliveryError, backend_get
 from reliefline.channels.defaults import DEFAULT_TEMPLATES
@@ -31,6 +32,7 @@ from reliefline.channels.selectors import (
 from reliefline.errors import InvalidInput
 from reliefline.hotline.models import Case, EventKind
 from reliefline.hotline.services import case_event_append
+from reliefline.hotline.timeline import NoteParam, choice_param
 from reliefline.people.models import Language, Person
 from reliefline.places.models import Place
 from reliefline.text import text_check
@@ -132,10 +134,13 @@ def notice_render(*, kind: str, language: str, context: Mapping[str, str]) -> tu
     return template.language, PLACEHOLDER.sub(lambda m: values[m.group(1)], template.body)
 
 
-def _timeline(notice: Notice, text: str) -> None:
+def _timeline(notice: Notice, msgid: str, **params: NoteParam) -> None:
+    # The notice's medium, language and kind go with every note, each shown in the
+    # reader's language however the worker that wrote the note was set up.
     if notice.case_id is not None:
         case = Case.objects.get(pk=notice.case_id)
-        case_event_append(case, kind=EventKind.NOTE, text=text)
+        own = {name: choice_param(notice, name) for name in ("medium", "language", "kind")}
+        case_event_append(case, kind=EventKind.NOTE, msgid=msgid, params={**own, **params})
 
 
 def _notice_make(
@@ -169,11 +174,7 @@ def _notice_make(
         created_by=by,
     )
     if status == NoticeStatus.NO_ADDRESS:
-        _timeline(
-            notice,
-            _("Notice %(kind)s not sent: no phone or chat to send it to.")
-            % {"kind": notice.get_kind_display()},
-        )
+        _timeline(notice, gettext_noop("Notice %(kind)s not sent: no phone or chat to send it to."))
     return notice
 
 
@@ -225,9 +226,7 @@ def notice_replied(
         person=person, kind=kind, context=context, case=case, by=None, route=route, replied=True
     )
     _timeline(
-        notice,
-        _("Answered in the reply (%(language)s): %(body)s")
-        % {"language": notice.language, "body": notice.body},
+        notice, gettext_noop("Answered in the reply (%(language)s): %(body)s"), body=notice.body
     )
     return notice
 
@@ -272,11 +271,11 @@ def notices_unstick(*, now: dt.datetime | None = None) -> int:
             notice.save(update_fields=["status", "error"])
             _timeline(
                 notice,
-                _(
+                gettext_noop(
                     "%(medium)s attempt %(n)s: the worker stopped while sending; delivery "
                     "unknown, so it is not sent again. Check with the resident before resending."
-                )
-                % {"medium": notice.get_medium_display(), "n": notice.attempts},
+                ),
+                n=notice.attempts,
             )
             _broadcast_settle(notice)
     return len(stuck)
@@ -297,7 +296,6 @@ def notice_attempt(notice_id: int) -> str:
         if not claimed:
             return "skipped"
     notice = Notice.objects.get(pk=notice_id)
-    medium = notice.get_medium_display()
     try:
         provider_id = backend_get().send(
             medium=notice.medium, address=notice.address, body=notice.body
@@ -312,15 +310,20 @@ def notice_attempt(notice_id: int) -> str:
                 delay = BACKOFF_BASE * 2 ** (notice.attempts - 1)
                 _timeline(
                     notice,
-                    _("%(medium)s attempt %(n)s failed (%(error)s); next try in %(s)s s.")
-                    % {"medium": medium, "n": notice.attempts, "error": notice.error, "s": delay},
+                    gettext_noop(
+                        "%(medium)s attempt %(n)s failed (%(error)s); next try in %(s)s s."
+                    ),
+                    n=notice.attempts,
+                    error=notice.error,
+                    s=delay,
                 )
                 _enqueue(notice, delay=delay)
             else:
                 _timeline(
                     notice,
-                    _("%(medium)s attempt %(n)s failed (%(error)s); given up.")
-                    % {"medium": medium, "n": notice.attempts, "error": notice.error},
+                    gettext_noop("%(medium)s attempt %(n)s failed (%(error)s); given up."),
+                    n=notice.attempts,
+                    error=notice.error,
                 )
                 _broadcast_settle(notice)
         return notice.status
@@ -334,13 +337,9 @@ def notice_attempt(notice_id: int) -> str:
         notice.save(update_fields=["status", "provider_id", "sent_at", "error"])
         _timeline(
             notice,
-            _("Sent by %(medium)s (%(language)s), attempt %(n)s: %(body)s")
-            % {
-                "medium": medium,
-                "language": notice.language,
-                "n": notice.attempts,
-                "body": notice.body,
-            },
+            gettext_noop("Sent by %(medium)s (%(language)s), attempt %(n)s: %(body)s"),
+            n=notice.attempts,
+            body=notice.body,
         )
         _broadcast_settle(notice)
     return notice.status
@@ -374,14 +373,12 @@ def notice_delivery_report(*, provider_id: str, status: str, error_code: str = "
     notice.error = f"error {error_code}" if error_code else ""
     notice.save(update_fields=["status", "error"])
     if final == NoticeStatus.DELIVERED:
-        _timeline(
-            notice, _("%(medium)s notice delivered.") % {"medium": notice.get_medium_display()}
-        )
+        _timeline(notice, gettext_noop("%(medium)s notice delivered."))
     else:
         _timeline(
             notice,
-            _("%(medium)s notice not delivered (%(error)s).")
-            % {"medium": notice.get_medium_display(), "error": notice.error or status},
+            gettext_noop("%(medium)s notice not delivered (%(error)s)."),
+            error=notice.error or status,
         )
     return notice
 

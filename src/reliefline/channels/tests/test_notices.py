@@ -187,10 +187,10 @@ def test_a_transient_failure_is_retried_and_each_attempt_is_on_the_timeline(
     case = open_case()
     notice = _acknowledge(case, django_capture_on_commit_callbacks)
     assert (notice.status, notice.attempts, notice.provider_id) == (NoticeStatus.SENT, 3, "flaky-3")
-    texts = [e.text for e in case.events.filter(kind=EventKind.NOTE)]
+    texts = [e.display_text for e in case.events.filter(kind=EventKind.NOTE)]
     assert texts[0].startswith("SMS attempt 1 failed (gateway 503); next try in 30 s.")
     assert texts[1].startswith("SMS attempt 2 failed (gateway 503); next try in 60 s.")
-    assert texts[2].startswith("Sent by SMS (ru), attempt 3:")
+    assert texts[2].startswith("Sent by SMS (Russian), attempt 3:")
 
 
 def test_sending_gives_up_after_five_attempts(
@@ -200,7 +200,9 @@ def test_sending_gives_up_after_five_attempts(
     case = open_case()
     notice = _acknowledge(case, django_capture_on_commit_callbacks)
     assert (notice.status, notice.attempts) == (NoticeStatus.FAILED, 5)
-    assert [e.text for e in case.events.filter(kind=EventKind.NOTE)][-1].endswith("given up.")
+    assert [e.display_text for e in case.events.filter(kind=EventKind.NOTE)][-1].endswith(
+        "given up."
+    )
 
 
 def test_a_permanent_failure_is_not_retried(
@@ -334,5 +336,5 @@ def test_a_notice_whose_worker_died_mid_send_is_settled_and_never_resent(outbox)
     )
     assert Notice.objects.get(pk=busy.pk).status == NoticeStatus.SENDING
     assert outbox == []
-    notes = [e.text for e in case.events.filter(kind=EventKind.NOTE)]  # text is encrypted
+    notes = [e.display_text for e in case.events.filter(kind=EventKind.NOTE)]
     assert sum("delivery unknown" in text for text in notes) == 1
