@@ -1,8 +1,10 @@
 """The JSON API under /api/v1/: one NinjaAPI, every app's router, one error mapping."""
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
@@ -26,13 +28,17 @@ from reliefline.places.api import router as places_router
 from reliefline.places.api_claims import router as claims_router
 from reliefline.text import text_check
 
+log = logging.getLogger(__name__)
+
 ERROR_REF = "#/components/schemas/ErrorOut"
+RETRY_AFTER = "5"  # seconds: a restarting database is back in a few (docs/drills.md)
 # Statuses the handlers below can answer any operation with, whatever its router says.
 SHARED_ERRORS = {
     "401": "Unauthorized",
     "403": "Forbidden",
     "413": "Request Entity Too Large",
     "422": "Unprocessable Content",
+    "503": "Service Unavailable",
 }
 
 
@@ -166,3 +172,21 @@ def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
         {"detail": "The request body is too large.", "code": "too_large", "field": "body"},
         status=413,
     )
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def database_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # The database restarting or out of reach: a client may retry, and must get JSON,
+    # not Django's HTML error page. The reason goes to the log, as readyz does.
+    log.exception("API request failed: the database did not answer")
+    response = api.create_response(
+        request,
+        {
+            "detail": _("The database is not answering; try again in a few seconds."),
+            "code": "unavailable",
+        },
+        status=503,
+    )
+    response["Retry-After"] = RETRY_AFTER
+    return response
