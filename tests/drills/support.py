@@ -248,10 +248,18 @@ def alive(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
+# write(2)'s number on x86-64 and on arm64, for kernels that hide wchan.
+WRITE_SYSCALLS = {"x86_64": "1", "aarch64": "64"}
+
+
 def blocked_writing_pipe(pid: int) -> bool:
-    """Return whether the process sleeps in write(2) on a full pipe."""
-    with contextlib.suppress(FileNotFoundError):
-        return "pipe_write" in (Path("/proc") / str(pid) / "wchan").read_text()
+    """Return whether the process sleeps in write(2) (on the full pipe: nothing else blocks)."""
+    proc = Path("/proc") / str(pid)
+    with contextlib.suppress(FileNotFoundError, PermissionError):
+        if "pipe_write" in (proc / "wchan").read_text():
+            return True
+        number = (proc / "syscall").read_text().split()[0]
+        return number == WRITE_SYSCALLS.get(os.uname().machine)
     return False
 
 
