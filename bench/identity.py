@@ -20,7 +20,11 @@ people.selectors.person_match in process and reports:
 - false automatic links: a `match` that is the wrong person, or any `match` for
   someone not registered, over all queries;
 - p50/p95/p99 latency of person_match in process, and with --http of
-  GET /api/v1/people/match under gunicorn (2 workers, bearer token, one client).
+  GET /api/v1/people/match under gunicorn (2 workers, bearer token, one client),
+  each request followed by a GET /healthz (a trivial view: no database, no
+  session) on the same server, the baseline of the same run: on a shared machine
+  both slow down together. --http-rounds repeats the HTTP measurement to show the
+  spread; the load average is printed with each round.
 
 With --splink (needs the bench dependency group: `.tools/bin/uv sync --frozen
 --group bench`), the same registry and queries are answered by Splink 5 on DuckDB as
@@ -378,8 +382,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def measure_http(env: dict[str, str], params: list[dict[str, str]]) -> dict[str, float]:
-    """Return latency percentiles of GET /api/v1/people/match under gunicorn."""
+def measure_http(
+    env: dict[str, str], params: list[dict[str, str]], *, rounds: int = 1
+) -> list[dict[str, dict[str, float]]]:
+    """Return, per round, latency percentiles of the match API and of /healthz under gunicorn."""
     with contextlib.suppress(RuntimeError):  # the user is left from an earlier run
         reliefline(env, "adduser", USERNAME, "--role", "operator", "--password", "x" * 20)
     token = reliefline(env, "token", USERNAME).strip().splitlines()[-1]
@@ -410,24 +416,40 @@ def measure_http(env: dict[str, str], params: list[dict[str, str]]) -> dict[str,
                 time.sleep(0.2)
         conn = HTTPConnection("127.0.0.1", port)
         headers = {"Authorization": f"Bearer {token}"}
-        timings = []
-        for n, query in enumerate(params):
-            url = "/api/v1/people/match?" + urllib.parse.urlencode(query)
+
+        def get(url: str, headers: dict[str, str]) -> float:
             started = time.perf_counter()
             conn.request("GET", url, headers=headers)
             response = conn.getresponse()
             response.read()
             if response.status != 200:
                 raise RuntimeError(f"{url} answered {response.status}")
-            if n >= 20:  # the first requests warm each worker's caches
-                timings.append((time.perf_counter() - started) * 1000)
-        return percentiles(timings)
+            return (time.perf_counter() - started) * 1000
+
+        results = []
+        for _round in range(rounds):
+            load = os.getloadavg()[0]
+            timings: dict[str, list[float]] = {"match": [], "healthz": []}
+            for n, query in enumerate(params):
+                url = "/api/v1/people/match?" + urllib.parse.urlencode(query)
+                match_ms, healthz_ms = get(url, headers), get("/healthz", {})
+                if n >= 20:  # the first requests warm each worker's caches
+                    timings["match"].append(match_ms)
+                    timings["healthz"].append(healthz_ms)
+            results.append(
+                {
+                    "match": percentiles(timings["match"]),
+                    "healthz": percentiles(timings["healthz"]),
+                    "load": {"before": load, "after": os.getloadavg()[0]},
+                }
+            )
+        return results
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
 
 
-def report(result: dict[str, Any], http: dict[str, float] | None) -> None:
+def report(result: dict[str, Any], http: list[dict[str, dict[str, float]]] | None) -> None:
     ms = result["in_process_ms"]
     print(f"identity matching, {result['persons']:,} persons, {result['queries']:,} queries")
     if result["load_seconds"]:
@@ -440,10 +462,15 @@ def report(result: dict[str, Any], http: dict[str, float] | None) -> None:
     print(
         f"  person_match in process: p50 {ms['p50']:.1f} ms, p95 {ms['p95']:.1f}, p99 {ms['p99']:.1f}"
     )
-    if http:
+    for n, one in enumerate(http or [], start=1):
+        match, healthz, load = one["match"], one["healthz"], one["load"]
         print(
-            f"  GET /api/v1/people/match (gunicorn, 2 workers): p50 {http['p50']:.1f} ms, "
-            f"p95 {http['p95']:.1f}, p99 {http['p99']:.1f}"
+            f"  HTTP round {n} (gunicorn, 2 workers; load average {load['before']:.1f} -> "
+            f"{load['after']:.1f}):\n"
+            f"    GET /api/v1/people/match: p50 {match['p50']:.1f} ms, p95 {match['p95']:.1f}, "
+            f"p99 {match['p99']:.1f}\n"
+            f"    GET /healthz (baseline):  p50 {healthz['p50']:.1f} ms, p95 {healthz['p95']:.1f}, "
+            f"p99 {healthz['p99']:.1f}"
         )
     asked, missed = result["asked_by_variation"], result["missed_by_variation"]
     print("  registered queries not found first, by variation (missed / asked):")
@@ -472,6 +499,7 @@ def main() -> int:
     parser.add_argument("--persons", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=2_000)
     parser.add_argument("--http", action="store_true")
+    parser.add_argument("--http-rounds", type=int, default=1, help="HTTP measurements in a row.")
     parser.add_argument("--splink", action="store_true", help="Also measure Splink 5.")
     parser.add_argument("--splink-latency", type=int, default=100, help=argparse.SUPPRESS)
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
@@ -496,7 +524,8 @@ def main() -> int:
         command += ["--splink", "--splink-latency", str(args.splink_latency)]
     subprocess.run(command, env=env, check=True)
     result: dict[str, Any] = json.loads(out.read_text())
-    http = measure_http(env, result.pop("http_queries")) if args.http else None
+    queries = result.pop("http_queries")
+    http = measure_http(env, queries, rounds=args.http_rounds) if args.http else None
     report(result, http)
     return 0
 
