@@ -5,6 +5,9 @@ class ChannelsConfig(AppConfig):
     name = "reliefline.channels"
     label = "channels"
     verbose_name = "Channels"
+    # Enqueued by `reliefline scheduler` on every tick: a notice whose worker died
+    # mid-send is settled even when no other notice is sent afterwards.
+    periodic_tasks = ("reliefline.channels.tasks.notices_settle",)
 
     def ready(self) -> None:
         from reliefline.channels.services.retention import retention_ran

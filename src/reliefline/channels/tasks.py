@@ -2,10 +2,16 @@
 
 from django_tasks import task
 
-from reliefline.channels.services import notice_attempt
+from reliefline.channels.services import notice_attempt, notices_unstick
 
 
 @task()
 def notice_deliver(notice_id: int) -> str:
     """Make one attempt to send the notice; return its status afterwards."""
     return notice_attempt(notice_id)
+
+
+@task()
+def notices_settle() -> int:
+    """Settle notices whose worker died while sending them; return how many."""
+    return notices_unstick()

@@ -4,6 +4,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -338,3 +339,27 @@ def test_a_notice_whose_worker_died_mid_send_is_settled_and_never_resent(outbox)
     assert outbox == []
     notes = [e.display_text for e in case.events.filter(kind=EventKind.NOTE)]
     assert sum("delivery unknown" in text for text in notes) == 1
+
+
+def test_the_scheduler_settles_a_dead_workers_notice_with_no_other_send(
+    transactional_db: None, settings, capsys
+) -> None:
+    settings.RELIEFLINE_NOTIFY_BACKEND = "console"
+    backends.outbox.clear()
+    case = open_case()
+    notice = notice_send(
+        person=caller_of(case), kind=NoticeKind.ACKNOWLEDGEMENT, context={"reference": "RL-1"}
+    )
+    DBTaskResult.objects.all().delete()  # its own delivery job died with the worker
+    Notice.objects.filter(pk=notice.pk).update(
+        status=NoticeStatus.SENDING,
+        attempts=1,
+        claimed_at=timezone.now() - dt.timedelta(minutes=11),
+    )
+
+    call_command("scheduler", "--once")
+    assert "enqueued notices_settle" in capsys.readouterr().out
+    call_command("db_worker", "--batch", "--no-startup-delay")
+
+    notice.refresh_from_db()
+    assert (notice.status, backends.outbox) == (NoticeStatus.FAILED, [])
