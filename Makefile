@@ -12,7 +12,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/reliefline_test
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install demo test lint typecheck pytest-sqlite pytest-postgres browser messages bench clean
+.PHONY: install demo test lint typecheck pytest-sqlite pytest-postgres browser messages bench bench-all clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -58,8 +58,24 @@ messages: install
 
 # The benchmarks need the bench group (Splink, locust); `make install` drops it again.
 bench: install
-	$(UV) sync --frozen --group bench
+	$(UV) sync --frozen --inexact --group bench
 	$(BIN)/python bench/intake.py
+
+# Every benchmark of docs/benchmarks.md that runs in minutes, one after the other, each
+# with the command recorded there; the log goes to var/bench-all.log. The 1,000,000-row
+# import and the identity benchmark at 1M take longer: see their sections.
+bench-all: install
+	$(UV) sync --frozen --inexact --group bench
+	mkdir -p var
+	( $(BIN)/python bench/intake.py --db both --seconds 8 \
+	  ; $(BIN)/python bench/queue.py --reps 200 \
+	  ; $(BIN)/python bench/allocation.py \
+	  ; $(BIN)/python bench/aid.py --db both --seconds 5 --clients 1,4,8 \
+	  ; $(BIN)/python bench/exports.py --cases 1000000 --reps 3 \
+	  ; $(BIN)/python bench/dedupe.py --persons 100000 --duplicates 0.05 \
+	  ; $(BIN)/python bench/identity.py --persons 100000 --queries 2000 --http --splink \
+	  ; $(BIN)/python bench/load.py --users 20 --seconds 60 \
+	  ; $(BIN)/python bench/load.py --users 4 --seconds 60 ) 2>&1 | tee var/bench-all.log
 
 clean:
 	rm -rf $(VENV) $(TOOLS) var
