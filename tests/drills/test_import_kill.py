@@ -95,9 +95,11 @@ def test_import_killed_mid_file_leaves_whole_chunks_and_reruns_to_a_clean_import
 
     partial = scenario(killed, "people_state", ids=True)
     _consistent(partial)
+    # A first load into an empty registry builds the matching keys' lookup index once,
+    # at its end; killed before, the index is rebuilt by the rerun (checked below), and
+    # matching meanwhile is slower, never wrong (docs/people-import.md).
     if missing := sorted(set(reference["indexes"]) - set(partial["indexes"])):
-        findings.append(f"indexes missing after the kill: {', '.join(missing)}")
-        say(f"the killed import left the registry without {', '.join(missing)}")
+        say(f"until the rerun, the registry has no {', '.join(missing)}")
     present = set(partial["external_ids"])
     whole = 0
     while whole < len(chunks) and chunks[whole] & valid <= present:

@@ -51,6 +51,7 @@ from reliefline.people.models import (
 )
 from reliefline.people.services import PersonInput, person_validate
 from reliefline.places.models import Place
+from reliefline.processes import die_with_parent
 from reliefline.text import text_check
 from reliefline.translit import skeleton
 
@@ -683,7 +684,10 @@ def _prepared_chunks(
             yield (len(chunk), *chunk_prepare(chunk, rules))
         return
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+    # A killed import must not leave its row workers behind (found by the import drill).
+    with ProcessPoolExecutor(
+        max_workers=jobs, mp_context=context, initializer=die_with_parent
+    ) as pool:
         pending: deque[tuple[int, Future[tuple[list[Prepared], list[Rejection]]]]] = deque()
         for chunk in chunks:
             pending.append((len(chunk), pool.submit(chunk_prepare, chunk, rules)))
