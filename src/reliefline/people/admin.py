@@ -4,8 +4,16 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from reliefline.access.admin import ReadOnlyAdmin
 from reliefline.access.admin_site import AuditedAdmin
-from reliefline.people.models import Household, Person, PersonKey
+from reliefline.people.models import (
+    DuplicateCluster,
+    DuplicatePair,
+    Household,
+    Merge,
+    Person,
+    PersonKey,
+)
 from reliefline.people.phones import phone_normalise
 
 
@@ -101,3 +109,30 @@ class PersonKeyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
         return False
+
+
+# Duplicates and merges are decided on the review pages (/people/duplicates/), which keep
+# the rules (a merge re-points every record and can be undone) and audit every read; the
+# admin only lists them, by ids: no names, no pair comparisons, no moved rows.
+
+
+@admin.register(DuplicateCluster)
+class DuplicateClusterAdmin(ReadOnlyAdmin):
+    list_display = ("id", "status", "score", "size", "found_at", "updated_at")
+    list_filter = ("status",)
+
+
+@admin.register(DuplicatePair)
+class DuplicatePairAdmin(ReadOnlyAdmin):
+    list_display = ("id", "cluster_id", "first_id", "second_id", "probability", "status")
+    list_filter = ("status",)
+    # Persons by id only: their string is their name, which these pages do not audit.
+    fields = ("cluster", "first_id", "second_id", "probability", "status", "found_at")
+    readonly_fields = fields
+
+
+@admin.register(Merge)
+class MergeAdmin(ReadOnlyAdmin):
+    list_display = ("id", "survivor_id", "merged_id", "by", "at", "undone_at")
+    fields = ("survivor_id", "merged_id", "by", "at", "undone_at", "undone_by")
+    readonly_fields = fields

@@ -303,3 +303,23 @@ def test_intake_refuses_a_merged_record_and_names_the_survivor(twins) -> None:
         case_open(CaseInput(channel="sms", language="ru", person_id=latin.pk), by=None)
 
     assert Case.objects.count() == cases_before
+
+
+def test_admin_lists_merges_and_pairs_by_id_without_names(twins, client_as) -> None:
+    russian, latin = twins
+    merge = person_merge(MergeRequest(russian.pk, latin.pk, fields={}), by=None)
+    pair = DuplicatePair.objects.get(first=min(russian.pk, latin.pk))
+    admin = client_as("admin")
+
+    pages = [
+        admin.get(f"/admin/people/merge/{merge.pk}/change/"),
+        admin.get(f"/admin/people/duplicatepair/{pair.pk}/change/"),
+        admin.get("/admin/people/merge/"),
+        admin.get("/admin/people/duplicatepair/"),
+        admin.get("/admin/people/duplicatecluster/"),
+    ]
+
+    assert [p.status_code for p in pages] == [200] * 5
+    text = "".join(p.content.decode() for p in pages)
+    assert str(russian.pk) in text
+    assert "Ирина" not in text and "Iryna" not in text
