@@ -6,7 +6,8 @@ import datetime as dt
 import pytest
 from django.contrib.auth.models import User
 from django.utils import timezone
-from playwright.sync_api import Route, expect
+from playwright.sync_api import Locator, Page, Route, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from conftest import SUDZHA
 from reliefline.hotline.demo import demo_users_ensure
@@ -68,7 +69,7 @@ def test_sources_side_by_side_map_without_tiles_and_partner_limits(
     assert csp_errors == []
     screenshot(desk, "situation-map-no-tiles")
 
-    desk.locator("path.map-point.tone-bad").first.click()
+    _popup_open(desk, desk.locator("path.map-point.tone-bad").first)
     expect(desk.locator(".leaflet-popup-content")).to_contain_text("Contested")
 
     portal = new_page(user=partner)
@@ -88,3 +89,20 @@ def test_sources_side_by_side_map_without_tiles_and_partner_limits(
     expect(portal.locator("#aggregates-only")).to_be_visible()
     expect(shared).not_to_contain_text(str(case.reference))
     assert portal.request.get(f"{live_server.url}/api/v1/partners/cases").json() == []
+
+
+def _popup_open(page: Page, point: Locator) -> None:
+    """Click the point until its popup opens.
+
+    A click while Leaflet is still fitting the map to its points (slow on a busy
+    machine) can land before the point is where it is drawn, and opens nothing.
+    """
+    popup = page.locator(".leaflet-popup-content")
+    for _attempt in range(5):
+        point.click()
+        try:
+            popup.wait_for(timeout=2_000)
+            return
+        except PlaywrightTimeout:
+            continue
+    raise AssertionError("no popup opened after five clicks on the point")
