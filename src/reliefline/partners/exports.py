@@ -45,6 +45,11 @@ class Table:
     rows: Iterable[Sequence[Cell]]
 
 
+def need_label(code: str) -> str:
+    """Return the need type's name in the active language (the code if it is unknown)."""
+    return str(NeedType(code).label) if code in NeedType.values else code
+
+
 def small_cell(count: int) -> Cell:
     """Return the count, or, below RELIEFLINE_SMALL_CELL (not zero), a suppressed or
     banded value: "" with mode "suppress", "<k" with mode "band"."""

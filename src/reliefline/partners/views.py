@@ -17,7 +17,7 @@ from reliefline.access.auth import requires
 from reliefline.access.models import AuditAction
 from reliefline.errors import NotFound, ReliefError
 from reliefline.partners import services
-from reliefline.partners.exports import NEED_SECTOR, small_cell
+from reliefline.partners.exports import NEED_SECTOR, need_label, small_cell
 from reliefline.partners.forms import ActivityFilterForm, ActivityForm
 from reliefline.partners.models import Activity, Organisation
 from reliefline.partners.schemas import referral_out, shared_out
@@ -57,7 +57,7 @@ def portal(request: HttpRequest) -> HttpResponse:
     needs = [
         {
             "place": places.get(cell.settlement_id or ""),
-            "need": cell.need_type,
+            "need": need_label(cell.need_type),
             "sector": NEED_SECTOR.get(cell.need_type, ""),
             "households": small_cell(cell.households),
         }
@@ -79,7 +79,10 @@ def portal(request: HttpRequest) -> HttpResponse:
             ),
         )
     # The schema carries the place id (the API's contract); people read its name.
-    shared = [(shared_out(s), s.case.settlement) for s in found]
+    shared = []
+    for one in found:
+        out = shared_out(one)
+        shared.append((out, one.case.settlement, [need_label(n) for n in out.needs]))
     referrals = [referral_out(r) for r in referred]
     corridors = []
     if user.has_perm("partners.view_shared_manifests"):

@@ -62,6 +62,19 @@ def test_portal_names_the_shared_case_settlement_rather_than_its_id(
     assert SUDZHA not in page
 
 
+def test_portal_names_need_types_in_the_readers_language(
+    partner: User, icrc: Organisation, insulin_case: Case
+) -> None:
+    _agreement(icrc)
+    client = _signed_in(partner)
+
+    english = client.get("/partners/").content.decode()
+    russian = client.get("/partners/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+
+    assert "<td>Medicine</td>" in english and "<td>medicine</td>" not in english
+    assert "<td>Лекарства</td>" in russian
+
+
 def test_portal_stops_showing_the_case_when_the_agreement_ends(
     partner: User, icrc: Organisation, insulin_case: Case
 ) -> None:
