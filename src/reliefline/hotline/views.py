@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -191,6 +192,9 @@ def _caller_candidates(request: HtmxHttpRequest) -> list[Candidate]:
     except InvalidInput:  # neither a name nor a phone typed yet
         return []
     person_match_audit(candidates, by=_actor(request), request=request, fields=CANDIDATE_FIELDS)
+    # The match reads only the fields it compares; the list shows each household and
+    # its settlement: two queries for all candidates, not two per candidate.
+    prefetch_related_objects([c.person for c in candidates], "household__settlement")
     return candidates
 
 

@@ -1,7 +1,9 @@
 """The operator console's pages through Django's test client: access, forms, partials."""
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from conftest import SUDZHA
@@ -289,3 +291,22 @@ def test_autocomplete_finds_sudzha_in_latin(client_as, gazetteer):
 def test_pick_returns_picker_with_hidden_place_id(client_as, gazetteer):
     response = client_as("operator").get(reverse("places:pick"), {"id": SUDZHA})
     assert f'<input type="hidden" name="settlement" value="{SUDZHA}">' in response.content.decode()
+
+
+def _lookup_queries(client: Client) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(
+            reverse("hotline:caller_lookup"), {"given_name": "Ирина", "family_name": "Верещук"}
+        )
+    assert response.status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_caller_lookup_queries_do_not_grow_with_the_candidates(client_as, gazetteer):
+    operator = client_as("operator")
+    open_case(phone="+79101230001", settlement_id=SUDZHA)
+    one = _lookup_queries(operator)
+    for n in range(2, 6):
+        open_case(phone=f"+7910123000{n}", settlement_id=SUDZHA)
+
+    assert _lookup_queries(operator) == one
