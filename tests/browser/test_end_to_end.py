@@ -441,9 +441,11 @@ def test_the_scenario_end_to_end(new_page, live_server, gazetteer, settings, out
 
     # --- Story 7: the DPO sees who read the family's data. ----------------------------
     dpo = _patient(new_page(user=users["dpo"], **DESK))
-    dpo.goto(f"{base}/access/audit/")
-    dpo.fill("#id_person", str(valentina.pk))
-    dpo.locator("form.filters").get_by_role("button", name="Search").click()
+    dpo.goto(f"{base}/hotline/cases/{reference}/")
+    dpo.locator(f"#household-members li[data-person='{valentina.pk}']").get_by_role(
+        "link", name="Access log"
+    ).click()
+    expect(dpo.locator("#id_person")).to_have_value(str(valentina.pk))
     log = dpo.locator("#audit-table table.audit")
     for username, purpose in (
         ("operator", "case page"),
