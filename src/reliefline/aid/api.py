@@ -1,11 +1,9 @@
 """The aid part of the JSON API under /api/v1/aid/: items, warehouses, stock, distributions."""
 
-from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from ninja import Query, Router
 
-from reliefline.access.auth import api_auth
+from reliefline.access.auth import acting_user, api_auth
 from reliefline.aid import services
 from reliefline.aid.models import Item, Warehouse
 from reliefline.aid.schemas import (
@@ -32,13 +30,6 @@ from reliefline.hotline.schemas import ErrorOut
 router = Router(tags=["aid"])
 
 ERRORS = {code: ErrorOut for code in (401, 403, 404, 409, 413, 422)}
-
-
-def _actor(request: HttpRequest) -> User:
-    # api_auth() has already let only a signed-in user with the permission through.
-    if not isinstance(request.user, User):
-        raise PermissionDenied
-    return request.user
 
 
 def _item_out(item: Item) -> ItemOut:
@@ -70,7 +61,7 @@ def _warehouse_out(warehouse: Warehouse) -> WarehouseOut:
 )
 def items_create(request: HttpRequest, payload: ItemIn) -> tuple[int, ItemOut]:
     """Return the new item; 409 when its code is taken."""
-    item = services.item_create(payload.to_input(), by=_actor(request))
+    item = services.item_create(payload.to_input(), by=acting_user(request))
     return 201, _item_out(item)
 
 
@@ -87,7 +78,7 @@ def warehouses_create(request: HttpRequest, payload: WarehouseIn) -> tuple[int, 
         name=payload.name,
         settlement_id=payload.settlement,
         mobile=payload.mobile,
-        by=_actor(request),
+        by=acting_user(request),
     )
     return 201, _warehouse_out(warehouse)
 
@@ -108,7 +99,7 @@ def receipts_create(request: HttpRequest, payload: ReceiptIn) -> tuple[int, Move
         lot=payload.lot,
         expiry=payload.expiry,
         reason=payload.reason,
-        by=_actor(request),
+        by=acting_user(request),
     )
     return 201, movement_out(movement)
 
@@ -123,7 +114,7 @@ def distributions_create(
     request: HttpRequest, payload: DistributionIn
 ) -> tuple[int, DistributionOut]:
     """Return the distribution; 409 when stock is short or a double-dipping rule refuses it."""
-    distribution = services.distribution_record(payload.to_input(), by=_actor(request))
+    distribution = services.distribution_record(payload.to_input(), by=acting_user(request))
     return 201, distribution_out(distribution)
 
 

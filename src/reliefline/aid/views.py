@@ -4,8 +4,6 @@ Views parse input, call one service or selector and render; rules stay in servic
 """
 
 from django.contrib import messages
-from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -14,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from reliefline.access.audit import audit_record
-from reliefline.access.auth import requires
+from reliefline.access.auth import acting_user, requires
 from reliefline.access.models import AuditAction
 from reliefline.aid import reports, selectors, services
 from reliefline.aid.errors import DoubleDipping
@@ -39,12 +37,6 @@ from reliefline.aid.selectors import (
 from reliefline.errors import InvalidInput, ReliefError
 from reliefline.hotline.selectors import needs_open
 from reliefline.places.models import Place
-
-
-def _actor(request: HttpRequest) -> User:
-    if not isinstance(request.user, User):
-        raise PermissionDenied
-    return request.user
 
 
 @require_GET
@@ -75,7 +67,7 @@ def receive_page(request: HttpRequest) -> HttpResponse:
                     lot=data["lot"],
                     expiry=data["expiry"],
                     reason=data["reason"],
-                    by=_actor(request),
+                    by=acting_user(request),
                 )
             except ReliefError as error:
                 form.add_error(error.field if error.field in form.fields else None, error.message)
@@ -111,7 +103,7 @@ def plans_page(request: HttpRequest) -> HttpResponse:
                     days=data["days"],
                     population=data["population"],
                     note=data["note"],
-                    by=_actor(request),
+                    by=acting_user(request),
                 )
             except ReliefError as error:
                 form.add_error(error.field if error.field in form.fields else None, error.message)
@@ -143,10 +135,10 @@ def plan_page(request: HttpRequest, plan_id: int) -> HttpResponse:
 def field_page(request: HttpRequest) -> HttpResponse:
     """Find a household by a member's name or phone, in the team's settlements."""
     query = request.GET.get("q", "")[:100]
-    households = household_search(query, user=_actor(request)) if query.strip() else []
+    households = household_search(query, user=acting_user(request)) if query.strip() else []
     if households:
         audit_record(
-            user=_actor(request),
+            user=acting_user(request),
             action=AuditAction.SEARCH,
             record="aid.field:household search",
             purpose="aid distribution",
@@ -160,7 +152,7 @@ def field_page(request: HttpRequest) -> HttpResponse:
 @requires("aid.distribute")
 def household_page(request: HttpRequest, household_id: int) -> HttpResponse:
     """Show a household's entitlements and what it received; record a distribution."""
-    actor = _actor(request)
+    actor = acting_user(request)
     try:
         household = household_for(household_id, user=actor)
     except ReliefError:
@@ -276,7 +268,7 @@ def stock_change(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _ledger(request, form, status=422)
     data = form.cleaned_data
-    actor = _actor(request)
+    actor = acting_user(request)
     try:
         if data["action"] == "loss":
             services.stock_lose(
@@ -334,7 +326,9 @@ def movement_reverse_view(request: HttpRequest, movement_id: int) -> HttpRespons
         messages.error(request, _("Say why the movement is reversed."))
         return redirect("aid:ledger")
     try:
-        services.movement_reverse(movement, reason=form.cleaned_data["reason"], by=_actor(request))
+        services.movement_reverse(
+            movement, reason=form.cleaned_data["reason"], by=acting_user(request)
+        )
     except ReliefError as error:
         messages.error(request, error.message)
     else:

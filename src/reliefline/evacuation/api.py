@@ -7,14 +7,12 @@ evacuation.view_corridor. Every answer that names people is audited.
 
 from collections import defaultdict
 
-from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router
 
 from reliefline.access.audit import audit_record
-from reliefline.access.auth import api_auth
+from reliefline.access.auth import acting_user, api_auth
 from reliefline.access.models import AuditAction
 from reliefline.errors import InvalidInput
 from reliefline.evacuation import selectors, services
@@ -57,19 +55,12 @@ BOARD = "evacuation.board_evacuation"
 REQUESTS_LIMIT = 500
 
 
-def _actor(request: HttpRequest) -> User:
-    # api_auth() has already let only a signed-in user with the permission through.
-    if not isinstance(request.user, User):
-        raise PermissionDenied
-    return request.user
-
-
 def _audit_read(
     request: HttpRequest, *, record: str, person_ids: list[int], fields: list[str]
 ) -> None:
     if person_ids:
         audit_record(
-            user=_actor(request),
+            user=acting_user(request),
             action=AuditAction.READ,
             record=record,
             purpose="evacuation (API)",
@@ -97,7 +88,7 @@ def corridors_list(request: HttpRequest) -> list[CorridorOut]:
 )
 def corridors_create(request: HttpRequest, payload: CorridorIn) -> tuple[int, CorridorOut]:
     """Return the new corridor, status proposed."""
-    corridor = services.corridor_create(payload.to_input(), by=_actor(request))
+    corridor = services.corridor_create(payload.to_input(), by=acting_user(request))
     return 201, corridor_out(selectors.corridor_get(corridor.pk))
 
 
@@ -120,7 +111,9 @@ def corridors_detail(request: HttpRequest, corridor_id: int) -> CorridorOut:
 def corridors_status(request: HttpRequest, corridor_id: int, payload: TransitionIn) -> CorridorOut:
     """Return the corridor after the change; suspending an open one notifies the allocated."""
     corridor = selectors.corridor_get(corridor_id)
-    services.corridor_transition(corridor, to=payload.status, by=_actor(request), note=payload.note)
+    services.corridor_transition(
+        corridor, to=payload.status, by=acting_user(request), note=payload.note
+    )
     return corridor_out(selectors.corridor_get(corridor_id))
 
 
@@ -142,7 +135,7 @@ def convoys_create(
         name=payload.name,
         departure_at=payload.departure_at,
         assembly_point_id=payload.assembly_point,
-        by=_actor(request),
+        by=acting_user(request),
     )
     return 201, convoy_out(selectors.convoy_get(convoy.pk), {})
 
@@ -186,7 +179,7 @@ def vehicles_create(
     request: HttpRequest, convoy_id: int, payload: VehicleIn
 ) -> tuple[int, VehicleOut]:
     vehicle = services.vehicle_add(
-        selectors.convoy_get(convoy_id), payload.to_input(), by=_actor(request)
+        selectors.convoy_get(convoy_id), payload.to_input(), by=acting_user(request)
     )
     return 201, vehicle_out(vehicle)
 
@@ -210,7 +203,7 @@ def runs_list(request: HttpRequest, convoy_id: int) -> list[RunOut]:
 def runs_create(request: HttpRequest, convoy_id: int, payload: RunIn) -> tuple[int, RunOut]:
     """Return the run: allocated, objective (total priority), the solver's bound, who is left out and why."""
     run = services.convoy_allocate(
-        selectors.convoy_get(convoy_id), by=_actor(request), time_limit=payload.time_limit
+        selectors.convoy_get(convoy_id), by=acting_user(request), time_limit=payload.time_limit
     )
     return 201, run_out(run)
 
@@ -230,7 +223,7 @@ def placements_create(
     if vehicle is None:
         raise InvalidInput(_("Not a vehicle of this convoy."), field="vehicle_id")
     placed = services.request_place(
-        selectors.request_get(payload.request_id), vehicle, by=_actor(request)
+        selectors.request_get(payload.request_id), vehicle, by=acting_user(request)
     )
     fresh = Placement.objects.filter(pk__in=[p.pk for p in placed]).select_related(
         "person", "member"
@@ -245,7 +238,7 @@ def placements_create(
     auth=api_auth(PLAN),
 )
 def convoys_lock(request: HttpRequest, convoy_id: int) -> ConvoyOut:
-    services.convoy_lock(selectors.convoy_get(convoy_id), by=_actor(request))
+    services.convoy_lock(selectors.convoy_get(convoy_id), by=acting_user(request))
     return convoy_out(selectors.convoy_get(convoy_id), _loads(convoy_id))
 
 
@@ -279,7 +272,7 @@ def requests_list(request: HttpRequest, status: str = "waiting") -> list[Request
 )
 def requests_create(request: HttpRequest, payload: RequestIn) -> tuple[int, RequestOut]:
     """Return the waiting request; the priority comes from the case."""
-    actor = _actor(request)
+    actor = acting_user(request)
     case = case_get(payload.case, user=actor)
     made = services.request_create(
         case, direction=payload.direction, members=[m.to_input() for m in payload.members], by=actor
@@ -329,7 +322,7 @@ def manifests_create(
         language=payload.language,
         recipient=payload.recipient,
         format=payload.format,
-        by=_actor(request),
+        by=acting_user(request),
     )
     if payload.format != "json":
         return manifest_download(manifest, status=201)
@@ -344,7 +337,7 @@ def manifests_create(
 )
 def boarding_create(request: HttpRequest, payload: BoardingIn) -> PlacementOut:
     """Return the passenger's placement after the field team's mark."""
-    actor = _actor(request)
+    actor = acting_user(request)
     placement = selectors.placement_by_code(payload.code, user=actor)
     services.placement_mark(placement, to=payload.status, by=actor)
     fresh = selectors.placement_by_code(payload.code, user=actor)

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.middleware import HtmxDetails
 
 from reliefline.access.audit import audit_record
-from reliefline.access.auth import requires
+from reliefline.access.auth import acting_user, requires
 from reliefline.access.models import AuditAction
 from reliefline.errors import InvalidInput, NotFound, ReliefError
 from reliefline.evacuation import selectors, services
@@ -95,11 +95,6 @@ def _not_found_is_404(view: View) -> View:
     return wrapped  # type: ignore[return-value]
 
 
-def _actor(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)  # every view here requires a signed-in user
-    return request.user
-
-
 def _render(
     request: HtmxHttpRequest, page: str, partial: str, context: dict[str, Any], *, status: int = 200
 ) -> HttpResponse:
@@ -150,12 +145,12 @@ def _act(
 def corridors(request: HtmxHttpRequest) -> HttpResponse:
     """Return the list of corridors, and for a coordinator the form to propose one."""
     context: dict[str, Any] = {"corridors": selectors.corridor_list(), "form": CorridorForm()}
-    if _actor(request).has_perm("evacuation.plan_evacuation"):
+    if acting_user(request).has_perm("evacuation.plan_evacuation"):
         awaiting = selectors.cases_awaiting_request()
         context["awaiting"] = awaiting
         if awaiting:
             audit_record(
-                user=_actor(request),
+                user=acting_user(request),
                 action=AuditAction.SEARCH,
                 record="evacuation.cases_awaiting",
                 purpose="evacuation worklist",
@@ -173,7 +168,7 @@ def corridor_create(request: HtmxHttpRequest) -> HttpResponse:
     return _act(
         request,
         CorridorForm(request.POST),
-        lambda data: _corridor_create(data, by=_actor(request)),
+        lambda data: _corridor_create(data, by=acting_user(request)),
         done=_("Corridor proposed."),
         back=reverse("evacuation:corridors"),
     )
@@ -234,7 +229,7 @@ def corridor_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         request,
         TransitionForm(request.POST),
         lambda data: services.corridor_transition(
-            corridor, to=data["to"], by=_actor(request), note=data["note"]
+            corridor, to=data["to"], by=acting_user(request), note=data["note"]
         ),
         done=_("Corridor status changed."),
         back=reverse("evacuation:corridor", args=[pk]),
@@ -258,7 +253,7 @@ def convoy_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             name=data["name"],
             departure_at=data["departure_at"],
             assembly_point_id=data["assembly_point"],
-            by=_actor(request),
+            by=acting_user(request),
         )
 
     return _act(
@@ -291,7 +286,7 @@ def _convoy_audit(request: HttpRequest, convoy: Convoy, context: dict[str, Any])
     person_ids = [p.person_id for load in context["loads"] for p in load.placements]
     person_ids += [item.request.case.caller_id for item, _reason in context["left_out"]]
     audit_record(
-        user=_actor(request),
+        user=acting_user(request),
         action=AuditAction.READ,
         record=f"evacuation.convoy:{convoy.pk}",
         purpose="convoy allocation page",
@@ -344,7 +339,9 @@ def convoy_vehicle_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         VehicleForm(request.POST),
-        lambda convoy, data: services.vehicle_add(convoy, VehicleInput(**data), by=_actor(request)),
+        lambda convoy, data: services.vehicle_add(
+            convoy, VehicleInput(**data), by=acting_user(request)
+        ),
         _("Vehicle added."),
     )
 
@@ -358,7 +355,7 @@ def convoy_allocate(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         UnboundForm(request.POST),
-        lambda convoy, data: services.convoy_allocate(convoy, by=_actor(request)),
+        lambda convoy, data: services.convoy_allocate(convoy, by=acting_user(request)),
         _("Allocation done."),
     )
 
@@ -374,7 +371,7 @@ def convoy_place(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         if vehicle is None:
             raise InvalidInput(_("Not a vehicle of this convoy."), field="vehicle")
         return services.request_place(
-            selectors.request_get(data["request"]), vehicle, by=_actor(request)
+            selectors.request_get(data["request"]), vehicle, by=acting_user(request)
         )
 
     return _convoy_action(request, pk, PlaceForm(request.POST), place, _("Household placed."))
@@ -389,7 +386,7 @@ def convoy_unplace(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         pk,
         UnplaceForm(request.POST),
         lambda convoy, data: services.request_unplace(
-            selectors.request_get(data["request"]), by=_actor(request)
+            selectors.request_get(data["request"]), by=acting_user(request)
         ),
         _("Household back on the waiting list."),
     )
@@ -404,7 +401,7 @@ def convoy_lock(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         UnboundForm(request.POST),
-        lambda convoy, data: services.convoy_lock(convoy, by=_actor(request)),
+        lambda convoy, data: services.convoy_lock(convoy, by=acting_user(request)),
         _("Allocation locked; households are being told."),
     )
 
@@ -466,7 +463,7 @@ def manifest(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         )
     data = form.cleaned_data
     try:
-        issued = services.manifest_issue(vehicle, by=_actor(request), **data)
+        issued = services.manifest_issue(vehicle, by=acting_user(request), **data)
     except ReliefError as error:
         form.add_error(None, error.message)
         return render(
@@ -495,12 +492,12 @@ def manifest(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def field(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Return the phone page of a convoy: find a passenger by name or code, mark them."""
-    convoy = selectors.convoy_get(pk, user=_actor(request))
+    convoy = selectors.convoy_get(pk, user=acting_user(request))
     query = request.GET.get("q", "")[:100]
     passengers = selectors.passengers_search(convoy, query)
     if passengers:
         audit_record(
-            user=_actor(request),
+            user=acting_user(request),
             action=AuditAction.SEARCH,
             record=f"evacuation.convoy:{convoy.pk}",
             purpose="field check-in",
@@ -519,7 +516,7 @@ def field(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def mark_code(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Mark the convoy's passenger whose code was typed, pasted or scanned; answer with
     their card. A code of no passenger of this convoy is a 422 naming the field."""
-    convoy = selectors.convoy_get(pk, user=_actor(request))
+    convoy = selectors.convoy_get(pk, user=acting_user(request))
     form = CodeForm(request.POST)
     passenger = None
     error: ReliefError | None = None
@@ -528,14 +525,14 @@ def mark_code(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             raise _form_error(form)
         code = form.cleaned_data["code"]
         try:
-            passenger = selectors.placement_by_code(code, user=_actor(request), convoy=convoy)
+            passenger = selectors.placement_by_code(code, user=acting_user(request), convoy=convoy)
         except NotFound:
             raise InvalidInput(
                 _("No passenger of this convoy has the code %(code)s.") % {"code": code},
                 field="code",
             ) from None
         passenger = services.placement_mark(
-            passenger, to=form.cleaned_data["to"], by=_actor(request)
+            passenger, to=form.cleaned_data["to"], by=acting_user(request)
         )
     except ReliefError as refused:
         error = refused
@@ -559,7 +556,7 @@ def mark_code(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def mark(request: HtmxHttpRequest, code: str) -> HttpResponse:
     """Mark a passenger boarded, no-show or arrived; answer with their refreshed row."""
-    placement = selectors.placement_by_code(code, user=_actor(request))
+    placement = selectors.placement_by_code(code, user=acting_user(request))
     form = MarkForm(request.POST)
     error: ReliefError | None = None
     if not form.is_valid():
@@ -567,7 +564,7 @@ def mark(request: HtmxHttpRequest, code: str) -> HttpResponse:
     else:
         try:
             placement = services.placement_mark(
-                placement, to=form.cleaned_data["to"], by=_actor(request)
+                placement, to=form.cleaned_data["to"], by=acting_user(request)
             )
         except ReliefError as refused:
             error = refused
@@ -589,10 +586,10 @@ def mark(request: HtmxHttpRequest, code: str) -> HttpResponse:
 @require_GET
 def reconciliation(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Return per vehicle who was allocated, boarded and arrived; flag boarded-not-arrived."""
-    convoy = selectors.convoy_get(pk, user=_actor(request))
+    convoy = selectors.convoy_get(pk, user=acting_user(request))
     loads = selectors.reconciliation(convoy)
     audit_record(
-        user=_actor(request),
+        user=acting_user(request),
         action=AuditAction.READ,
         record=f"evacuation.convoy:{convoy.pk}",
         purpose="reconciliation",
@@ -612,7 +609,7 @@ def reconciliation(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def request_new(request: HtmxHttpRequest, reference: str) -> HttpResponse:
     """Record who of the case's household goes where, each with consent or refusal."""
-    actor = _actor(request)
+    actor = acting_user(request)
     case = case_get(reference, user=actor)
     household = list(case.household.members.order_by("pk")) if case.household else []
     error: ReliefError | None = None

@@ -1,12 +1,11 @@
 """The /api/v1/cases endpoints: intake, the queue, one case, and its timeline."""
 
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 
-from reliefline.access.auth import api_auth, require
+from reliefline.access.auth import acting_user, api_auth, require
 from reliefline.errors import InvalidInput
 from reliefline.hotline import services
 from reliefline.hotline.models import Case
@@ -32,19 +31,12 @@ ERRORS = {code: ErrorOut for code in (401, 403, 404, 409, 413, 422)}
 LIST_FIELDS = ("caller.name", "caller.phone", "caller.birth_date", "needs", "vulnerabilities")
 
 
-def _actor(request: HttpRequest) -> User:
-    # api_auth() has already let only a signed-in user with the permission through.
-    if not isinstance(request.user, User):
-        raise PermissionDenied
-    return request.user
-
-
 @router.post(
     "", response={201: CaseOut, **ERRORS}, summary="Open a case", auth=api_auth("hotline.add_case")
 )
 def cases_open(request: HttpRequest, payload: CaseIn) -> tuple[int, CaseOut]:
     """Return the new case, prioritised, with its caller and household."""
-    case = services.case_open(case_input(payload), by=_actor(request))
+    case = services.case_open(case_input(payload), by=acting_user(request))
     return 201, case_out(case)
 
 
@@ -53,11 +45,11 @@ def cases_open(request: HttpRequest, payload: CaseIn) -> tuple[int, CaseOut]:
 )
 def cases_queue(request: HttpRequest, params: Query[CaseQuery]) -> CasePage:
     """Return one page of the queue, highest priority first, and the next page's cursor."""
-    actor = _actor(request)
+    actor = acting_user(request)
     cases = case_queue(queue_filters(params, user=actor), user=actor).prefetch_related("needs")
     page, next_cursor = case_page(cases, cursor=params.cursor, size=params.limit)
     services.cases_audit_read(
-        page, by=_actor(request), purpose="case list (API)", fields=LIST_FIELDS
+        page, by=acting_user(request), purpose="case list (API)", fields=LIST_FIELDS
     )
     return CasePage(items=[case_out(case) for case in page], next_cursor=next_cursor)
 
@@ -70,8 +62,8 @@ def cases_queue(request: HttpRequest, params: Query[CaseQuery]) -> CasePage:
 )
 def cases_detail(request: HttpRequest, reference: str) -> CaseDetail:
     """Return the case with its caller, needs, message and timeline."""
-    case = case_get(reference, user=_actor(request))
-    services.cases_audit_read([case], by=_actor(request), purpose="case detail (API)")
+    case = case_get(reference, user=acting_user(request))
+    services.cases_audit_read([case], by=acting_user(request), purpose="case detail (API)")
     return case_detail(case)
 
 
@@ -85,7 +77,7 @@ def cases_event(request: HttpRequest, reference: str, payload: EventIn) -> CaseD
     """Return the case after a note, call attempt, status change, callback or assignment."""
     if payload.kind == "assign":
         require(request, "hotline.assign_case")
-    actor = _actor(request)
+    actor = acting_user(request)
     _event_record(case_get(reference, user=actor), payload, by=actor)
     return case_detail(case_get(reference, user=actor))
 

@@ -10,7 +10,6 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
@@ -23,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
 from reliefline.access.audit import audit_record
-from reliefline.access.auth import requires
+from reliefline.access.auth import acting_user, requires
 from reliefline.access.models import AuditAction
 from reliefline.access.roles import Role
 from reliefline.access.selectors import users_in_roles
@@ -91,11 +90,6 @@ def _render(
     return response
 
 
-def _actor(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)  # every view here requires a signed-in user
-    return request.user
-
-
 def _place(place_id: str) -> Place | None:
     if not place_id:
         return None
@@ -121,9 +115,9 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
     """Return the queue of cases, filtered, highest priority first, one page at a time."""
     assignees = [user.username for user in users_in_roles(CASE_WORKERS)]
     form = QueueFilterForm(request.GET, assignees=assignees)
-    filters = form.filters(username=_actor(request).username)
+    filters = form.filters(username=acting_user(request).username)
     cursor = form.cleaned_data.get("cursor", "") if form.is_valid() else ""
-    cases = case_queue(filters, user=_actor(request)).prefetch_related("needs")
+    cases = case_queue(filters, user=acting_user(request)).prefetch_related("needs")
     try:
         rows, next_cursor = case_page(cases, cursor=cursor, size=settings.QUEUE_PAGE_SIZE)
     except InvalidInput:
@@ -191,7 +185,9 @@ def _caller_candidates(request: HtmxHttpRequest) -> list[Candidate]:
         candidates = person_match(query, limit=5)
     except InvalidInput:  # neither a name nor a phone typed yet
         return []
-    person_match_audit(candidates, by=_actor(request), request=request, fields=CANDIDATE_FIELDS)
+    person_match_audit(
+        candidates, by=acting_user(request), request=request, fields=CANDIDATE_FIELDS
+    )
     # The match reads only the fields it compares; the list shows each household and
     # its settlement: two queries for all candidates, not two per candidate.
     prefetch_related_objects([c.person for c in candidates], "household__settlement")
@@ -223,7 +219,7 @@ def new_case(request: HtmxHttpRequest) -> HttpResponse:
         form = NewCaseForm(request.POST)
         if form.is_valid():
             try:
-                case = services.case_open(form.case_input(), by=_actor(request))
+                case = services.case_open(form.case_input(), by=acting_user(request))
             except InvalidInput as error:
                 form.add_error(form.field_for(error.field), error.message)
             else:
@@ -250,7 +246,7 @@ def new_case(request: HtmxHttpRequest) -> HttpResponse:
 
 def _case_or_404(request: HttpRequest, reference: str) -> Case:
     try:
-        return case_get(reference, user=_actor(request))
+        return case_get(reference, user=acting_user(request))
     except CaseNotFound:
         raise Http404(reference) from None
 
@@ -310,12 +306,12 @@ def _case_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, A
 def case_detail(request: HtmxHttpRequest, reference: str) -> HttpResponse:
     """Return the case page: caller, needs, priority and reasons, actions, timeline."""
     case = _case_or_404(request, reference)
-    services.cases_audit_read([case], by=_actor(request), purpose="case page")
+    services.cases_audit_read([case], by=acting_user(request), purpose="case page")
     context = _case_context(request, case)
     others = [m.pk for m in context["members"] if m.pk != case.caller_id]
     if others:
         audit_record(
-            user=_actor(request),
+            user=acting_user(request),
             action=AuditAction.READ,
             record=f"hotline.case:{case.reference}",
             purpose="case page",
@@ -358,7 +354,7 @@ def _act(
 @require_POST
 def case_transition(request: HtmxHttpRequest, reference: str) -> HttpResponse:
     """Move the case to another status; an illegal move shows why and changes nothing."""
-    actor = _actor(request)
+    actor = acting_user(request)
     return _act(
         request,
         reference,
@@ -372,7 +368,7 @@ def case_transition(request: HtmxHttpRequest, reference: str) -> HttpResponse:
 @requires("hotline.change_case")
 @require_POST
 def case_note(request: HtmxHttpRequest, reference: str) -> HttpResponse:
-    actor = _actor(request)
+    actor = acting_user(request)
     return _act(
         request,
         reference,
@@ -384,7 +380,7 @@ def case_note(request: HtmxHttpRequest, reference: str) -> HttpResponse:
 @requires("hotline.change_case")
 @require_POST
 def case_call(request: HtmxHttpRequest, reference: str) -> HttpResponse:
-    actor = _actor(request)
+    actor = acting_user(request)
     return _act(
         request,
         reference,
@@ -398,7 +394,7 @@ def case_call(request: HtmxHttpRequest, reference: str) -> HttpResponse:
 @requires("hotline.change_case")
 @require_POST
 def case_callback(request: HtmxHttpRequest, reference: str) -> HttpResponse:
-    actor = _actor(request)
+    actor = acting_user(request)
     return _act(
         request,
         reference,
@@ -412,7 +408,7 @@ def case_callback(request: HtmxHttpRequest, reference: str) -> HttpResponse:
 @requires("hotline.assign_case")
 @require_POST
 def case_assign(request: HtmxHttpRequest, reference: str) -> HttpResponse:
-    actor = _actor(request)
+    actor = acting_user(request)
     assignees = users_in_roles(CASE_WORKERS)
     by_name = {user.username: user for user in assignees}
     return _act(

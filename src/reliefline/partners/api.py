@@ -3,8 +3,6 @@
 Every read a partner makes is filtered by the agreements in force at that request.
 """
 
-from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
@@ -12,7 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router
 
 from reliefline.access.audit import audit_record
-from reliefline.access.auth import api_auth
+from reliefline.access.auth import acting_user, api_auth
 from reliefline.access.models import AuditAction
 from reliefline.errors import InvalidInput, NotFound
 from reliefline.evacuation.views import manifest_download
@@ -61,12 +59,6 @@ MANIFEST_RESPONSE = {
 }
 
 
-def _actor(request: HttpRequest) -> User:
-    if not isinstance(request.user, User):
-        raise PermissionDenied
-    return request.user
-
-
 @router.get(
     "/agreements",
     response=list[AgreementOut],
@@ -75,8 +67,8 @@ def _actor(request: HttpRequest) -> User:
 )
 def agreements_list(request: HttpRequest) -> list[AgreementOut]:
     """Return the agreements of the caller's organisations (all of them for coordinators)."""
-    access = access_for(_actor(request))
-    return [agreement_out(a, at=access.at) for a in agreements_visible(_actor(request))]
+    access = access_for(acting_user(request))
+    return [agreement_out(a, at=access.at) for a in agreements_visible(acting_user(request))]
 
 
 @router.post(
@@ -97,8 +89,8 @@ def agreements_create(request: HttpRequest, payload: AgreementIn) -> tuple[int, 
         starts_at=payload.starts_at,
         ends_at=payload.ends_at,
     )
-    agreement = services.agreement_create(data, by=_actor(request))
-    return 201, agreement_out(agreement, at=access_for(_actor(request)).at)
+    agreement = services.agreement_create(data, by=acting_user(request))
+    return 201, agreement_out(agreement, at=access_for(acting_user(request)).at)
 
 
 @router.post(
@@ -114,7 +106,7 @@ def agreements_revoke(request: HttpRequest, agreement_id: int) -> AgreementOut:
         raise NotFound(_("No agreement %(id)s.") % {"id": agreement_id}, field="id")
     services.agreement_revoke(agreement)
     agreement.refresh_from_db()
-    return agreement_out(agreement, at=access_for(_actor(request)).at)
+    return agreement_out(agreement, at=access_for(acting_user(request)).at)
 
 
 @router.get(
@@ -141,7 +133,7 @@ def activities_list(request: HttpRequest, params: Query[ActivityQuery]) -> list[
 )
 def activities_create(request: HttpRequest, payload: ActivityIn) -> tuple[int, ActivityOut]:
     """Return the new 3W line; partners report for their own organisations only."""
-    user = _actor(request)
+    user = acting_user(request)
     data = services.ActivityInput(
         organisation_id=payload.organisation,
         sector=payload.sector,
@@ -165,7 +157,7 @@ def activities_create(request: HttpRequest, payload: ActivityIn) -> tuple[int, A
 def cases_shared(request: HttpRequest) -> list[SharedCaseOut]:
     """Return open cases of the need types and settlements the partner's agreements in
     force share, with only the fields they grant; none without such an agreement."""
-    user = _actor(request)
+    user = acting_user(request)
     access = access_for(user)
     shared = shared_cases(access)
     if shared:
@@ -188,7 +180,7 @@ def cases_shared(request: HttpRequest) -> list[SharedCaseOut]:
 )
 def referrals_list(request: HttpRequest) -> list[ReferralOut]:
     """Return referrals to the caller's organisations under agreements in force."""
-    user = _actor(request)
+    user = acting_user(request)
     referrals = list(
         referrals_visible(user, access_for(user)).prefetch_related("case__needs")[:200]
     )
@@ -212,7 +204,7 @@ def referrals_list(request: HttpRequest) -> list[ReferralOut]:
 )
 def referrals_create(request: HttpRequest, payload: ReferralIn) -> tuple[int, ReferralOut]:
     """Return the referral; what it discloses is recorded on it and in the audit log."""
-    user = _actor(request)
+    user = acting_user(request)
     try:
         case = case_get(payload.case, user=user)
     except CaseNotFound:
@@ -230,7 +222,7 @@ def referrals_create(request: HttpRequest, payload: ReferralIn) -> tuple[int, Re
 
 
 def _answer(request: HttpRequest, referral_id: str, *, accept: bool, note: str) -> ReferralOut:
-    user = _actor(request)
+    user = acting_user(request)
     access = access_for(user)
     referral = referral_get(referral_id, user=user, access=access)
     # Only the organisation referred to answers, never a coordinator on its behalf.
@@ -274,7 +266,7 @@ def referrals_decline(
 def corridors_list(request: HttpRequest) -> list[SharedCorridorOut]:
     """Return the corridors whose route the partner's agreements in force (corridor
     manifests) cover, with their vehicles; none without such an agreement."""
-    return [shared_corridor_out(s) for s in corridors_shared(access_for(_actor(request)))]
+    return [shared_corridor_out(s) for s in corridors_shared(access_for(acting_user(request)))]
 
 
 @router.get(
@@ -289,7 +281,7 @@ def corridors_manifest(
     """Return the checkpoint manifest (name, birth year, place, vehicle) as CSV, PDF or
     a printable page, recorded as issued to the partner's organisation and audited.
     A corridor or vehicle no agreement in force covers is a 404."""
-    user = _actor(request)
+    user = acting_user(request)
     shared = corridor_shared_get(access_for(user), corridor_id)
     manifest = services.manifest_share(
         shared,

@@ -3,7 +3,6 @@
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -13,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.middleware import HtmxDetails
 
 from reliefline.access.audit import audit_record
-from reliefline.access.auth import requires
+from reliefline.access.auth import acting_user, requires
 from reliefline.access.models import AuditAction
 from reliefline.errors import NotFound, ReliefError
 from reliefline.partners import services
@@ -42,16 +41,11 @@ class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
 
 
-def _actor(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)  # requires() let only a signed-in user through
-    return request.user
-
-
 @requires("partners.view_partner_portal")
 @require_GET
 def portal(request: HttpRequest) -> HttpResponse:
     """Return the portal: agreements in force, aggregates, 3W, shared cases and referrals."""
-    user = _actor(request)
+    user = acting_user(request)
     access = access_for(user)
     places = Place.objects.in_bulk()
     needs = [
@@ -100,7 +94,7 @@ def portal(request: HttpRequest) -> HttpResponse:
 
 
 def _answer(request: HttpRequest, referral_id: str, *, accept: bool) -> HttpResponse:
-    user = _actor(request)
+    user = acting_user(request)
     access = access_for(user)
     try:
         referral = referral_get(referral_id, user=user, access=access)
@@ -145,7 +139,7 @@ def _place(place_id: str) -> Place | None:
 def activities(request: HtmxHttpRequest) -> HttpResponse:
     """Return the 3W, filtered by organisation, sector, settlement and period; only the
     table when htmx asks for it after a filter changed."""
-    user = _actor(request)
+    user = acting_user(request)
     form = ActivityFilterForm(request.GET, organisations=list(Organisation.objects.all()))
     filters = form.filters()
     found = list(activities_of(**filters)[: ACTIVITIES_SHOWN + 1])
@@ -172,7 +166,7 @@ def _activity_page(
 ) -> HttpResponse:
     """Return the 3W form, or save it and go back to the list; bad input is a 422 with
     each error next to its field, and nothing stored."""
-    user = _actor(request)
+    user = acting_user(request)
     access = access_for(user)
     organisations = organisations_reporting(user, access)
     form = ActivityForm(request.POST or None, initial=initial, organisations=organisations)
@@ -212,7 +206,7 @@ def activity_new(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def activity_edit(request: HttpRequest, activity_id: int) -> HttpResponse:
     """Correct a 3W activity of an organisation the user reports for; others are 404."""
-    user = _actor(request)
+    user = acting_user(request)
     try:
         activity = activity_editable(activity_id, user=user, access=access_for(user))
     except NotFound:

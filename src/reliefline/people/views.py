@@ -7,7 +7,6 @@ page, or only the partial when HTMX asks (the pair chosen in a cluster).
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,7 +15,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from reliefline.access.auth import requires
+from reliefline.access.auth import acting_user, requires
 from reliefline.access.operations import operation_view, operations_recent
 from reliefline.errors import NotFound, ReliefError
 from reliefline.people.merge import (
@@ -50,11 +49,6 @@ QUEUE_PAGE = 25
 LIST_FIELDS = ("given_name", "family_name", "birth_date")
 
 
-def _actor(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)  # every view here requires a signed-in user
-    return request.user
-
-
 def _partial(request: HttpRequest) -> bool:
     htmx = getattr(request, "htmx", None)
     return bool(htmx) and not htmx.history_restore_request  # type: ignore[union-attr]
@@ -75,7 +69,7 @@ def duplicates(request: HttpRequest) -> HttpResponse:
     recent = list(merges_recent())
     review_audit(
         shown + [p for m in recent for p in (m.survivor, m.merged)],
-        by=_actor(request),
+        by=acting_user(request),
         request=request,
         record="people.duplicates",
         fields=LIST_FIELDS,
@@ -120,7 +114,7 @@ def cluster(request: HttpRequest, cluster_id: int) -> HttpResponse:
     pair = chosen or view.pairs[0].pair
     review_audit(
         view.persons,
-        by=_actor(request),
+        by=acting_user(request),
         request=request,
         record=f"people.cluster:{found.pk}",
         fields=COMPARED_FIELDS,
@@ -178,7 +172,7 @@ def pair_merge(request: HttpRequest, pair_id: int) -> HttpResponse:
     if problem:
         return _pair_error(request, pair, problem, 422)
     try:
-        merge = person_merge(wanted, by=_actor(request))
+        merge = person_merge(wanted, by=acting_user(request))
     except ReliefError as failure:
         return _pair_error(request, pair, failure.message, failure.status)
     messages.success(request, _("Merged. Every case and record now belongs to the kept person."))
@@ -191,7 +185,7 @@ def pair_distinct(request: HttpRequest, pair_id: int) -> HttpResponse:
     """Record that the pair are different people; go back to the cluster or the queue."""
     pair = _pair_or_404(pair_id)
     try:
-        pair_mark_distinct(pair.pk, by=_actor(request))
+        pair_mark_distinct(pair.pk, by=acting_user(request))
     except ReliefError as failure:
         return _pair_error(request, pair, failure.message, failure.status)
     messages.success(request, _("Marked as different people; they will not be proposed again."))
@@ -255,7 +249,7 @@ def merge_detail(request: HttpRequest, merge_id: int) -> HttpResponse:
     merge = _merge_or_404(merge_id)
     review_audit(
         [merge.survivor, merge.merged],
-        by=_actor(request),
+        by=acting_user(request),
         request=request,
         record=f"people.merge:{merge.pk}",
         fields=COMPARED_FIELDS,
@@ -269,7 +263,7 @@ def merge_undo_view(request: HttpRequest, merge_id: int) -> HttpResponse:
     """Undo a merge; answer with the merge page, with the reason when it is refused."""
     merge = _merge_or_404(merge_id)
     try:
-        merge_undo(merge.pk, by=_actor(request))
+        merge_undo(merge.pk, by=acting_user(request))
     except ReliefError as failure:
         merge = _merge_or_404(merge_id)
         context = _merge_context(merge, error=failure.message)

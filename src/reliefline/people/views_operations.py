@@ -6,21 +6,15 @@ Both run on the task worker; the page then shows the operation's progress
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from reliefline.access.auth import requires
+from reliefline.access.auth import acting_user, requires
 from reliefline.access.operations import operation_view, operations_recent
 from reliefline.errors import ReliefError
 from reliefline.people.forms import ImportForm
 from reliefline.people.operations import DEDUPE, IMPORT, dedupe_start, people_import_start
-
-
-def _actor(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)  # every view here requires a signed-in user
-    return request.user
 
 
 @require_http_methods(["GET", "POST"])
@@ -41,7 +35,7 @@ def people_import(request: HttpRequest) -> HttpResponse:
                     name=upload.name or "",
                     upload=upload,
                     size=upload.size or 0,
-                    by=_actor(request),
+                    by=acting_user(request),
                     legal_basis=form.cleaned_data["legal_basis"],
                     consent_method=form.cleaned_data["consent_method"],
                 )
@@ -61,7 +55,7 @@ def people_import(request: HttpRequest) -> HttpResponse:
 def dedupe(request: HttpRequest) -> HttpResponse:
     """Start a search for duplicates on the task worker and show its progress."""
     try:
-        started = dedupe_start(by=_actor(request))
+        started = dedupe_start(by=acting_user(request))
     except ReliefError as error:
         messages.warning(request, error.message)
         return redirect("people:duplicates")

@@ -3,13 +3,11 @@
 Mounted before /api/v1/places so that "claims" is never read as a settlement id.
 """
 
-from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 
-from reliefline.access.auth import api_auth
+from reliefline.access.auth import acting_user, api_auth
 from reliefline.errors import InvalidInput
 from reliefline.places.claims import ClaimInput, claim_record
 from reliefline.places.models import Place
@@ -27,15 +25,9 @@ from reliefline.places.selectors import attribute_check, claims_of, claims_summa
 router = Router(tags=["claims"])
 
 
-def _actor(request: HttpRequest) -> User:
-    if not isinstance(request.user, User):
-        raise PermissionDenied
-    return request.user
-
-
 def _out(request: HttpRequest) -> dict[str, bool]:
     # Notes may carry a resident's words, and the case is the hotline's to show.
-    user = _actor(request)
+    user = acting_user(request)
     return {
         "notes": user.has_perm("places.add_claim"),
         "cases": user.has_perm("hotline.view_case"),
@@ -63,7 +55,7 @@ def claims_create(request: HttpRequest, payload: ClaimIn) -> tuple[int, ClaimOut
         url=payload.url,
         note=payload.note,
     )
-    claim = claim_record(data, by=_actor(request))
+    claim = claim_record(data, by=acting_user(request))
     return 201, claim_out(claim, **_out(request))
 
 
