@@ -7,8 +7,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from reliefline.hotline.models import NeedType
-from reliefline.partners.exports import small_cell
+from reliefline.partners.exports import need_label, small_cell
 from reliefline.partners.selectors import NeedCell, needs_by_settlement
 from reliefline.places.layers import (
     Reader,
@@ -28,7 +27,7 @@ def _count(households: int) -> str:
 
 def _line(cell: NeedCell) -> str:
     return _("%(need)s: %(households)s households") % {
-        "need": NeedType(cell.need_type).label,
+        "need": need_label(cell.need_type),
         "households": _count(cell.households),
     }
 
@@ -61,7 +60,7 @@ def needs_layer(user: Reader) -> dict[str, object]:
 def needs_section(place: Place, user: Reader) -> list[tuple[str, str]]:
     """Return the open needs of the settlement: households per need type, small counts hidden."""
     return [
-        (str(NeedType(cell.need_type).label), _count(cell.households))
+        (need_label(cell.need_type), _count(cell.households))
         for cell in needs_by_settlement(settlement_id=place.pk)
     ]
 
