@@ -143,20 +143,33 @@ def _prioritise(
     case.due_at = case.created_at + priority.SLA[result.band]
 
 
-@transaction.atomic
 def case_open(data: CaseInput, *, by: User | None) -> Case:
-    """Return a new case with caller, household, needs and priority; validate all first."""
+    """Return a new case with caller, household, needs and priority; validate all first.
+
+    Everything that can refuse the input is checked before the transaction begins, so
+    the write lock (on SQLite, the whole database's) is held for the writes alone.
+    """
     _choice(data.channel, Channel.values, field="channel")
     _choice(data.language, Language.values, field="language")
     for i, vulnerability in enumerate(data.vulnerabilities):
         _choice(vulnerability, Vulnerability.values, field=f"vulnerabilities[{i}]")
-    needs = _needs(data.needs)
-    message = _text(data.message, limit=MESSAGE_MAX, field="message")
-    settlement = _settlement(data.settlement_id)
     size = data.household_size or 1
     if not 1 <= size <= 50:
         raise InvalidInput(_("A household has 1 to 50 persons."), field="household_size")
+    valid = replace(
+        data,
+        needs=_needs(data.needs),
+        message=_text(data.message, limit=MESSAGE_MAX, field="message"),
+        caller=None if data.caller is None else people.person_validate(data.caller),
+        household_size=size,
+    )
+    settlement = _settlement(data.settlement_id)
+    with transaction.atomic():
+        return _case_write(valid, settlement=settlement, by=by)
 
+
+def _case_write(data: CaseInput, *, settlement: Place | None, by: User | None) -> Case:
+    size = data.household_size or 1
     if data.person_id is not None:
         caller = Person.objects.select_related("household").filter(pk=data.person_id).first()
         if caller is None:
@@ -169,22 +182,21 @@ def case_open(data: CaseInput, *, by: User | None) -> Case:
                 field="person_id",
             )
         household = caller.household
+        if household is None:
+            household = people.household_create(settlement=settlement, size=size)
+            caller.household = household
+            caller.save(update_fields=["household"])
+        # The form's household size starts at 1: a known household never shrinks below
+        # the members recorded in it.
+        size = max(size, household.members.count())
+        if household.size != size and data.household_size:
+            household.size = size
+            household.save(update_fields=["size"])
     elif data.caller is not None:
-        caller_data = people.person_validate(data.caller)
         household = people.household_create(settlement=settlement, size=size)
-        caller = people.person_create(caller_data, household=household, by=by)
+        caller = people.person_create(data.caller, household=household, by=by)
     else:
         raise InvalidInput(_("Give the caller's phone or name."), field="caller")
-    if household is None:
-        household = people.household_create(settlement=settlement, size=size)
-        caller.household = household
-        caller.save(update_fields=["household"])
-    # The form's household size starts at 1: a known household never shrinks below the
-    # members recorded in it.
-    size = max(size, household.members.count())
-    if household.size != size and data.household_size:
-        household.size = size
-        household.save(update_fields=["size"])
 
     now = timezone.now()
     actor = by
@@ -196,15 +208,16 @@ def case_open(data: CaseInput, *, by: User | None) -> Case:
         household_size=size,
         settlement=settlement or household.settlement,
         vulnerabilities=sorted(set(data.vulnerabilities)),
-        message=message,
+        message=data.message,
         due_at=now,
         created_by=actor,
     )
     case.reference = f"RL-{case.pk:06d}"
     Need.objects.bulk_create(
-        Need(case=case, type=n.type, item=n.item, quantity=n.quantity, note=n.note) for n in needs
+        Need(case=case, type=n.type, item=n.item, quantity=n.quantity, note=n.note)
+        for n in data.needs
     )
-    _prioritise(case, now=case.created_at, needs=needs)
+    _prioritise(case, now=case.created_at, needs=data.needs)
     case.save(update_fields=["reference", "priority", "band", "priority_reasons", "due_at"])
     CaseEvent.objects.create(case=case, kind=EventKind.CREATED, to_status=Status.NEW, by=actor)
     _audit_write(
