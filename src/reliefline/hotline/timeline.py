@@ -5,16 +5,19 @@ writes most notes has no language of its own. So a system note is stored as its
 English msgid (marked with gettext_noop where it is written, for makemessages) and its
 parameters, and translated each time it is shown (CaseEvent.display_text). A
 parameter that is a choice (a notice's medium, a language) is stored as its raw
-value with the model field it belongs to, and shown as that choice's label.
+value with the model field it belongs to, and shown as that choice's label. A
+parameter that names things of our own data in each language (aid items) is stored
+in every language of the interface, and shown in the reader's.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TypedDict
 
 from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 
 class ChoiceParam(TypedDict):
@@ -24,7 +27,13 @@ class ChoiceParam(TypedDict):
     value: str
 
 
-NoteParam = str | int | ChoiceParam
+class TextsParam(TypedDict):
+    """A parameter written in each language of the interface: {"uk": …, "ru": …, "en": …}."""
+
+    texts: dict[str, str]
+
+
+NoteParam = str | int | ChoiceParam | TextsParam
 
 
 def choice_param(instance: models.Model, field: str) -> ChoiceParam:
@@ -33,6 +42,24 @@ def choice_param(instance: models.Model, field: str) -> ChoiceParam:
         "field": f"{instance._meta.label_lower}.{field}",
         "value": str(getattr(instance, field)),
     }
+
+
+def texts_param(text_in: Callable[[str], str]) -> TextsParam:
+    """Return a parameter holding `text_in(language)` for each language of the interface."""
+    return {"texts": {code: text_in(code) for code, _name in settings.LANGUAGES}}
+
+
+def _texts_pick(texts: object) -> str:
+    if not isinstance(texts, Mapping):
+        return "…"
+    language = (get_language() or "en")[:2]
+    return str(texts.get(language) or texts.get("en") or next(iter(texts.values()), "…"))
+
+
+def _param_text(param: Mapping[str, object]) -> str:
+    if "texts" in param:
+        return _texts_pick(param["texts"])
+    return _choice_label(param)
 
 
 def _choice_label(param: Mapping[str, object]) -> str:
@@ -63,7 +90,7 @@ def note_render(msgid: str, params: object) -> str:
     values = _Values()
     if isinstance(params, Mapping):
         for name, value in params.items():
-            values[name] = _choice_label(value) if isinstance(value, Mapping) else value
+            values[name] = _param_text(value) if isinstance(value, Mapping) else value
     for message in (gettext(msgid), msgid):
         if "%(" not in message:
             return message  # no placeholder: a "%" in it is a literal, as gettext has it

@@ -30,6 +30,7 @@ from reliefline.aid.services.common import (
 from reliefline.aid.services.ledger import stock_take
 from reliefline.errors import InvalidInput, ReliefError
 from reliefline.hotline.services import needs_fulfil
+from reliefline.hotline.timeline import texts_param
 from reliefline.people.models import Household
 
 LINES_MAX = 20
@@ -184,10 +185,14 @@ def _fulfil(
 ) -> None:
     needs = needs_matching(household_ids=[household.pk], items=items)
     if needs:
-        names = ", ".join(item.display_name("en") for item in items)
         needs_fulfil(
             needs,
             msgid=gettext_noop("Aid distributed (%(ref)s): %(items)s."),
-            params={"ref": str(distribution), "items": names},
+            params={
+                "ref": str(distribution),
+                "items": texts_param(
+                    lambda language: ", ".join(item.display_name(language) for item in items)
+                ),
+            },
             by=by,
         )

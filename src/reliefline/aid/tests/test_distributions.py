@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth.models import User
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from reliefline.access.models import AuditEntry
 from reliefline.aid.errors import DoubleDipping, InsufficientStock
@@ -235,6 +235,26 @@ def test_field_team_cannot_serve_a_household_outside_its_settlements(point, user
     with pytest.raises(NotFound) as raised:
         give(elsewhere, by=field)
     assert raised.value.field == "household_id"
+
+
+@pytest.mark.parametrize(
+    ("language", "name"),
+    [
+        ("uk", "Питна вода, пляшка 5 л"),
+        ("ru", "Питьевая вода, бутылка 5 л"),
+        ("en", "Drinking water, 5 l bottle"),
+    ],
+)
+def test_the_case_note_names_the_items_in_the_readers_language(
+    point, language: str, name: str
+) -> None:
+    case = open_case(needs=[NeedInput(type="water")])
+    assert case.household is not None
+    with translation.override("uk"):  # written by one reader's request...
+        distribution = give(case.household)
+    note = case.events.get(kind="note", by=None)
+    with translation.override(language):  # ...read by another's
+        assert note.display_text.endswith(f"({distribution}): {name}.")
 
 
 def test_distribution_fulfils_the_matching_needs_of_the_household_cases(point) -> None:
