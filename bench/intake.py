@@ -18,6 +18,10 @@ in the same run, so a slow or busy machine slows both. The load generator is
 threads with keep-alive `http.client` connections in this process; it shares
 the machine's cores with the server, which the figures include.
 
+Between them it runs `GET /api/v1/places?q=…` (bearer token with its permission,
+one search query, no write) for scale: what the cheapest authenticated endpoint
+reaches of the trivial view on the same server. It has no target.
+
 Targets: intake throughput at least 40% of the trivial view's at every
 concurrency, p99 under 150 ms at 50 clients, no errors. The verdicts are printed;
 the exit status is non-zero only with --strict and a missed target.
@@ -49,6 +53,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from reliefline.access.crypto import generate_key
 from reliefline.people.phones import phone_normalise
@@ -63,6 +68,10 @@ TARGET_RATIO = 0.40
 TARGET_P99_MS = 150.0
 TARGET_P99_CLIENTS = 50
 USERNAME = "bench-operator"
+# Settlement searches as operators type them, in both scripts and transliterated.
+PLACE_QUERIES = [
+    quote(q) for q in ["Суджа", "Sudzha", "Гуево", "Sumy", "Курск", "Юнаківка", "Mala", "Пл"]
+]
 
 # ---- realistic, fictitious callers ----------------------------------------------------
 
@@ -395,6 +404,15 @@ def bench_db(db: str, args: argparse.Namespace, bodies: list[bytes]) -> list[str
         def trivial(i: int) -> tuple[str, str, bytes | None, dict[str, str], int]:
             return "GET", "/healthz", None, {}, 200
 
+        def token_read(i: int) -> tuple[str, str, bytes | None, dict[str, str], int]:
+            return (
+                "GET",
+                f"/api/v1/places?q={PLACE_QUERIES[i % len(PLACE_QUERIES)]}",
+                None,
+                auth,
+                200,
+            )
+
         run_load(port, 2, 2.0, trivial)  # warm the workers up
         run_load(port, 2, 2.0, intake)
         print(f"\n{db}: gunicorn, {args.workers} sync workers, {args.seconds:g} s per cell")
@@ -404,6 +422,7 @@ def bench_db(db: str, args: argparse.Namespace, bodies: list[bytes]) -> list[str
         )
         for clients in args.clients:
             base = run_load(port, clients, args.seconds, trivial)
+            read = run_load(port, clients, args.seconds, token_read)
             case = run_load(port, clients, args.seconds, intake)
             ratio = case.rps / base.rps if base.rps else 0.0
             checks = [("ratio", ratio >= TARGET_RATIO), ("errors", case.errors + base.errors == 0)]
@@ -413,6 +432,7 @@ def bench_db(db: str, args: argparse.Namespace, bodies: list[bytes]) -> list[str
             missed += [f"{db} {clients} clients: {name}" for name, ok in checks if not ok]
             for label, f, extra in (
                 ("GET /healthz", base, ""),
+                ("GET /api/v1/places", read, f"{read.rps / base.rps if base.rps else 0:>6.0%}"),
                 ("POST /api/v1/cases", case, f"{ratio:>6.0%}  {verdict}"),
             ):
                 print(
