@@ -161,10 +161,7 @@ def twilio_inbound(request: HttpRequest) -> HttpResponse:
     media = form.get("NumMedia", "0")
     if not media.isdigit():
         raise InvalidInput(_("Not a number."), field="NumMedia")
-    if int(media):
-        # Attachments stay with Twilio; the operator sees that some were sent.
-        body = f"{body}\n[{_('%(n)s attachment(s) not kept') % {'n': int(media)}}]".strip()
-    if not body:
+    if not body and not int(media):
         raise InvalidInput(_("The message is empty."), field="Body")
     receipt = message_receive(
         Inbound(
@@ -176,6 +173,7 @@ def twilio_inbound(request: HttpRequest) -> HttpResponse:
             address=phone_normalise(phone) or phone,
             phone=phone,
             given_name=form.get("ProfileName", "")[:100] if whatsapp else "",
+            attachments=int(media),
             acknowledge=ACK_REPLY,
             fields={
                 "external_id": "MessageSid",
@@ -204,20 +202,31 @@ def twilio_status(request: HttpRequest) -> HttpResponse:
     return HttpResponse(status=204)
 
 
+# What a Telegram message carries instead of, or beside, its text (one per message: an
+# album comes as one message per photo; an animation also sets `document`).
+TELEGRAM_MEDIA = ("photo", "voice", "video", "video_note", "audio", "document")
+
+
 @webhook("RELIEFLINE_TELEGRAM_SECRET")
 def telegram_update(request: HttpRequest) -> HttpResponse:
-    """Take a Telegram Bot API Update; text messages become cases, the rest is ignored."""
+    """Take a Telegram Bot API Update; messages become cases, the rest is ignored.
+
+    A photo, voice message, video or file becomes its caption, and a note on the case
+    that one was sent: the file itself stays with Telegram.
+    """
     given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
     if not _secret_matches(given, settings.RELIEFLINE_TELEGRAM_SECRET):
         raise Refused
     update = _json_body(request)
     update_id = _path(update, "update_id", int)
     message = _path(update, "message", dict, required=False)
-    if message is None or "text" not in message:
+    attached = message is not None and any(kind in message for kind in TELEGRAM_MEDIA)
+    if message is None or ("text" not in message and not attached):
         # Edits, stickers, joins, ...: acknowledged so Telegram stops retrying them.
         return JsonResponse({"ok": True, "ignored": True})
     chat_id = _path(update, "message.chat.id", int)
-    text = _path(update, "message.text", str)
+    text_field = "message.text" if "text" in message else "message.caption"
+    text = _path(update, text_field, str, required=not attached) or ""
     first = _path(update, "message.from.first_name", str, required=False) or ""
     last = _path(update, "message.from.last_name", str, required=False) or ""
     hint = _path(update, "message.from.language_code", str, required=False) or ""
@@ -233,9 +242,10 @@ def telegram_update(request: HttpRequest) -> HttpResponse:
             family_name=last[:100],
             language_hint=hint[:2].lower(),
             acknowledge=ACK_SEND,
+            attachments=int(attached),
             fields={
                 "external_id": "update_id",
-                "text": "message.text",
+                "text": text_field,
                 "given_name": "message.from.first_name",
                 "family_name": "message.from.last_name",
             },
@@ -278,6 +288,7 @@ def rapidpro_webhook(request: HttpRequest) -> HttpResponse:
     medium, address, phone = _urn(urn)
     name = (_path(data, "contact.name", str, required=False) or "").split()
     language = _path(data, "contact.language", str, required=False) or ""
+    attachments = _path(data, "input.attachments", list, required=False) or []
     receipt = message_receive(
         Inbound(
             sender=Sender.RAPIDPRO,
@@ -291,6 +302,7 @@ def rapidpro_webhook(request: HttpRequest) -> HttpResponse:
             family_name=" ".join(name[1:])[:100],
             language_hint=RAPIDPRO_LANGUAGES.get(language, ""),
             acknowledge=ACK_REPLY,
+            attachments=len(attachments),
             fields={
                 "external_id": "run.uuid",
                 "text": "input.text",

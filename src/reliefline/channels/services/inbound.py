@@ -64,6 +64,7 @@ class Inbound:
     needs: Sequence[str] = ()
     vulnerabilities: Sequence[str] = ()
     acknowledge: str = ACK_NONE
+    attachments: int = 0  # photos or files sent with the text, which stay with the sender
     fields: dict[str, str] = field(default_factory=dict)
 
 
@@ -267,6 +268,14 @@ def message_receive(data: Inbound) -> Receipt:
         text=data.text,
         msgid="" if data.text else gettext_noop("(a message without text)"),
     )
+    if data.attachments:
+        # Not downloaded (they may show faces and places); the operator learns they exist.
+        case_event_append(
+            case,
+            kind=EventKind.NOTE,
+            msgid=gettext_noop("Attachments sent with this message and not kept: %(n)s."),
+            params={"n": data.attachments},
+        )
     _contact_note(data, person, language)
     message.case, message.event, message.person, message.language = case, event, person, language
     message.opened_case = opened

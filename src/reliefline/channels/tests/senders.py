@@ -90,6 +90,73 @@ TELEGRAM_UPDATE: dict[str, Any] = {
     },
 }
 
+# An MMS as Twilio posts it: the photo is at MediaUrl0, on Twilio's servers.
+TWILIO_MMS: dict[str, str] = {
+    **TWILIO_SMS,
+    "SmsMessageSid": "MM7c2e9a1b3d5f4e6a8b0c2d4e6f8a0b2c",
+    "SmsSid": "MM7c2e9a1b3d5f4e6a8b0c2d4e6f8a0b2c",
+    "MessageSid": "MM7c2e9a1b3d5f4e6a8b0c2d4e6f8a0b2c",
+    "NumMedia": "2",
+    "NumSegments": "1",
+    "Body": "Вот так выглядит наш дом после обстрела",
+    "MediaContentType0": "image/jpeg",
+    "MediaUrl0": "https://api.twilio.com/2010-04-01/Accounts/AC0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+    "/Messages/MM7c2e9a1b3d5f4e6a8b0c2d4e6f8a0b2c/Media/ME1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d",
+    "MediaContentType1": "image/jpeg",
+    "MediaUrl1": "https://api.twilio.com/2010-04-01/Accounts/AC0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+    "/Messages/MM7c2e9a1b3d5f4e6a8b0c2d4e6f8a0b2c/Media/ME6d5c4b3a2f1e0d9c8b7a6f5e4d3c2b1a",
+}
+
+# A voice message with no text, and a photo with a caption, as the Bot API sends them.
+TELEGRAM_VOICE: dict[str, Any] = {
+    "update_id": 905423119,
+    "message": {
+        "message_id": 44,
+        "from": {
+            "id": 5022334455,
+            "is_bot": False,
+            "first_name": "Микола",
+            "language_code": "uk",
+        },
+        "chat": {"id": 5022334455, "first_name": "Микола", "type": "private"},
+        "date": 1723633320,
+        "voice": {
+            "duration": 7,
+            "mime_type": "audio/ogg",
+            "file_id": "AwACAgIAAxkBAAIBZ2a8c3Vv0i",
+            "file_unique_id": "AgADfU8AAk",
+            "file_size": 28413,
+        },
+    },
+}
+
+TELEGRAM_PHOTO: dict[str, Any] = {
+    "update_id": 905423120,
+    "message": {
+        "message_id": 45,
+        "from": {"id": 5033445566, "is_bot": False, "first_name": "Ірина", "language_code": "ru"},
+        "chat": {"id": 5033445566, "first_name": "Ірина", "type": "private"},
+        "date": 1723633380,
+        "photo": [
+            {
+                "file_id": "AgACAgIAAxkBAAIBaGa8c4Ab",
+                "file_unique_id": "AQADhMExG-s",
+                "file_size": 1342,
+                "width": 90,
+                "height": 67,
+            },
+            {
+                "file_id": "AgACAgIAAxkBAAIBaGa8c4Ac",
+                "file_unique_id": "AQADhMExG-x",
+                "file_size": 71520,
+                "width": 1280,
+                "height": 960,
+            },
+        ],
+        "caption": "Нет воды уже неделю, вот очередь к колодцу",
+    },
+}
+
 TELEGRAM_STICKER: dict[str, Any] = {
     "update_id": 905423118,
     "message": {

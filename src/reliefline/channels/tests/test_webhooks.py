@@ -1,13 +1,16 @@
 """Captured real-format requests from each sender: cases made, retries absorbed, bad
 requests refused with 4xx JSON and nothing stored."""
 
+import copy
 import json
 import threading
 from typing import Any
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 from django.test import Client
+from django.utils import translation
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
 from reliefline.channels.models import (
@@ -23,8 +26,11 @@ from reliefline.channels.tests import senders
 from reliefline.channels.tests.senders import (
     KOBO_SUBMISSION,
     RAPIDPRO_BODY,
+    TELEGRAM_PHOTO,
     TELEGRAM_STICKER,
     TELEGRAM_UPDATE,
+    TELEGRAM_VOICE,
+    TWILIO_MMS,
     TWILIO_SMS,
     TWILIO_WHATSAPP,
     kobo_post,
@@ -37,6 +43,7 @@ from reliefline.hotline.models import Case, CaseEvent, EventKind
 from reliefline.people.models import Person
 
 SUDZHA = "geonames-postal:RU-307800"
+ATTACHMENTS_NOT_KEPT = "Attachments sent with this message and not kept: %(n)s."
 INJECTION = "'; DROP TABLE hotline_case; -- <script>alert(1)</script> {{7*7}} ${jndi:x}"
 
 
@@ -155,6 +162,31 @@ def test_twilio_unconfigured_is_off(client: Client, settings: Any) -> None:
     _nothing_stored()
 
 
+def _texts(case: Case, language: str = "uk") -> list[str]:
+    """Return the case's messages and attachment notes, as a reader in `language` reads them."""
+    events = case.events.filter(Q(kind=EventKind.MESSAGE) | Q(msgid=ATTACHMENTS_NOT_KEPT))
+    with translation.override(language):
+        return [event.display_text for event in events.order_by("at", "pk")]
+
+
+def test_an_mms_keeps_its_text_and_says_how_many_photos_were_not_kept(client: Client) -> None:
+    assert twilio_post(client, TWILIO_MMS).status_code == 200
+    case = Case.objects.get()
+    assert case.message == TWILIO_MMS["Body"]  # the resident's words alone
+    assert _texts(case, "ru") == [
+        TWILIO_MMS["Body"],
+        "Вложения к этому сообщению, не сохранённые: 2.",
+    ]
+
+
+def test_an_mms_without_text_still_reaches_the_hotline(client: Client) -> None:
+    assert twilio_post(client, {**TWILIO_MMS, "Body": "", "NumMedia": "1"}).status_code == 200
+    assert _texts(Case.objects.get()) == [
+        "(повідомлення без тексту)",
+        "Вкладення до цього повідомлення, не збережені: 1.",
+    ]
+
+
 @pytest.mark.parametrize(
     ("changes", "field"),
     [
@@ -259,6 +291,28 @@ def test_a_sticker_is_acknowledged_and_ignored(client: Client) -> None:
     _nothing_stored()
 
 
+def test_a_voice_message_opens_a_case_that_says_one_was_sent(client: Client) -> None:
+    response = telegram_post(client, TELEGRAM_VOICE)
+    assert response.status_code == 200 and response.json()["duplicate"] is False
+    case = Case.objects.get()
+    assert (case.channel, case.language, case.message) == ("telegram", "uk", "")
+    assert _texts(case) == [
+        "(повідомлення без тексту)",
+        "Вкладення до цього повідомлення, не збережені: 1.",
+    ]
+
+
+def test_a_photo_caption_is_the_message(client: Client) -> None:
+    telegram_post(client, TELEGRAM_PHOTO)
+    case = Case.objects.get()
+    assert case.message == TELEGRAM_PHOTO["message"]["caption"]
+    assert case.language == "ru" and "water" in set(case.needs.values_list("type", flat=True))
+    assert _texts(case, "en") == [
+        TELEGRAM_PHOTO["message"]["caption"],
+        "Attachments sent with this message and not kept: 1.",
+    ]
+
+
 def test_a_wrong_telegram_secret_is_refused(client: Client) -> None:
     assert telegram_post(client, TELEGRAM_UPDATE, secret="guess").status_code == 403
     assert telegram_post(client, TELEGRAM_UPDATE, secret="").status_code == 403
@@ -305,6 +359,18 @@ def test_rapidpro_default_body_opens_a_case_and_answers_for_the_flow(client: Cli
     assert InboundMessage.objects.get().external_id == (
         "5e6f7a8b-9c0d-4e1f-2a3b-4c5d6e7f8a9b:f4a5b6c7-d8e9-4f0a-1b2c-3d4e5f6a7b8c"
     )
+
+
+def test_rapidpro_attachments_are_counted_not_kept(client: Client) -> None:
+    body = copy.deepcopy(RAPIDPRO_BODY)
+    body["input"]["attachments"] = [
+        "image/jpeg:https://rapidpro.example.org/media/attachments/1/2/3/photo.jpg"
+    ]
+    assert rapidpro_post(client, body).status_code == 201
+    assert _texts(Case.objects.get(), "en") == [
+        RAPIDPRO_BODY["input"]["text"],
+        "Attachments sent with this message and not kept: 1.",
+    ]
 
 
 def test_rapidpro_retry_answers_the_same_and_stores_once(client: Client) -> None:
