@@ -414,6 +414,9 @@ class AllocationRun(models.Model):
     objective = models.BigIntegerField(default=0)
     bound = models.BigIntegerField(default=0)
     seconds = models.FloatField(default=0)
+    # The wall clock, not a proof or the solver's work limit, ended the search: a server
+    # too busy to finish its usual work, and a rerun may place people differently.
+    stopped_by_clock = models.BooleanField(default=False)
     # request id -> reason code, for the "left out and why" list.
     left_out = models.JSONField(default=dict, blank=True)
 

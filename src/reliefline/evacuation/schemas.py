@@ -149,6 +149,10 @@ class RunOut(Schema):
     objective: int
     bound: int
     seconds: float
+    stopped_by_clock: bool = Field(
+        description="The time limit ended the search before its usual work: allocate again "
+        "when the server is quieter for the best allocation."
+    )
     left_out: dict[str, str]
 
 
@@ -329,6 +333,7 @@ def run_out(run: AllocationRun) -> RunOut:
         objective=run.objective,
         bound=run.bound,
         seconds=run.seconds,
+        stopped_by_clock=run.stopped_by_clock,
         left_out=run.left_out,
     )
 

@@ -227,6 +227,7 @@ def convoy_allocate(
         objective=result.objective,
         bound=result.bound,
         seconds=result.seconds,
+        stopped_by_clock=result.stopped_by_clock,
         left_out=dict(sorted(result.left_out.items(), key=lambda item: int(item[0]))),
     )
 

@@ -95,6 +95,7 @@ def test_plan_allocate_manifest_board_arrive_through_the_api(
     assert made.status_code == 201, made.json()
     run = post(coordinator, f"/convoys/{vid}/allocations", {"time_limit": 2})
     assert run.status_code == 201 and run.json()["allocated"] == 2
+    assert run.json()["stopped_by_clock"] is False  # two people: proven optimal, never cut
     manifest = post(
         coordinator,
         f"/vehicles/{bus.json()['id']}/manifests",

@@ -1,14 +1,16 @@
 """The coordinator's and field team's pages, through Django's test client."""
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
 from reliefline.access.models import AuditEntry
-from reliefline.evacuation import services
+from reliefline.evacuation import engine, services
 from reliefline.evacuation.models import (
+    AllocationRun,
     CorridorStatus,
     EvacuationRequest,
     ManifestIssue,
@@ -104,6 +106,33 @@ def test_convoy_page_allocates_and_shows_who_is_left_out_and_why(
     assert AuditEntry.objects.filter(
         record=f"evacuation.convoy:{convoy.pk}", purpose="convoy allocation page"
     ).exists()
+
+
+@pytest.mark.parametrize("cut", [False, True])
+def test_the_convoy_page_says_when_the_clock_cut_the_allocation_short(
+    coordinator: tuple[Client, User], monkeypatch: pytest.MonkeyPatch, cut: bool
+) -> None:
+    client, user = coordinator
+    convoy = f.convoy(vehicles=[VehicleInput("Bus", seats=4)], by=user)
+    f.request(by=user)
+    solve = engine.allocate
+    # The real engine, its result marked as if a busy server's wall clock ended the search
+    # (which no test can cause on purpose: the work limit stops a quiet machine first).
+    monkeypatch.setattr(
+        engine,
+        "allocate",
+        lambda *args, **kwargs: replace(solve(*args, **kwargs), stopped_by_clock=cut),
+    )
+    page = client.post(
+        f"/evacuation/convoys/{convoy.pk}/allocate/", headers={"HX-Request": "true"}
+    ).content.decode()
+    run = AllocationRun.objects.get(convoy=convoy)
+    assert run.stopped_by_clock is cut and run.allocated == 1
+    assert ('id="run-cut"' in page) is cut
+    assert ("too busy to finish the search" in page) is cut
+    assert client.get(f"/evacuation/convoys/{convoy.pk}/").content.decode().count(
+        'id="run-cut"'
+    ) == int(cut)
 
 
 def test_manual_change_breaking_a_hard_constraint_is_refused_on_the_page(
