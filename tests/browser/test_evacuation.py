@@ -1,10 +1,13 @@
 """What a coordinator and field teams click for an evacuation, in Chromium:
 plan → allocate → lock → checkpoint manifest → board at Sudzha → arrive in Sumy."""
 
+import contextlib
 import re
+import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from reliefline.access.tests.factories import UserFactory
@@ -193,3 +196,57 @@ def test_a_refused_camera_hides_the_scan_button_and_says_why(new_page, live_serv
     phone.fill("#id_code", placement.code)
     phone.click("#mark-code")
     expect(phone.locator("#field-results .passenger .state")).to_have_text("Boarded")
+
+
+def _held(page, pattern: re.Pattern[str]) -> list:
+    """Hold the page's requests matching `pattern` until released (route.continue_())."""
+    held: list = []
+    page.route(pattern, lambda route: held.append(route))
+    return held
+
+
+def _until_held(page, held: list, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not held:
+        assert time.monotonic() < deadline, "the request was never sent"
+        page.wait_for_timeout(50)
+
+
+SEARCH = re.compile(r".*/field/\?q=.*")
+
+
+def test_a_search_answered_after_a_mark_does_not_undo_it(new_page, live_server, gazetteer):
+    phone, placement = _check_in_page(live_server, new_page)
+    # The search reads the database now, and its answer is held back past the mark.
+    searches: list = []
+    phone.route(SEARCH, lambda route: searches.append((route, route.fetch())))
+    phone.fill("#id_q", "Ирина")
+    _until_held(phone, searches)
+    phone.locator(".passenger").get_by_role("button", name="Boarded").click()
+    expect(phone.locator(".passenger .state")).to_have_text("Boarded")
+    route, stale = searches[0]
+    with contextlib.suppress(PlaywrightError):
+        route.fulfill(response=stale)  # "Allocated", read before the mark: aborted, unseen
+    phone.wait_for_timeout(300)
+    expect(phone.locator(".passenger .state")).to_have_text("Boarded")
+    phone.unroute(SEARCH)
+    # ...and the search runs again once the mark is answered, on the marked state.
+    expect(phone).to_have_url(re.compile(r"q=%D0%98%D1%80%D0%B8%D0%BD%D0%B0"))
+    expect(phone.locator(".passenger .state")).to_have_text("Boarded")
+    placement.refresh_from_db()
+    assert placement.status == "boarded"
+
+
+def test_a_search_asked_for_during_a_mark_waits_for_it(new_page, live_server, gazetteer):
+    phone, placement = _check_in_page(live_server, new_page)
+    marks = _held(phone, re.compile(r".*/passengers/[^/]+/mark/$"))
+    phone.locator(".passenger").get_by_role("button", name="Boarded").click()
+    _until_held(phone, marks)
+    phone.fill("#id_q", "Ирина")
+    phone.wait_for_timeout(600)  # past the search's 300 ms delay: it waits, not runs
+    assert "q=" not in phone.url
+    marks[0].continue_()
+    expect(phone).to_have_url(re.compile(r"q=%D0%98%D1%80%D0%B8%D0%BD%D0%B0"))
+    expect(phone.locator(".passenger .state")).to_have_text("Boarded")
+    placement.refresh_from_db()
+    assert placement.status == "boarded"

@@ -1,0 +1,57 @@
+/* The field page: a mark always shows the passenger as marked.
+ *
+ * Searching by name and marking a passenger both redraw passengers. A search answered
+ * after a mark, but read from the database before it, would show the passenger as
+ * before ("Allocated" right after "Boarded"), and the team would mark again. So a mark
+ * aborts the search under way, and that search, or one asked for while a mark is under
+ * way, runs once the mark is answered. No inline script (CSP). */
+(function () {
+  "use strict";
+
+  var search = document.getElementById("id_q");
+  if (!search || !window.htmx) {
+    return;
+  }
+  var marking = 0;
+  var searching = false;
+  var searchWaits = false;
+
+  function isMark(elt) {
+    return elt !== search && elt.closest && elt.closest("form.marks, #code-form") !== null;
+  }
+
+  // Counted on the request itself: the form that sent a mark is swapped out by its answer.
+  function whenDone(xhr, done) {
+    xhr.addEventListener("loadend", done);
+  }
+
+  document.body.addEventListener("htmx:confirm", function (event) {
+    var elt = event.detail.elt;
+    if (elt === search && marking > 0) {
+      event.preventDefault();
+      searchWaits = true;
+    } else if (isMark(elt) && searching) {
+      window.htmx.trigger(search, "htmx:abort");
+      searchWaits = true;
+    }
+  });
+
+  document.body.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail.elt;
+    if (elt === search) {
+      searching = true;
+      whenDone(event.detail.xhr, function () {
+        searching = false;
+      });
+    } else if (isMark(elt)) {
+      marking += 1;
+      whenDone(event.detail.xhr, function () {
+        marking -= 1;
+        if (marking === 0 && searchWaits) {
+          searchWaits = false;
+          window.htmx.trigger(search, "search");
+        }
+      });
+    }
+  });
+})();
