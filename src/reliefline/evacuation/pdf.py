@@ -76,10 +76,12 @@ def _header_lines(manifest: "Manifest") -> list[str]:
     convoy = issue.vehicle.convoy
     departure = timezone.localtime(convoy.departure_at).strftime("%Y-%m-%d %H:%M")
     issued_at = timezone.localtime(issue.issued_at).strftime("%Y-%m-%d %H:%M")
+    # Whole lines as messages: makemessages cannot see a gettext call inside an f-string.
     return [
-        f"{_('Corridor')}: {convoy.window.corridor.name} · {_('Convoy')}: {convoy.name}",
-        f"{_('Vehicle')}: {issue.vehicle.label} · {_('Departure')}: {departure} · "
-        f"{_('Assembly point')}: {convoy.assembly_point}",
+        _("Corridor: %(corridor)s · Convoy: %(convoy)s")
+        % {"corridor": convoy.window.corridor.name, "convoy": convoy.name},
+        _("Vehicle: %(vehicle)s · Departure: %(departure)s · Assembly point: %(point)s")
+        % {"vehicle": issue.vehicle.label, "departure": departure, "point": convoy.assembly_point},
         _("No. %(n)s, issued %(at)s to %(to)s")
         % {"n": issue.pk, "at": issued_at, "to": issue.recipient},
     ]
@@ -151,7 +153,10 @@ def manifest_pdf(manifest: "Manifest") -> bytes:
         document.ln(12)
         document.set_font(FAMILY, "", 10)
         signature = "____________________"
-        document.cell(0, 8, f"{_('Issued by')}: {signature}", new_x="LMARGIN", new_y="NEXT")
-        document.cell(0, 8, f"{_('Received by')}: {signature}", new_x="LMARGIN", new_y="NEXT")
+        for line in (
+            _("Issued by: %(signature)s") % {"signature": signature},
+            _("Received by: %(signature)s") % {"signature": signature},
+        ):
+            document.cell(0, 8, line, new_x="LMARGIN", new_y="NEXT")
         # Inside the override: writing the file draws the last page's footer.
         return bytes(document.output())

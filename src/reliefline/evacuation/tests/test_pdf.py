@@ -113,6 +113,25 @@ def test_pdf_headings_are_in_the_manifests_language(
     assert "КПП Суджа" in text  # issued to
 
 
+@pytest.mark.parametrize(
+    ("language", "labels"),
+    [
+        ("uk", ["Коридор:", "Колона:", "Транспортний засіб:", "Пункт збору:", "Видав(ла):"]),
+        ("ru", ["Коридор:", "Колонна:", "Транспортное средство:", "Пункт сбора:", "Выдал:"]),
+    ],
+)
+def test_every_pdf_label_is_translated(
+    coordinator: User, family: EvacuationRequest, language: str, labels: list[str]
+) -> None:
+    text, _images = _read(
+        _issue(family, kind="checkpoint", by=coordinator, language=language).as_pdf()
+    )
+    for label in labels:
+        assert label in text
+    for english in ("Corridor", "Convoy", "Vehicle", "Departure", "Issued by", "Received by"):
+        assert f"{english}:" not in text  # the labels; names of things are as typed
+
+
 def test_internal_pdf_repeats_the_header_and_numbers_every_page(coordinator: User) -> None:
     convoy = f.convoy(vehicles=[VehicleInput("Bus 7", seats=20)], by=coordinator)
     f.request(family=[(f"Имя{i}", "walking", False) for i in range(15)], by=coordinator)
