@@ -15,6 +15,7 @@ from reliefline.errors import InvalidInput
 from reliefline.hotline.errors import CaseNotFound
 from reliefline.hotline.models import OPEN_STATUSES, Band, Case, Need, Status
 from reliefline.people.selectors import person_lookup
+from reliefline.places.models import Place
 from reliefline.text import text_unstorable
 
 
@@ -159,9 +160,22 @@ def case_dashboard(*, now: dt.datetime | None = None) -> Dashboard:
         .annotate(n=Count("case", distinct=True))
         .order_by()
     )
+    names = ("settlement__name_uk", "settlement__name_ru", "settlement__name_en")
     by_settlement = [
-        (row["settlement_id"] or "", row["settlement__name_en"] or "", row["n"])
-        for row in open_cases.values("settlement_id", "settlement__name_en")
+        (
+            row["settlement_id"] or "",
+            # In the reader's language, as the gazetteer has it (Place.display_name).
+            Place(
+                id=row["settlement_id"],
+                name_uk=row["settlement__name_uk"],
+                name_ru=row["settlement__name_ru"],
+                name_en=row["settlement__name_en"],
+            ).display_name()
+            if row["settlement_id"]
+            else "",
+            row["n"],
+        )
+        for row in open_cases.values("settlement_id", *names)
         .annotate(n=Count("id"))
         .order_by("-n")[:15]
     ]

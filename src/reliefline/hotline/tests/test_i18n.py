@@ -57,6 +57,24 @@ def test_queue_follows_the_ukrainian_language_cookie(operator: Client) -> None:
     assert "Населений пункт" in page  # a form label from Python, not the template
 
 
+@pytest.mark.parametrize(
+    ("language", "names"),
+    [("uk", ["Суджа", "Борки"]), ("ru", ["Суджа", "Борки"]), ("en", ["Sudzha", "Borki"])],
+)
+def test_dashboard_names_settlements_in_the_readers_language(
+    client_as: ClientAs, gazetteer: None, language: str, names: list[str]
+) -> None:
+    open_case(settlement_id="geonames-postal:RU-307800")  # Sudzha
+    open_case(phone="+79101234568", settlement_id="geonames-postal:RU-307824")  # Borki: no uk name
+    coordinator = client_as("coordinator")
+    coordinator.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+
+    page = coordinator.get("/hotline/dashboard/").content.decode()
+
+    for name in names:
+        assert f'<th scope="row">{name}</th>' in page
+
+
 def test_queue_follows_a_russian_accept_language_header(operator: Client) -> None:
     page = operator.get(QUEUE, headers={"Accept-Language": "ru-RU,ru;q=0.9"}).content.decode()
 
