@@ -1,8 +1,10 @@
 """The partner portal shows what the agreements in force allow, and nothing else."""
 
 import datetime as dt
+import re
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
@@ -10,6 +12,8 @@ from django.utils import timezone
 from conftest import SUDZHA
 from reliefline.access.tests.factories import UserFactory
 from reliefline.hotline.models import Case
+from reliefline.hotline.services import NeedInput
+from reliefline.hotline.tests.factories import open_case
 from reliefline.partners.models import Organisation, Referral, SharingAgreement
 from reliefline.partners.services import referral_create
 from reliefline.partners.tests.factories import (
@@ -73,6 +77,36 @@ def test_portal_names_need_types_in_the_readers_language(
 
     assert "<td>Medicine</td>" in english and "<td>medicine</td>" not in english
     assert "<td>Лекарства</td>" in russian
+
+
+def test_portal_names_every_code_in_the_readers_language(
+    partner: User, icrc: Organisation, gazetteer: None
+) -> None:
+    case = open_case(
+        settlement_id=SUDZHA,
+        needs=(NeedInput(type="medicine"),),
+        vulnerabilities=("bedridden", "wheelchair"),
+        language="ru",
+    )
+    agreement = _agreement(icrc, fields=["household_size", "vulnerabilities", "language"])
+    referral_create(
+        case, agreement=agreement, need_types=["medicine"], by=UserFactory(role="coordinator")
+    )
+    client = _signed_in(partner)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "uk"
+
+    page = client.get("/partners/").content.decode()
+
+    for label in (
+        "Зведені дані, Звернення із зазначеними типами потреб (Ліки)",  # the agreement data
+        "Розмір домогосподарства, Чинники вразливості, Мова",  # its fields
+        "Не встає з ліжка, Користується кріслом колісним Російська",  # the case's
+        "Ліки · Очікує",  # the referral
+    ):
+        assert label in page
+    text = re.sub(r"<[^>]+>", " ", page)  # what the partner reads, not class names
+    for code in ("bedridden", "wheelchair", "aggregates", "household_size", "pending"):
+        assert code not in text
 
 
 def test_portal_stops_showing_the_case_when_the_agreement_ends(
