@@ -251,7 +251,8 @@ def stock_totals() -> QuerySet[Balance, dict[str, Any]]:
     """Return the quantity on hand per warehouse and item (all lots), by warehouse and item.
 
     Each row has warehouse_id, warehouse__code, warehouse__name, item__code,
-    item__name_en, item__unit and quantity; the stock page and the map read it.
+    item__name_en, item__name_uk, item__name_ru, item__unit and quantity; the stock
+    page and the map read it.
     """
     return (
         Balance.objects.values(
@@ -260,6 +261,8 @@ def stock_totals() -> QuerySet[Balance, dict[str, Any]]:
             "warehouse__name",
             "item__code",
             "item__name_en",
+            "item__name_uk",
+            "item__name_ru",
             "item__unit",
         )
         .annotate(quantity=Sum("quantity"))

@@ -43,7 +43,18 @@ from reliefline.places.models import Place
 @requires("aid.view_stock")
 def stock_page(request: HttpRequest) -> HttpResponse:
     """Show stock on hand per warehouse and item."""
-    totals = selectors.stock_totals()
+    totals = [
+        {
+            **row,
+            # In the reader's language, as an Item names itself (display_name).
+            "item_name": Item(
+                name_en=row["item__name_en"],
+                name_uk=row["item__name_uk"],
+                name_ru=row["item__name_ru"],
+            ).display_name(),
+        }
+        for row in selectors.stock_totals()
+    ]
     warehouses = Warehouse.objects.select_related("settlement").order_by("code")
     return render(request, "aid/stock.html", {"totals": totals, "warehouses": warehouses})
 

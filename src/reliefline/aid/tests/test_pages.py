@@ -4,6 +4,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from openpyxl import load_workbook  # type: ignore[import-untyped]
 
@@ -32,6 +33,23 @@ def point() -> Warehouse:
     warehouse = WarehouseFactory(code="SUDZHA-1")
     stocked(warehouse, ItemFactory(code="WATER-5L", kind=ItemKind.WATER, litres_per_unit=5), 100)
     return warehouse
+
+
+@pytest.mark.parametrize(
+    ("language", "name"),
+    [
+        ("uk", "Питна вода, пляшка 5 л"),
+        ("ru", "Питьевая вода, бутылка 5 л"),
+        ("en", "Drinking water, 5 l bottle"),
+    ],
+)
+def test_stock_page_names_items_in_the_readers_language(
+    client_as: As, point: Warehouse, language: str, name: str
+) -> None:
+    client = client_as("coordinator")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    page = client.get("/aid/").content.decode()
+    assert f'<td>WATER-5L · {name}</td><td class="total">100</td>' in page
 
 
 def test_coordinator_receives_stock_through_the_form(client_as: As, point: Warehouse) -> None:
