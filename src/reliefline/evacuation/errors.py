@@ -8,10 +8,11 @@ from reliefline.errors import Conflict, NotFound
 class IllegalCorridorTransition(Conflict):
     code = "illegal_transition"
 
-    def __init__(self, *, name: str, from_status: str, to_status: str) -> None:
+    def __init__(self, *, name: str, from_label: str, to_label: str) -> None:
+        """The statuses by their labels, in the reader's language: the message is read."""
         super().__init__(
             _("Corridor %(name)s cannot go from %(from)s to %(to)s.")
-            % {"name": name, "from": from_status, "to": to_status},
+            % {"name": name, "from": from_label, "to": to_label},
             field="status",
         )
 

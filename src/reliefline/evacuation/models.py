@@ -142,8 +142,12 @@ class CorridorEvent(models.Model):
     """One entry of a corridor's timeline; only ever appended."""
 
     corridor = models.ForeignKey(Corridor, on_delete=models.CASCADE, related_name="events")
-    from_status = models.CharField(max_length=16, blank=True, default="")
-    to_status = models.CharField(max_length=16, blank=True, default="")
+    from_status = models.CharField(
+        max_length=16, blank=True, default="", choices=CorridorStatus.choices
+    )
+    to_status = models.CharField(
+        max_length=16, blank=True, default="", choices=CorridorStatus.choices
+    )
     note = models.CharField(max_length=500, blank=True, default="")
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL

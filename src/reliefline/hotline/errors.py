@@ -6,10 +6,11 @@ from reliefline.errors import Conflict, NotFound
 class IllegalTransition(Conflict):
     code = "illegal_transition"
 
-    def __init__(self, *, reference: str, from_status: str, to_status: str) -> None:
+    def __init__(self, *, reference: str, from_label: str, to_label: str) -> None:
+        """The statuses by their labels, in the reader's language: the message is read."""
         super().__init__(
             _("Case %(ref)s cannot go from %(from)s to %(to)s.")
-            % {"ref": reference, "from": from_status, "to": to_status},
+            % {"ref": reference, "from": from_label, "to": to_label},
             field="status",
         )
 

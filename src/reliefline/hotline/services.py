@@ -282,7 +282,9 @@ def case_transition(case: Case, *, to: str, by: User, note: str = "") -> Case:
     case = _locked(case)
     if to not in TRANSITIONS[case.status]:
         raise IllegalTransition(
-            reference=str(case.reference), from_status=case.status, to_status=to
+            reference=str(case.reference),
+            from_label=str(Status(case.status).label),
+            to_label=str(Status(to).label),
         )
     CaseEvent.objects.create(
         case=case, kind=EventKind.STATUS, from_status=case.status, to_status=to, text=note, by=by

@@ -184,7 +184,9 @@ def corridor_transition(
     corridor = Corridor.objects.select_for_update().get(pk=corridor.pk)
     if to not in CORRIDOR_TRANSITIONS[corridor.status]:
         raise IllegalCorridorTransition(
-            name=corridor.name, from_status=corridor.status, to_status=to
+            name=corridor.name,
+            from_label=str(CorridorStatus(corridor.status).label),
+            to_label=str(CorridorStatus(to).label),
         )
     CorridorEvent.objects.create(
         corridor=corridor, from_status=corridor.status, to_status=to, note=note, by=by

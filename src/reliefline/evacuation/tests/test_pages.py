@@ -4,6 +4,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.test import Client
 
@@ -85,9 +86,27 @@ def test_illegal_status_change_answers_409_and_keeps_the_status(
         headers={"HX-Request": "true"},
     )
     assert response.status_code == 409
-    assert "cannot go from proposed to open" in response.content.decode()
+    assert "cannot go from Proposed to Open" in response.content.decode()
     corridor.refresh_from_db()
     assert corridor.status == CorridorStatus.PROPOSED
+
+
+def test_corridor_timeline_and_refusal_name_statuses_in_the_readers_language(
+    coordinator: tuple[Client, User],
+) -> None:
+    client, user = coordinator
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "uk"
+    corridor = f.corridor(by=user)
+    services.corridor_transition(corridor, to="agreed", by=user, note="МКЧХ підтвердив")
+    refused = client.post(
+        f"/evacuation/corridors/{corridor.pk}/status/",
+        {"to": "proposed"},
+        headers={"HX-Request": "true"},
+    ).content.decode()
+    page = client.get(f"/evacuation/corridors/{corridor.pk}/").content.decode()
+    assert "Запропоновано → <strong>Погоджено</strong> МКЧХ підтвердив" in page
+    assert "зі стану «Погоджено» у стан «Запропоновано»" in refused
+    assert "<strong>agreed</strong>" not in page
 
 
 def test_convoy_page_allocates_and_shows_who_is_left_out_and_why(

@@ -81,7 +81,7 @@ def test_corridor_status_changes_are_on_its_timeline(coordinator: User) -> None:
 
 def test_proposed_corridor_cannot_open_before_it_is_agreed(coordinator: User) -> None:
     corridor = f.corridor(by=coordinator)
-    with pytest.raises(IllegalCorridorTransition, match="cannot go from proposed to open"):
+    with pytest.raises(IllegalCorridorTransition, match="cannot go from Proposed to Open"):
         services.corridor_transition(corridor, to="open", by=coordinator)
     corridor.refresh_from_db()
     assert corridor.status == CorridorStatus.PROPOSED

@@ -142,7 +142,7 @@ def test_illegal_transition_shows_message_and_changes_nothing(client_as):
     )
     case.refresh_from_db()
     assert response.status_code == 409
-    assert f"Case {case.reference} cannot go from new to resolved." in response.content.decode()
+    assert f"Case {case.reference} cannot go from New to Resolved." in response.content.decode()
     assert case.status == Status.NEW
     assert CaseEvent.objects.filter(case=case).count() == events
 
