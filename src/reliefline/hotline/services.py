@@ -161,7 +161,6 @@ def case_open(data: CaseInput, *, by: User | None) -> Case:
         needs=_needs(data.needs),
         message=_text(data.message, limit=MESSAGE_MAX, field="message"),
         caller=None if data.caller is None else people.person_validate(data.caller),
-        household_size=size,
     )
     settlement = _settlement(data.settlement_id)
     with transaction.atomic():

@@ -101,6 +101,12 @@ def test_a_known_household_never_shrinks_below_its_recorded_members(db: None, us
     assert (again.household_size, again.household.size) == (2, 2)
 
 
+def test_a_call_that_gives_no_household_size_keeps_the_known_one(db: None) -> None:
+    first = open_case(household_size=4)
+    again = case_open(CaseInput(channel="sms", language="ru", person_id=first.caller_id), by=None)
+    assert again.household is not None and again.household.size == 4
+
+
 def test_legal_transitions_follow_the_workflow_and_leave_events(db: None, user_in) -> None:
     operator = user_in("operator")
     case = open_case()
