@@ -62,40 +62,64 @@ class Person(models.Model):
     """A resident as the hotline knows them: names as typed, never "corrected"."""
 
     household = models.ForeignKey(
-        Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+        Household,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+        verbose_name=_("Household"),
     )
-    given_name = models.CharField(max_length=100, blank=True)
-    family_name = models.CharField(max_length=100, blank=True)
-    patronymic = models.CharField(max_length=100, blank=True)
-    birth_date = models.DateField(null=True, blank=True)
+    given_name = models.CharField(_("Given name"), max_length=100, blank=True)
+    family_name = models.CharField(_("Family name"), max_length=100, blank=True)
+    patronymic = models.CharField(_("Patronymic"), max_length=100, blank=True)
+    birth_date = models.DateField(_("Birth date"), null=True, blank=True)
     # E.164, encrypted at rest; phone_index is the keyed blind index for exact lookup.
-    phone = EncryptedTextField(blank=True, default="")
-    phone_index = models.CharField(max_length=64, blank=True, default="", editable=False)
+    phone = EncryptedTextField(_("Phone number"), blank=True, default="")
+    phone_index = models.CharField(
+        _("Phone lookup key"), max_length=64, blank=True, default="", editable=False
+    )
     preferred_language = models.CharField(
-        max_length=2, choices=Language.choices, default=Language.UK
+        _("Language"), max_length=2, choices=Language.choices, default=Language.UK
     )
     # Script-independent key of "family given" (reliefline.translit.skeleton).
-    name_key = models.CharField(max_length=220, blank=True, default="", editable=False)
+    name_key = models.CharField(
+        _("Name lookup key"), max_length=220, blank=True, default="", editable=False
+    )
     legal_basis = models.CharField(
-        max_length=20, choices=LegalBasis.choices, default=LegalBasis.CONSENT
+        _("Legal basis"), max_length=20, choices=LegalBasis.choices, default=LegalBasis.CONSENT
     )
     consent_method = models.CharField(
-        max_length=16, choices=ConsentMethod.choices, default=ConsentMethod.VERBAL
+        _("How consent was given"),
+        max_length=16,
+        choices=ConsentMethod.choices,
+        default=ConsentMethod.VERBAL,
     )
-    consent_at = models.DateTimeField(null=True, blank=True)
+    consent_at = models.DateTimeField(_("Consent given at"), null=True, blank=True)
     consent_recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("Consent recorded by"),
     )
     # The id the person has in another registry (reliefline import people), if any.
-    external_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    external_id = models.CharField(
+        _("External id"), max_length=64, null=True, blank=True, unique=True
+    )
     # Set when retention removed the personal fields; the row stays for aggregates.
-    purged_at = models.DateTimeField(null=True, blank=True)
+    purged_at = models.DateTimeField(_("Personal data purged at"), null=True, blank=True)
     # Set when a merge (people.merge) found this record a duplicate of another: the row
     # stays, so the merge can be undone, but it leaves the matching index and the queue.
     merged_into = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_from",
+        verbose_name=_("Merged into"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("Created"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("person")

@@ -6,12 +6,15 @@ page, or only the partial when HTMX asks (the pair chosen in a cluster).
 
 from typing import Any
 
+from django.apps import apps
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Field
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -215,24 +218,51 @@ def _merge_context(merge: Merge, **extra: Any) -> dict[str, Any]:
         "survivor_after": {},
         "merged_before": {},
     }
-    moved: dict[str, int] = {}
-    for row in merge.moved:
-        key = f"{row['model']}.{row['field']}"
-        moved[key] = moved.get(key, 0) + 1
+    moved: dict[str, set[object]] = {}
+    for row in merge.moved:  # a case moves by its caller and by its household: one case
+        moved.setdefault(_records_label(row["model"]), set()).add(row["pk"])
     changed = sorted(
-        name
+        _field_label(name)
         for name, before in snapshot["survivor_before"].items()
         if snapshot["survivor_after"].get(name) != before
     )
     return {
         "merge": merge,
-        "moved": sorted(moved.items()),
+        "moved": sorted((label, len(pks)) for label, pks in moved.items()),
         "changed": changed,
-        "merged_before": snapshot["merged_before"],
+        "merged_before": {
+            _field_label(name): _field_value(name, value)
+            for name, value in snapshot["merged_before"].items()
+        },
         "linked": linked_records([merge.survivor_id, merge.merged_id]),
         "cluster_open": ClusterStatus.OPEN,
         **extra,
     }
+
+
+def _person_field(name: str) -> Field[Any, Any] | None:
+    """Return the person's field by name or attname (a snapshot keys foreign keys so)."""
+    return next((f for f in Person._meta.concrete_fields if name in (f.name, f.attname)), None)
+
+
+def _field_label(name: str) -> str:
+    """Return the person's field as the reader's language names it ("Given name")."""
+    field = _person_field(name)
+    return capfirst(str(field.verbose_name)) if field is not None else name  # renamed since
+
+
+def _field_value(name: str, value: object) -> object:
+    """Return a choice's label ("Russian" for "ru"); any other value as it is."""
+    field = _person_field(name)
+    return dict(field.flatchoices).get(value, value) if field is not None else value
+
+
+def _records_label(model: str) -> str:
+    """Return what a moved row is ("Case"), in the reader's language; as stored if gone."""
+    try:
+        return capfirst(str(apps.get_model(model)._meta.verbose_name))
+    except (LookupError, ValueError):
+        return model
 
 
 def _merge_or_404(merge_id: int) -> Merge:

@@ -4,6 +4,7 @@ import json
 from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
 from django.test import Client
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
@@ -121,7 +122,12 @@ def test_merge_page_and_undo(client_as, queued) -> None:
     coordinator.post(f"/people/duplicates/pairs/{pair.pk}/merge/", _form(russian, latin))
     merge = Merge.objects.get()
     page = coordinator.get(f"/people/merges/{merge.pk}/").content.decode()
-    assert "hotline.case.caller" in page and "Undo this merge" in page
+    assert "<li>Case: 1</li>" in page and "Undo this merge" in page
+    assert "<dt>Given name</dt>" in page and "given_name" not in page
+    assert "<dt>Language</dt><dd>Russian</dd>" in page
+    coordinator.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "uk"
+    ukrainian = coordinator.get(f"/people/merges/{merge.pk}/").content.decode()
+    assert "<li>Звернення: 1</li>" in ukrainian and "<dt>Ім’я</dt>" in ukrainian
     response = coordinator.post(f"/people/merges/{merge.pk}/undo/")
     assert response.status_code == 302
     case.refresh_from_db()
