@@ -45,7 +45,7 @@ def test_coordinator_merges_a_duplicate_and_undoes_it(new_page, live_server) -> 
     page.click("button[value=merge]")
     expect(page).to_have_url(re.compile(r"/people/merges/\d+/$"))
     expect(page.locator(".messages")).to_contain_text("Merged")
-    expect(page.locator(".moved")).to_contain_text("hotline.case.caller")
+    expect(page.locator(".moved")).to_contain_text("Case: 1")
     case.refresh_from_db()
     assert case.caller_id == russian.pk
     assert Person.objects.get(pk=latin.pk).merged_into_id == russian.pk
