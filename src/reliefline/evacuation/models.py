@@ -432,6 +432,19 @@ class AllocationRun(models.Model):
     def __str__(self) -> str:
         return f"{self.convoy} {self.at:%Y-%m-%d %H:%M}"
 
+    @property
+    def status_label(self) -> str:
+        """Return what the solver's status means for the coordinator, in their language."""
+        return str(RUN_STATUS_LABELS.get(self.status, self.status))
+
+
+# The engine's statuses (CP-SAT's, and its own fallback), as a coordinator reads them.
+RUN_STATUS_LABELS = {
+    "OPTIMAL": _("proven the best"),
+    "FEASIBLE": _("the best found in the time"),
+    "GREEDY": _("first fit: the solver found nothing in the time"),
+}
+
 
 class ManifestKind(models.TextChoices):
     INTERNAL = "internal", _("Internal manifest")

@@ -122,6 +122,7 @@ def test_convoy_page_allocates_and_shows_who_is_left_out_and_why(
     page = response.content.decode()
     assert response.status_code == 200
     assert "Places went to higher priority or earlier requests." in page
+    assert "(proven the best)" in page and "OPTIMAL" not in page  # the solver's status, read
     assert AuditEntry.objects.filter(
         record=f"evacuation.convoy:{convoy.pk}", purpose="convoy allocation page"
     ).exists()
