@@ -100,7 +100,7 @@ def test_portal_names_every_code_in_the_readers_language(
     for label in (
         "Зведені дані, Звернення із зазначеними типами потреб (Ліки)",  # the agreement data
         "Розмір домогосподарства, Чинники вразливості, Мова",  # its fields
-        "Не встає з ліжка, Користується кріслом колісним Російська",  # the case's
+        "<span>Не встає з ліжка, Користується кріслом колісним</span><span>Російська</span>",
         "Ліки · Очікує",  # the referral
     ):
         assert label in page
