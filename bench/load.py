@@ -20,13 +20,12 @@ and p50/p95/p99, and fails (with --strict) on any error. Loopback only, bounded 
 import sys
 from pathlib import Path
 
-# bench/queue.py would shadow the standard library's queue module.
+# The repository root instead of bench/ (see bench/__init__.py).
 if sys.path and Path(sys.path[0] or ".").resolve() == Path(__file__).resolve().parent:
-    sys.path.pop(0)
+    sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 import argparse
 import csv
-import importlib.util
 import json
 import os
 import secrets
@@ -34,9 +33,10 @@ import signal
 import subprocess
 import tempfile
 import time
-from types import ModuleType
 
 import psycopg
+
+from bench import intake
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
@@ -78,23 +78,13 @@ def samples(url: str, directory: Path) -> tuple[Path, Path, int]:
     return refs_path, names_path, int(keys)
 
 
-def _intake_bench() -> ModuleType:
-    """Return bench/intake.py as a module: its payloads, its server helpers."""
-    spec = importlib.util.spec_from_file_location("intake_bench", ROOT / "bench" / "intake.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-INTAKE = _intake_bench()
-free_port, reliefline, wait_until_up = INTAKE.free_port, INTAKE.reliefline, INTAKE.wait_until_up
+free_port, reliefline, wait_until_up = intake.free_port, intake.reliefline, intake.wait_until_up
 
 
 def bodies(directory: Path, count: int = 2000) -> Path:
     """Write intake bodies made the way bench/intake.py makes them."""
     path = directory / "bodies.jsonl"
-    path.write_bytes(b"\n".join(INTAKE.payloads(count, INTAKE.place_ids())))
+    path.write_bytes(b"\n".join(intake.payloads(count, intake.place_ids())))
     return path
 
 

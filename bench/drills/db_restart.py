@@ -28,13 +28,13 @@ loaded) are counted and shown, not judged. Prints PASS or FAIL per check and exi
 import sys
 from pathlib import Path
 
+# The repository root instead of bench/drills/ (see bench/__init__.py).
 if sys.path and Path(sys.path[0] or ".").resolve() == Path(__file__).resolve().parent:
-    sys.path.pop(0)
+    sys.path[0] = str(Path(__file__).resolve().parents[2])
 
 import argparse
 import contextlib
 import http.client
-import importlib.util
 import json
 import os
 import shutil
@@ -47,26 +47,15 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from types import ModuleType
 
 import psycopg
+
+from bench import intake
 
 ROOT = Path(__file__).resolve().parents[2]
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 HANG = 10.0  # seconds: a request without an answer by then counts as hanging
 DATABASE = "reliefline_drill_restart"
-
-
-def _intake_bench() -> ModuleType:
-    """Return bench/intake.py as a module: its request bodies and server helpers."""
-    spec = importlib.util.spec_from_file_location("intake_bench", ROOT / "bench" / "intake.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-INTAKE = _intake_bench()
 
 
 def say(message: str) -> None:
@@ -83,7 +72,7 @@ class Cluster:
         self.root = Path(tempfile.mkdtemp(prefix="reliefline-drill-pg-"))
         self.data = self.root / "data"
         self.log = self.root / "postgres.log"
-        self.port = INTAKE.free_port()
+        self.port = intake.free_port()
         self.url = f"postgres://postgres@127.0.0.1:{self.port}/{DATABASE}"
         if os.geteuid() == 0:  # initdb refuses root: the cluster belongs to postgres
             shutil.chown(self.root, "postgres", "postgres")
@@ -301,10 +290,10 @@ def drill_postgres(args: argparse.Namespace, bodies: list[bytes]) -> Report:
         cleanup.callback(cluster.destroy)
         cluster.create()
         say(f"private PostgreSQL 15 cluster on port {cluster.port} in {cluster.root}")
-        env, data_dir, token = INTAKE.prepare("postgres", pg_url=cluster.url)
+        env, data_dir, token = intake.prepare("postgres", pg_url=cluster.url)
         cleanup.callback(shutil.rmtree, data_dir, ignore_errors=True)
-        port, server = INTAKE.gunicorn_start(env, args.workers, data_dir / "gunicorn.log")
-        cleanup.callback(INTAKE.gunicorn_stop, server)
+        port, server = intake.gunicorn_start(env, args.workers, data_dir / "gunicorn.log")
+        cleanup.callback(intake.gunicorn_stop, server)
         load = Load(port, token, args.rate, args.clients, bodies)
         cleanup.callback(load.halt)
         load.start()
@@ -339,10 +328,10 @@ def drill_postgres(args: argparse.Namespace, bodies: list[bytes]) -> Report:
 def drill_sqlite(args: argparse.Namespace, bodies: list[bytes]) -> Report:
     report = Report("sqlite")
     with contextlib.ExitStack() as cleanup:
-        env, data_dir, token = INTAKE.prepare("sqlite")
+        env, data_dir, token = intake.prepare("sqlite")
         cleanup.callback(shutil.rmtree, data_dir, ignore_errors=True)
         log = data_dir / "gunicorn.log"
-        port, first = INTAKE.gunicorn_start(env, args.workers, log)
+        port, first = intake.gunicorn_start(env, args.workers, log)
         load = Load(port, token, args.rate, args.clients, bodies)
         cleanup.callback(load.halt)
         load.start()
@@ -352,9 +341,9 @@ def drill_sqlite(args: argparse.Namespace, bodies: list[bytes]) -> Report:
         killed = gunicorn_kill(first)
         say(f"SIGKILL gunicorn's master and {killed} workers; {args.outage:g} s down; start again")
         time.sleep(args.outage)
-        port, second = INTAKE.gunicorn_start(env, args.workers, log, port=port)
+        port, second = intake.gunicorn_start(env, args.workers, log, port=port)
         down = (since, time.monotonic())
-        cleanup.callback(INTAKE.gunicorn_stop, second)
+        cleanup.callback(intake.gunicorn_stop, second)
         recovered = [("SIGKILL of gunicorn, new start", recovery(port, since, token, bodies[0]))]
         time.sleep(args.steady)
         load.halt()
@@ -391,7 +380,7 @@ def main() -> int:
     args = parser.parse_args()
     # A `kill` or `timeout` still stops the private cluster and gunicorn (the finally blocks).
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
-    bodies = INTAKE.payloads(2000, INTAKE.place_ids())
+    bodies = intake.payloads(2000, intake.place_ids())
     reports = []
     for db in ["postgres", "sqlite"] if args.db == "both" else [args.db]:
         reports.append(

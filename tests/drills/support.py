@@ -7,7 +7,6 @@ process, `python -m tests.drills.scenario` (see that module).
 """
 
 import contextlib
-import importlib.util
 import json
 import os
 import signal
@@ -18,7 +17,6 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any, TypeVar
 
 import dj_database_url
@@ -43,15 +41,6 @@ heavy = pytest.mark.skipif(
     os.environ.get("RELIEFLINE_DRILLS") != "all",
     reason="a heavy drill: run with RELIEFLINE_DRILLS=all (docs/drills.md)",
 )
-
-
-def bench_intake() -> ModuleType:
-    """Return bench/intake.py as a module: its server helpers (free_port, wait_until_up)."""
-    spec = importlib.util.spec_from_file_location("intake_bench", ROOT / "bench" / "intake.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def wait_for(check: Callable[[], T], *, what: str, timeout: float = 30.0) -> T:

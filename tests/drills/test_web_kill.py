@@ -24,11 +24,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench import intake
 from tests.drills.support import (
     BIN,
     Env,
     Probe,
-    bench_intake,
     children,
     heavy,
     say,
@@ -42,14 +42,13 @@ pytestmark = heavy
 REQUESTS = 60
 HOUSEHOLDS = 80
 KILLS = 3
-INTAKE = bench_intake()
 
 
 class Server:
     """gunicorn serving reliefline on a loopback port, as `reliefline serve` runs it."""
 
     def __init__(self, env: Env, log: Path) -> None:
-        self.port = INTAKE.free_port()
+        self.port = intake.free_port()
         self.log = log
         self.proc = spawn(
             env,
@@ -64,7 +63,7 @@ class Server:
             "--no-control-socket",
             log=log,
         )
-        INTAKE.wait_until_up(self.port, self.proc, log)
+        intake.wait_until_up(self.port, self.proc, log)
 
     def workers(self) -> list[int]:
         return children(self.proc.pid)
