@@ -3,12 +3,13 @@
 import datetime as dt
 
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group, Permission, User
 from django.db import connection
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from reliefline.access.auth import BearerToken
 from reliefline.access.models import ApiToken
 from reliefline.access.tests.factories import UserFactory, token_for
 
@@ -71,3 +72,29 @@ def test_the_token_and_its_permission_are_one_query(db: None) -> None:
     auth = [q["sql"] for q in queries if "access_apitoken" in q["sql"]]
     assert len(auth) == 1
     assert not any("auth_permission" in q["sql"] for q in queries if q["sql"] not in auth)
+
+
+@pytest.mark.parametrize(
+    ("ago", "recorded"), [(dt.timedelta(seconds=50), False), (dt.timedelta(minutes=2), True)]
+)
+def test_a_use_is_recorded_again_once_the_last_is_a_minute_old(
+    db: None, ago: dt.timedelta, recorded: bool
+) -> None:
+    client = _client(token_for(UserFactory(role="operator")))
+    before = timezone.now() - ago
+    ApiToken.objects.update(last_used_at=before)
+    assert client.get("/api/v1/places?q=Sudzha").status_code == 200
+    last_used_at = ApiToken.objects.get().last_used_at
+    assert last_used_at is not None
+    assert (last_used_at > before) is recorded
+
+
+def test_the_token_user_is_the_whole_user(db: None, rf: RequestFactory) -> None:
+    # Pages and services downstream read any field of request.user.
+    user = UserFactory(role="operator", first_name="Олена", email="olena@example.org")
+    request = rf.get("/api/v1/cases")
+    found = BearerToken("hotline.view_case").authenticate(request, token_for(user))
+    assert request.user is found
+    stored = User.objects.get(pk=user.pk)
+    for field in User._meta.concrete_fields:
+        assert getattr(found, field.attname) == getattr(stored, field.attname), field.name
