@@ -121,12 +121,12 @@ def _settlement(settlement_id: str | None) -> Place | None:
     if not settlement_id:
         return None
     text_check(settlement_id, field="settlement")
-    place = Place.objects.filter(pk=settlement_id).first()
-    if place is None:
+    try:
+        return Place.objects.get(pk=settlement_id)
+    except Place.DoesNotExist:
         raise InvalidInput(
             _("Unknown settlement %(id)s.") % {"id": settlement_id[:64]}, field="settlement"
-        )
-    return place
+        ) from None
 
 
 def _prioritise(
