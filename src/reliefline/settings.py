@@ -119,7 +119,12 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers work while one writer commits; the busy timeout makes a
-    # second writer wait instead of failing with "database is locked".
+    # second writer wait instead of failing with "database is locked", and our
+    # backend queues writers on a lock file instead of SQLite's sleeps (reliefline.sqlite).
+    DATABASES["default"]["ENGINE"] = "reliefline.sqlite"
+    # Django's default test database for SQLite, said outright: pytest-django recognises
+    # SQLite by Django's engine name only, and would otherwise make a file per worker.
+    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
         "transaction_mode": "IMMEDIATE",

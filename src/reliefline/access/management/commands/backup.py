@@ -5,6 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
 
 from reliefline.access.backup import BackupFailed, backup_create, backup_path
 
@@ -25,7 +26,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        engine = "sqlite" if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") else "pg"
+        engine = "sqlite" if connection.vendor == "sqlite" else "pg"
         path = options["output"] or backup_path(
             options["dir"] or settings.DATA_DIR / "backups", engine
         )
