@@ -63,9 +63,11 @@ class DatabaseWrapper(base.DatabaseWrapper):
                 return
 
     def _writer_release(self) -> None:
-        if self._writer_held and self._writer_fd is not None:
-            self._writer_held = False
-            fcntl.flock(self._writer_fd, fcntl.LOCK_UN)
+        fd, held = self._writer_fd, self._writer_held
+        self._writer_held = False
+        # A forked child must not release the lock it shares with its parent.
+        if held and fd is not None and self._writer_pid == os.getpid():
+            fcntl.flock(fd, fcntl.LOCK_UN)
 
     def _start_transaction_under_autocommit(self) -> None:
         self._writer_acquire()

@@ -177,3 +177,17 @@ def test_a_database_in_memory_has_no_lock_file(
         cursor.execute("CREATE TABLE calls (n INTEGER)")
     assert list(tmp_path.iterdir()) == []
     handler.close_all()
+
+
+def test_a_forked_child_does_not_release_its_parents_lock(databases: ConnectionHandler) -> None:
+    db = _open(databases)
+    with _transaction(db):
+        _insert(db, 1)
+        pid = os.fork()
+        if pid == 0:  # the child: what closing its copy of the connection would do
+            db._writer_release()
+            os._exit(0)
+        os.waitpid(pid, 0)
+        assert _locked_by_someone(db)
+    assert not _locked_by_someone(db)
+    db.close()
