@@ -1,9 +1,8 @@
 """Who is asking: bearer tokens for the API, sessions for pages, one permission check."""
 
 import datetime as dt
-import functools
 from collections.abc import Callable
-from functools import wraps
+from functools import cache, wraps
 from typing import Any, TypeVar
 
 from django.contrib.auth.decorators import login_required
@@ -31,12 +30,12 @@ def _permitted(user: Any, permission: str | None) -> Any:
     return user
 
 
-@functools.cache
+@cache
 def _token_sql(with_permission: bool) -> str:
     """Return the one statement that reads a token's user, freshness and permission.
 
     Written once instead of built by the ORM per request: building the equivalent
-    queryset cost 1.6 ms of every API call, running it 0.08 ms (docs/benchmarks.md).
+    queryset cost 1.7 ms of every API call, running it 0.08 ms (docs/benchmarks.md).
     The permission is held directly or through a role: the same two sets as
     RoleBackend.get_all_permissions. Parameters: the cut-off of a stale `last_used_at`,
     [app label, codename,] the token's digest.
