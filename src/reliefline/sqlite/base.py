@@ -13,11 +13,13 @@ gunicorn's four workers this halved the 99th percentile of intake at 10 clients
 The lock only orders our own writers: SQLite's locking still guarantees correctness,
 and a process that does not take the lock (the sqlite3 shell, an older release) waits
 in SQLite's busy handler as before. The kernel releases the lock of a process that
-dies. A writer that cannot take it within the connection's timeout begins anyway and
-leaves the waiting to SQLite, so nothing can wait forever on this lock.
+dies. A writer that cannot take it within the connection's timeout, or cannot open
+the lock file at all, begins anyway and leaves the waiting to SQLite, so nothing can
+wait forever on this lock or fail for want of it.
 """
 
 import fcntl
+import logging
 import os
 import time
 from typing import Any
@@ -25,6 +27,7 @@ from typing import Any
 from django.db.backends.sqlite3 import base
 
 POLL_SECONDS = 0.0005
+log = logging.getLogger(__name__)
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -35,6 +38,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         self._writer_fd: int | None = None
         self._writer_pid = 0
         self._writer_held = False
+        self._writer_unavailable = False  # the lock file could not be opened: not again
 
     def _writer_path(self) -> str | None:
         name = str(self.settings_dict["NAME"])
@@ -44,11 +48,18 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def _writer_acquire(self) -> None:
         path = self._writer_path()
-        if path is None:
+        if path is None or self._writer_unavailable:
             return
         if self._writer_fd is None or self._writer_pid != os.getpid():
             # A descriptor inherited through fork shares its lock with the parent.
-            self._writer_fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            try:
+                self._writer_fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o660)
+            except OSError as error:
+                # Say, created by another system user with a stricter umask: writes go on
+                # without the queue, in SQLite's busy handler, rather than fail.
+                log.warning("Writers do not queue: cannot open %s (%s).", path, error)
+                self._writer_unavailable = True  # until this connection closes
+                return
             self._writer_pid = os.getpid()
         deadline = time.monotonic() + float(self.settings_dict["OPTIONS"].get("timeout", 5))
         while True:
@@ -97,3 +108,4 @@ class DatabaseWrapper(base.DatabaseWrapper):
             if self._writer_fd is not None and self._writer_pid == os.getpid():
                 os.close(self._writer_fd)
             self._writer_fd = None
+            self._writer_unavailable = False  # the next connection tries the file again

@@ -191,3 +191,19 @@ def test_a_forked_child_does_not_release_its_parents_lock(databases: ConnectionH
         assert _locked_by_someone(db)
     assert not _locked_by_someone(db)
     db.close()
+
+
+def test_a_lock_file_that_cannot_be_opened_leaves_writes_to_sqlite(
+    databases: ConnectionHandler, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Another system user's lock file, or a directory in its place: writes still work.
+    db = _open(databases)
+    os.mkdir(f"{db.settings_dict['NAME']}-writer")
+    for n in (1, 2):
+        with _transaction(db):
+            _insert(db, n)
+    with db.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM calls")
+        assert cursor.fetchone() == (2,)
+    assert caplog.text.count("Writers do not queue") == 1  # once per connection, not per write
+    db.close()
