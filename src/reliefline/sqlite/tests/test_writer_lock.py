@@ -82,6 +82,8 @@ def _insert(db: DatabaseWrapper, n: int) -> None:
 def test_a_second_writer_begins_only_once_the_first_has_committed(
     databases: ConnectionHandler,
 ) -> None:
+    # BEGIN DEFERRED takes no SQLite lock: only the lock file keeps the second writer out.
+    databases.settings["default"]["OPTIONS"]["transaction_mode"] = "DEFERRED"
     first_in = threading.Event()
     events: list[str] = []
 
