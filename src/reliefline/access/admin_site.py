@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext_noop
 
 from reliefline.access.audit import audit_record
 from reliefline.access.models import AuditAction
@@ -50,7 +51,7 @@ class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 user=request.user,
                 action=AuditAction.READ,
                 record=f"{self.model._meta.label_lower}:{obj.pk}",
-                purpose="admin",
+                purpose=gettext_noop("admin"),
                 person_ids=self.audit_person_ids(obj),
                 fields=self.audit_fields,
                 request=request,

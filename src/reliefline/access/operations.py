@@ -27,6 +27,7 @@ from django.utils import formats, timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from reliefline.access import audit_labels
 from reliefline.access.audit import audit_record
 from reliefline.access.models import AuditAction, Operation, OperationFile, OperationStatus
 from reliefline.errors import Conflict, NotFound, ReliefError
@@ -211,8 +212,9 @@ def operation_start(
         user=by,
         action=AuditAction.CREATE,
         record=f"access.operation:{operation.pk}",
-        purpose=" ".join(filter(None, ["start", kind.name, message[:80]]))
-        + f", by {_who(by)[:40]}",
+        purpose=audit_labels.OPERATION_START.text(
+            operation=" ".join(filter(None, [kind.name, message[:80]])), user=_who(by)[:40]
+        ),
     )
     OperationFile.objects.filter(
         created_at__lt=timezone.now() - dt.timedelta(days=FILE_DAYS)

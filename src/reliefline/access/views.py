@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_otp import login as otp_login
 
-from reliefline.access import crypto
+from reliefline.access import audit_labels, crypto
 from reliefline.access.audit import audit_record, audit_search, audit_verify
 from reliefline.access.auth import requires
 from reliefline.access.forms import AuditFilterForm, TokenForm
@@ -130,7 +130,7 @@ def operation_file(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         user=request.user,
         action=AuditAction.EXPORT,
         record=f"access.operation:{found.pk}",
-        purpose=f"download {name[:60]} of {found.kind}",
+        purpose=audit_labels.DOWNLOAD.text(file=name[:60], operation=found.kind),
         request=request,
     )
     response = HttpResponse(content, content_type="text/csv; charset=utf-8")

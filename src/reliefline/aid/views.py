@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from reliefline.access.audit import audit_record
@@ -152,7 +153,7 @@ def field_page(request: HttpRequest) -> HttpResponse:
             user=acting_user(request),
             action=AuditAction.SEARCH,
             record="aid.field:household search",
-            purpose="aid distribution",
+            purpose=gettext_noop("aid distribution"),
             person_ids=[m.pk for h in households for m in h.members.all()],
             fields=["name"],
         )
@@ -203,7 +204,7 @@ def household_page(request: HttpRequest, household_id: int) -> HttpResponse:
         user=actor,
         action=AuditAction.READ,
         record=f"people.household:{household.pk}",
-        purpose="aid distribution",
+        purpose=gettext_noop("aid distribution"),
         person_ids=[m.pk for m in members],
         fields=["name", "aid received"],
     )

@@ -9,6 +9,7 @@ from collections import defaultdict
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from ninja import Router
 
 from reliefline.access.audit import audit_record
@@ -63,7 +64,7 @@ def _audit_read(
             user=acting_user(request),
             action=AuditAction.READ,
             record=record,
-            purpose="evacuation (API)",
+            purpose=gettext_noop("evacuation (API)"),
             person_ids=person_ids,
             fields=fields,
         )

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, gettext_noop
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.middleware import HtmxDetails
@@ -153,7 +153,7 @@ def corridors(request: HtmxHttpRequest) -> HttpResponse:
                 user=acting_user(request),
                 action=AuditAction.SEARCH,
                 record="evacuation.cases_awaiting",
-                purpose="evacuation worklist",
+                purpose=gettext_noop("evacuation worklist"),
                 person_ids=[c.caller_id for c in awaiting],
                 fields=["caller.name"],
             )
@@ -289,7 +289,7 @@ def _convoy_audit(request: HttpRequest, convoy: Convoy, context: dict[str, Any])
         user=acting_user(request),
         action=AuditAction.READ,
         record=f"evacuation.convoy:{convoy.pk}",
-        purpose="convoy allocation page",
+        purpose=gettext_noop("convoy allocation page"),
         person_ids=person_ids,
         fields=["name", "mobility", "needs_medic", "placement"],
     )
@@ -500,7 +500,7 @@ def field(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             user=acting_user(request),
             action=AuditAction.SEARCH,
             record=f"evacuation.convoy:{convoy.pk}",
-            purpose="field check-in",
+            purpose=gettext_noop("field check-in"),
             person_ids=[p.person_id for p in passengers],
             fields=["name", "placement"],
         )
@@ -592,7 +592,7 @@ def reconciliation(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         user=acting_user(request),
         action=AuditAction.READ,
         record=f"evacuation.convoy:{convoy.pk}",
-        purpose="reconciliation",
+        purpose=gettext_noop("reconciliation"),
         person_ids=[p.person_id for load in loads for p in load.placements],
         fields=["name", "placement.status"],
     )
@@ -639,7 +639,7 @@ def request_new(request: HtmxHttpRequest, reference: str) -> HttpResponse:
         user=actor,
         action=AuditAction.READ,
         record=f"hotline.case:{case.reference}",
-        purpose="evacuation request form",
+        purpose=gettext_noop("evacuation request form"),
         person_ids=[p.pk for p in household],
         fields=["household.names"],
     )

@@ -3,6 +3,7 @@
 from django.contrib.auth.models import User
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from ninja import Query, Router
 
 from reliefline.access.auth import acting_user, api_auth, require
@@ -49,7 +50,7 @@ def cases_queue(request: HttpRequest, params: Query[CaseQuery]) -> CasePage:
     cases = case_queue(queue_filters(params, user=actor), user=actor).prefetch_related("needs")
     page, next_cursor = case_page(cases, cursor=params.cursor, size=params.limit)
     services.cases_audit_read(
-        page, by=acting_user(request), purpose="case list (API)", fields=LIST_FIELDS
+        page, by=acting_user(request), purpose=gettext_noop("case list (API)"), fields=LIST_FIELDS
     )
     return CasePage(items=[case_out(case) for case in page], next_cursor=next_cursor)
 
@@ -63,7 +64,9 @@ def cases_queue(request: HttpRequest, params: Query[CaseQuery]) -> CasePage:
 def cases_detail(request: HttpRequest, reference: str) -> CaseDetail:
     """Return the case with its caller, needs, message and timeline."""
     case = case_get(reference, user=acting_user(request))
-    services.cases_audit_read([case], by=acting_user(request), purpose="case detail (API)")
+    services.cases_audit_read(
+        [case], by=acting_user(request), purpose=gettext_noop("case detail (API)")
+    )
     return case_detail(case)
 
 

@@ -16,6 +16,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.dispatch import Signal
 from django.utils import timezone
 
+from reliefline.access import audit_labels
 from reliefline.access.audit import audit_record
 from reliefline.access.models import AuditAction
 from reliefline.hotline.models import Case, CaseEvent, Need, Status
@@ -84,7 +85,7 @@ def cases_purge(
         user=None,
         action=AuditAction.PURGE,
         record=f"retention:{len(case_ids)} cases",
-        purpose=f"retention: closed before {cutoff:%Y-%m-%d}",
+        purpose=audit_labels.RETENTION.text(date=f"{cutoff:%Y-%m-%d}"),
         person_ids=report.person_ids,
         fields=[
             "message",

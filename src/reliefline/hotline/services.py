@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from reliefline.access import audit_labels
 from reliefline.access.audit import audit_record
 from reliefline.access.models import AuditAction
 from reliefline.errors import InvalidInput
@@ -220,7 +221,11 @@ def _case_write(data: CaseInput, *, settlement: Place | None, by: User | None) -
     case.save(update_fields=["reference", "priority", "band", "priority_reasons", "due_at"])
     CaseEvent.objects.create(case=case, kind=EventKind.CREATED, to_status=Status.NEW, by=actor)
     _audit_write(
-        case, by=actor, action=AuditAction.CREATE, fields=CASE_FIELDS, purpose="case intake"
+        case,
+        by=actor,
+        action=AuditAction.CREATE,
+        fields=CASE_FIELDS,
+        purpose=gettext_noop("case intake"),
     )
     return case
 
@@ -249,6 +254,10 @@ def _audit_write(
         person_ids=[case.caller_id],
         fields=fields,
     )
+
+
+def _audit_update(case: Case, *, by: User | None, field: str, purpose: str) -> None:
+    _audit_write(case, by=by, action=AuditAction.UPDATE, fields=[field], purpose=purpose)
 
 
 def cases_audit_read(
@@ -291,7 +300,7 @@ def case_transition(case: Case, *, to: str, by: User, note: str = "") -> Case:
     case.status = to
     case.closed_at = timezone.now() if to == Status.CLOSED else None
     case.save(update_fields=["status", "closed_at", "updated_at"])
-    _audit_write(case, by=by, action=AuditAction.UPDATE, fields=["status"], purpose="case workflow")
+    _audit_update(case, by=by, field="status", purpose=gettext_noop("case workflow"))
     return case
 
 
@@ -302,7 +311,7 @@ def case_note(case: Case, *, text: str, by: User) -> CaseEvent:
     if not text:
         raise InvalidInput(_("The note is empty."), field="text")
     event = CaseEvent.objects.create(case=case, kind=EventKind.NOTE, text=text, by=by)
-    _audit_write(case, by=by, action=AuditAction.UPDATE, fields=["timeline"], purpose="case note")
+    _audit_update(case, by=by, field="timeline", purpose=gettext_noop("case note"))
     return event
 
 
@@ -326,7 +335,7 @@ def case_schedule_callback(case: Case, *, at: dt.datetime, by: User, note: str =
     case.callback_at = at
     case.save(update_fields=["callback_at", "updated_at"])
     CaseEvent.objects.create(case=case, kind=EventKind.CALLBACK, due_at=at, text=note, by=by)
-    _audit_write(case, by=by, action=AuditAction.UPDATE, fields=["callback"], purpose="callback")
+    _audit_update(case, by=by, field="callback", purpose=gettext_noop("callback"))
     return case
 
 
@@ -354,7 +363,7 @@ def case_assign(case: Case, *, to: User, by: User) -> Case:
         case.status = Status.ASSIGNED
     CaseEvent.objects.create(case=case, kind=EventKind.ASSIGNED, text=str(to), by=by)
     case.save(update_fields=["assignee", "status", "updated_at"])
-    _audit_write(case, by=by, action=AuditAction.UPDATE, fields=["assignee"], purpose="assignment")
+    _audit_update(case, by=by, field="assignee", purpose=gettext_noop("assignment"))
     return case
 
 
@@ -367,7 +376,7 @@ def _person_written(case: Case, person: Person, *, by: User, action: AuditAction
         user=by,
         action=action,
         record=f"people.person:{person.pk}",
-        purpose=f"case {case.reference}",
+        purpose=audit_labels.CASE_PERSON.text(case=case.reference),
         person_ids=[person.pk],
         fields=PERSON_FIELDS,
     )
@@ -467,7 +476,7 @@ def needs_fulfil(
     Need.objects.filter(pk__in=[n.pk for n in open_needs]).update(fulfilled_at=now)
     for case in cases.values():
         CaseEvent.objects.create(case=case, kind=EventKind.NOTE, msgid=msgid, params=params, by=by)
-        _audit_write(case, by=by, action=AuditAction.UPDATE, fields=["needs"], purpose="aid")
+        _audit_update(case, by=by, field="needs", purpose=gettext_noop("aid"))
     return len(open_needs)
 
 
@@ -514,5 +523,5 @@ def case_event_append(
     event = CaseEvent.objects.create(
         case=case, kind=kind, text=text, msgid=msgid, params=_params(params or {}), by=by
     )
-    _audit_write(case, by=by, action=AuditAction.UPDATE, fields=["timeline"], purpose="channel")
+    _audit_update(case, by=by, field="timeline", purpose=gettext_noop("channel"))
     return event

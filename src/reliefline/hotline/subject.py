@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from reliefline.access.audit import audit_record, audit_search
 from reliefline.access.models import AuditAction
@@ -120,7 +121,7 @@ def subject_export(person_id: int, *, by: User) -> SubjectExport:
         user=by,
         action=AuditAction.EXPORT,
         record=f"people.person:{person.pk}",
-        purpose="data-subject access request",
+        purpose=gettext_noop("data-subject access request"),
         person_ids=[person.pk],
         fields=["everything"],
     )

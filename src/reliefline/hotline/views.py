@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 from django.utils.dateparse import parse_date
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
@@ -306,7 +307,7 @@ def _case_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, A
 def case_detail(request: HtmxHttpRequest, reference: str) -> HttpResponse:
     """Return the case page: caller, needs, priority and reasons, actions, timeline."""
     case = _case_or_404(request, reference)
-    services.cases_audit_read([case], by=acting_user(request), purpose="case page")
+    services.cases_audit_read([case], by=acting_user(request), purpose=gettext_noop("case page"))
     context = _case_context(request, case)
     others = [m.pk for m in context["members"] if m.pk != case.caller_id]
     if others:
@@ -314,7 +315,7 @@ def case_detail(request: HtmxHttpRequest, reference: str) -> HttpResponse:
             user=acting_user(request),
             action=AuditAction.READ,
             record=f"hotline.case:{case.reference}",
-            purpose="case page",
+            purpose=gettext_noop("case page"),
             person_ids=others,
             fields=["household.names", "household.birth_date"],
         )

@@ -5,7 +5,7 @@ Every read a partner makes is filtered by the agreements in force at that reques
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 
@@ -165,7 +165,7 @@ def cases_shared(request: HttpRequest) -> list[SharedCaseOut]:
             user=user,
             action=AuditAction.READ,
             record=f"partners.cases:{len(shared)}",
-            purpose="cases shared under a sharing agreement (API)",
+            purpose=gettext_noop("cases shared under a sharing agreement (API)"),
             person_ids=[s.case.caller_id for s in shared],
             fields=sorted({f for s in shared for f in s.fields}),
         )
@@ -189,7 +189,7 @@ def referrals_list(request: HttpRequest) -> list[ReferralOut]:
             user=user,
             action=AuditAction.SEARCH,
             record=f"partners.referral:{len(referrals)}",
-            purpose="referral list (API)",
+            purpose=gettext_noop("referral list (API)"),
             person_ids=[r.case.caller_id for r in referrals],
             fields=sorted({f for r in referrals for f in r.fields}),
         )

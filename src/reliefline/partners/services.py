@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from reliefline.access import audit_labels
 from reliefline.access.audit import audit_record
 from reliefline.access.models import AuditAction
 from reliefline.errors import Conflict, InvalidInput, NotFound
@@ -233,7 +234,9 @@ def referral_create(
         user=by,
         action=AuditAction.EXPORT,
         record=f"partners.referral:{referral.pk}",
-        purpose=f"referral of {case.reference} to {agreement.organisation}"[:200],
+        purpose=audit_labels.REFERRAL.text(
+            case=case.reference, organisation=agreement.organisation
+        ),
         person_ids=[case.caller_id],
         fields=["reference", "settlement", "needs", *agreement.fields],
     )

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.middleware import HtmxDetails
 
@@ -66,7 +67,7 @@ def portal(request: HttpRequest) -> HttpResponse:
             user=user,
             action=AuditAction.READ,
             record=f"partners.portal:{len(found)}+{len(referred)}",
-            purpose="partner portal",
+            purpose=gettext_noop("partner portal"),
             person_ids=[s.case.caller_id for s in found] + [r.case.caller_id for r in referred],
             fields=sorted(
                 {f for s in found for f in s.fields} | {f for r in referred for f in r.fields}

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext_noop
 
 from reliefline.access.audit import audit_record
 from reliefline.access.models import AuditAction
@@ -43,7 +44,7 @@ BLOCK_CAP = 1000
 # Candidates scored per person, those sharing the most keys first (as person_match).
 CANDIDATE_POOL = 60
 READ_CHUNK = 2000
-DEDUPE_PURPOSE = "batch duplicate detection"
+DEDUPE_PURPOSE = gettext_noop("batch duplicate detection")
 IDENTITY_FIELDS = ("given_name", "family_name", "patronymic", "birth_date", "phone", "household")
 
 Progress = Callable[[str, int | None], Callable[[int], object]]

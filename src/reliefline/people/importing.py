@@ -36,7 +36,7 @@ from django.db.models import Index
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from reliefline.access import crypto
+from reliefline.access import audit_labels, crypto
 from reliefline.access.audit import audit_record
 from reliefline.access.models import AuditAction
 from reliefline.errors import InvalidInput
@@ -795,13 +795,16 @@ def _write_rejected(out: Any, rejections: list[Rejection]) -> None:
 def _audit(result: ImportResult, *, by: User | None) -> None:
     """Record the import in the audit log: one entry for the whole file, not one per row.
 
-    The purpose is not translated, like every audit purpose, so the log reads and
-    searches the same whatever language the command ran in.
+    The purpose is recorded in English, like every audit purpose, so the log reads and
+    searches the same whatever language the command ran in; the audit page translates it.
     """
-    state = "interrupted" if result.interrupted else "done"
-    purpose = (
-        f"import {result.path.name[:60]} ({state}): {result.created} created, "
-        f"{result.updated} updated, {result.rejected} rejected, by {_who(by)[:40]}"
+    template = audit_labels.IMPORT_INTERRUPTED if result.interrupted else audit_labels.IMPORT_DONE
+    purpose = template.text(
+        file=result.path.name[:60],
+        created=result.created,
+        updated=result.updated,
+        rejected=result.rejected,
+        user=_who(by)[:40],
     )
     with transaction.atomic():
         audit_record(

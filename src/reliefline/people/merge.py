@@ -22,6 +22,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from reliefline.access.audit import audit_record
 from reliefline.access.models import AuditAction
@@ -39,8 +40,8 @@ from reliefline.people.models import (
     PersonKey,
 )
 
-MERGE_PURPOSE = "merge duplicate persons"
-UNDO_PURPOSE = "undo a merge of duplicate persons"
+MERGE_PURPOSE = gettext_noop("merge duplicate persons")
+UNDO_PURPOSE = gettext_noop("undo a merge of duplicate persons")
 
 # What a coordinator picks from one record or the other; consent moves as one piece
 # (basis, method, when and by whom), so the pick can never break its constraint.

@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_noop
 
 from reliefline.access.audit import audit_record
 from reliefline.access.models import AuditAction
@@ -22,7 +23,7 @@ from reliefline.people.models import (
     Person,
 )
 
-REVIEW_PURPOSE = "duplicate review"
+REVIEW_PURPOSE = gettext_noop("duplicate review")
 PICK_LABELS = {
     "given_name": _lazy("Given name"),
     "patronymic": _lazy("Patronymic"),

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from reliefline.access.audit import audit_record
 from reliefline.access.models import AuditAction
@@ -174,7 +175,7 @@ def person_anonymise(person: Person, *, now: dt.datetime) -> None:
     merges_forget(person)
 
 
-MATCH_PURPOSE = "identity match"
+MATCH_PURPOSE = gettext_noop("identity match")
 
 
 def person_match_audit(

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from reliefline.access import audit_labels
 from reliefline.access.audit import audit_record
 from reliefline.access.models import AuditAction
 from reliefline.aid import notices
@@ -164,7 +165,7 @@ def _audit(
         user=by,
         action=AuditAction.CREATE,
         record=f"aid.distribution:{distribution.pk}",
-        purpose="aid distribution",
+        purpose=gettext_noop("aid distribution"),
         person_ids=member_ids,
         fields=["recipient_name", "household", "items"],
     )
@@ -174,7 +175,7 @@ def _audit(
             user=by,
             action=AuditAction.UPDATE,
             record=f"aid.distribution:{distribution.pk}",
-            purpose=("double-dipping override: " + ", ".join(breaches))[:200],
+            purpose=audit_labels.OVERRIDE.text(breaches=", ".join(breaches)),
             person_ids=member_ids,
             fields=["override_reason"],
         )

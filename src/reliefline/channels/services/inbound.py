@@ -170,7 +170,7 @@ def _contact_note(data: Inbound, person: Person, language: str) -> None:
             user=None,
             action=AuditAction.CREATE,
             record=f"channels.contact:{contact.pk}",
-            purpose="inbound message",
+            purpose=gettext_noop("inbound message"),
             person_ids=[person.pk],
             fields=["address"],
         )

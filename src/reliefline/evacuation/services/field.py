@@ -4,6 +4,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext_noop
 
+from reliefline.access import audit_labels
 from reliefline.access.audit import audit_record
 from reliefline.access.models import AuditAction
 from reliefline.evacuation import notices
@@ -53,7 +54,7 @@ def placement_mark(placement: Placement, *, to: str, by: User | None) -> Placeme
         user=by,
         action=AuditAction.UPDATE,
         record=f"evacuation.placement:{placement.code}",
-        purpose=f"field: {to}",
+        purpose=audit_labels.FIELD_MOVE.text(status=to),
         person_ids=[placement.person_id],
         fields=["placement.status"],
     )

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from reliefline.access import audit_labels
 from reliefline.access.audit import audit_record
 from reliefline.access.models import AuditAction
 from reliefline.errors import InvalidInput
@@ -150,7 +151,7 @@ def manifest_issue(
         user=by,
         action=AuditAction.EXPORT,
         record=f"evacuation.manifest:{issue.pk}",
-        purpose=f"{kind} manifest for {recipient}",
+        purpose=audit_labels.MANIFEST.text(kind=kind, recipient=recipient),
         person_ids=[p.person_id for p in passengers],
         fields=columns,
     )

@@ -7,6 +7,7 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from reliefline.access.audit import audit_record
 from reliefline.access.models import AuditAction
@@ -139,7 +140,7 @@ def request_create(
         user=by,
         action=AuditAction.CREATE,
         record=f"evacuation.request:{request.pk}",
-        purpose="evacuation request",
+        purpose=gettext_noop("evacuation request"),
         person_ids=[row.person_id for row in rows],
         fields=["members", "mobility", "needs_medic", "consent"],
     )
@@ -162,7 +163,7 @@ def request_cancel(request: EvacuationRequest, *, by: User | None) -> Evacuation
         user=by,
         action=AuditAction.UPDATE,
         record=f"evacuation.request:{request.pk}",
-        purpose="evacuation request cancelled",
+        purpose=gettext_noop("evacuation request cancelled"),
         person_ids=list(request.members.values_list("person_id", flat=True)),
         fields=["status"],
     )

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from reliefline.access.audit import audit_record
 from reliefline.access.models import AuditAction
@@ -120,7 +121,7 @@ def placements_release(placements: Sequence[Placement], *, by: User | None) -> N
         placement.status = PlacementStatus.REMOVED
         placement.save(update_fields=["status", "updated_at"])
         PlacementEvent.objects.create(placement=placement, kind=PlacementEventKind.REMOVED, by=by)
-    _audit(placements, by=by, purpose="placement removed")
+    _audit(placements, by=by, purpose=gettext_noop("placement removed"))
 
 
 def convoy_candidates(convoy: Convoy) -> QuerySet[EvacuationRequest]:
@@ -218,7 +219,7 @@ def convoy_allocate(
             created += _create(request, by_vehicle[vehicle_id], taken, by=by)
             placed.append(request.pk)
     EvacuationRequest.objects.filter(pk__in=placed).update(status=RequestStatus.ALLOCATED)
-    _audit(created, by=by, purpose="convoy allocation")
+    _audit(created, by=by, purpose=gettext_noop("convoy allocation"))
     return AllocationRun.objects.create(
         convoy=convoy,
         by=by,
@@ -287,7 +288,7 @@ def request_place(
     created = _create(request, vehicle, taken, by=by)
     request.status = RequestStatus.ALLOCATED
     request.save(update_fields=["status"])
-    _audit(created, by=by, purpose="manual placement")
+    _audit(created, by=by, purpose=gettext_noop("manual placement"))
     if convoy.locked_at is not None:
         # A reserve filling a no-show's place after the lock is told at once.
         notices.allocated_notify(request, convoy=convoy, by=by)
