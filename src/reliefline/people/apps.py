@@ -5,3 +5,5 @@ class PeopleConfig(AppConfig):
     name = "reliefline.people"
     label = "people"
     verbose_name = "People"
+    # Enqueued by `reliefline scheduler` every 15 minutes.
+    periodic_tasks = ("reliefline.people.tasks.key_index_repair_task",)

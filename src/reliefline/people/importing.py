@@ -544,13 +544,16 @@ class ChunkWriter:
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT 1 FROM {self.key_table} LIMIT 1")  # noqa: S608 -- name ours
             empty = cursor.fetchone() is None
-        present = self._index_present()
-        if empty and present:
-            with connection.schema_editor() as editor:
-                editor.remove_index(PersonKey, _key_index())
+        present = key_index_present()
+        if empty:
+            # Missing already when an earlier first import was killed before its rows
+            # committed: built at the end all the same.
+            if present:
+                with connection.schema_editor() as editor:
+                    editor.remove_index(PersonKey, _key_index())
             self.index_deferred = True
-        elif not empty and not present:
-            self._index_create()
+        elif not present:
+            key_index_create()
 
     def index_build(self) -> None:
         """Build the keys' lookup index if index_defer() dropped it, then refresh statistics.
@@ -560,21 +563,13 @@ class ChunkWriter:
         """
         if not self.index_deferred:
             return
-        self._index_create()
+        key_index_create()
         self.index_deferred = False
         with connection.cursor() as cursor:
             if self.postgres:
                 cursor.execute(f"VACUUM (ANALYZE) {self.key_table}")
             else:
                 cursor.execute(f"ANALYZE {self.key_table}")
-
-    def _index_present(self) -> bool:
-        with connection.cursor() as cursor:
-            return KEY_INDEX in connection.introspection.get_constraints(cursor, self.key_table)
-
-    def _index_create(self) -> None:
-        with connection.schema_editor() as editor:
-            editor.add_index(PersonKey, _key_index())
 
     def _allocate(self, table: str, count: int) -> list[int]:
         """Return `count` fresh primary keys of the table (the transaction holds them)."""
@@ -613,6 +608,28 @@ class ChunkWriter:
 def _key_index() -> Index:
     found: Index = next(index for index in PersonKey._meta.indexes if index.name == KEY_INDEX)
     return found
+
+
+def key_index_present() -> bool:
+    """Return whether the keys' lookup index exists (a first import drops it for a while)."""
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, PersonKey._meta.db_table)
+    return KEY_INDEX in constraints
+
+
+def key_index_create() -> None:
+    """Build the keys' lookup index unless it exists.
+
+    IF NOT EXISTS, because the import that dropped it and the scheduler's repair
+    (people.operations.key_index_repair) may both get there.
+    """
+    if key_index_present():
+        return
+    with connection.schema_editor() as editor:
+        statement = str(_key_index().create_sql(PersonKey, editor))
+        if not statement.startswith("CREATE INDEX "):
+            raise AssertionError(f"unexpected index statement: {statement}")
+        editor.execute(statement.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1))
 
 
 def rejected_path_for(path: Path) -> Path:

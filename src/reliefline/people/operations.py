@@ -7,6 +7,7 @@ a command, on a tqdm bar too (access.operations).
 
 import csv
 import dataclasses
+import logging
 import re
 import tempfile
 from pathlib import Path
@@ -32,13 +33,24 @@ from reliefline.access.operations import (
     operation_file_store,
     operation_run,
     operation_start,
+    operation_under_way,
     stages_tee,
 )
 from reliefline.errors import InvalidInput
 from reliefline.people.dedupe import dedupe_run
-from reliefline.people.importing import CHUNK_ROWS, header_read, options_check, people_import_csv
+from reliefline.people.importing import (
+    CHUNK_ROWS,
+    KEY_INDEX,
+    header_read,
+    key_index_create,
+    key_index_present,
+    options_check,
+    people_import_csv,
+)
 from reliefline.people.matching import POSSIBLE
 from reliefline.people.models import ConsentMethod, LegalBasis
+
+log = logging.getLogger(__name__)
 
 INPUT = "input.csv"
 REJECTED = "rejected.csv"
@@ -224,6 +236,22 @@ def people_import_operate(
         }
 
     return operation_run(operation_id, work)
+
+
+def key_index_repair() -> bool:
+    """Build the keys' lookup index if a killed import left it dropped; return whether.
+
+    A first import drops the index and builds it at its end. One killed in between
+    (SIGKILL, out of memory, a host restart) leaves every identity match, the new-call
+    page's included, reading the whole keys table until the next import. The
+    scheduler runs this every 15 minutes. While an import is under way (queued, or
+    running and not silent) nothing is done: that import builds the index itself.
+    """
+    if key_index_present() or operation_under_way(IMPORT) is not None:
+        return False
+    log.warning("the persons' lookup index %s was missing: building it", KEY_INDEX)
+    key_index_create()
+    return True
 
 
 # ---- dedupe ----------------------------------------------------------------------------

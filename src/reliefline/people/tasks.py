@@ -2,7 +2,7 @@
 
 from django_tasks import task
 
-from reliefline.people.operations import dedupe_operate, people_import_operate
+from reliefline.people.operations import dedupe_operate, key_index_repair, people_import_operate
 
 
 @task()
@@ -15,3 +15,9 @@ def people_import_task(operation_id: int) -> str:
 def dedupe_task(operation_id: int) -> str:
     """Look for duplicates, as started from the review queue; return how it ended."""
     return str(dedupe_operate(operation_id).status)
+
+
+@task()
+def key_index_repair_task() -> bool:
+    """Build the persons' lookup index if a killed import left it dropped (periodic)."""
+    return key_index_repair()
