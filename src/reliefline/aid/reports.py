@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncDate
 from django.http import FileResponse, StreamingHttpResponse
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from reliefline.aid.models import Balance, Movement, Plan
 from reliefline.aid.planning import plan_sheet
@@ -150,9 +150,9 @@ def coverage_report() -> Report:
 
 
 REPORTS: dict[str, tuple["StrOrPromise", Callable[[], Report]]] = {
-    "stock": (_lazy("Stock by warehouse and item"), stock_report),
-    "distributions": (_lazy("Distributions by settlement and day"), distributions_report),
-    "coverage": (_lazy("Coverage of planned needs"), coverage_report),
+    "stock": (gettext_lazy("Stock by warehouse and item"), stock_report),
+    "distributions": (gettext_lazy("Distributions by settlement and day"), distributions_report),
+    "coverage": (gettext_lazy("Coverage of planned needs"), coverage_report),
 }
 
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 
 from reliefline.people.names import (
@@ -206,23 +206,23 @@ def _settlement_level(one: frozenset[str], other: frozenset[str]) -> str:
 
 
 _LEVEL_REASONS = {
-    ("birth_date", "equal"): _lazy("birth date equal"),
-    ("birth_date", "swapped"): _lazy("birth date day/month swapped"),
-    ("birth_date", "slip"): _lazy("birth date one digit off"),
-    ("birth_date", "different"): _lazy("birth date differs"),
-    ("phone", "equal"): _lazy("phone equal"),
-    ("phone", "slip"): _lazy("phone one digit off"),
-    ("phone", "different"): _lazy("phone differs"),
-    ("settlement", "equal"): _lazy("same settlement"),
-    ("settlement", "different"): _lazy("other settlement"),
-    ("layout", "to_cyrillic"): _lazy("typed on the Latin keyboard layout"),
-    ("layout", "to_latin"): _lazy("typed on the Cyrillic keyboard layout"),
+    ("birth_date", "equal"): gettext_lazy("birth date equal"),
+    ("birth_date", "swapped"): gettext_lazy("birth date day/month swapped"),
+    ("birth_date", "slip"): gettext_lazy("birth date one digit off"),
+    ("birth_date", "different"): gettext_lazy("birth date differs"),
+    ("phone", "equal"): gettext_lazy("phone equal"),
+    ("phone", "slip"): gettext_lazy("phone one digit off"),
+    ("phone", "different"): gettext_lazy("phone differs"),
+    ("settlement", "equal"): gettext_lazy("same settlement"),
+    ("settlement", "different"): gettext_lazy("other settlement"),
+    ("layout", "to_cyrillic"): gettext_lazy("typed on the Latin keyboard layout"),
+    ("layout", "to_latin"): gettext_lazy("typed on the Cyrillic keyboard layout"),
 }
 _NAME_ATTRIBUTES = {"given": "given_name", "family": "family_name", "patronymic": "patronymic"}
 _NAME_LABELS = {
-    "given": _lazy("given name"),
-    "family": _lazy("family name"),
-    "patronymic": _lazy("patronymic"),
+    "given": gettext_lazy("given name"),
+    "family": gettext_lazy("family name"),
+    "patronymic": gettext_lazy("patronymic"),
 }
 
 

@@ -16,8 +16,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import ngettext_lazy as plural
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from reliefline.access.models import Operation
 from reliefline.access.operations import (
@@ -74,7 +73,9 @@ IMPORT = kind_register(
         stages={
             ROWS: Stage(
                 label=gettext_lazy("Importing rows"),
-                counted=plural("%(done)s of %(total)s row", "%(done)s of %(total)s rows", "count"),
+                counted=ngettext_lazy(
+                    "%(done)s of %(total)s row", "%(done)s of %(total)s rows", "count"
+                ),
             )
         },
     )
@@ -101,23 +102,25 @@ DEDUPE = kind_register(
         stages={
             "index": Stage(
                 label=gettext_lazy("Reading the matching index"),
-                counted=plural("%(done)s of %(total)s key", "%(done)s of %(total)s keys", "count"),
+                counted=ngettext_lazy(
+                    "%(done)s of %(total)s key", "%(done)s of %(total)s keys", "count"
+                ),
             ),
             "candidates": Stage(
                 label=gettext_lazy("Finding candidates"),
-                counted=plural(
+                counted=ngettext_lazy(
                     "%(done)s of %(total)s person", "%(done)s of %(total)s persons", "count"
                 ),
             ),
             "scoring": Stage(
                 label=gettext_lazy("Scoring candidate pairs"),
-                counted=plural(
+                counted=ngettext_lazy(
                     "%(done)s of %(total)s pair", "%(done)s of %(total)s pairs", "count"
                 ),
             ),
             "storing": Stage(
                 label=gettext_lazy("Storing the pairs found"),
-                counted=plural(
+                counted=ngettext_lazy(
                     "%(done)s of %(total)s pair", "%(done)s of %(total)s pairs", "count"
                 ),
             ),

@@ -7,8 +7,7 @@ from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from reliefline.access.audit import audit_record
 from reliefline.access.models import AuditAction
@@ -25,15 +24,15 @@ from reliefline.people.models import (
 
 REVIEW_PURPOSE = gettext_noop("duplicate review")
 PICK_LABELS = {
-    "given_name": _lazy("Given name"),
-    "patronymic": _lazy("Patronymic"),
-    "family_name": _lazy("Family name"),
-    "birth_date": _lazy("Birth date"),
-    "phone": _lazy("Phone"),
-    "preferred_language": _lazy("Language"),
-    "household": _lazy("Household"),
-    "consent": _lazy("Legal basis and consent"),
-    "external_id": _lazy("External id"),
+    "given_name": gettext_lazy("Given name"),
+    "patronymic": gettext_lazy("Patronymic"),
+    "family_name": gettext_lazy("Family name"),
+    "birth_date": gettext_lazy("Birth date"),
+    "phone": gettext_lazy("Phone"),
+    "preferred_language": gettext_lazy("Language"),
+    "household": gettext_lazy("Household"),
+    "consent": gettext_lazy("Legal basis and consent"),
+    "external_id": gettext_lazy("External id"),
 }
 # What the comparison shows of each person (people/_pair.html), for the audit log.
 COMPARED_FIELDS = (

@@ -331,3 +331,67 @@ def test_compiled_catalog_matches_the_po_file(lang: str) -> None:
             assert compiled.pgettext(e.msgctxt, e.msgid) == e.msgstr[0], e.msgid
         else:
             assert compiled.gettext(e.msgid) == e.msgstr[0], e.msgid
+
+
+# What makemessages extracts: Django's own keywords, called by these names only. A
+# text marked through an alias (`gettext_lazy as _lazy`) is never extracted, and
+# reaches the reader in English whatever the catalogs hold.
+EXTRACTED = {
+    "_": None,
+    "gettext": None,
+    "gettext_lazy": None,
+    "gettext_noop": None,
+    "ngettext": None,
+    "ngettext_lazy": None,
+    "pgettext": 0,
+    "pgettext_lazy": 0,
+    "pgettext_noop": 0,
+    "npgettext": 0,
+    "npgettext_lazy": 0,
+}
+PACKAGE = LOCALE.parent
+
+
+def marked_texts() -> list[tuple[str, str | None, str]]:
+    """Return (where, context, text) of every literal the package marks for translation."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if {"tests", "migrations"} & set(path.relative_to(PACKAGE).parts):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            if name not in EXTRACTED:
+                continue
+            context_at = EXTRACTED[name]
+            at = 0 if context_at is None else 1
+            args = [a.value if isinstance(a, ast.Constant) else None for a in node.args]
+            if len(args) > at and isinstance(args[at], str):
+                context = args[context_at] if context_at is not None else None
+                where = f"{path.relative_to(PACKAGE)}:{node.lineno}"
+                found.append((where, context if isinstance(context, str) else None, args[at]))
+    return found
+
+
+def test_translation_functions_are_imported_under_names_makemessages_knows() -> None:
+    aliased = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "django.utils.translation":
+                aliased += [
+                    f"{path.relative_to(PACKAGE)}: {alias.name} as {alias.asname}"
+                    for alias in node.names
+                    if alias.asname and alias.asname not in EXTRACTED
+                ]
+    assert aliased == []
+
+
+def test_every_text_marked_for_translation_is_in_the_catalogs() -> None:
+    """A marked text missing here was added after the last `make messages`."""
+    texts = marked_texts()
+    assert len(texts) > 500  # the walk found the package's texts at all
+    for lang in LANGS:
+        known = {(e.msgctxt, e.msgid) for e in catalog(lang)}
+        missing = [f"{where} {text!r}" for where, ctx, text in texts if (ctx, text) not in known]
+        assert missing == [], lang
