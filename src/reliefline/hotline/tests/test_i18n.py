@@ -367,10 +367,11 @@ def marked_texts() -> list[tuple[str, str | None, str]]:
             context_at = EXTRACTED[name]
             at = 0 if context_at is None else 1
             args = [a.value if isinstance(a, ast.Constant) else None for a in node.args]
-            if len(args) > at and isinstance(args[at], str):
+            text = args[at] if len(args) > at else None
+            if isinstance(text, str):
                 context = args[context_at] if context_at is not None else None
                 where = f"{path.relative_to(PACKAGE)}:{node.lineno}"
-                found.append((where, context if isinstance(context, str) else None, args[at]))
+                found.append((where, context if isinstance(context, str) else None, text))
     return found
 
 
