@@ -396,3 +396,23 @@ def test_every_text_marked_for_translation_is_in_the_catalogs() -> None:
         known = {(e.msgctxt, e.msgid) for e in catalog(lang)}
         missing = [f"{where} {text!r}" for where, ctx, text in texts if (ctx, text) not in known]
         assert missing == [], lang
+
+
+TRANSLATE_TAG = re.compile(
+    r"""\{%\s*(?:translate|trans)\s+(?P<q>["'])(?P<text>.*?)(?P=q)"""
+    r"""(?:\s+context\s+(?P<cq>["'])(?P<context>.*?)(?P=cq))?"""
+)
+
+
+def test_every_text_a_template_translates_is_in_the_catalogs() -> None:
+    """The templates' {% translate "..." %} texts, as the source check above."""
+    texts = [
+        (f"{path.relative_to(PACKAGE)}", found["context"], found["text"])
+        for path in sorted(PACKAGE.rglob("*.html"))
+        for found in TRANSLATE_TAG.finditer(path.read_text(encoding="utf-8"))
+    ]
+    assert len(texts) > 300
+    for lang in LANGS:
+        known = {(e.msgctxt, e.msgid) for e in catalog(lang)}
+        missing = [f"{where} {text!r}" for where, ctx, text in texts if (ctx, text) not in known]
+        assert missing == [], lang
