@@ -32,6 +32,9 @@ def _file_copy(tmp_path: Path) -> str | None:
     connection.ensure_connection()
     target = sqlite3.connect(path)
     connection.connection.backup(target)
+    # In WAL mode before the threads connect, as a migrated database is: threads that
+    # switch it together at their first query can fail with "database is locked".
+    target.execute("PRAGMA journal_mode=WAL")
     target.close()
     return str(path)
 
