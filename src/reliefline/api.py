@@ -8,6 +8,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.schema import OpenAPISchema
@@ -124,11 +125,63 @@ def relief_error(request: HttpRequest, exc: ReliefError) -> HttpResponse:
     return api.create_response(request, body, status=exc.status)
 
 
+_DATE = gettext_lazy("Enter a real date as YYYY-MM-DD.")
+_DATETIME = gettext_lazy("Enter a date and time as YYYY-MM-DDTHH:MM with its offset, +03:00.")
+_WHOLE = gettext_lazy("Enter a whole number.")
+_OBJECT = gettext_lazy("Enter an object ({...}).")
+# Pydantic's problems by type, in the reader's language; %(name)s are the error's
+# context values. A type not listed keeps pydantic's English text.
+PROBLEMS = {
+    "missing": gettext_lazy("This field is required."),
+    "extra_forbidden": gettext_lazy("Unknown field."),
+    "int_parsing": _WHOLE,
+    "int_type": _WHOLE,
+    "int_from_float": _WHOLE,
+    "float_parsing": gettext_lazy("Enter a number."),
+    "float_type": gettext_lazy("Enter a number."),
+    "bool_parsing": gettext_lazy("Enter true or false."),
+    "bool_type": gettext_lazy("Enter true or false."),
+    "string_type": gettext_lazy("Enter text."),
+    "string_too_long": gettext_lazy("At most %(max_length)s characters."),
+    "string_too_short": gettext_lazy("At least %(min_length)s characters."),
+    "too_long": gettext_lazy("At most %(max_length)s items."),
+    "too_short": gettext_lazy("At least %(min_length)s items."),
+    "list_type": gettext_lazy("Enter a list ([...])."),
+    "dict_type": _OBJECT,
+    "model_type": _OBJECT,
+    "model_attributes_type": _OBJECT,
+    "date_type": _DATE,
+    "date_parsing": _DATE,
+    "date_from_datetime_parsing": _DATE,
+    "date_from_datetime_inexact": _DATE,
+    "datetime_type": _DATETIME,
+    "datetime_parsing": _DATETIME,
+    "datetime_from_date_parsing": _DATETIME,
+    "timezone_aware": _DATETIME,
+    "greater_than": gettext_lazy("Must be greater than %(gt)s."),
+    "greater_than_equal": gettext_lazy("Must be at least %(ge)s."),
+    "less_than": gettext_lazy("Must be less than %(lt)s."),
+    "less_than_equal": gettext_lazy("Must be at most %(le)s."),
+    "literal_error": gettext_lazy("Must be one of %(expected)s."),
+    "enum": gettext_lazy("Must be one of %(expected)s."),
+    "json_invalid": gettext_lazy("Not valid JSON."),
+}
+
+
+def _problem(error: dict[str, Any]) -> str:
+    """Return what is wrong with one value, in the active language where we know it."""
+    known = PROBLEMS.get(error.get("type", ""))
+    if known is None:
+        return str(error.get("msg", ""))
+    try:
+        return str(known) % {k: str(v) for k, v in (error.get("ctx") or {}).items()}
+    except (KeyError, TypeError, ValueError):  # a context this type does not usually carry
+        return str(error.get("msg", ""))
+
+
 @api.exception_handler(ValidationError)
 def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    errors = [
-        {"field": _location(e.get("loc", ())), "problem": e.get("msg", "")} for e in exc.errors
-    ]
+    errors = [{"field": _location(e.get("loc", ())), "problem": _problem(e)} for e in exc.errors]
     detail = "; ".join(f"{e['field']}: {e['problem']}" for e in errors)
     field = errors[0]["field"] if errors else "body"
     return api.create_response(

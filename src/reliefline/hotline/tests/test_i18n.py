@@ -19,7 +19,9 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.test import Client
+from django.utils import translation
 
+from reliefline.api import _problem
 from reliefline.hotline.tests.factories import open_case
 
 ClientAs = Callable[[str], Client]
@@ -167,6 +169,57 @@ def test_api_errors_follow_accept_language(api_as: ClientAs) -> None:
 
     assert response.status_code == 404
     assert "Звернення RL-999999 не знайдено." in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("language", "problem"),
+    [
+        ("uk", "Введіть ціле число."),
+        ("ru", "Введите целое число."),
+        ("en", "Enter a whole number."),
+    ],
+)
+def test_api_validation_problems_follow_accept_language(
+    api_as: ClientAs, language: str, problem: str
+) -> None:
+    body = {"channel": "phone", "language": "ru", "caller": {"phone": "+380501234567"}}
+    response = api_as("operator").post(
+        "/api/v1/cases",
+        {**body, "household_size": "many"},
+        content_type="application/json",
+        headers={"Accept-Language": language},
+    )
+
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"field": "household_size", "problem": problem}]
+    assert response.json()["detail"] == f"household_size: {problem}"
+
+
+def test_api_date_problem_follows_accept_language(api_as: ClientAs) -> None:
+    response = api_as("operator").post(
+        "/api/v1/cases",
+        {"channel": "phone", "language": "ru", "caller": {"birth_date": "2020-02-30"}},
+        content_type="application/json",
+        headers={"Accept-Language": "uk"},
+    )
+
+    assert response.json()["errors"] == [
+        {"field": "caller.birth_date", "problem": "Введіть справжню дату у форматі YYYY-MM-DD."}
+    ]
+
+
+def test_a_problem_carries_its_limit() -> None:
+    error = {"type": "string_too_long", "msg": "String too long", "ctx": {"max_length": 300}}
+    with translation.override("uk"):
+        assert _problem(error) == "Не більше 300 символів."
+
+
+def test_a_problem_reliefline_does_not_know_keeps_pydantics_words() -> None:
+    assert _problem({"type": "uuid_parsing", "msg": "Input should be a valid UUID"}) == (
+        "Input should be a valid UUID"
+    )
+    # A known type without the context its text names: pydantic's words, not a crash.
+    assert _problem({"type": "string_too_long", "msg": "String too long"}) == "String too long"
 
 
 # ---- the catalogs --------------------------------------------------------------------
