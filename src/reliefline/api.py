@@ -173,8 +173,12 @@ def _problem(error: dict[str, Any]) -> str:
     known = PROBLEMS.get(error.get("type", ""))
     if known is None:
         return str(error.get("msg", ""))
+    context = {k: str(v) for k, v in (error.get("ctx") or {}).items()}
+    if "expected" in context:
+        # Pydantic lists the choices as "'a', 'b' or 'c'": no English "or" in Ukrainian.
+        context["expected"] = context["expected"].replace("' or '", "', '")
     try:
-        return str(known) % {k: str(v) for k, v in (error.get("ctx") or {}).items()}
+        return str(known) % context
     except (KeyError, TypeError, ValueError):  # a context this type does not usually carry
         return str(error.get("msg", ""))
 

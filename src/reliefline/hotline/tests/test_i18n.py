@@ -214,6 +214,12 @@ def test_a_problem_carries_its_limit() -> None:
         assert _problem(error) == "Не більше 300 символів."
 
 
+def test_a_choice_problem_lists_the_choices_without_an_english_or() -> None:
+    error = {"type": "literal_error", "msg": "…", "ctx": {"expected": "'phone', 'sms' or 'web'"}}
+    with translation.override("ru"):
+        assert _problem(error) == "Должно быть одним из: 'phone', 'sms', 'web'."
+
+
 def test_a_problem_reliefline_does_not_know_keeps_pydantics_words() -> None:
     assert _problem({"type": "uuid_parsing", "msg": "Input should be a valid UUID"}) == (
         "Input should be a valid UUID"
