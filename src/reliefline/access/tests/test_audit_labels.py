@@ -98,11 +98,20 @@ def test_a_translation_naming_another_value_falls_back_to_the_recorded_text(
     assert purpose_label(recorded) == recorded
 
 
-def test_a_cut_purpose_is_shown_as_recorded() -> None:
+def test_a_purpose_cut_before_its_values_is_shown_as_recorded() -> None:
     recorded = audit_labels.OVERRIDE.text(breaches="x" * 300)
     assert len(recorded) == audit_labels.PURPOSE_MAX
     with translation.override("uk"):
         assert purpose_label(recorded[:20]) == recorded[:20]
+
+
+def test_a_purpose_cut_within_its_last_value_is_translated_with_what_is_left() -> None:
+    recorded = audit_labels.REFERRAL.text(case="RL-000123", organisation="Caritas " * 40)
+    assert len(recorded) == audit_labels.PURPOSE_MAX
+    with translation.override("uk"):
+        label = purpose_label(recorded)
+    assert label.startswith("перенаправлення RL-000123 до Caritas")
+    assert label.endswith(recorded[-30:])
 
 
 @pytest.mark.parametrize("language", ["uk", "ru"])
