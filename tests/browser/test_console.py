@@ -101,6 +101,34 @@ def test_stylesheet_and_htmx_load(new_page, live_server):
     assert header == "rgb(20, 50, 79)"
 
 
+def test_a_suggestion_answers_a_click_the_moment_it_appears(new_page, live_server, gazetteer):
+    """Swapped-in controls are wired as they appear, not after htmx's settle delay.
+
+    With htmx's default 20 ms delay a click that quick did nothing: the button was
+    on screen but htmx had not yet given it its request. It happened to the insulin
+    call's test about once in twenty runs; the observer below clicks within the
+    same task that inserts the suggestions, every time.
+    """
+    page = new_page(user=UserFactory(role="operator"))
+    page.goto(f"{live_server.url}/hotline/new/")
+    page.evaluate(
+        """() => {
+            const list = document.getElementById("places-settlement");
+            new MutationObserver(() => {
+                const pick = list.querySelector("button.pick");
+                if (pick && !pick.dataset.clicked) {
+                    pick.dataset.clicked = "yes";
+                    pick.click();
+                }
+            }).observe(list, {childList: true});
+        }"""
+    )
+
+    page.fill("#id_settlement_q", "Sudzha")
+
+    expect(page.locator("#picker-settlement input[name=settlement]")).to_have_value(SUDZHA)
+
+
 def test_typing_phone_shows_earlier_case_of_caller(new_page, live_server):
     earlier = open_case(phone="+79105552341", given_name="Наталья", family_name="Кузнецова")
     page = new_page(user=UserFactory(role="operator"))
