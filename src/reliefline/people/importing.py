@@ -74,6 +74,9 @@ REJECTED_COLUMNS = ("line", "field", "reason")
 AUDIT_RECORD = "people.person:import"
 # PersonKey's lookup index (people.models.PersonKey.Meta.indexes).
 KEY_INDEX = "personkey_kind_value_person"
+# PostgreSQL advisory lock held by whoever builds that index (any fixed number that
+# no other advisory lock of the database uses).
+KEY_INDEX_LOCK = 0x524C_4B49  # "RLKI"
 
 
 class RowRejected(Exception):
@@ -611,25 +614,70 @@ def _key_index() -> Index:
 
 
 def key_index_present() -> bool:
-    """Return whether the keys' lookup index exists (a first import drops it for a while)."""
+    """Return whether the keys' lookup index exists and is usable.
+
+    A first import drops it for a while. On PostgreSQL, a concurrent build that was
+    killed leaves the index behind marked invalid: the planner never uses it, so it
+    counts as missing here.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass(%s)",
+                [connection.ops.quote_name(KEY_INDEX)],
+            )
+            row = cursor.fetchone()
+        return row is not None and bool(row[0])
     with connection.cursor() as cursor:
         constraints = connection.introspection.get_constraints(cursor, PersonKey._meta.db_table)
     return KEY_INDEX in constraints
 
 
-def key_index_create() -> None:
+def key_index_create(*, concurrently: bool = False) -> None:
     """Build the keys' lookup index unless it exists.
 
-    IF NOT EXISTS, because the import that dropped it and the scheduler's repair
-    (people.operations.key_index_repair) may both get there.
+    `concurrently`, for a live system (the scheduler's repair, reindex-people): on
+    PostgreSQL the build then lets intake go on writing keys instead of holding their
+    table's writes for the whole build; it needs to run outside a transaction and
+    does nothing different elsewhere. An invalid index a killed concurrent build left
+    is dropped first. IF NOT EXISTS, because the import that dropped the index and
+    the repair (people.operations.key_index_repair) may both get there.
     """
     if key_index_present():
         return
-    with connection.schema_editor() as editor:
-        statement = str(_key_index().create_sql(PersonKey, editor))
-        if not statement.startswith("CREATE INDEX "):
+    if connection.vendor != "postgresql":
+        _key_index_build(concurrently=False)
+        return
+    # One builder at a time: an invalid index may be another's concurrent build under
+    # way, not a killed one's, until this lock says otherwise.
+    with connection.cursor() as cursor:
+        if connection.in_atomic_block:  # released with the transaction, failed or not
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [KEY_INDEX_LOCK])
+            if not key_index_present():
+                _key_index_build(concurrently=False)
+            return
+        cursor.execute("SELECT pg_advisory_lock(%s)", [KEY_INDEX_LOCK])
+        try:
+            if not key_index_present():
+                _key_index_build(concurrently=concurrently)
+        finally:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [KEY_INDEX_LOCK])
+
+
+def _key_index_build(*, concurrently: bool) -> None:
+    postgres = connection.vendor == "postgresql"
+    with connection.schema_editor(atomic=not concurrently) as editor:
+        if postgres:
+            how = "CONCURRENTLY " if concurrently else ""
+            editor.execute(f"DROP INDEX {how}IF EXISTS {editor.quote_name(KEY_INDEX)}")
+        if concurrently:  # an argument only PostgreSQL's schema editor takes
+            statement = str(_key_index().create_sql(PersonKey, editor, concurrently=True))
+        else:
+            statement = str(_key_index().create_sql(PersonKey, editor))
+        prefix = "CREATE INDEX CONCURRENTLY " if concurrently else "CREATE INDEX "
+        if not statement.startswith(prefix):
             raise AssertionError(f"unexpected index statement: {statement}")
-        editor.execute(statement.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1))
+        editor.execute(statement.replace(prefix, prefix + "IF NOT EXISTS ", 1))
 
 
 def rejected_path_for(path: Path) -> Path:

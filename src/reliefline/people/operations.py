@@ -249,11 +249,12 @@ def key_index_repair() -> bool:
     page's included, reading the whole keys table until the next import. The
     scheduler runs this every 15 minutes. While an import is under way (queued, or
     running and not silent) nothing is done: that import builds the index itself.
+    On PostgreSQL the build is concurrent, so intake is not held while it runs.
     """
     if key_index_present() or operation_under_way(IMPORT) is not None:
         return False
     log.warning("the persons' lookup index %s was missing: building it", KEY_INDEX)
-    key_index_create()
+    key_index_create(concurrently=True)  # intake goes on while it builds
     return True
 
 

@@ -25,5 +25,5 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         with tqdm(total=Person.objects.count(), unit="person", file=sys.stderr) as bar:
             done = people_reindex(batch=options["batch"], progress=bar.update)
-        key_index_create()
+        key_index_create(concurrently=True)
         self.stdout.write(self.style.SUCCESS(f"Indexed {done} persons."))
