@@ -14,6 +14,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.schema import OpenAPISchema
 from ninja.parser import Parser
 
+from reliefline.access import idempotency
 from reliefline.access.api import router as audit_router
 from reliefline.access.auth import API_AUTH
 from reliefline.aid.api import router as aid_router
@@ -43,6 +44,21 @@ SHARED_ERRORS = {
 }
 
 
+# Every POST takes it: access.idempotency, a middleware, answers retries.
+IDEMPOTENCY_KEY = {
+    "name": idempotency.HEADER,
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": idempotency.MAX_LENGTH + 2},
+    "description": (
+        'A key of your own for this request, such as "<a new UUID>". Send a retry '
+        "with the same key: it gets the first request's answer, with the header "
+        f"{idempotency.REPLAYED}: true, and nothing is written twice. The same key with "
+        "another request is a 422; answers are kept for a day."
+    ),
+}
+
+
 class ReliefAPI(NinjaAPI):
     """The NinjaAPI whose OpenAPI schema documents the errors every operation can give."""
 
@@ -55,8 +71,10 @@ class ReliefAPI(NinjaAPI):
             "ErrorOut", ErrorOut.model_json_schema()
         )
         for path, operations in schema["paths"].items():
-            for operation in operations.values():
+            for method, operation in operations.items():
                 _document_errors(operation, has_path_params="{" in path)
+                if method == "post":
+                    operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY)
         return schema
 
 

@@ -9,6 +9,7 @@ from reliefline.access.models import (
     AuditEntry,
     AuditHead,
     AuditPerson,
+    IdempotentRequest,
     Operation,
     OperationFile,
 )
@@ -95,3 +96,13 @@ class OperationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(IdempotentRequest)
+class IdempotentRequestAdmin(ReadOnlyAdmin):
+    """Answers kept a day for retried writes; never their body, which may name people."""
+
+    list_display = ("created_at", "user", "key", "status")
+    search_fields = ("=key", "user__username")
+    fields = ("user", "key", "fingerprint", "status", "headers", "created_at")
+    date_hierarchy = "created_at"

@@ -7,6 +7,8 @@ class AccessConfig(AppConfig):
     name = "reliefline.access"
     label = "access"
     verbose_name = "Access"
+    # Enqueued by `reliefline scheduler` every 15 minutes (hotline's scheduler command).
+    periodic_tasks = ("reliefline.access.tasks.idempotency_purge_task",)
 
     def ready(self) -> None:
         from reliefline.access.roles import sync_role_groups

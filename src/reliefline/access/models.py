@@ -190,3 +190,30 @@ class OperationFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.operation_id}/{self.name}"
+
+
+class IdempotentRequest(models.Model):
+    """The answer to a write sent with an idempotency key, replayed to its retries.
+
+    See access.idempotency. The answer may name the people it was about, so its body
+    is encrypted like their records, and the row is deleted a day later.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    # SHA-256 of the method, path, query and body: a retry must send the same request.
+    fingerprint = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField()
+    headers = models.JSONField(default=dict)
+    body = EncryptedTextField(blank=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotent request")
+        verbose_name_plural = _("idempotent requests")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotentrequest_user_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.key}"

@@ -2,6 +2,7 @@
 
 from django_tasks import task
 
+from reliefline.access import idempotency
 from reliefline.access.rotation import keys_rotate_operate
 
 
@@ -9,3 +10,9 @@ from reliefline.access.rotation import keys_rotate_operate
 def keys_rotate_task(operation_id: int) -> str:
     """Run a key rotation started from the keys page; return how it ended."""
     return str(keys_rotate_operate(operation_id).status)
+
+
+@task()
+def idempotency_purge_task() -> int:
+    """Delete the answers kept for retried writes once a day old; return how many."""
+    return idempotency.purge()

@@ -1,0 +1,236 @@
+"""A retried write happens once: requests that carry an idempotency key.
+
+A field team's phone loses the answer to a POST more often than the request. The
+sender cannot tell whether the distribution was recorded, sends it again, and the
+household gets two in the ledger. With an idempotency key the retry gets the first
+request's answer instead, and nothing is written twice
+(draft-ietf-httpapi-idempotency-key-header):
+
+- API clients send `Idempotency-Key: "<key>"` (a quoted string, as the draft has
+  it; a bare one is accepted) on any POST under /api/; a UUID is a good key.
+- Pages put `{% idempotency_field %}` (access_tags) in a form whose double
+  submission would record something twice: every rendering gets a new key, so a
+  resubmission of the same rendered form (a second tap, a reload, back and
+  submit) is the retry.
+
+A key belongs to the user who sent it. The first request runs in one transaction
+with the row that keeps its answer, so either both are written or neither. A
+successful answer (2xx or a redirect) is kept for a day (KEPT), encrypted, and
+replayed to a retry with the header `Idempotent-Replayed: true`. Other answers are
+not kept: bad input stored nothing, and the retry is judged afresh. The same key
+with a different request is refused (422, field `Idempotency-Key`). A retry sent
+while the first is still running waits for it and gets its answer.
+"""
+
+import datetime as dt
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from typing import Any, cast
+
+from django.contrib.auth.models import User
+from django.core.exceptions import RequestDataTooBig
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+
+from reliefline.access.auth import BearerToken
+from reliefline.access.models import IdempotentRequest
+from reliefline.access.roles import needs_second_factor
+from reliefline.errors import InvalidInput
+
+HEADER = "Idempotency-Key"
+FORM_FIELD = "idempotency_key"
+REPLAYED = "Idempotent-Replayed"
+KEPT = dt.timedelta(days=1)
+MAX_LENGTH = 255
+# Headers of an answer that a replay repeats (with the body and status).
+REPEATED_HEADERS = ("Content-Type", "Location", "HX-Redirect", "HX-Location", "HX-Trigger")
+
+log = logging.getLogger(__name__)
+
+
+class KeyReused(InvalidInput):
+    """The key came again with another request (422, as the draft says)."""
+
+    code = "idempotency_key_reused"
+
+
+def key_parse(raw: str) -> str:
+    """Return the key of a header or form value, or raise InvalidInput naming the header."""
+    key = raw.strip()
+    if len(key) >= 2 and key[0] == key[-1] == '"':  # the draft's structured string
+        key = key[1:-1]
+    if not key.strip() or len(key) > MAX_LENGTH or not all(" " <= c <= "~" for c in key):
+        raise InvalidInput(
+            _("Give 1 to %(n)s printable ASCII characters, such as a UUID.") % {"n": MAX_LENGTH},
+            field=HEADER,
+        )
+    if '"' in key or "\\" in key:
+        raise InvalidInput(_("A key cannot hold quotes or backslashes."), field=HEADER)
+    return key
+
+
+def fingerprint(request: HttpRequest) -> str:
+    """Return what a retry must repeat: method, path, query and body.
+
+    A page's form by its fields but its CSRF token, which each rendering masks anew.
+    """
+    digest = hashlib.sha256()
+    for part in (request.method or "", request.path, request.META.get("QUERY_STRING", "")):
+        digest.update(part.encode() + b"\0")
+    if _api(request):
+        digest.update(request.body)
+    else:
+        fields = sorted((k, v) for k, v in request.POST.lists() if k != "csrfmiddlewaretoken")
+        digest.update(json.dumps(fields, ensure_ascii=False).encode())
+    return digest.hexdigest()
+
+
+def _api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def purge(*, now: dt.datetime | None = None) -> int:
+    """Delete the answers kept longer than KEPT; return how many (a periodic task)."""
+    cutoff = (now or timezone.now()) - KEPT
+    deleted, _by_model = IdempotentRequest.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
+class IdempotencyMiddleware:
+    """Replay the kept answer to a retried POST (see the module's docstring).
+
+    After the session, CSRF, authentication and audit middleware: the first request
+    passes through all of them, and so does a replay's check of who is asking.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        raw = self._raw_key(request)
+        if raw is None:
+            return self.get_response(request)
+        try:
+            key = key_parse(raw)
+        except InvalidInput as error:
+            return self._refusal(request, error)
+        user = self._user(request)
+        if user is None:  # the view answers: 401, 403 or the login page
+            return self.get_response(request)
+        if not _api(request):
+            # A page's form: the check its view makes, before a replay that skips it.
+            csrf = CsrfViewMiddleware(self.get_response)
+            refused = csrf.process_view(request, self.get_response, (), {})
+            if refused is not None:
+                return cast(HttpResponse, refused)
+        try:
+            sent = fingerprint(request)
+        except RequestDataTooBig:  # the view's own limit answers it
+            return self.get_response(request)
+        try:
+            with transaction.atomic():
+                kept = self._kept(user, key)
+                if kept is None:
+                    return self._first(request, user, key, sent)
+        except IntegrityError:
+            # The same key's first request committed while this one ran: this one
+            # was rolled back whole, and gets the first's answer.
+            kept = self._kept(user, key)
+            if kept is None:
+                raise
+        if kept.fingerprint != sent:
+            message = _("This key was sent before with a different request; use a new key.")
+            return self._refusal(request, KeyReused(message, field=HEADER))
+        return self._replay(kept)
+
+    @staticmethod
+    def _raw_key(request: HttpRequest) -> str | None:
+        if request.method != "POST":
+            return None
+        if _api(request):
+            return request.headers.get(HEADER)
+        # A page's form: sent by a signed-in user, urlencoded (as browsers and htmx
+        # send forms without files). Any other body, a webhook's above all, is left
+        # unread for its view.
+        user = getattr(request, "user", None)
+        if not (user is not None and user.is_authenticated):
+            return None
+        if request.content_type != "application/x-www-form-urlencoded":
+            return None
+        try:
+            return request.POST.get(FORM_FIELD) or None
+        except RequestDataTooBig:  # the view's own limit answers it
+            return None
+
+    @staticmethod
+    def _user(request: HttpRequest) -> User | None:
+        """Return who is asking, by the token or the session, as the view will see it."""
+        authorization = request.headers.get("Authorization", "")
+        scheme, _space, token = authorization.partition(" ")
+        if scheme.lower() == "bearer" and token:
+            found = BearerToken().authenticate(request, token.strip())
+            return found if isinstance(found, User) else None
+        user = getattr(request, "user", None)
+        if isinstance(user, User) and user.is_authenticated and not needs_second_factor(user):
+            return user
+        return None
+
+    @staticmethod
+    def _kept(user: User, key: str) -> IdempotentRequest | None:
+        kept = IdempotentRequest.objects.filter(user=user, key=key).first()
+        if kept is not None and kept.created_at < timezone.now() - KEPT:
+            kept.delete()  # expired before the daily purge came by: a new request
+            return None
+        return kept
+
+    def _first(self, request: HttpRequest, user: User, key: str, sent: str) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code >= 500:
+            transaction.set_rollback(True)  # never half of a failed write
+            return response
+        if not 200 <= response.status_code < 400 or response.streaming:
+            return response
+        try:
+            body = response.content.decode(response.charset or "utf-8")
+        except UnicodeDecodeError:
+            log.warning("answer to %s with %s not kept: not text", request.path, HEADER)
+            return response
+        IdempotentRequest.objects.create(
+            user=user,
+            key=key,
+            fingerprint=sent,
+            status=response.status_code,
+            headers={name: response[name] for name in REPEATED_HEADERS if name in response},
+            body=body,
+            created_at=timezone.now(),
+        )
+        return response
+
+    @staticmethod
+    def _replay(kept: IdempotentRequest) -> HttpResponse:
+        response = HttpResponse(kept.body, status=kept.status)
+        headers: dict[str, Any] = kept.headers
+        for name, value in headers.items():
+            response[name] = value
+        response[REPLAYED] = "true"
+        return response
+
+    @staticmethod
+    def _refusal(request: HttpRequest, error: InvalidInput) -> HttpResponse:
+        if _api(request):
+            return JsonResponse(error.as_dict(), status=error.status)
+        # A page's form sent again after its data changed (back, edit, submit).
+        page = request.headers.get("HX-Current-URL") or request.headers.get("Referer", "")
+        if not url_has_allowed_host_and_scheme(page, {request.get_host()}):
+            page = "/"
+        template = "access/_already_sent.html" if request.headers.get("HX-Request") else None
+        return render(
+            request, template or "access/already_sent.html", {"again": page}, status=error.status
+        )

@@ -1,0 +1,74 @@
+"""A write whose answer is lost on the way, in Chromium: the page says so, a retry records once.
+
+Playwright sends the request on to the server, takes its answer and drops the
+connection instead of handing it over: what a field team's phone meets when the
+network goes between the request and the answer.
+"""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, Route, expect
+
+from reliefline.access.tests.factories import UserFactory
+from reliefline.hotline.models import Case, CaseEvent
+from reliefline.hotline.tests.factories import open_case
+from tests.browser.conftest import screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
+
+
+def lose_first_answer(page: Page, url: str) -> list[int]:
+    """Drop the answer of the first POST to `url` after the server has handled it."""
+    lost: list[int] = []
+
+    def handle(route: Route) -> None:
+        if route.request.method == "POST" and not lost:
+            lost.append(route.fetch(max_redirects=0).status)
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route(url, handle)
+    return lost
+
+
+def test_a_note_whose_answer_was_lost_is_sent_again_and_recorded_once(new_page, live_server):
+    case = open_case()
+    page = new_page(user=UserFactory(role="operator"))
+    page.goto(f"{live_server.url}/hotline/cases/{case.reference}/")
+    notes = "#case-activity form[action$='/notes/']"
+    page.click("#case-activity details:has(form[action$='/notes/']) summary")
+    page.fill(f"{notes} [name=text]", "Сусіди кажуть, що вода є в школі.")
+    lost = lose_first_answer(page, f"**/cases/{case.reference}/notes/")
+
+    page.click(f"{notes} button[type=submit]")
+
+    expect(page.locator(f"{notes} .write-failed[role=alert]")).to_contain_text("once")
+    assert lost == [200]  # the server recorded it; the page never heard
+    screenshot(page, "note-answer-lost")
+    page.click(f"{notes} button[type=submit]")
+
+    expect(page.locator("li[data-kind=note]")).to_have_count(1)
+    expect(page.locator(".write-failed")).to_have_count(0)
+    assert CaseEvent.objects.filter(case=case, kind="note").count() == 1
+
+
+def test_a_new_call_whose_answer_was_lost_is_one_case_after_reload(
+    new_page, live_server, gazetteer
+):
+    page = new_page(user=UserFactory(role="operator"))
+    page.goto(f"{live_server.url}/hotline/new/")
+    page.fill("#id_phone", "+7 910 000-55-67")
+    page.fill("#id_given_name", "Ніна")
+    page.fill("#id_family_name", "Гончаренко")
+    page.check("#id_needs_water")
+    lost = lose_first_answer(page, "**/hotline/new/")
+
+    page.click("#new-case button[type=submit]")
+    page.wait_for_url(re.compile(r"^chrome-error://"))  # what the operator sees
+    assert lost == [302]  # the server opened the case
+    page.reload()  # the browser sends the same form again
+
+    case = Case.objects.get()
+    expect(page).to_have_url(re.compile(rf"/hotline/cases/{case.reference}/$"))
