@@ -3,7 +3,7 @@
 Usage (from the repository root):
 
     .venv/bin/python bench/intake.py [--db sqlite|postgres|both] [--seconds 10]
-                                     [--clients 1,10,50] [--workers 4] [--strict]
+                                     [--clients 1,10,50] [--workers 4] [--strict] [--keyed]
 
 For each database it prepares a fresh data directory (SQLite) or the PostgreSQL
 database `reliefline_bench` (dropped and created afresh), runs `reliefline migrate`,
@@ -21,6 +21,11 @@ the machine's cores with the server, which the figures include.
 Between them it runs `GET /api/v1/places?q=…` (bearer token with its permission,
 one search query, no write) for scale: what the cheapest authenticated endpoint
 reaches of the trivial view on the same server. It has no target.
+
+With --keyed, each level also sends the intakes with an `Idempotency-Key` each (a
+new UUID every time, so nothing is replayed): what a client's key costs the
+first request, which runs in one transaction with the row keeping its answer
+(access.idempotency). No target either.
 
 Targets: intake throughput at least 40% of the trivial view's at every
 concurrency, p99 under 150 ms at 50 clients, no errors. The verdicts are printed;
@@ -50,6 +55,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -401,6 +407,10 @@ def bench_db(db: str, args: argparse.Namespace, bodies: list[bytes]) -> list[str
         def intake(i: int) -> tuple[str, str, bytes | None, dict[str, str], int]:
             return "POST", "/api/v1/cases", bodies[i % len(bodies)], auth, 201
 
+        def keyed_intake(i: int) -> tuple[str, str, bytes | None, dict[str, str], int]:
+            headers = {**auth, "Idempotency-Key": f'"{uuid.uuid4()}"'}  # a new one each time
+            return "POST", "/api/v1/cases", bodies[i % len(bodies)], headers, 201
+
         def trivial(i: int) -> tuple[str, str, bytes | None, dict[str, str], int]:
             return "GET", "/healthz", None, {}, 200
 
@@ -424,17 +434,22 @@ def bench_db(db: str, args: argparse.Namespace, bodies: list[bytes]) -> list[str
             base = run_load(port, clients, args.seconds, trivial)
             read = run_load(port, clients, args.seconds, token_read)
             case = run_load(port, clients, args.seconds, intake)
+            keyed = run_load(port, clients, args.seconds, keyed_intake) if args.keyed else None
             ratio = case.rps / base.rps if base.rps else 0.0
             checks = [("ratio", ratio >= TARGET_RATIO), ("errors", case.errors + base.errors == 0)]
             if clients == TARGET_P99_CLIENTS:
                 checks.append(("p99", case.p99 < TARGET_P99_MS))
             verdict = ", ".join(f"{'PASS' if ok else 'FAIL'} {name}" for name, ok in checks)
             missed += [f"{db} {clients} clients: {name}" for name, ok in checks if not ok]
-            for label, f, extra in (
+            rows = [
                 ("GET /healthz", base, ""),
                 ("GET /api/v1/places", read, f"{read.rps / base.rps if base.rps else 0:>6.0%}"),
                 ("POST /api/v1/cases", case, f"{ratio:>6.0%}  {verdict}"),
-            ):
+            ]
+            if keyed is not None:  # no target: what a client's idempotency key costs
+                share = keyed.rps / base.rps if base.rps else 0.0
+                rows.append(("  with a key", keyed, f"{share:>6.0%}  (errors: {keyed.errors})"))
+            for label, f, extra in rows:
                 print(
                     f"{clients:>7}  {label:<20}{f.rps:>8.1f}{f.p50:>9.1f}{f.p99:>9.1f}"
                     f"{f.requests:>10}{f.errors:>8}  {extra}"
@@ -456,6 +471,11 @@ def main() -> int:
     )
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument(
+        "--keyed",
+        action="store_true",
+        help="also send intakes with an Idempotency-Key each (no target; its cost)",
+    )
     args = parser.parse_args()
 
     bodies = payloads(2000, place_ids())

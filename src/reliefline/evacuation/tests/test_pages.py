@@ -1,7 +1,9 @@
 """The coordinator's and field team's pages, through Django's test client."""
 
+import re
 from collections.abc import Callable
 from dataclasses import replace
+from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings
@@ -16,6 +18,7 @@ from reliefline.evacuation.models import (
     EvacuationRequest,
     ManifestIssue,
     Placement,
+    PlacementEvent,
 )
 from reliefline.evacuation.services import VehicleInput
 from reliefline.evacuation.tests import factories as f
@@ -203,6 +206,36 @@ def test_field_team_boards_by_manifest_code_on_the_phone_page(
         headers={"HX-Request": "true"},
     )
     assert again.status_code == 409
+
+
+def test_a_boarding_sent_again_over_a_bad_connection_is_boarded_once(
+    user_in: Callable[[str], User],
+) -> None:
+    """The phone never got the answer and the team taps again: the same answer, once."""
+    coordinator = user_in("coordinator")
+    convoy = f.convoy(vehicles=[VehicleInput("Bus", seats=3)], by=coordinator)
+    family = f.request(by=coordinator)
+    services.convoy_allocate(convoy, by=coordinator, time_limit=2)
+    placement = Placement.objects.filter(member__request=family).first()
+    assert placement is not None
+    field = _field_team_in_sudzha(user_in)
+    page = field.get(f"/evacuation/convoys/{convoy.pk}/field/", {"q": placement.code})
+    key = re.search(
+        rf'id="p-{placement.code}".*?name="idempotency_key" value="([^"]+)"',
+        page.content.decode(),
+        re.S,
+    )
+    assert key is not None
+    url = f"/evacuation/passengers/{placement.code}/mark/"
+    body = urlencode({"idempotency_key": key.group(1), "to": "boarded"})
+    form = "application/x-www-form-urlencoded"
+
+    first = field.post(url, body, content_type=form, headers={"HX-Request": "true"})
+    again = field.post(url, body, content_type=form, headers={"HX-Request": "true"})
+
+    assert first.status_code == again.status_code == 200
+    assert again.content == first.content  # "boarded", not "cannot mark boarded twice"
+    assert PlacementEvent.objects.filter(placement=placement, kind="boarded").count() == 1
 
 
 def test_reconciliation_flags_boarded_but_not_arrived(
