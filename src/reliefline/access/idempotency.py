@@ -186,7 +186,7 @@ class IdempotencyMiddleware:
     def _kept(user: User, key: str) -> IdempotentRequest | None:
         kept = IdempotentRequest.objects.filter(user=user, key=key).first()
         if kept is not None and kept.created_at < timezone.now() - KEPT:
-            kept.delete()  # expired before the daily purge came by: a new request
+            kept.delete()  # expired, the purge not yet by: this is a new request
             return None
         return kept
 
