@@ -72,3 +72,25 @@ def test_a_new_call_whose_answer_was_lost_is_one_case_after_reload(
 
     case = Case.objects.get()
     expect(page).to_have_url(re.compile(rf"/hotline/cases/{case.reference}/$"))
+
+
+def test_a_note_edited_after_its_answer_was_lost_is_not_recorded_twice(new_page, live_server):
+    """The first text was recorded unseen; the edited one is refused inside the form."""
+    case = open_case()
+    page = new_page(user=UserFactory(role="operator"))
+    page.goto(f"{live_server.url}/hotline/cases/{case.reference}/")
+    notes = "#case-activity form[action$='/notes/']"
+    page.click("#case-activity details:has(form[action$='/notes/']) summary")
+    page.fill(f"{notes} [name=text]", "Перезвонить после 18:00.")
+    lose_first_answer(page, f"**/cases/{case.reference}/notes/")
+    page.click(f"{notes} button[type=submit]")
+    expect(page.locator(f"{notes} .write-failed")).to_be_visible()
+
+    page.fill(f"{notes} [name=text]", "Перезвонить после 19:00.")
+    page.click(f"{notes} button[type=submit]")
+
+    expect(page.locator(f"{notes} #already-sent")).to_contain_text("already sent")
+    expect(page.locator("#case-activity h2")).to_be_visible()  # the section is still there
+    screenshot(page, "note-already-sent")
+    texts = CaseEvent.objects.filter(case=case, kind="note").values_list("text", flat=True)
+    assert list(texts) == ["Перезвонить после 18:00."]

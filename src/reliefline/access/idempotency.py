@@ -230,7 +230,13 @@ class IdempotencyMiddleware:
         page = request.headers.get("HX-Current-URL") or request.headers.get("Referer", "")
         if not url_has_allowed_host_and_scheme(page, {request.get_host()}):
             page = "/"
-        template = "access/_already_sent.html" if request.headers.get("HX-Request") else None
-        return render(
-            request, template or "access/already_sent.html", {"again": page}, status=error.status
-        )
+        context = {"again": page}
+        if not request.headers.get("HX-Request"):
+            return render(request, "access/already_sent.html", context, status=error.status)
+        # Said inside the form, as app.js says a lost answer, instead of in place of
+        # the part of the page the form's answer would have replaced.
+        response = render(request, "access/_already_sent.html", context, status=error.status)
+        action = request.path.replace("\\", "\\\\").replace('"', '\\"')
+        response["HX-Retarget"] = f'form[action="{action}"]'
+        response["HX-Reswap"] = "beforeend"
+        return response

@@ -332,3 +332,31 @@ def test_a_note_sent_twice_from_the_case_page_is_one_note(client_as: Any) -> Non
     assert again[REPLAYED] == "true"
 
     assert CaseEvent.objects.filter(case=case, kind="note").count() == 1
+
+
+def test_a_note_sent_again_with_other_text_says_so_inside_its_form(client_as: Any) -> None:
+    """After a lost answer the operator edits the note and sends the same form again."""
+    case = open_case()
+    operator = client_as("operator")
+    url = reverse("hotline:case_note", args=[case.reference])
+    page = operator.get(reverse("hotline:case", args=[case.reference])).content.decode()
+    form = re.search(rf'<form[^>]*action="{url}".*?</form>', page, re.S)
+    assert form is not None
+    key = re.search(rf'name="{FORM_FIELD}" value="([^"]+)"', form.group(0))
+    assert key is not None
+    send(operator, url, {FORM_FIELD: key.group(1), "text": "Перезвонить после 18:00."})
+
+    edited = send(
+        operator,
+        url,
+        {FORM_FIELD: key.group(1), "text": "Перезвонить после 19:00."},
+        **{"HX-Request": "true"},
+    )
+
+    assert edited.status_code == 422
+    assert edited["HX-Retarget"] == f'form[action="{url}"]'
+    assert edited["HX-Reswap"] == "beforeend"
+    assert 'class="write-failed error-box" id="already-sent"' in edited.content.decode()
+    assert list(
+        CaseEvent.objects.filter(case=case, kind="note").values_list("text", flat=True)
+    ) == ["Перезвонить после 18:00."]
