@@ -33,12 +33,21 @@ def lose_first_answer(page: Page, url: str) -> list[int]:
     return lost
 
 
-def test_a_note_whose_answer_was_lost_is_sent_again_and_recorded_once(new_page, live_server):
-    case = open_case()
+NOTES = "#case-activity form[action$='/notes/']"
+
+
+def open_note_form(new_page, live_server, case: Case) -> Page:
+    """Return an operator's case page with the note form open."""
     page = new_page(user=UserFactory(role="operator"))
     page.goto(f"{live_server.url}/hotline/cases/{case.reference}/")
-    notes = "#case-activity form[action$='/notes/']"
     page.click("#case-activity details:has(form[action$='/notes/']) summary")
+    return page
+
+
+def test_a_note_whose_answer_was_lost_is_sent_again_and_recorded_once(new_page, live_server):
+    case = open_case()
+    page = open_note_form(new_page, live_server, case)
+    notes = NOTES
     page.fill(f"{notes} [name=text]", "Сусіди кажуть, що вода є в школі.")
     lost = lose_first_answer(page, f"**/cases/{case.reference}/notes/")
 
@@ -77,10 +86,8 @@ def test_a_new_call_whose_answer_was_lost_is_one_case_after_reload(
 def test_a_note_edited_after_its_answer_was_lost_is_not_recorded_twice(new_page, live_server):
     """The first text was recorded unseen; the edited one is refused inside the form."""
     case = open_case()
-    page = new_page(user=UserFactory(role="operator"))
-    page.goto(f"{live_server.url}/hotline/cases/{case.reference}/")
-    notes = "#case-activity form[action$='/notes/']"
-    page.click("#case-activity details:has(form[action$='/notes/']) summary")
+    page = open_note_form(new_page, live_server, case)
+    notes = NOTES
     page.fill(f"{notes} [name=text]", "Перезвонить после 18:00.")
     lose_first_answer(page, f"**/cases/{case.reference}/notes/")
     page.click(f"{notes} button[type=submit]")

@@ -314,16 +314,22 @@ def test_a_replayed_form_still_needs_its_csrf_token(user_in: Callable[[str], Use
     assert REPLAYED not in forged
 
 
-def test_a_note_sent_twice_from_the_case_page_is_one_note(client_as: Any) -> None:
-    case = open_case()
-    operator = client_as("operator")
+def _note_form(operator: Client, case: Case) -> tuple[str, str]:
+    """Return the case page's note form: its address and its key."""
     url = reverse("hotline:case_note", args=[case.reference])
     page = operator.get(reverse("hotline:case", args=[case.reference])).content.decode()
     form = re.search(rf'<form[^>]*action="{url}".*?</form>', page, re.S)
     assert form is not None, "the note form"
     key = re.search(rf'name="{FORM_FIELD}" value="([^"]+)"', form.group(0))
     assert key is not None
-    body = {FORM_FIELD: key.group(1), "text": "Перезвонить после 18:00."}
+    return url, key.group(1)
+
+
+def test_a_note_sent_twice_from_the_case_page_is_one_note(client_as: Any) -> None:
+    case = open_case()
+    operator = client_as("operator")
+    url, key = _note_form(operator, case)
+    body = {FORM_FIELD: key, "text": "Перезвонить после 18:00."}
 
     first = send(operator, url, body, **{"HX-Request": "true"})
     again = send(operator, url, body, **{"HX-Request": "true"})
@@ -338,18 +344,13 @@ def test_a_note_sent_again_with_other_text_says_so_inside_its_form(client_as: An
     """After a lost answer the operator edits the note and sends the same form again."""
     case = open_case()
     operator = client_as("operator")
-    url = reverse("hotline:case_note", args=[case.reference])
-    page = operator.get(reverse("hotline:case", args=[case.reference])).content.decode()
-    form = re.search(rf'<form[^>]*action="{url}".*?</form>', page, re.S)
-    assert form is not None
-    key = re.search(rf'name="{FORM_FIELD}" value="([^"]+)"', form.group(0))
-    assert key is not None
-    send(operator, url, {FORM_FIELD: key.group(1), "text": "Перезвонить после 18:00."})
+    url, key = _note_form(operator, case)
+    send(operator, url, {FORM_FIELD: key, "text": "Перезвонить после 18:00."})
 
     edited = send(
         operator,
         url,
-        {FORM_FIELD: key.group(1), "text": "Перезвонить после 19:00."},
+        {FORM_FIELD: key, "text": "Перезвонить после 19:00."},
         **{"HX-Request": "true"},
     )
 
