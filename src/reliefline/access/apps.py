@@ -8,7 +8,10 @@ class AccessConfig(AppConfig):
     label = "access"
     verbose_name = "Access"
     # Enqueued by `reliefline scheduler` every 15 minutes (hotline's scheduler command).
-    periodic_tasks = ("reliefline.access.tasks.idempotency_purge_task",)
+    periodic_tasks = (
+        "reliefline.access.tasks.idempotency_purge_task",
+        "reliefline.access.tasks.task_results_prune_task",
+    )
 
     def ready(self) -> None:
         from reliefline.access.roles import sync_role_groups

@@ -1,9 +1,14 @@
 """Background jobs of access, run by `reliefline worker`."""
 
+from django.core.management import call_command
 from django_tasks import task
 
 from reliefline.access import idempotency
 from reliefline.access.rotation import keys_rotate_operate
+
+# How long the task worker's results are kept (django-tasks-db keeps them for ever).
+TASK_RESULTS_KEPT_DAYS = 14
+FAILED_TASK_RESULTS_KEPT_DAYS = 30  # a failure's traceback is wanted longer
 
 
 @task()
@@ -16,3 +21,19 @@ def keys_rotate_task(operation_id: int) -> str:
 def idempotency_purge_task() -> int:
     """Delete the answers kept for retried writes once a day old; return how many."""
     return idempotency.purge()
+
+
+@task()
+def task_results_prune_task() -> None:
+    """Delete the worker's finished results once old (django-tasks-db's own command).
+
+    Without it every job ever run stays a row: some 400 a day from the scheduler
+    alone, counted again by every scrape of /metrics.
+    """
+    call_command(
+        "prune_db_task_results",
+        queue_name="*",
+        min_age_days=TASK_RESULTS_KEPT_DAYS,
+        failed_min_age_days=FAILED_TASK_RESULTS_KEPT_DAYS,
+        verbosity=0,
+    )

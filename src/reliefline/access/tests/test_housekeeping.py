@@ -1,0 +1,61 @@
+"""The scheduler's housekeeping of access: kept answers and the worker's old results.
+
+Outside a test transaction (transactional_db), as the worker runs.
+"""
+
+import datetime as dt
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from reliefline.access.idempotency import KEPT
+from reliefline.access.models import IdempotentRequest
+from reliefline.access.tasks import FAILED_TASK_RESULTS_KEPT_DAYS, TASK_RESULTS_KEPT_DAYS
+from reliefline.hotline.tasks import queue_reprioritise
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _finished(days_ago: float, *, status: str = "SUCCESSFUL") -> str:
+    result = queue_reprioritise.enqueue()
+    DBTaskResult.objects.filter(pk=result.id).update(
+        status=status, finished_at=timezone.now() - dt.timedelta(days=days_ago)
+    )
+    return str(result.id)
+
+
+def test_the_worker_prunes_its_old_results_and_keeps_the_recent_ones(capsys) -> None:
+    old = _finished(TASK_RESULTS_KEPT_DAYS + 1)
+    recent = _finished(TASK_RESULTS_KEPT_DAYS - 1)
+    failed_recently = _finished(TASK_RESULTS_KEPT_DAYS + 1, status="FAILED")
+    failed_long_ago = _finished(FAILED_TASK_RESULTS_KEPT_DAYS + 1, status="FAILED")
+
+    call_command("scheduler", "--once")
+    assert "enqueued task_results_prune_task" in capsys.readouterr().out
+    call_command("db_worker", "--batch", "--no-startup-delay")
+
+    kept = {str(pk) for pk in DBTaskResult.objects.values_list("pk", flat=True)}
+    assert old not in kept and failed_long_ago not in kept
+    assert {recent, failed_recently} <= kept
+
+
+def test_the_worker_deletes_answers_kept_longer_than_a_day(user_in, capsys) -> None:
+    operator = user_in("operator")
+    IdempotentRequest.objects.create(
+        user=operator,
+        key="old",
+        fingerprint="0" * 64,
+        status=201,
+        created_at=timezone.now() - KEPT - dt.timedelta(minutes=1),
+    )
+    IdempotentRequest.objects.create(
+        user=operator, key="new", fingerprint="0" * 64, status=201, created_at=timezone.now()
+    )
+
+    call_command("scheduler", "--once")
+    assert "enqueued idempotency_purge_task" in capsys.readouterr().out
+    call_command("db_worker", "--batch", "--no-startup-delay")
+
+    assert list(IdempotentRequest.objects.values_list("key", flat=True)) == ["new"]
