@@ -8,10 +8,11 @@ request's answer instead, and nothing is written twice
 
 - API clients send `Idempotency-Key: "<key>"` (a quoted string, as the draft has
   it; a bare one is accepted) on any POST under /api/; a UUID is a good key.
-- Pages put `{% idempotency_field %}` (access_tags) in a form whose double
+- Pages put `{% idempotency_field %}` (`{% load once %}`) in a form whose double
   submission would record something twice: every rendering gets a new key, so a
-  resubmission of the same rendered form (a second tap, a reload, back and
-  submit) is the retry.
+  resubmission of the same rendered form (a second tap, a reload of the page the
+  lost answer left) is the retry. Only urlencoded forms of a signed-in user are
+  read for it, as browsers and htmx send forms without files.
 
 A key belongs to the user who sent it. The first request runs in one transaction
 with the row that keeps its answer, so either both are written or neither. A
@@ -19,7 +20,8 @@ successful answer (2xx or a redirect) is kept for a day (KEPT), encrypted, and
 replayed to a retry with the header `Idempotent-Replayed: true`. Other answers are
 not kept: bad input stored nothing, and the retry is judged afresh. The same key
 with a different request is refused (422, field `Idempotency-Key`). A retry sent
-while the first is still running waits for it and gets its answer.
+while the first is still running gets the first's answer once that commits; what
+the retry did meanwhile is rolled back.
 """
 
 import datetime as dt
