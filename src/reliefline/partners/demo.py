@@ -23,7 +23,7 @@ from reliefline.partners.models import (
 )
 from reliefline.partners.services import AgreementInput, agreement_create, membership_add
 from reliefline.places.claims import ClaimInput, claim_record
-from reliefline.places.models import Claim, Place, SourceKind
+from reliefline.places.models import RESIDENT_SOURCE, Claim, Place, SourceKind
 
 SUDZHA = "geonames-postal:RU-307800"
 # Sudzha district, as the gazetteer has it: the town first, then its neighbours.
@@ -105,7 +105,7 @@ CLAIMS = [
     ClaimInput(
         attribute="water",
         value="none",
-        source="Resident reports (hotline)",
+        source=RESIDENT_SOURCE,
         source_kind=SourceKind.RESIDENTS,
         stated_at=dt.date(2024, 8, 14),
         settlements=[SUDZHA],

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from reliefline.errors import Conflict, InvalidInput
 from reliefline.places.models import (
     ATTRIBUTE_VALUES,
+    RESIDENT_SOURCE,
     RETRACTED,
     Attribute,
     Claim,
@@ -169,7 +170,6 @@ def claim_record(
     return claim
 
 
-RESIDENT_SOURCE = "Resident reports (hotline)"
 # What a resident's need most often reports about their settlement, offered first.
 NEED_REPORTS = {
     "water": (Attribute.WATER, "none"),

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrOrPromise as StrOrPromise
@@ -83,6 +84,11 @@ class SourceKind(models.TextChoices):
     MEDIA = "media", _("News media")
 
 
+# The hotline's own source: what residents report (places.claims.claim_from_report).
+# Stored in English, as every source's name is; shown in the reader's language.
+RESIDENT_SOURCE = gettext_noop("Resident reports (hotline)")
+
+
 class Source(models.Model):
     """A named organisation or publication that makes claims about settlements."""
 
@@ -104,6 +110,11 @@ class Source(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def display_name(self) -> str:
+        """Return the name to show: the hotline's own in the reader's language."""
+        return translation.gettext(self.name) if self.name == RESIDENT_SOURCE else self.name
 
 
 class Attribute(models.TextChoices):

@@ -40,7 +40,7 @@ def _filters(request: HttpRequest) -> tuple[str, dt.date | None]:
 
 
 def _claim_line(claim: Claim) -> str:
-    return f"{claim.source.name}: {claim.value_label} ({claim.stated_at.isoformat()})"
+    return f"{claim.source.display_name}: {claim.value_label} ({claim.stated_at.isoformat()})"
 
 
 @requires("places.view_claim")

@@ -9,8 +9,7 @@ from conftest import SUDZHA
 from reliefline.hotline.models import Case
 from reliefline.hotline.services import NeedInput
 from reliefline.hotline.tests.factories import open_case
-from reliefline.places.claims import RESIDENT_SOURCE
-from reliefline.places.models import Claim
+from reliefline.places.models import RESIDENT_SOURCE, Claim
 
 ClientAs = Callable[[str], Client]
 pytestmark = pytest.mark.usefixtures("gazetteer")
@@ -89,3 +88,33 @@ def test_stranger_is_sent_to_sign_in(water_case: Case) -> None:
 
 def test_unknown_case_is_404(client_as: ClientAs) -> None:
     assert client_as("operator").post("/hotline/cases/RL-NOPE/claim/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("language", "shown"),
+    [
+        ("uk", "Повідомлення мешканців (гаряча лінія)"),
+        ("ru", "Сообщения жителей (горячая линия)"),
+        ("en", "Resident reports (hotline)"),
+    ],
+)
+def test_the_hotlines_own_source_reads_in_the_readers_language(
+    client_as: ClientAs,
+    api_as: Callable[[str], Client],
+    water_case: Case,
+    language: str,
+    shown: str,
+) -> None:
+    """Its name is stored in English, like every source's; pages translate it."""
+    client_as("operator").post(_url(water_case), {"report": "water:none"})
+    coordinator = client_as("coordinator")
+    coordinator.cookies["django_language"] = language
+
+    situation = coordinator.get("/places/situation/?attribute=water").content.decode()
+    settlement = coordinator.get(f"/places/settlements/{SUDZHA}/").content.decode()
+    (claim,) = (
+        api_as("partner").get("/api/v1/places/claims", headers={"Accept-Language": language}).json()
+    )
+
+    assert shown in situation and shown in settlement
+    assert claim["source"]["name"] == RESIDENT_SOURCE  # data for machines stays as stored
