@@ -101,3 +101,21 @@ def test_a_note_edited_after_its_answer_was_lost_is_not_recorded_twice(new_page,
     screenshot(page, "note-already-sent")
     texts = CaseEvent.objects.filter(case=case, kind="note").values_list("text", flat=True)
     assert list(texts) == ["Перезвонить после 18:00."]
+
+
+@pytest.mark.parametrize(
+    ("status", "said"), [(500, "could not record"), (503, "could not record"), (403, "refused")]
+)
+def test_an_error_answer_to_a_note_is_said_at_the_form(new_page, live_server, status, said):
+    """htmx swaps nothing for these; without a word the operator would think it saved."""
+    case = open_case()
+    page = open_note_form(new_page, live_server, case)
+    page.fill(f"{NOTES} [name=text]", "Перезвонить после 18:00.")
+    page.route(
+        f"**/cases/{case.reference}/notes/",
+        lambda route: route.fulfill(status=status, body="error"),
+    )
+
+    page.click(f"{NOTES} button[type=submit]")
+
+    expect(page.locator(f"{NOTES} .write-failed[role=alert]")).to_contain_text(said)

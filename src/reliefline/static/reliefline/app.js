@@ -21,10 +21,13 @@ function writeFailed(event) {
     return;
   }
   var form = source.closest("form") || source;
-  var attribute = "data-server-failed";
+  var attribute;
   if (event.type === "htmx:sendError") {
     var once = form.querySelector("input[name=idempotency_key]") !== null;
     attribute = once ? "data-send-failed-once" : "data-send-failed";
+  } else {
+    var status = detail.xhr ? detail.xhr.status : 0;
+    attribute = status >= 500 ? "data-server-failed" : "data-refused"; // 403, 404, 413…
   }
   var note = form.querySelector(".write-failed");
   if (!note) {
