@@ -119,3 +119,18 @@ def test_an_error_answer_to_a_note_is_said_at_the_form(new_page, live_server, st
     page.click(f"{NOTES} button[type=submit]")
 
     expect(page.locator(f"{NOTES} .write-failed[role=alert]")).to_contain_text(said)
+
+
+def test_a_note_sent_after_the_session_ended_opens_the_sign_in_page(new_page, live_server):
+    """The shift's session ends with the case page open: sign in, and back to the case."""
+    case = open_case()
+    page = open_note_form(new_page, live_server, case)
+    page.fill(f"{NOTES} [name=text]", "Перезвонить после 18:00.")
+    page.context.clear_cookies(name="sessionid")  # the CSRF cookie lives on
+
+    page.click(f"{NOTES} button[type=submit]")
+
+    expect(page).to_have_url(
+        re.compile(rf"/accounts/login/\?next=%2Fhotline%2Fcases%2F{case.reference}%2F$")
+    )
+    expect(page.locator("#case-activity")).to_have_count(0)  # a whole page, not a swap

@@ -4,16 +4,20 @@ import datetime as dt
 from collections.abc import Callable
 from functools import cache, wraps
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import Group, Permission, User
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import resolve_url
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django_htmx.http import HttpResponseClientRedirect
 from ninja.security import APIKeyCookie, HttpBearer
 
 from reliefline.access.models import ApiToken
@@ -137,12 +141,19 @@ def require(request: HttpRequest, permission: str) -> None:
 
 
 def requires(permission: str | None) -> Callable[[View], View]:
-    """Decorate a page view: sign-in first, then the permission (None: any), else 403."""
+    """Decorate a page view: sign-in first, then the permission (None: any), else 403.
+
+    An htmx request whose session ended (a shift's 12 hours) is sent to the sign-in
+    page as a whole page, coming back to the page it was on: a plain redirect would
+    be followed inside the request and the sign-in page swapped into the page.
+    """
 
     def decorate(view: View) -> View:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if needs_second_factor(request.user):
+                if request.headers.get("HX-Request"):
+                    return _page_to(request, reverse("access:two_factor"))
                 target = reverse("access:two_factor")
                 return HttpResponseRedirect(
                     f"{target}?{urlencode({'next': request.get_full_path()})}"
@@ -151,6 +162,25 @@ def requires(permission: str | None) -> Callable[[View], View]:
                 require(request, permission)
             return view(request, *args, **kwargs)
 
-        return login_required(wrapped)  # type: ignore[return-value]
+        guarded = login_required(wrapped)
+
+        @wraps(view)
+        def entry(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.headers.get("HX-Request") and not request.user.is_authenticated:
+                return _page_to(request, resolve_url(settings.LOGIN_URL))
+            return guarded(request, *args, **kwargs)
+
+        return entry  # type: ignore[return-value]
 
     return decorate
+
+
+def _page_to(request: HttpRequest, url: str) -> HttpResponse:
+    """Return an htmx answer that loads `url` as a whole page, then back to this one."""
+    page = urlsplit(request.headers.get("HX-Current-URL", ""))
+    back = page.path if page.path.startswith("/") else "/"
+    if page.query:
+        back += "?" + page.query
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts=None):
+        back = "/"
+    return HttpResponseClientRedirect(f"{url}?{urlencode({'next': back})}")

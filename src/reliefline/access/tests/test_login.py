@@ -107,3 +107,52 @@ def test_token_use_is_recorded_at_most_once_a_minute(db: None) -> None:
     first = ApiToken.objects.get().last_used_at
     client.get("/api/v1/places?q=Sudzha")
     assert first is not None and ApiToken.objects.get().last_used_at == first
+
+
+def test_an_htmx_request_after_the_session_ended_loads_the_sign_in_page_whole(
+    db: None,
+) -> None:
+    """Not the sign-in page swapped into the case page: a whole page, then back."""
+    response = Client().post(
+        "/hotline/cases/RL-000001/notes/",
+        {"text": "Перезвонить"},
+        headers={
+            "HX-Request": "true",
+            "HX-Current-URL": "http://testserver/hotline/cases/RL-000001/",
+        },
+    )
+
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == "/accounts/login/?next=%2Fhotline%2Fcases%2FRL-000001%2F"
+    assert "Location" not in response
+
+
+def test_an_htmx_request_before_the_second_factor_loads_its_page_whole(secure, db: None) -> None:
+    client = Client()
+    _login(client, UserFactory(role="operator").username)
+
+    response = client.get(
+        "/hotline/",
+        headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/hotline/?band=high"},
+    )
+
+    assert response["HX-Redirect"] == "/access/2fa/?next=%2Fhotline%2F%3Fband%3Dhigh"
+
+
+@pytest.mark.parametrize(
+    ("current", "back"),
+    [
+        ("//evil.example/x", "%2Fx"),  # only the path is kept
+        ("http://testserver//evil.example/", "%2F"),  # a path that would leave the site
+        ("", "%2F"),
+    ],
+)
+def test_an_htmx_redirect_never_leads_off_the_site(db: None, current: str, back: str) -> None:
+    response = Client().get("/hotline/", headers={"HX-Request": "true", "HX-Current-URL": current})
+    assert response["HX-Redirect"] == f"/accounts/login/?next={back}"
+
+
+def test_a_page_request_after_the_session_ended_is_still_redirected(db: None) -> None:
+    response = Client().get("/hotline/")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/hotline/"
