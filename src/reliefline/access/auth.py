@@ -152,9 +152,9 @@ def requires(permission: str | None) -> Callable[[View], View]:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if needs_second_factor(request.user):
-                if request.headers.get("HX-Request"):
-                    return _page_to(request, reverse("access:two_factor"))
                 target = reverse("access:two_factor")
+                if request.headers.get("HX-Request"):
+                    return _page_to(request, target)
                 return HttpResponseRedirect(
                     f"{target}?{urlencode({'next': request.get_full_path()})}"
                 )
