@@ -20,10 +20,12 @@ from hypothesis import strategies as st
 from conftest import SUDZHA
 from reliefline.access.idempotency import FORM_FIELD, HEADER, KEPT, REPLAYED, key_parse, purge
 from reliefline.access.models import IdempotentRequest
+from reliefline.aid.tests.factories import family
 from reliefline.errors import InvalidInput
 from reliefline.hotline import api as hotline_api
 from reliefline.hotline.models import Case, CaseEvent
 from reliefline.hotline.tests.factories import open_case
+from reliefline.partners.tests.factories import OrganisationFactory
 from reliefline.people.models import Person
 
 ApiAs = Callable[[str], Client]
@@ -267,6 +269,55 @@ def test_each_rendering_of_a_form_has_its_own_key(client_as: Any) -> None:
     first = operator.get(reverse("hotline:new_case")).content.decode()
     second = operator.get(reverse("hotline:new_case")).content.decode()
     assert _new_call_form(first)[FORM_FIELD] != _new_call_form(second)[FORM_FIELD]
+
+
+def _pages_with_keyed_forms() -> list[tuple[str, str, str]]:
+    """Return (role, page, the form's opening tag pattern) for every form README lists."""
+    case = open_case(settlement_id=SUDZHA)
+    OrganisationFactory()  # a coordinator reports 3W activities for any organisation
+    household = family(("Ольга", "Коваленко"))
+    on_case = f"/hotline/cases/{case.reference}/"
+    return [
+        ("operator", "/hotline/new/", 'id="new-case"'),
+        ("operator", on_case, f'action="{on_case}notes/"'),
+        ("operator", on_case, f'action="{on_case}calls/"'),
+        ("operator", on_case, f'action="{on_case}callback/"'),
+        ("operator", on_case, f'action="{on_case}status/"'),
+        ("operator", on_case, 'id="member-form"'),
+        ("coordinator", "/aid/receive/", 'id="receipt-form"'),
+        ("coordinator", "/aid/ledger/", 'id="stock-change-form"'),
+        ("coordinator", f"/aid/field/households/{household.pk}/", 'id="distribution-form"'),
+        ("coordinator", "/channels/broadcasts/new/", 'id="broadcast-form"'),
+        ("coordinator", "/partners/activities/new/", 'id="activity-form"'),
+        (
+            "coordinator",
+            f"/evacuation/cases/{case.reference}/request/",
+            'method="post" class="stack"',
+        ),
+    ]
+
+
+def test_every_form_that_records_something_carries_a_key(client_as: Any) -> None:
+    """What README promises: a second tap on any of these forms records once."""
+    missing = []
+    for role, page, opening in _pages_with_keyed_forms():
+        html = client_as(role).get(page).content.decode()
+        form = re.search(rf"<form[^>]*{re.escape(opening)}.*?</form>", html, re.S)
+        if form is None or f'name="{FORM_FIELD}"' not in form.group(0):
+            missing.append((page, opening))
+    assert missing == []
+
+
+def test_the_api_schema_offers_the_key_on_every_post() -> None:
+    paths = Client().get("/api/v1/openapi.json").json()["paths"]
+
+    posts = [
+        operation for methods in paths.values() for m, operation in methods.items() if m == "post"
+    ]
+
+    assert len(posts) > 10
+    for operation in posts:
+        assert HEADER in [p["name"] for p in operation["parameters"] if p["in"] == "header"]
 
 
 def test_a_new_call_form_sent_twice_opens_one_case(client_as: Any) -> None:
