@@ -1,10 +1,15 @@
-"""Shared fixtures: users in each role, clients signed in as them, the gazetteer."""
+"""Shared fixtures: users in each role, clients signed in as them, the gazetteer; and
+the helpers of the concurrency tests (threads released together)."""
 
+import sqlite3
+import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connection, connections
 from django.test import Client
 
 from reliefline.access.tests.factories import UserFactory, token_for
@@ -66,3 +71,56 @@ def api_as(user_in: Callable[[str], User]) -> Callable[[str], Client]:
 @pytest.fixture
 def gazetteer(db: None) -> None:
     places_import_csv(BUNDLED_SETTLEMENTS)
+
+
+# ---- concurrency tests ------------------------------------------------------------
+
+
+def threads_database(tmp_path: Path) -> str | None:
+    """Return a file copy of SQLite's test database for threads, or None on PostgreSQL.
+
+    Each thread has its own connection, as each gunicorn worker has, and the test runs
+    outside a test transaction (transactional_db) so they see each other's commits.
+    SQLite's test database lives in shared-cache memory, where a second writer fails
+    at once instead of waiting; on a file copy in WAL mode with the busy timeout, the
+    threads work as reliefline runs on SQLite.
+    """
+    if connection.vendor != "sqlite" or "mode=memory" not in str(connection.settings_dict["NAME"]):
+        return None
+    path = tmp_path / "threads.sqlite3"
+    connection.ensure_connection()
+    target = sqlite3.connect(path)
+    connection.connection.backup(target)
+    # In WAL mode before the threads connect, as a migrated database is: threads that
+    # switch it together at their first query can fail with "database is locked".
+    target.execute("PRAGMA journal_mode=WAL")
+    target.close()
+    return str(path)
+
+
+def together(work: Callable[[int], Any], n: int, *, database: str | None = None) -> list[Any]:
+    """Return what work(i) returned or raised in each of n threads released at once.
+
+    `database`: threads_database()'s copy to work on instead of the test database.
+    """
+    results: list[Any] = [None] * n
+    gate = threading.Barrier(n)
+
+    def run(i: int) -> None:
+        db = connections["default"]
+        if database is not None:
+            db.settings_dict = {**db.settings_dict, "NAME": database}
+        try:
+            gate.wait()
+            results[i] = work(i)
+        except Exception as exc:  # the outcome under test, collected per thread
+            results[i] = exc
+        finally:
+            db.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results

@@ -3,7 +3,6 @@
 import datetime as dt
 import json
 import re
-import threading
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
@@ -17,7 +16,7 @@ from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import SUDZHA
+from conftest import SUDZHA, together
 from reliefline.access.idempotency import FORM_FIELD, HEADER, KEPT, REPLAYED, key_parse, purge
 from reliefline.access.models import IdempotentRequest
 from reliefline.aid.tests.factories import family
@@ -212,21 +211,8 @@ def test_two_sends_at_once_open_one_case(api_as: ApiAs) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("two connections at once: PostgreSQL (SQLite's test database is shared)")
     operator = api_as("operator")
-    answers: list[Any] = []
-    start = threading.Barrier(2)
 
-    def send() -> None:
-        try:
-            start.wait()
-            answers.append(post(operator, INSULIN_SMS, key="k-8"))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=send) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    answers = together(lambda _: post(operator, INSULIN_SMS, key="k-8"), 2)
 
     assert [a.status_code for a in answers] == [201, 201]
     assert answers[0].json()["reference"] == answers[1].json()["reference"]

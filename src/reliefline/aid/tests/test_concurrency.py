@@ -7,15 +7,10 @@ fails at once instead of waiting; the threads therefore work on a file copy of i
 in WAL mode with the busy timeout, which is how reliefline runs on SQLite.
 """
 
-import sqlite3
-import threading
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from django.db import connection, connections
-
+from conftest import threads_database, together
 from reliefline.aid.errors import DoubleDipping, InsufficientStock
 from reliefline.aid.models import Balance, Distribution, DistributionRule, ItemKind, Movement
 from reliefline.aid.selectors import stock_differences
@@ -27,51 +22,12 @@ THREADS = 8
 STOCK = 30
 
 
-def _database_for_threads(tmp_path: Path) -> str | None:
-    if connection.vendor != "sqlite" or "mode=memory" not in str(connection.settings_dict["NAME"]):
-        return None
-    path = tmp_path / "threads.sqlite3"
-    connection.ensure_connection()
-    target = sqlite3.connect(path)
-    connection.connection.backup(target)
-    # In WAL mode before the threads connect, as a migrated database is: threads that
-    # switch it together at their first query can fail with "database is locked".
-    target.execute("PRAGMA journal_mode=WAL")
-    target.close()
-    return str(path)
-
-
-def _run(name: str | None, work: Callable[[int], Any], n: int) -> list[Any]:
-    """Return what `work(i)` gave in each of `n` threads, started together."""
-    results: list[Any] = [None] * n
-    start = threading.Barrier(n)
-
-    def thread(i: int) -> None:
-        db = connections["default"]
-        if name is not None:
-            db.settings_dict = {**db.settings_dict, "NAME": name}
-        try:
-            start.wait()
-            results[i] = work(i)
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            db.close()
-
-    threads = [threading.Thread(target=thread, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return results
-
-
 def test_concurrent_distributions_never_overdraw(transactional_db: None, tmp_path: Path) -> None:
     water = ItemFactory(code="WATER-5L", kind=ItemKind.WATER)
     warehouse = WarehouseFactory(code="SUDZHA-1")
     stocked(warehouse, water, STOCK)
     households = [Household.objects.create(size=1) for _ in range(THREADS * 6)]
-    name = _database_for_threads(tmp_path)
+    name = threads_database(tmp_path)
 
     def device(i: int) -> list[str]:
         outcomes = []
@@ -90,7 +46,7 @@ def test_concurrent_distributions_never_overdraw(transactional_db: None, tmp_pat
                 outcomes.append("refused")
         return outcomes
 
-    results = _run(name, device, THREADS)
+    results = together(device, THREADS, database=name)
     errors = [r for r in results if isinstance(r, Exception)]
     assert not errors, errors
     counts = Counter(outcome for outcomes in results for outcome in outcomes)
@@ -104,7 +60,7 @@ def test_concurrent_distributions_never_overdraw(transactional_db: None, tmp_pat
             len(stock_differences()[1]),
         )
 
-    assert _run(name, after, 1) == [(0, STOCK, 0, 0)]
+    assert together(after, 1, database=name) == [(0, STOCK, 0, 0)]
 
 
 def test_concurrent_rations_to_one_family_give_one(transactional_db: None, tmp_path: Path) -> None:
@@ -115,7 +71,7 @@ def test_concurrent_rations_to_one_family_give_one(transactional_db: None, tmp_p
     water = ItemFactory(code="WATER-5L", kind=ItemKind.WATER)
     stocked(WarehouseFactory(code="SUDZHA-1"), water, STOCK)
     household = Household.objects.create(size=2)
-    name = _database_for_threads(tmp_path)
+    name = threads_database(tmp_path)
 
     def device(_: int) -> str:
         try:
@@ -131,7 +87,7 @@ def test_concurrent_rations_to_one_family_give_one(transactional_db: None, tmp_p
             return "refused"
         return "given"
 
-    assert Counter(_run(name, device, THREADS)) == {"given": 1, "refused": THREADS - 1}
+    assert Counter(together(device, THREADS, database=name)) == {"given": 1, "refused": THREADS - 1}
 
 
 def test_opposite_transfers_at_once_all_complete(transactional_db: None, tmp_path: Path) -> None:
@@ -141,7 +97,7 @@ def test_opposite_transfers_at_once_all_complete(transactional_db: None, tmp_pat
     east, west = WarehouseFactory(code="EAST"), WarehouseFactory(code="WEST")
     stocked(east, water, STOCK)
     stocked(west, water, STOCK)
-    name = _database_for_threads(tmp_path)
+    name = threads_database(tmp_path)
 
     def truck(i: int) -> int:
         # Half the trucks drive east to west, half west to east, all at the same moment:
@@ -157,7 +113,7 @@ def test_opposite_transfers_at_once_all_complete(transactional_db: None, tmp_pat
             )
         return 3
 
-    results = _run(name, truck, THREADS)
+    results = together(truck, THREADS, database=name)
 
     assert results == [3] * THREADS
-    assert _run(name, lambda _: len(stock_differences()[1]), 1) == [0]
+    assert together(lambda _: len(stock_differences()[1]), 1, database=name) == [0]

@@ -3,7 +3,6 @@ requests refused with 4xx JSON and nothing stored."""
 
 import copy
 import json
-import threading
 from typing import Any
 
 import pytest
@@ -13,6 +12,7 @@ from django.test import Client
 from django.utils import translation
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
+from conftest import together
 from reliefline.channels.models import (
     Contact,
     InboundMessage,
@@ -494,21 +494,7 @@ def test_concurrent_retries_make_one_case(gazetteer: None) -> None:
     """Two deliveries of the same message at once: the unique constraint lets one win."""
     if connection.vendor == "sqlite":
         pytest.skip("SQLite serialises writers, so deliveries cannot overlap there")
-    barrier = threading.Barrier(3)
-    statuses: list[int] = []
-
-    def deliver() -> None:
-        try:
-            barrier.wait()
-            statuses.append(twilio_post(Client(), TWILIO_SMS).status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=deliver) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = together(lambda _: twilio_post(Client(), TWILIO_SMS).status_code, 3)
     assert statuses == [200, 200, 200]
     assert Case.objects.count() == 1 and InboundMessage.objects.count() == 1
     assert Notice.objects.filter(kind=NoticeKind.ACKNOWLEDGEMENT).count() == 1

@@ -8,14 +8,11 @@ mode with the busy timeout, which is how reliefline runs on SQLite.
 """
 
 import sqlite3
-import threading
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
-from django.db import connection, connections
 
+from conftest import threads_database, together
 from reliefline.evacuation import services
 from reliefline.evacuation.errors import HardConstraint, PlaceTaken
 from reliefline.evacuation.models import Placement
@@ -23,45 +20,6 @@ from reliefline.evacuation.services import VehicleInput
 from reliefline.evacuation.tests import factories as f
 
 DEVICES = 4
-
-
-def _file_copy(tmp_path: Path) -> str | None:
-    if connection.vendor != "sqlite" or "mode=memory" not in str(connection.settings_dict["NAME"]):
-        return None
-    path = tmp_path / "race.sqlite3"
-    connection.ensure_connection()
-    target = sqlite3.connect(path)
-    connection.connection.backup(target)
-    # In WAL mode before the threads connect, as a migrated database is: threads that
-    # switch it together at their first query can fail with "database is locked".
-    target.execute("PRAGMA journal_mode=WAL")
-    target.close()
-    return str(path)
-
-
-def _together(name: str | None, work: Callable[[int], Any], n: int) -> list[Any]:
-    """Return what work(i) returned or raised in each of n threads released at once."""
-    results: list[Any] = [None] * n
-    gate = threading.Barrier(n)
-
-    def run(i: int) -> None:
-        db = connections["default"]
-        if name is not None:
-            db.settings_dict = {**db.settings_dict, "NAME": name}
-        try:
-            gate.wait()
-            results[i] = work(i)
-        except Exception as exc:  # the outcome under test, collected per thread
-            results[i] = exc
-        finally:
-            db.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 def _held(name: str | None, convoy_id: int) -> list[tuple[str, int]]:
@@ -88,13 +46,13 @@ def test_last_place_goes_to_exactly_one_of_several_devices(
     convoy = f.convoy(vehicles=[VehicleInput("Bus", seats=1)])
     vehicle = f.bus(convoy)
     requests = [f.request(phone=f"+7910123450{i}", given_name=f"Имя{i}") for i in range(DEVICES)]
-    name = _file_copy(tmp_path)
+    name = threads_database(tmp_path)
 
     def device(i: int) -> str:
         services.request_place(requests[i], vehicle, by=None)
         return "placed"
 
-    outcomes = _together(name, device, DEVICES)
+    outcomes = together(device, DEVICES, database=name)
     placed = [o for o in outcomes if o == "placed"]
     refused = [o for o in outcomes if isinstance(o, HardConstraint | PlaceTaken)]
     assert len(placed) == 1, outcomes
@@ -109,11 +67,11 @@ def test_two_coordinators_allocating_one_convoy_at_once_never_double_book(
     convoy = f.convoy(vehicles=[VehicleInput("Bus", seats=3, wheelchair_places=1)])
     for i in range(6):
         f.request(phone=f"+7910123460{i}", given_name=f"Имя{i}")
-    name = _file_copy(tmp_path)
+    name = threads_database(tmp_path)
 
     def coordinator(i: int) -> int:
         return services.convoy_allocate(convoy, by=None, time_limit=2).allocated
 
-    outcomes = _together(name, coordinator, 2)
+    outcomes = together(coordinator, 2, database=name)
     assert all(o == 3 for o in outcomes), outcomes
     assert sorted(_held(name, convoy.pk)) == [("seat", 1), ("seat", 2), ("seat", 3)]
