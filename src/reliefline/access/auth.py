@@ -101,11 +101,18 @@ class BearerToken(HttpBearer):
 class SessionAuth(APIKeyCookie):
     """The signed-in browser session, with Django's CSRF check for unsafe methods."""
 
-    param_name = "sessionid"
+    param_name = settings.SESSION_COOKIE_NAME
 
     def __init__(self, permission: str | None = None) -> None:
         super().__init__()
         self.permission = permission
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        # Without a session cookie there is no session to forge, so no CSRF check: a
+        # client whose token is missing or wrong gets 401, not "CSRF check Failed".
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            return None
+        return super()._get_key(request)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = getattr(request, "user", None)

@@ -1,6 +1,7 @@
 """Bearer tokens: who gets in, with which permission, and what one check costs."""
 
 import datetime as dt
+import json
 
 import pytest
 from django.contrib.auth.models import Group, Permission, User
@@ -98,3 +99,31 @@ def test_the_token_user_is_the_whole_user(db: None, rf: RequestFactory) -> None:
     stored = User.objects.get(pk=user.pk)
     for field in User._meta.concrete_fields:
         assert getattr(found, field.attname) == getattr(stored, field.attname), field.name
+
+
+INTAKE = {"channel": "sms", "language": "ru", "caller": {"phone": "+79101234567"}}
+
+
+@pytest.mark.parametrize("authorization", ["Bearer rl_not-a-token", "", "Basic b3A6cGFzcw=="])
+def test_a_write_without_a_valid_token_is_401_not_a_csrf_failure(
+    db: None, authorization: str
+) -> None:
+    """A client's Django test runner skips CSRF checks; a real client does not."""
+    client = Client(enforce_csrf_checks=True)
+    headers = {"Authorization": authorization} if authorization else {}
+
+    response = client.post(
+        "/api/v1/cases", json.dumps(INTAKE), content_type="application/json", headers=headers
+    )
+
+    assert response.status_code == 401, response.content
+
+
+def test_a_session_write_still_needs_its_csrf_token(db: None) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(UserFactory(role="operator"))
+
+    response = client.post("/api/v1/cases", json.dumps(INTAKE), content_type="application/json")
+
+    assert response.status_code == 403
+    assert "CSRF" in response.json()["detail"]
