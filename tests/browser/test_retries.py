@@ -8,29 +8,14 @@ network goes between the request and the answer.
 import re
 
 import pytest
-from playwright.sync_api import Page, Route, expect
+from playwright.sync_api import Page, expect
 
 from reliefline.access.tests.factories import UserFactory
 from reliefline.hotline.models import Case, CaseEvent
 from reliefline.hotline.tests.factories import open_case
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import lose_first_answer, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
-
-
-def lose_first_answer(page: Page, url: str) -> list[int]:
-    """Drop the answer of the first POST to `url` after the server has handled it."""
-    lost: list[int] = []
-
-    def handle(route: Route) -> None:
-        if route.request.method == "POST" and not lost:
-            lost.append(route.fetch(max_redirects=0).status)
-            route.abort("connectionreset")
-        else:
-            route.continue_()
-
-    page.route(url, handle)
-    return lost
 
 
 NOTES = "#case-activity form[action$='/notes/']"
