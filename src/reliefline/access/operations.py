@@ -31,6 +31,7 @@ from reliefline.access import audit_labels
 from reliefline.access.audit import audit_record
 from reliefline.access.models import AuditAction, Operation, OperationFile, OperationStatus
 from reliefline.errors import Conflict, NotFound, ReliefError
+from reliefline.jobs import task_enqueue
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrOrPromise as StrOrPromise
@@ -191,7 +192,7 @@ def operation_start(
 ) -> Operation:
     """Return a new queued operation, audited, with its input files stored.
 
-    With `enqueue`, the kind's task is queued once the transaction commits, for any
+    With `enqueue`, the kind's task is queued with it (reliefline.jobs), for any
     task worker to run; a command passes False and runs it itself (operation_run).
     Files older than FILE_DAYS, of any operation, are deleted on the way. Raise
     Conflict when the kind is exclusive and one is under way already.
@@ -220,8 +221,7 @@ def operation_start(
         created_at__lt=timezone.now() - dt.timedelta(days=FILE_DAYS)
     ).delete()
     if enqueue:
-        task = import_string(kind.task)
-        transaction.on_commit(lambda: task.enqueue(operation_id=operation.pk))
+        task_enqueue(import_string(kind.task), operation_id=operation.pk)
     return operation
 
 

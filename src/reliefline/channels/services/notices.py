@@ -33,6 +33,7 @@ from reliefline.errors import InvalidInput
 from reliefline.hotline.models import Case, EventKind
 from reliefline.hotline.services import case_event_append
 from reliefline.hotline.timeline import NoteParam, choice_param
+from reliefline.jobs import task_enqueue
 from reliefline.people.models import Language, Person
 from reliefline.places.models import Place
 from reliefline.text import text_check
@@ -181,13 +182,10 @@ def _notice_make(
 def _enqueue(notice: Notice, *, delay: float = 0) -> None:
     from reliefline.channels.tasks import notice_deliver  # the task module imports this one
 
-    def enqueue() -> None:
-        task = notice_deliver
-        if delay > 0 and task.get_backend().supports_defer:
-            task = task.using(run_after=timezone.now() + dt.timedelta(seconds=delay))
-        task.enqueue(notice.pk)
-
-    transaction.on_commit(enqueue)
+    task = notice_deliver
+    if delay > 0 and task.get_backend().supports_defer:
+        task = task.using(run_after=timezone.now() + dt.timedelta(seconds=delay))
+    task_enqueue(task, notice.pk)
 
 
 @transaction.atomic

@@ -121,6 +121,39 @@ def test_a_rolled_back_transaction_sends_nothing(
     assert outbox == [] and not Notice.objects.exists()
 
 
+DATABASE_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def test_the_job_is_stored_with_the_notice_not_after_the_commit(
+    settings, django_capture_on_commit_callbacks
+) -> None:
+    """A process killed between the commit and its callbacks loses no notice's job."""
+    settings.TASKS = DATABASE_QUEUE
+    case = open_case()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        notice = notice_send(
+            person=caller_of(case), kind=NoticeKind.ACKNOWLEDGEMENT, context={"reference": "RL-1"}
+        )
+    assert callbacks == []  # nothing is left for after the commit
+    job = DBTaskResult.objects.get()
+    assert (job.task_path, job.args_kwargs["args"]) == (
+        "reliefline.channels.tasks.notice_deliver",
+        [notice.pk],
+    )
+
+
+def test_a_rolled_back_notice_takes_its_queued_job_with_it(settings) -> None:
+    settings.TASKS = DATABASE_QUEUE
+    case = open_case()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        notice_send(
+            person=caller_of(case), kind=NoticeKind.ACKNOWLEDGEMENT, context={"reference": "RL-1"}
+        )
+        assert DBTaskResult.objects.count() == 1
+        raise RuntimeError("rollback")
+    assert not Notice.objects.exists() and not DBTaskResult.objects.exists()
+
+
 def test_a_missing_value_is_refused_naming_it(outbox) -> None:
     case = open_case()
     with pytest.raises(InvalidInput, match="needs a value") as error:
@@ -218,7 +251,7 @@ def test_a_permanent_failure_is_not_retried(
 def test_the_retry_waits_in_the_database_queue_with_backoff(
     settings, flaky, django_capture_on_commit_callbacks
 ) -> None:
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.TASKS = DATABASE_QUEUE
     flaky.failures = 1
     case = open_case()
     with django_capture_on_commit_callbacks(execute=True):

@@ -9,6 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
+from django_tasks_db.models import DBTaskResult
 
 from reliefline.access.models import AuditEntry, Operation, OperationFile
 from reliefline.access.operations import OperationProgress
@@ -226,6 +227,20 @@ def test_the_task_worker_runs_a_search_started_from_the_page(
     operation = Operation.objects.get(kind=DEDUPE.name)
     assert (operation.status, operation.result["new_clusters"]) == ("done", 1)
     assert UserFactory._meta.model.objects.filter(pk=operation.started_by_id).exists()
+
+
+def test_an_operation_is_stored_with_its_job_not_after_the_commit(
+    client_as: Callable[[str], Client], settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Else a web worker killed after the commit would leave a search queued for ever,
+    and a search is exclusive: none could be started again."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        client_as("coordinator").post("/people/duplicates/search/")
+    operation = Operation.objects.get(kind=DEDUPE.name)
+    job = DBTaskResult.objects.get()
+    assert job.args_kwargs["kwargs"] == {"operation_id": operation.pk}
+    assert callbacks == []
 
 
 def test_progress_is_written_while_the_matching_index_is_read(
