@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from conftest import SUDZHA
 from reliefline.access.tests.factories import UserFactory
+from reliefline.hotline import views as hotline_views
 from reliefline.hotline.models import Case
 from reliefline.hotline.services import NeedInput
 from reliefline.hotline.tests.factories import open_case
@@ -143,7 +144,10 @@ def test_typing_phone_shows_earlier_case_of_caller(new_page, live_server):
     screenshot(page, "new-call-earlier-case")
 
 
-def test_queue_refresh_shows_case_created_after_page_loaded(new_page, live_server, gazetteer):
+def test_queue_refresh_shows_case_created_after_page_loaded(
+    new_page, live_server, gazetteer, monkeypatch
+):
+    monkeypatch.setattr(hotline_views, "QUEUE_REFRESH_SECONDS", 1)  # 15 s on duty
     _lower_priority_cases()
     page = new_page(user=UserFactory(role="operator"))
     page.goto(f"{live_server.url}/hotline/")
@@ -152,9 +156,38 @@ def test_queue_refresh_shows_case_created_after_page_loaded(new_page, live_serve
 
     late = open_case(needs=[NeedInput(type="medical_care")], phone="+79100000009")
 
-    # The table polls every 15 s; allow one interval and some slack.
-    expect(page.locator(f"tr[data-reference='{late.reference}']")).to_be_visible(timeout=18_000)
+    expect(page.locator(f"tr[data-reference='{late.reference}']")).to_be_visible()
     assert page.evaluate("window.reliefline_marker") == "same page"  # no full reload
+
+
+def test_a_queue_whose_refresh_fails_says_it_is_not_up_to_date(new_page, live_server, monkeypatch):
+    """A dropped connection must not leave a calm, old queue on the operator's screen."""
+    monkeypatch.setattr(hotline_views, "QUEUE_REFRESH_SECONDS", 1)
+    open_case(needs=[NeedInput(type="water")], phone="+79100000001")
+    page = new_page(user=UserFactory(role="operator"))
+    page.goto(f"{live_server.url}/hotline/")
+    expect(page.locator("#queue-table tbody tr")).to_have_count(1)
+    refresh = re.compile(r"/hotline/\?")
+    page.route(refresh, lambda route: route.abort("internetdisconnected"))
+
+    expect(page.locator("#queue-table .stale[role=alert]")).to_contain_text("Not up to date")
+    screenshot(page, "queue-stale")
+    late = open_case(needs=[NeedInput(type="medical_care")], phone="+79100000009")
+    page.unroute(refresh)
+
+    expect(page.locator(f"tr[data-reference='{late.reference}']")).to_be_visible()
+    expect(page.locator("#queue-table .stale")).to_have_count(0)
+
+
+def test_a_dashboard_refused_by_the_server_says_it_is_not_up_to_date(
+    new_page, live_server, monkeypatch
+):
+    monkeypatch.setattr(hotline_views, "DASHBOARD_REFRESH_SECONDS", 1)
+    page = new_page(user=UserFactory(role="coordinator"))
+    page.goto(f"{live_server.url}/hotline/dashboard/")
+    page.route("**/hotline/dashboard/", lambda route: route.fulfill(status=502, body="down"))
+
+    expect(page.locator("#dashboard .stale[role=alert]")).to_be_visible()
 
 
 def test_repeat_caller_typed_in_latin_is_proposed_and_reused(new_page, live_server):

@@ -14,7 +14,8 @@ document.addEventListener("keydown", function (event) {
 function writeFailed(event) {
   var detail = event.detail || {};
   if (!detail.requestConfig || detail.requestConfig.verb === "get") {
-    return; // a read (the queue's refresh, a lookup): the next one will do
+    staleSay(detail.elt); // a read: the next one will do, but a list must not look current
+    return;
   }
   var source = detail.elt instanceof HTMLElement ? detail.elt : null;
   if (!source) {
@@ -37,6 +38,26 @@ function writeFailed(event) {
     form.appendChild(note);
   }
   note.textContent = document.body.getAttribute(attribute) || "";
+}
+// A list that refreshes itself (the queue, the dashboard: [data-refreshed-at]) whose
+// refresh failed still shows its last state, with nothing to tell that from the
+// present: an operator could wait for calls that are already there. Say so in it
+// until a refresh succeeds (the swap replaces the whole list, this alert with it).
+function staleSay(list) {
+  if (!(list instanceof HTMLElement) || !list.hasAttribute("data-refreshed-at")) {
+    return;
+  }
+  var alert = list.querySelector(".stale");
+  if (!alert) {
+    alert = document.createElement("p");
+    alert.className = "stale error-box";
+    alert.setAttribute("role", "alert");
+    list.insertBefore(alert, list.firstChild);
+  }
+  var text = document.body.getAttribute("data-stale") || "";
+  if (alert.textContent !== text) {
+    alert.textContent = text; // once: a screen reader is not to repeat it at every try
+  }
 }
 document.addEventListener("htmx:sendError", writeFailed);
 document.addEventListener("htmx:responseError", writeFailed);
