@@ -4,6 +4,7 @@ Debian's /usr/bin/chromium is used (`make browser` installs it); Playwright neve
 downloads a browser here.
 """
 
+import datetime as dt
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth.models import User
 from django.test import Client, override_settings
+from django.utils import timezone
 from playwright.sync_api import Browser, Page, Route, sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
@@ -84,17 +86,34 @@ def new_page(browser: Browser, live_server: LiveServer) -> Iterator[Callable[...
     """Return a factory of pages in fresh contexts, signed in as `user` when one is given."""
     contexts = []
 
-    def make(*, user: User | None = None, width: int = 1280, height: int = 900) -> Page:
+    def make(
+        *,
+        user: User | None = None,
+        width: int = 1280,
+        height: int = 900,
+        session_ends: dt.timedelta | None = None,
+        language: str | None = None,
+    ) -> Page:
         context = browser.new_context(viewport={"width": width, "height": height}, locale="en")
         context.set_default_timeout(10_000)
         contexts.append(context)
+        cookies = {}
         if user is not None:
             client = Client()
             client.force_login(user)
-            cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
-            context.add_cookies(
-                [{"name": cookie.key, "value": cookie.value, "url": live_server.url}]
-            )
+            session = client.session
+            if session_ends is not None:  # sooner than the shift's 12 hours
+                session.set_expiry(timezone.now() + session_ends)
+                session.save()
+            cookies[django_settings.SESSION_COOKIE_NAME] = session.session_key
+        if language is not None:
+            cookies[django_settings.LANGUAGE_COOKIE_NAME] = language
+        context.add_cookies(
+            [
+                {"name": name, "value": value, "url": live_server.url}
+                for name, value in cookies.items()
+            ]
+        )
         return context.new_page()
 
     yield make

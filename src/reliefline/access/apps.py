@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
+from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_migrate
 
 
@@ -14,11 +15,14 @@ class AccessConfig(AppConfig):
     )
 
     def ready(self) -> None:
+        from reliefline.access.auth import session_end_fix
         from reliefline.access.roles import sync_role_groups
 
         # Groups follow the role matrix in code. Permissions of each app exist only
         # after that app's own post_migrate, so every app's signal re-syncs (idempotent).
         post_migrate.connect(sync_role_groups, dispatch_uid="reliefline.sync_role_groups")
+        # A session ends one shift after signing in (access.auth.session_end_fix).
+        user_logged_in.connect(session_end_fix, dispatch_uid="reliefline.session_end_fix")
 
 
 class ReliefAdminConfig(admin_apps.AdminConfig):

@@ -147,6 +147,20 @@ def require(request: HttpRequest, permission: str) -> None:
         raise PermissionDenied(permission)
 
 
+def session_end_fix(sender: Any, *, request: HttpRequest | None, **kwargs: Any) -> None:
+    """End a session one shift (SESSION_COOKIE_AGE) after signing in, not after its last save.
+
+    Django counts a session's age from its last save. Anything that saves it later (the
+    second factor, a message) would push the end back without anyone signing in again;
+    a fixed end is also one the page can announce (body[data-session-ends], app.js).
+    Connected to user_logged_in.
+    """
+    if request is not None and hasattr(request, "session"):
+        request.session.set_expiry(
+            timezone.now() + dt.timedelta(seconds=settings.SESSION_COOKIE_AGE)
+        )
+
+
 def requires(permission: str | None) -> Callable[[View], View]:
     """Decorate a page view: sign-in first, then the permission (None: any), else 403.
 

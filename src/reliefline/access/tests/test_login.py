@@ -1,7 +1,11 @@
 """Second factor and login throttling, with the production settings switched on."""
 
+import datetime as dt
+
 import pytest
+from django.contrib.sessions.models import Session
 from django.test import Client
+from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -156,3 +160,37 @@ def test_a_page_request_after_the_session_ended_is_still_redirected(db: None) ->
     response = Client().get("/hotline/")
     assert response.status_code == 302
     assert response["Location"] == "/accounts/login/?next=/hotline/"
+
+
+def test_a_session_ends_one_shift_after_signing_in_whatever_saves_it_later(
+    secure, db: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second factor, entered hours later, must not give the session more time."""
+    user = UserFactory(role="operator")
+    client = Client()
+    signed_in = timezone.now()
+    _login(client, user.username)
+    shift_end = Session.objects.get().expire_date
+    assert abs(shift_end - signed_in - dt.timedelta(hours=12)) < dt.timedelta(minutes=1)
+
+    later = signed_in + dt.timedelta(hours=3)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    setup = client.get("/hotline/")["Location"]
+    client.get(setup)
+    device = TOTPDevice.objects.get(user=user)
+    assert client.post(setup, {"token": _code(device)}).status_code == 302
+
+    session = Session.objects.get()
+    assert session.get_decoded().get("otp_device_id")  # saved again, three hours on
+    assert session.expire_date == shift_end
+
+
+def test_every_page_says_when_the_session_ends(db: None) -> None:
+    client = Client()
+    client.force_login(UserFactory(role="operator"))
+    page = client.get("/hotline/").content.decode()
+    ends = Session.objects.get().expire_date
+    assert f'data-session-ends="{timezone.localtime(ends).isoformat()}"' in page
+    assert 'class="banner warning session-ending"' in page
+    signed_out = Client().get("/accounts/login/").content.decode()
+    assert "data-session-ends" not in signed_out and "session-ending" not in signed_out

@@ -268,7 +268,7 @@ document.addEventListener("DOMContentLoaded", draftSettle);
 // A page form sent the ordinary way (htmx forms cancel this event and are kept below).
 document.addEventListener("submit", function (event) {
   var form = event.target;
-  if (form instanceof HTMLFormElement && form.classList.contains("logout")) {
+  if (form instanceof HTMLFormElement && form.hasAttribute("data-logout")) {
     draftWrite(null);
   } else if (!event.defaultPrevented && (form.method || "").toLowerCase() === "post") {
     draftKeep(form);
@@ -299,3 +299,42 @@ function draftAnswered(event) {
 }
 document.addEventListener("htmx:beforeOnLoad", draftAnswered);
 document.addEventListener("htmx:sendError", draftAnswered);
+
+// A session ends 12 hours after signing in (access.auth.session_end_fix), whatever
+// the operator is doing then. From 15 minutes before, a banner says when, with a
+// button to sign in again at once, so that it can be done between two calls instead
+// of in the middle of one; once the time has passed it says so.
+var SESSION_WARN_BEFORE = 15 * 60 * 1000;
+
+function sessionWatch() {
+  var body = document.body;
+  var banner = document.querySelector(".session-ending");
+  var ends = Date.parse(body.getAttribute("data-session-ends") || "");
+  if (!banner || isNaN(ends)) {
+    return;
+  }
+  var text = banner.querySelector(".session-ending-text");
+  function show() {
+    var left = ends - Date.now();
+    if (left > SESSION_WARN_BEFORE) {
+      window.setTimeout(show, Math.min(left - SESSION_WARN_BEFORE, 3600 * 1000));
+      return;
+    }
+    var time = new Date(ends).toLocaleTimeString(document.documentElement.lang || undefined, {
+      hour: "2-digit",
+      minute: "2-digit",
+    });
+    var say = left > 0
+      ? (body.getAttribute("data-session-ending") || "").replace("%(time)s", time)
+      : body.getAttribute("data-session-ended") || "";
+    if (text.textContent !== say) {
+      text.textContent = say;
+    }
+    banner.hidden = false;
+    if (left > 0) {
+      window.setTimeout(show, Math.min(left + 1000, 60 * 1000));
+    }
+  }
+  show();
+}
+document.addEventListener("DOMContentLoaded", sessionWatch);

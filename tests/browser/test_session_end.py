@@ -1,11 +1,13 @@
-"""What was typed survives the end of a session, in Chromium (app.js, "unsent").
+"""The end of a shift's session, in Chromium (app.js): announced, and nothing typed lost.
 
-A shift's session ends 12 hours after signing in. A form sent after that reaches the
-sign-in page instead of being recorded; after signing in again as the same user the
-form is back, filled, to check and send. Nobody else gets it, and it is recorded only
-when sent again.
+A session ends 12 hours after signing in. From 15 minutes before, every page says
+when, with a button to sign in again between two calls. A form sent after the end
+reaches the sign-in page instead of being recorded; after signing in again as the
+same user the form is back, filled, to check and send. Nobody else gets it, and it
+is recorded only when sent again.
 """
 
+import datetime as dt
 import re
 
 import pytest
@@ -203,3 +205,48 @@ def test_a_note_whose_answer_was_lost_is_not_kept(new_page, live_server):
     assert lost == [200]
     assert unsent(page) is None
     expect(page.locator(f"{NOTES} [name=text]")).to_have_value("Перезвонить после 18:00.")
+
+
+def test_the_end_of_the_session_is_announced_with_a_way_to_sign_in_again(new_page, live_server):
+    operator = UserFactory(role="operator")
+    page = new_page(user=operator, session_ends=dt.timedelta(minutes=10))
+    page.goto(f"{live_server.url}/hotline/")
+
+    banner = page.locator("form.session-ending[role=status]")
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text("Your session ends at")
+    expect(banner).to_contain_text("Sign in again between two calls")
+    screenshot(page, "session-ending")
+    page.click("form.session-ending button[type=submit]")
+
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/hotline/$"))
+    sign_in(page, operator.username)
+    expect(page).to_have_url(re.compile(r"/hotline/$"))
+    expect(page.locator("form.session-ending")).to_be_hidden()  # a whole shift ahead again
+
+
+def test_the_banner_says_when_the_session_has_ended(new_page, live_server):
+    page = new_page(user=UserFactory(role="operator"), session_ends=dt.timedelta(seconds=3))
+    page.goto(f"{live_server.url}/hotline/")
+
+    expect(page.locator("form.session-ending")).to_contain_text(
+        "Your session has ended", timeout=8_000
+    )
+
+
+def test_the_banner_reads_in_the_operators_language(new_page, live_server):
+    operator = UserFactory(role="operator")
+    page = new_page(user=operator, session_ends=dt.timedelta(minutes=10), language="uk")
+    page.goto(f"{live_server.url}/hotline/")
+
+    expect(page.locator("form.session-ending")).to_contain_text(
+        re.compile(r"Ваш сеанс закінчується о \d\d:\d\d, через 12 годин")
+    )
+    expect(page.locator("form.session-ending button")).to_have_text("Увійти знову зараз")
+
+
+def test_a_fresh_session_shows_no_banner(new_page, live_server):
+    page = new_page(user=UserFactory(role="operator"))
+    page.goto(f"{live_server.url}/hotline/")
+    expect(page.locator("#queue-table")).to_be_visible()
+    expect(page.locator("form.session-ending")).to_be_hidden()
