@@ -16,7 +16,7 @@ from reliefline.evacuation.models import EvacuationRequest, ManifestIssue, Place
 from reliefline.evacuation.services import VehicleInput
 from reliefline.evacuation.tests import factories as f
 from reliefline.places.models import Assignment
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import lose_first_answer, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 PHONE = {"width": 390, "height": 844}
@@ -248,5 +248,72 @@ def test_a_search_asked_for_during_a_mark_waits_for_it(new_page, live_server, ga
     marks[0].continue_()
     expect(phone).to_have_url(re.compile(r"q=%D0%98%D1%80%D0%B8%D0%BD%D0%B0"))
     expect(phone.locator(".passenger .state")).to_have_text("Boarded")
+    placement.refresh_from_db()
+    assert placement.status == "boarded"
+
+
+def test_marks_made_without_a_connection_are_kept_and_sent_when_it_is_back(
+    new_page, live_server, gazetteer
+):
+    """An assembly point with no signal: the team keeps scanning; nothing is lost."""
+    phone, placement = _check_in_page(live_server, new_page)
+    phone.context.set_offline(True)
+
+    phone.fill("#id_code", placement.code)
+    phone.keyboard.press("Enter")
+    phone.fill("#id_code", "ZZZ-999")  # a code of no passenger: refused once sent
+    phone.keyboard.press("Enter")
+
+    expect(phone.locator("#outbox .outbox-count")).to_contain_text("kept on this phone: 2")
+    expect(phone.locator("#outbox .outbox-waiting li")).to_have_count(2)
+    expect(phone.locator("#id_code")).to_have_value("")  # ready for the next code
+    expect(phone.locator("#code-form .write-failed")).to_have_count(0)
+    screenshot(phone, "evacuation-offline-marks")
+    placement.refresh_from_db()
+    assert placement.status == "allocated"
+
+    phone.context.set_offline(False)
+
+    expect(phone.locator("#outbox .outbox-waiting li")).to_have_count(0)
+    expect(phone.locator("#outbox .outbox-sent li.done")).to_contain_text(
+        f"Sent from this phone: {placement.code}, Ирина Верещук: Boarded"
+    )
+    expect(phone.locator("#outbox .outbox-sent li.error")).to_contain_text("Not recorded: ZZZ-999.")
+    placement.refresh_from_db()
+    assert placement.status == "boarded"
+    assert phone.evaluate("localStorage.getItem('reliefline.marks')") is None
+
+
+def test_a_mark_whose_answer_was_lost_is_kept_and_recorded_once(new_page, live_server, gazetteer):
+    """The server boarded the passenger, the answer never came: the resend replays it."""
+    phone, placement = _check_in_page(live_server, new_page)
+    lost = lose_first_answer(phone, "**/field/mark/")
+    phone.fill("#id_code", placement.code.lower())  # sent again exactly as typed
+    phone.keyboard.press("Enter")
+    expect(phone.locator("#outbox .outbox-waiting li")).to_have_count(1)
+    assert lost == [200]  # boarded on the server, unknown to the phone
+
+    phone.evaluate("window.dispatchEvent(new Event('online'))")  # the connection is back
+
+    expect(phone.locator("#outbox .outbox-sent li.done")).to_contain_text("Boarded")
+    assert placement.events.filter(kind="boarded").count() == 1
+
+
+def test_kept_marks_survive_closing_the_page(new_page, live_server, gazetteer):
+    phone, placement = _check_in_page(live_server, new_page)
+    phone.context.set_offline(True)
+    phone.fill("#id_code", placement.code)
+    phone.keyboard.press("Enter")
+    expect(phone.locator("#outbox .outbox-waiting li")).to_have_count(1)
+    url = phone.url
+    phone.context.set_offline(False)
+    phone.route(re.compile(r".*/field/mark/$"), lambda route: route.abort("internetdisconnected"))
+    phone.goto(url)  # the page is opened again while sends still fail
+
+    expect(phone.locator("#outbox .outbox-waiting li")).to_have_count(1)
+    phone.unroute(re.compile(r".*/field/mark/$"))
+    phone.evaluate("window.dispatchEvent(new Event('online'))")
+
+    expect(phone.locator("#outbox .outbox-sent li.done")).to_be_visible()
     placement.refresh_from_db()
     assert placement.status == "boarded"

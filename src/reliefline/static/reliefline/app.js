@@ -22,6 +22,9 @@ function writeFailed(event) {
     return;
   }
   var form = source.closest("form") || source;
+  if (form.hasAttribute("data-keeps-unsent")) {
+    return; // it keeps what it could not send and says so itself (evacuation/outbox.js)
+  }
   var attribute;
   if (event.type === "htmx:sendError") {
     var once = form.querySelector("input[name=idempotency_key]") !== null;
