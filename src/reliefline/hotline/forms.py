@@ -28,6 +28,7 @@ class QueueFilterForm(forms.Form):
     assignee = forms.ChoiceField(label=_("Assignee"), required=False)
     need = forms.ChoiceField(label=_("Need"), required=False, choices=[ANY, *NeedType.choices])
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    callback_due = forms.BooleanField(label=_("Callbacks due only"), required=False)
     cursor = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, assignees: list[str], **kwargs: Any) -> None:
@@ -53,6 +54,7 @@ class QueueFilterForm(forms.Form):
             assignee=username if assignee == "me" else assignee,
             need=data.get("need", ""),
             overdue=bool(data.get("overdue")),
+            callback_due=bool(data.get("callback_due")),
         )
 
 

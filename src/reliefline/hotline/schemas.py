@@ -118,6 +118,7 @@ class CaseQuery(Schema):
     language: Language | None = None
     assignee: str = Field("", max_length=USERNAME_MAX, description="A username, `me` or `none`.")
     overdue: bool = False
+    callback_due: bool = Field(False, description="Only open cases whose callback is due.")
     cursor: str = Field("", max_length=CURSOR_MAX)
     limit: int = Field(25, ge=1, le=100)
 
@@ -187,6 +188,7 @@ def queue_filters(query: CaseQuery, *, user: User) -> QueueFilters:
         assignee=user.username if query.assignee == "me" else query.assignee,
         need=query.need.value if query.need else "",
         overdue=query.overdue,
+        callback_due=query.callback_due,
     )
 
 

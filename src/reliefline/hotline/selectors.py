@@ -28,6 +28,7 @@ class QueueFilters:
     assignee: str = ""  # a username, or "me" resolved by the caller, or "none"
     need: str = ""
     overdue: bool = False
+    callback_due: bool = False
 
 
 def case_scope(user: User | None) -> QuerySet[Case]:
@@ -66,6 +67,8 @@ def case_queue(
         cases = cases.filter(pk__in=Need.objects.filter(type=filters.need).values("case_id"))
     if filters.overdue:
         cases = cases.filter(due_at__lt=now, status__in=OPEN_STATUSES)
+    if filters.callback_due:
+        cases = cases.filter(callback_at__lte=now, status__in=OPEN_STATUSES)
     return cases.select_related("settlement", "caller", "assignee").order_by(
         "-priority", "created_at", "id"
     )
@@ -146,6 +149,7 @@ class Dashboard:
     by_settlement: list[tuple[str, str, int]]
     overdue: int
     open: int
+    callbacks_due: int = 0
 
 
 def case_dashboard(*, now: dt.datetime | None = None) -> Dashboard:
@@ -186,6 +190,7 @@ def case_dashboard(*, now: dt.datetime | None = None) -> Dashboard:
         by_settlement=by_settlement,
         overdue=open_cases.filter(due_at__lt=now).count(),
         open=open_cases.count(),
+        callbacks_due=open_cases.filter(callback_at__lte=now).count(),
     )
 
 

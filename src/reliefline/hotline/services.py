@@ -37,6 +37,8 @@ from reliefline.text import text_check
 
 MESSAGE_MAX = 10_000
 NOTE_MAX = 4_000
+# A call made this long before a callback falls due is that callback (case_call_attempt).
+CALLBACK_EARLY = dt.timedelta(minutes=30)
 ITEM_MAX = 100
 NEEDS_MAX = 20
 QUANTITY_MAX = 1_000_000
@@ -316,10 +318,20 @@ def case_note(case: Case, *, text: str, by: User) -> CaseEvent:
 
 
 @transaction.atomic
+@transaction.atomic
 def case_call_attempt(case: Case, *, outcome: str, by: User, note: str = "") -> CaseEvent:
-    """Return the call attempt logged on the case's timeline."""
+    """Return the call attempt logged on the case's timeline.
+
+    A callback due within CALLBACK_EARLY is the call being made: it is settled, so the
+    case leaves the queue's "callbacks due" whatever the outcome (a new one can be
+    scheduled). A later callback stays.
+    """
     _choice(outcome, CallOutcome.values, field="outcome")
     note = _text(note, limit=NOTE_MAX, field="text")
+    case = _locked(case)
+    if case.callback_at is not None and case.callback_at <= timezone.now() + CALLBACK_EARLY:
+        case.callback_at = None
+        case.save(update_fields=["callback_at", "updated_at"])
     return CaseEvent.objects.create(
         case=case, kind=EventKind.CALL, outcome=outcome, text=note, by=by
     )

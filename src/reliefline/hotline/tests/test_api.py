@@ -283,6 +283,17 @@ def test_queue_filters_overdue_cases(operator: Client) -> None:
     assert response.json()["items"][0]["overdue"] is True
 
 
+def test_queue_filters_callbacks_due(operator: Client) -> None:
+    due = open_case(phone="+79100000001")
+    open_case(phone="+79100000002")
+    Case.objects.filter(pk=due.pk).update(callback_at=timezone.now() - dt.timedelta(minutes=1))
+
+    response = operator.get(CASES, {"callback_due": "true"})
+
+    assert refs(response) == [due.reference]
+    assert response.json()["items"][0]["callback_at"] is not None
+
+
 @pytest.mark.parametrize(
     ("params", "field"),
     [
@@ -291,6 +302,7 @@ def test_queue_filters_overdue_cases(operator: Client) -> None:
         ({"band": "urgent"}, "band"),
         ({"language": "de"}, "language"),
         ({"overdue": "maybe"}, "overdue"),
+        ({"callback_due": "maybe"}, "callback_due"),
         ({"limit": 0}, "limit"),
         ({"limit": 1000}, "limit"),
         ({"cursor": "not-a-cursor"}, "cursor"),

@@ -1,10 +1,13 @@
 """The operator console's pages through Django's test client: access, forms, partials."""
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from conftest import SUDZHA
 from reliefline.hotline.models import Case, CaseEvent, Status
@@ -213,6 +216,26 @@ def test_callback_in_the_past_shows_error(client_as):
     )
     assert response.status_code == 422
     assert "A callback must be in the future." in response.content.decode()
+
+
+def test_the_queue_shows_and_filters_the_callbacks_due(client_as):
+    now = timezone.now()
+    due = open_case(phone="+79100000001")
+    later = open_case(phone="+79100000002")
+    Case.objects.filter(pk=due.pk).update(callback_at=now - dt.timedelta(minutes=10))
+    Case.objects.filter(pk=later.pk).update(callback_at=now + dt.timedelta(hours=2))
+    operator = client_as("operator")
+
+    everything = operator.get(reverse("hotline:queue")).content.decode()
+    assert everything.count('data-callback="due"') == 1
+    assert everything.count('data-callback="later"') == 1
+    assert "Call back: due since" in everything
+
+    only_due = operator.get(reverse("hotline:queue"), {"callback_due": "on"}).content.decode()
+    assert f'data-reference="{due.reference}"' in only_due
+    assert f'data-reference="{later.reference}"' not in only_due
+    board = client_as("coordinator").get(reverse("hotline:dashboard")).content.decode()
+    assert '<span class="number" data-count="callbacks_due">1</span>' in board
 
 
 def test_html_in_message_is_escaped_on_case_page(client_as):

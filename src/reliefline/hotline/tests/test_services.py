@@ -7,7 +7,13 @@ from django.utils import timezone
 from reliefline.errors import InvalidInput
 from reliefline.hotline.errors import IllegalTransition
 from reliefline.hotline.models import Case, CaseEvent, EventKind, Status
-from reliefline.hotline.selectors import QueueFilters, case_page, case_queue, cases_of_caller
+from reliefline.hotline.selectors import (
+    QueueFilters,
+    case_dashboard,
+    case_page,
+    case_queue,
+    cases_of_caller,
+)
 from reliefline.hotline.services import (
     CaseInput,
     NeedInput,
@@ -154,6 +160,51 @@ def test_callback_in_the_past_is_refused(db: None, user_in) -> None:
         case_schedule_callback(
             open_case(), at=timezone.now() - dt.timedelta(minutes=1), by=user_in("operator")
         )
+
+
+def _callback_at(case: Case, at: dt.datetime) -> Case:
+    # Scheduled earlier, so now due (the service refuses a time in the past).
+    Case.objects.filter(pk=case.pk).update(callback_at=at)
+    case.refresh_from_db()
+    return case
+
+
+def test_calling_back_settles_the_callback_whatever_the_answer(db: None, user_in) -> None:
+    operator = user_in("operator")
+    case = _callback_at(open_case(), timezone.now() - dt.timedelta(minutes=5))
+    case_call_attempt(case, outcome="no_answer", by=operator)
+    case.refresh_from_db()
+    assert case.callback_at is None
+    assert case.events.filter(kind=EventKind.CALL).count() == 1
+
+
+def test_a_call_just_before_the_callback_is_the_callback(db: None, user_in) -> None:
+    case = _callback_at(open_case(), timezone.now() + dt.timedelta(minutes=20))
+    case_call_attempt(case, outcome="reached", by=user_in("operator"))
+    case.refresh_from_db()
+    assert case.callback_at is None
+
+
+def test_a_call_hours_before_the_callback_leaves_it(db: None, user_in) -> None:
+    later = timezone.now() + dt.timedelta(hours=3)
+    case = case_schedule_callback(open_case(), at=later, by=user_in("operator"))
+    case_call_attempt(case, outcome="busy", by=user_in("operator"))
+    case.refresh_from_db()
+    assert case.callback_at == later
+
+
+def test_the_queue_lists_the_callbacks_due_of_open_cases_only(db: None, user_in) -> None:
+    now = timezone.now()
+    due = _callback_at(open_case(phone="+79100000001"), now - dt.timedelta(minutes=1))
+    _callback_at(open_case(phone="+79100000002"), now + dt.timedelta(hours=1))
+    closed = _callback_at(open_case(phone="+79100000003"), now - dt.timedelta(hours=1))
+    case_transition(closed, to=Status.CLOSED, by=user_in("operator"))
+    open_case(phone="+79100000004")
+
+    found = case_queue(QueueFilters(callback_due=True), now=now)
+
+    assert [c.reference for c in found] == [due.reference]
+    assert case_dashboard(now=now).callbacks_due == 1
 
 
 def test_assigning_a_new_case_triages_and_assigns_it(db: None, user_in) -> None:
