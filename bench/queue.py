@@ -340,7 +340,9 @@ FILL_SQL = [
                                   WHEN 'high' THEN interval '4 hours'
                                   WHEN 'medium' THEN interval '24 hours'
                                   ELSE interval '72 hours' END,
-           NULL, NULL, created_at, created_at{hotline_case_vals}
+           -- One case in a hundred had a callback promised six hours after it came in.
+           NULL, CASE WHEN mod(g, 100) = 7 THEN created_at + interval '6 hours' END,
+           created_at, created_at{hotline_case_vals}
     FROM bench_rows
     """,
     """
@@ -374,6 +376,7 @@ VARIANTS = [
     Variant("status=new", {"status": "new"}),
     Variant("band=critical", {"band": "critical"}),
     Variant("overdue", {"overdue": True}),
+    Variant("callbacks due", {"callback_due": True}),
     Variant("need=medicine", {"need": "medicine"}),
     Variant("language=uk, no assignee", {"language": "uk", "assignee": "none"}),
 ]

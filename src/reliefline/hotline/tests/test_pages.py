@@ -236,6 +236,10 @@ def test_the_queue_shows_and_filters_the_callbacks_due(client_as):
     assert f'data-reference="{later.reference}"' not in only_due
     board = client_as("coordinator").get(reverse("hotline:dashboard")).content.decode()
     assert '<span class="number" data-count="callbacks_due">1</span>' in board
+    assert "?callback_due=on" in board
+    partner = client_as("partner").get(reverse("hotline:dashboard")).content.decode()
+    assert '<span class="number" data-count="callbacks_due">1</span>' in partner
+    assert "?callback_due=on" not in partner  # the queue is not theirs to open
 
 
 def test_html_in_message_is_escaped_on_case_page(client_as):
