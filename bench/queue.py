@@ -341,8 +341,8 @@ FILL_SQL = [
                                   WHEN 'medium' THEN interval '24 hours'
                                   ELSE interval '72 hours' END,
            -- One case in a hundred had a callback promised six hours after it came in.
-           NULL, CASE WHEN mod(g, 100) = 7 THEN created_at + interval '6 hours' END,
-           created_at, created_at{hotline_case_vals}
+           CASE WHEN mod(g, 100) = 7 THEN created_at + interval '6 hours' END,
+           NULL, created_at, created_at{hotline_case_vals}
     FROM bench_rows
     """,
     """
