@@ -319,3 +319,23 @@ def test_kept_marks_survive_closing_the_page(new_page, live_server, gazetteer):
     expect(phone.locator("#outbox .outbox-sent li.done")).to_be_visible()
     placement.refresh_from_db()
     assert placement.status == "boarded"
+
+
+def test_a_mark_the_phone_cannot_keep_stays_in_the_box_and_says_so(
+    new_page, live_server, gazetteer
+):
+    """Private browsing or a full phone: never empty the box of a mark nobody kept."""
+    phone, placement = _check_in_page(live_server, new_page)
+    phone.add_init_script(
+        "Storage.prototype.setItem = function () { throw new DOMException('full', "
+        "'QuotaExceededError'); };"
+    )
+    phone.reload()
+    phone.context.set_offline(True)
+
+    phone.fill("#id_code", placement.code)
+    phone.keyboard.press("Enter")
+
+    expect(phone.locator("#outbox .outbox-problem")).to_contain_text("cannot keep it")
+    expect(phone.locator("#id_code")).to_have_value(placement.code)
+    expect(phone.locator("#outbox .outbox-waiting li")).to_have_count(0)

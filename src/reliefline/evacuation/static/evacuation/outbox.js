@@ -30,6 +30,7 @@
     }
   }
 
+  // Return whether the marks are stored: not when storage is off or full.
   function store(marks) {
     try {
       if (marks.length) {
@@ -37,8 +38,9 @@
       } else {
         window.localStorage.removeItem(STORE);
       }
+      return true;
     } catch (error) {
-      // Storage off or full: nothing can be kept; the page says so at the form.
+      return false;
     }
   }
 
@@ -90,8 +92,8 @@
       box.querySelector(".outbox-sent").prepend(line);
     }
     var problem = box.querySelector(".outbox-problem");
-    problem.textContent = waiting.length && box.dataset.problem ? box.dataset.problem : "";
-    box.hidden = !waiting.length && !box.querySelector(".outbox-sent li");
+    problem.textContent = box.dataset.problem || "";
+    box.hidden = !waiting.length && !box.dataset.problem && !box.querySelector(".outbox-sent li");
   }
 
   // What the form holds now: the code and mark being sent, with a fresh key.
@@ -120,10 +122,19 @@
       action: action,
       key: mark.key,
     });
-    store(marks);
     var code = form.querySelector("[name=code]");
-    code.value = "";
-    code.focus(); // ready for the next code
+    if (store(marks)) {
+      code.value = ""; // ready for the next code
+      if (box.dataset.problem === say("data-outbox-not-kept")) {
+        delete box.dataset.problem;
+      }
+    } else {
+      // Not kept (storage off or full): the code goes back in the box, and the page
+      // says it must be marked again once the connection is back.
+      code.value = mark.code;
+      box.dataset.problem = say("data-outbox-not-kept");
+    }
+    code.focus();
     show();
   }
 
