@@ -149,7 +149,7 @@ class Dashboard:
     by_settlement: list[tuple[str, str, int]]
     overdue: int
     open: int
-    callbacks_due: int = 0
+    callbacks_due: int
 
 
 def case_dashboard(*, now: dt.datetime | None = None) -> Dashboard:

@@ -230,6 +230,9 @@ def test_the_queue_shows_and_filters_the_callbacks_due(client_as):
     assert everything.count('data-callback="due"') == 1
     assert everything.count('data-callback="later"') == 1
     assert "Call back: due since" in everything
+    # With its day: a callback missed yesterday must not read like one of today.
+    since = timezone.localtime(now - dt.timedelta(minutes=10))
+    assert f"Call back: due since {since:%a %H:%M}" in everything
 
     only_due = operator.get(reverse("hotline:queue"), {"callback_due": "on"}).content.decode()
     assert f'data-reference="{due.reference}"' in only_due
