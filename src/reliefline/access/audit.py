@@ -4,7 +4,8 @@ import contextvars
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser, User
@@ -21,6 +22,25 @@ GENESIS = "0" * 64
 _current_request: contextvars.ContextVar[HttpRequest | None] = contextvars.ContextVar(
     "reliefline_audit_request", default=None
 )
+# The persons named by the entries appended meanwhile, for audit_persons_collect.
+_collected: contextvars.ContextVar[set[int] | None] = contextvars.ContextVar(
+    "reliefline_audit_collected", default=None
+)
+
+
+@contextmanager
+def audit_persons_collect() -> Iterator[set[int]]:
+    """Yield a set that gathers the persons of every entry appended within the block.
+
+    The idempotency middleware keeps them with an answer, so that a replay of the
+    answer, which names them again, is logged as a read of their data.
+    """
+    persons: set[int] = set()
+    token = _collected.set(persons)
+    try:
+        yield persons
+    finally:
+        _collected.reset(token)
 
 
 class AuditRequestMiddleware:
@@ -100,6 +120,9 @@ def audit_record(
     )
     head.last_hash = entry.hash
     head.save(update_fields=["last_hash"])
+    collected = _collected.get()
+    if collected is not None:
+        collected.update(entry.person_ids)
     return entry
 
 

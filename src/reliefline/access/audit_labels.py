@@ -84,6 +84,7 @@ MANIFEST = Purpose(gettext_noop("{kind} manifest for {recipient}"), {"kind": r"[
 OPERATION_START = Purpose(gettext_noop("start {operation}, by {user}"))
 OVERRIDE = Purpose(gettext_noop("double-dipping override: {breaches}"))
 REFERRAL = Purpose(gettext_noop("referral of {case} to {organisation}"), {"case": REFERENCE})
+REPLAY = Purpose(gettext_noop("answer replayed to a retried request: {path}"))
 RETENTION = Purpose(gettext_noop("retention: closed before {date}"), {"date": r"\d{4}-\d{2}-\d{2}"})
 
 PURPOSES = (
@@ -96,6 +97,7 @@ PURPOSES = (
     OPERATION_START,
     OVERRIDE,
     REFERRAL,
+    REPLAY,
     RETENTION,
 )
 
@@ -118,6 +120,7 @@ def purpose_label(recorded: str) -> str:
 FIELD_LABELS = {
     "address": _("address"),
     "aid received": _("aid received"),
+    "answer": _("answer to the request"),
     "assignee": _("assignee"),
     "birth_date": _("birth date"),
     "callback": _("callback"),

@@ -17,7 +17,9 @@ request's answer instead, and nothing is written twice
 A key belongs to the user who sent it. The first request runs in one transaction
 with the row that keeps its answer, so either both are written or neither. A
 successful answer (2xx or a redirect) is kept for a day (KEPT), encrypted, and
-replayed to a retry with the header `Idempotent-Replayed: true`. Other answers are
+replayed to a retry with the header `Idempotent-Replayed: true`; when the first
+request's audit entries named persons, the replay is logged as a read of their data
+(the answer names them again, perhaps to another device). Other answers are
 not kept: bad input stored nothing, and the retry is judged afresh. The same key
 with a different request is refused (422, field `Idempotency-Key`). A retry sent
 while the first is still running gets the first's answer once that commits; what
@@ -41,8 +43,10 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from reliefline.access import audit_labels
+from reliefline.access.audit import audit_persons_collect, audit_record
 from reliefline.access.auth import BearerToken
-from reliefline.access.models import IdempotentRequest
+from reliefline.access.models import AuditAction, IdempotentRequest
 from reliefline.access.roles import needs_second_factor
 from reliefline.errors import InvalidInput
 
@@ -150,7 +154,7 @@ class IdempotencyMiddleware:
         if kept.fingerprint != sent:
             message = _("This key was sent before with a different request; use a new key.")
             return self._refusal(request, KeyReused(message, field=HEADER))
-        return self._replay(kept)
+        return self._replay(kept, request)
 
     @staticmethod
     def _raw_key(request: HttpRequest) -> str | None:
@@ -191,7 +195,8 @@ class IdempotencyMiddleware:
         return kept
 
     def _first(self, request: HttpRequest, user: User, key: str, sent: str) -> HttpResponse:
-        response = self.get_response(request)
+        with audit_persons_collect() as persons:
+            response = self.get_response(request)
         if response.status_code >= 500:
             transaction.set_rollback(True)  # never half of a failed write
             return response
@@ -209,12 +214,23 @@ class IdempotencyMiddleware:
             status=response.status_code,
             headers={name: response[name] for name in REPEATED_HEADERS if name in response},
             body=body,
+            person_ids=sorted(persons),
             created_at=timezone.now(),
         )
         return response
 
     @staticmethod
-    def _replay(kept: IdempotentRequest) -> HttpResponse:
+    def _replay(kept: IdempotentRequest, request: HttpRequest) -> HttpResponse:
+        if kept.person_ids:
+            audit_record(
+                user=kept.user,
+                action=AuditAction.READ,
+                record=f"access.idempotentrequest:{kept.pk}",
+                purpose=audit_labels.REPLAY.text(path=request.path[:120]),
+                person_ids=kept.person_ids,
+                fields=["answer"],
+                request=request,
+            )
         response = HttpResponse(kept.body, status=kept.status)
         headers: dict[str, Any] = kept.headers
         for name, value in headers.items():

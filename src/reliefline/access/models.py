@@ -206,6 +206,9 @@ class IdempotentRequest(models.Model):
     status = models.PositiveSmallIntegerField()
     headers = models.JSONField(default=dict)
     body = EncryptedTextField(blank=True)
+    # The persons whose data the first request's audit entries named: a replay of the
+    # answer is logged as a read of theirs (access.audit.audit_persons_collect).
+    person_ids = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(db_index=True)
 
     class Meta:

@@ -32,6 +32,7 @@ SAMPLES: dict[str, object] = {
     "kind": "icrc",
     "operation": "people_import",
     "organisation": "Caritas Sumy",
+    "path": "/api/v1/cases",
     "recipient": "ICRC delegation",
     "rejected": 1,
     "status": "boarded",

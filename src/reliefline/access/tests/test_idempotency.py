@@ -17,8 +17,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import SUDZHA, together
+from reliefline.access.audit import audit_search, audit_verify
 from reliefline.access.idempotency import FORM_FIELD, HEADER, KEPT, REPLAYED, key_parse, purge
-from reliefline.access.models import IdempotentRequest
+from reliefline.access.models import AuditAction, AuditEntry, IdempotentRequest
 from reliefline.aid.tests.factories import family
 from reliefline.errors import InvalidInput
 from reliefline.hotline import api as hotline_api
@@ -124,6 +125,49 @@ def test_a_replay_still_asks_who_is_sending(api_as: ApiAs, user_in: Any) -> None
 
     assert anonymous.status_code == revoked.status_code == 401
     assert Case.objects.count() == 1
+
+
+def test_a_replay_is_logged_as_a_read_of_the_persons_its_answer_names(api_as: ApiAs) -> None:
+    """The answer names the caller again, perhaps on another device: the DPO sees it."""
+    operator = api_as("operator")
+    first = post(operator, INSULIN_SMS, key="k-audit")
+    caller = first.json()["person_id"]
+    before = list(audit_search(person_id=caller))
+
+    operator.post(  # from another address, as from another phone
+        CASES,
+        json.dumps(INSULIN_SMS),
+        content_type="application/json",
+        headers={HEADER: "k-audit"},
+        REMOTE_ADDR="10.0.0.7",
+    )
+
+    after = list(audit_search(person_id=caller))
+    assert len(after) == len(before) + 1
+    replay = after[0]
+    assert replay.action == AuditAction.READ
+    assert replay.username == before[0].username != ""
+    assert replay.person_ids == [caller]
+    assert replay.fields == ["answer"]
+    assert replay.purpose == "answer replayed to a retried request: /api/v1/cases"
+    assert replay.address == "10.0.0.7"
+    assert audit_verify().intact
+
+
+def test_a_replay_of_an_answer_naming_nobody_is_not_logged(api_as: ApiAs) -> None:
+    coordinator = api_as("coordinator")
+    item = {"code": "BISCUIT", "name": {"en": "Biscuits"}, "unit": "pack"}
+
+    def send() -> Any:
+        return coordinator.post(
+            "/api/v1/aid/items", json.dumps(item), "application/json", headers={HEADER: "k-item"}
+        )
+
+    assert send().status_code == 201
+    entries = AuditEntry.objects.count()
+
+    assert send()[REPLAYED] == "true"
+    assert AuditEntry.objects.count() == entries
 
 
 @pytest.mark.parametrize("key", ["", '""', "x" * 256, "ключ", "a\tb", 'a"b', "a\\b"])
