@@ -8,6 +8,8 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from reliefline.access.models import Operation
+from reliefline.access.operations import operation_run, operation_start
+from reliefline.access.rotation import ROTATION
 from reliefline.access.tests.factories import UserFactory
 from reliefline.people.models import Person
 from tests.browser.conftest import screenshot
@@ -64,3 +66,26 @@ def test_a_coordinator_imports_a_registry_and_watches_it_finish(
     assert problems == []
     assert Person.objects.filter(external_id__in=["reg-1", "reg-2"]).count() == 2
     assert errors == []
+
+
+def test_a_progress_panel_whose_refresh_fails_says_it_is_not_up_to_date(
+    new_page, live_server
+) -> None:
+    """A dropped poll must not leave "3 of 10 rows" looking like the present."""
+    dpo = UserFactory(role="dpo")
+    operation = operation_start(ROTATION, by=dpo, enqueue=False)
+    page = new_page(user=dpo)
+    page.set_default_timeout(PATIENCE)
+    page.goto(f"{live_server.url}/access/operations/{operation.pk}/")
+    section = page.locator(f"#operation-{operation.pk}")
+    expect(section).to_have_attribute("data-status", "queued")
+    poll = re.compile(rf"/access/operations/{operation.pk}/$")
+    page.route(poll, lambda route: route.abort("internetdisconnected"))
+
+    expect(section.locator(".stale[role=alert]")).to_contain_text("Progress not up to date")
+    screenshot(page, "operations-stale")
+    page.unroute(poll)
+    operation_run(operation.pk, lambda progress: {})
+
+    expect(section).to_have_attribute("data-status", "done")
+    expect(section.locator(".stale")).to_have_count(0)

@@ -42,10 +42,11 @@ function writeFailed(event) {
   }
   note.textContent = document.body.getAttribute(attribute) || "";
 }
-// A list that refreshes itself (the queue, the dashboard: [data-refreshed-at]) whose
-// refresh failed still shows its last state, with nothing to tell that from the
-// present: an operator could wait for calls that are already there. Say so in it
-// until a refresh succeeds (the swap replaces the whole list, this alert with it).
+// A list that refreshes itself (the queue, the dashboard, a progress panel:
+// [data-refreshed-at]) whose refresh failed still shows its last state, with nothing
+// to tell that from the present: an operator could wait for calls that are already
+// there. Say so in it until a refresh succeeds (the swap replaces the whole list,
+// this alert with it).
 function staleSay(list) {
   if (!(list instanceof HTMLElement) || !list.hasAttribute("data-refreshed-at")) {
     return;
@@ -57,7 +58,8 @@ function staleSay(list) {
     alert.setAttribute("role", "alert");
     list.insertBefore(alert, list.firstChild);
   }
-  var text = document.body.getAttribute("data-stale") || "";
+  // A progress panel says it in its own words (data-stale on it), a list in the body's.
+  var text = list.getAttribute("data-stale") || document.body.getAttribute("data-stale") || "";
   if (alert.textContent !== text) {
     alert.textContent = text; // once: a screen reader is not to repeat it at every try
   }
