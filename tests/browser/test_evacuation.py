@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from reliefline.access.tests.factories import UserFactory
 from reliefline.channels.models import Notice
 from reliefline.evacuation.models import EvacuationRequest, ManifestIssue, Placement
-from reliefline.evacuation.services import VehicleInput
+from reliefline.evacuation.services import VehicleInput, placement_mark
 from reliefline.evacuation.tests import factories as f
 from reliefline.places.models import Assignment
 from tests.browser.conftest import lose_first_answer, screenshot
@@ -339,3 +339,105 @@ def test_a_mark_the_phone_cannot_keep_stays_in_the_box_and_says_so(
     expect(phone.locator("#outbox .outbox-problem")).to_contain_text("cannot keep it")
     expect(phone.locator("#id_code")).to_have_value(placement.code)
     expect(phone.locator("#outbox .outbox-waiting li")).to_have_count(0)
+
+
+def _stored_marks(phone) -> list[dict]:
+    return phone.evaluate("JSON.parse(localStorage.getItem('reliefline.marks') || '[]')")
+
+
+def test_a_tap_without_a_connection_is_kept_on_the_row_and_sent_when_it_is_back(
+    new_page, live_server, gazetteer
+):
+    """A passenger's "Boarded" tapped with no signal waits on the phone, as a code does."""
+    phone, placement = _check_in_page(live_server, new_page)
+    row = phone.locator(f"#p-{placement.code}")
+    phone.context.set_offline(True)
+
+    row.get_by_role("button", name="Boarded").click()
+
+    expect(row.locator(".outbox-kept")).to_contain_text("Boarded: kept on this phone, not sent yet")
+    expect(row.get_by_role("button", name="Boarded")).to_be_disabled()
+    expect(row.get_by_role("button", name="No-show")).to_be_disabled()
+    expect(row.locator(".state")).to_have_text("Allocated")
+    expect(row.locator(".write-failed")).to_have_count(0)
+    expect(phone.locator("#outbox .outbox-count")).to_contain_text("kept on this phone: 1")
+    [kept] = _stored_marks(phone)
+    assert kept["code"] == placement.code
+    assert kept["to"] == "boarded"
+    assert set(kept) == {"code", "to", "label", "at", "user", "action", "key"}  # no name
+    screenshot(phone, "evacuation-offline-tap")
+    placement.refresh_from_db()
+    assert placement.status == "allocated"
+
+    phone.context.set_offline(False)
+
+    expect(row.locator(".state")).to_have_text("Boarded")
+    expect(row.locator(".outbox-kept")).to_have_count(0)
+    expect(row.get_by_role("button", name="Arrived")).to_be_enabled()
+    expect(phone.locator("#outbox .outbox-sent li.done")).to_contain_text(
+        f"Sent from this phone: {placement.code}, Boarded"
+    )
+    assert phone.evaluate("localStorage.getItem('reliefline.marks')") is None
+    placement.refresh_from_db()
+    assert placement.status == "boarded"
+    assert placement.events.filter(kind="boarded").count() == 1
+    row.get_by_role("button", name="Arrived").click()  # the row the answer brought works
+    expect(row.locator(".state")).to_have_text("Arrived")
+
+
+def test_a_tap_whose_answer_was_lost_is_kept_and_recorded_once(new_page, live_server, gazetteer):
+    """The server boarded the passenger, the answer never came: the resend replays it."""
+    phone, placement = _check_in_page(live_server, new_page)
+    row = phone.locator(f"#p-{placement.code}")
+    lost = lose_first_answer(phone, "**/passengers/*/mark/")
+
+    row.get_by_role("button", name="Boarded").click()
+
+    expect(row.locator(".outbox-kept")).to_contain_text("Boarded: kept on this phone")
+    expect(row.locator(".write-failed")).to_have_count(0)  # the outbox says it, not app.js
+    assert lost == [200]  # boarded on the server, unknown to the phone
+    with phone.expect_response(re.compile(r".*/passengers/[^/]+/mark/$")) as resent:
+        phone.evaluate("window.dispatchEvent(new Event('online'))")  # the connection is back
+
+    assert resent.value.headers.get("idempotent-replayed") == "true"
+    expect(row.locator(".state")).to_have_text("Boarded")
+    expect(phone.locator("#outbox .outbox-sent li.done")).to_contain_text("Boarded")
+    assert placement.events.filter(kind="boarded").count() == 1
+
+
+def test_a_kept_tap_the_server_refuses_shows_why_on_the_row(new_page, live_server, gazetteer):
+    """Marked no-show from another phone meanwhile: the kept "Boarded" is refused, and said."""
+    phone, placement = _check_in_page(live_server, new_page)
+    row = phone.locator(f"#p-{placement.code}")
+    phone.context.set_offline(True)
+    row.get_by_role("button", name="Boarded").click()
+    expect(row.locator(".outbox-kept")).to_be_visible()
+    placement_mark(placement, to="no_show", by=UserFactory(role="field"))
+
+    phone.context.set_offline(False)
+
+    reason = "A passenger who is No-show cannot be marked Boarded."
+    expect(row.locator(".error")).to_have_text(reason)
+    expect(row.locator(".state")).to_have_text("No-show")
+    expect(row.locator(".outbox-kept")).to_have_count(0)
+    expect(phone.locator("#outbox .outbox-sent li.error")).to_have_text(
+        f"Not recorded: {placement.code}. {reason}"
+    )
+    assert phone.evaluate("localStorage.getItem('reliefline.marks')") is None
+    placement.refresh_from_db()
+    assert placement.status == "no_show"
+    assert not placement.events.filter(kind="boarded").exists()
+
+
+def test_a_tap_answered_with_a_server_error_is_said_and_not_kept(new_page, live_server, gazetteer):
+    """An answer came: nothing to resend later, and the row says the server failed."""
+    phone, placement = _check_in_page(live_server, new_page)
+    row = phone.locator(f"#p-{placement.code}")
+    phone.route("**/passengers/*/mark/", lambda route: route.fulfill(status=500, body="boom"))
+
+    row.get_by_role("button", name="Boarded").click()
+
+    expect(row.locator(".write-failed")).to_contain_text("The server could not record this.")
+    expect(row.locator(".outbox-kept")).to_have_count(0)
+    expect(row.get_by_role("button", name="Boarded")).to_be_enabled()
+    assert phone.evaluate("localStorage.getItem('reliefline.marks')") is None

@@ -22,8 +22,10 @@ function writeFailed(event) {
     return;
   }
   var form = source.closest("form") || source;
-  if (form.hasAttribute("data-keeps-unsent")) {
-    return; // it keeps what it could not send and says so itself (evacuation/outbox.js)
+  if (event.type === "htmx:sendError" && form.hasAttribute("data-keeps-unsent")) {
+    // It keeps what it could not send and says so itself (evacuation/outbox.js); an
+    // answer that came as an error is said here, as for any form.
+    return;
   }
   var attribute;
   if (event.type === "htmx:sendError") {

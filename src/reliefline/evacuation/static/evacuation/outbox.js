@@ -2,12 +2,18 @@
  *
  * At an assembly point the connection comes and goes, and the bus does not wait for
  * it. A code marked while the phone is offline, or whose request got no answer, is
- * kept in localStorage (the code, the mark, when, by whom and an idempotency key; no
- * name) and sent again when the connection comes back, every 15 s until then, and
+ * kept in localStorage (the code, the mark, when, by whom, where to and an idempotency
+ * key; no name) and sent again when the connection comes back, every 15 s until then, and
  * when the page is opened again. Every code request carries its own key, so a resend
  * after a lost answer gets the first answer instead of a second mark
  * (access.idempotency). A kept mark the server refuses (an unknown code, a passenger
- * marked already) leaves the list and is shown with the reason. No inline script. */
+ * marked already) leaves the list and is shown with the reason.
+ *
+ * A passenger's own buttons (form.marks) are kept the same way, in the same list, and
+ * sent again to the passenger's own address with the key and fields of the first
+ * request: a replay needs the same request, and the code form cannot say no-show.
+ * Their row says what is kept, with its buttons off, until the answer replaces the
+ * row. No inline script. */
 (function () {
   "use strict";
 
@@ -20,6 +26,7 @@
   var RETRY_MS = 15000;
   var user = document.body.getAttribute("data-user") || "";
   var action = new URL(form.getAttribute("action"), window.location.href).pathname;
+  var passengerAction = form.getAttribute("data-outbox-passenger") || "";
   var sending = false;
 
   function load() {
@@ -44,8 +51,23 @@
     }
   }
 
+  function address(path) {
+    return new URL(path, window.location.href).pathname;
+  }
+
+  // Return where a passenger's own buttons send a mark of this code.
+  function passengerAddress(code) {
+    return address(passengerAction.replace("/-/", "/" + encodeURIComponent(code) + "/"));
+  }
+
+  // This user's marks made on this page: its codes, and any passenger's buttons (their
+  // address does not depend on the convoy).
   function ours(mark) {
-    return mark.user === user && mark.action === action;
+    return mark.user === user && (mark.action === action || mark.action === passengerAddress(mark.code));
+  }
+
+  function codeOf(mark) {
+    return mark.code.trim().toUpperCase();
   }
 
   function newKey() {
@@ -82,7 +104,7 @@
     list.textContent = "";
     waiting.forEach(function (mark) {
       var item = document.createElement("li");
-      item.textContent = mark.code.trim().toUpperCase() + " · " + mark.label + " · " + time(mark.at);
+      item.textContent = codeOf(mark) + " · " + mark.label + " · " + time(mark.at);
       list.appendChild(item);
     });
     if (note) {
@@ -94,6 +116,42 @@
     var problem = box.querySelector(".outbox-problem");
     problem.textContent = box.dataset.problem || "";
     box.hidden = !waiting.length && !box.dataset.problem && !box.querySelector(".outbox-sent li");
+    rowsShow(waiting);
+  }
+
+  // A passenger's row with a mark waiting says so, its buttons off: a second tap would
+  // only be refused once the first is sent. Redone whenever rows are redrawn.
+  function rowsShow(waiting) {
+    Array.prototype.forEach.call(document.querySelectorAll("li.passenger[id^='p-']"), function (row) {
+      var code = row.id.slice(2);
+      var labels = waiting.filter(function (mark) {
+        return codeOf(mark) === code;
+      }).map(function (mark) {
+        return mark.label;
+      });
+      var note = row.querySelector(".outbox-kept");
+      if (!labels.length && !note) {
+        return;
+      }
+      row.classList.toggle("kept", labels.length > 0);
+      row.querySelectorAll("form.marks button").forEach(function (button) {
+        button.disabled = labels.length > 0;
+      });
+      if (!labels.length) {
+        note.remove();
+        return;
+      }
+      if (!note) {
+        note = document.createElement("p");
+        note.className = "outbox-kept";
+        note.setAttribute("role", "status");
+        row.appendChild(note);
+      }
+      var text = say("data-outbox-kept-row", { mark: labels.join(", ") });
+      if (note.textContent !== text) {
+        note.textContent = text;
+      }
+    });
   }
 
   // What the form holds now: the code and mark being sent, with a fresh key.
@@ -108,10 +166,9 @@
     };
   }
 
+  // Return whether the mark is kept. Not kept (storage off or full), the page says it
+  // must be marked again once the connection is back.
   function keep(mark) {
-    if (!mark || !mark.code.trim()) {
-      return;
-    }
     var marks = load();
     marks.push({
       code: mark.code,
@@ -119,58 +176,131 @@
       label: mark.label,
       at: Date.now(),
       user: user,
-      action: action,
+      action: mark.action || action,
       key: mark.key,
     });
-    var code = form.querySelector("[name=code]");
-    if (store(marks)) {
-      code.value = ""; // ready for the next code
-      if (box.dataset.problem === say("data-outbox-not-kept")) {
-        delete box.dataset.problem;
-      }
-    } else {
-      // Not kept (storage off or full): the code goes back in the box, and the page
-      // says it must be marked again once the connection is back.
-      code.value = mark.code;
+    var kept = store(marks);
+    if (!kept) {
       box.dataset.problem = say("data-outbox-not-kept");
+    } else if (box.dataset.problem === say("data-outbox-not-kept")) {
+      delete box.dataset.problem;
     }
+    return kept;
+  }
+
+  function keepCode(mark) {
+    if (!mark || !mark.code.trim()) {
+      return;
+    }
+    var code = form.querySelector("[name=code]");
+    // Ready for the next code, or, not kept, the code goes back in the box.
+    code.value = keep(mark) ? "" : mark.code;
     code.focus();
     show();
   }
 
+  // A passenger's tap not kept is said at its row, where app.js says a lost answer
+  // (and clears it at the form's next request).
+  function keepTap(marks, mark) {
+    var note = marks.querySelector(".write-failed");
+    if (note) {
+      note.remove();
+    }
+    if (!keep(mark)) {
+      note = document.createElement("p");
+      note.className = "write-failed error-box";
+      note.setAttribute("role", "alert");
+      note.textContent = say("data-outbox-not-kept");
+      marks.appendChild(note);
+    }
+    show();
+  }
+
+  // What a passenger's tap sends: the fields htmx took from its form (the button
+  // pressed, the form's key) and where, for a resend of the very same request.
+  function tapped(marks, parameters) {
+    var row = marks.closest("li.passenger");
+    var to = String(parameters.to || "");
+    var button = marks.querySelector("button[name=to][value='" + CSS.escape(to) + "']");
+    return {
+      code: row.id.slice(2),
+      to: to,
+      label: button ? button.textContent.trim() : to,
+      key: String(parameters.idempotency_key || ""),
+      action: address(marks.getAttribute("action")),
+    };
+  }
+
+  function isTap(elt) {
+    return elt instanceof HTMLFormElement && elt.matches("li.passenger form.marks");
+  }
+
   // Every code request carries its own key, kept with the mark if no answer comes.
-  // (Taken when the request is made: the box is emptied when the request ends.)
+  // (Taken when the request is made: the box is emptied when the request ends.) A
+  // passenger's form has its rendering's key, kept likewise with the tap it sends.
   var pending = null;
+  var tapsPending = new WeakMap();
   document.body.addEventListener("htmx:configRequest", function (event) {
-    if (event.detail.elt === form) {
+    var elt = event.detail.elt;
+    if (elt === form) {
       pending = taken();
       event.detail.parameters.idempotency_key = pending.key;
+    } else if (isTap(elt)) {
+      var mark = tapped(elt, event.detail.parameters);
+      if (navigator.onLine === false) {
+        event.preventDefault(); // no connection: do not even try
+        keepTap(elt, mark);
+      } else {
+        tapsPending.set(elt, mark);
+      }
     }
   });
   document.body.addEventListener("htmx:confirm", function (event) {
     if (event.detail.elt === form && navigator.onLine === false) {
       event.preventDefault(); // no connection: do not even try
-      keep(taken());
+      keepCode(taken());
     }
   });
   document.body.addEventListener("htmx:sendError", function (event) {
-    if (event.detail.elt === form) {
-      keep(pending);
+    var elt = event.detail.elt;
+    if (elt === form) {
+      keepCode(pending);
+    } else if (isTap(elt) && tapsPending.has(elt)) {
+      keepTap(elt, tapsPending.get(elt));
     }
   });
+  document.body.addEventListener("htmx:afterSwap", function () {
+    rowsShow(load().filter(ours)); // a search or a mark redrew rows: say it again there
+  });
 
+  // The answer is the code form's result (a line, then the passenger's row) or the
+  // passenger's row itself (its state, and the reason of a refusal).
   function answered(mark, response, html) {
     var page = new DOMParser().parseFromString(html, "text/html");
-    var refused = page.querySelector(".error-box");
-    var done = page.querySelector(".code-done");
+    var refused = page.querySelector(".error-box, .passenger .error");
+    var done = page.querySelector(".code-done, .passenger .state");
     var text = refused ? refused.textContent : done ? done.textContent : String(response.status);
+    var failed = refused !== null || response.status >= 400; // a 404 page says it otherwise
+    rowReplace(page.querySelector("li.passenger[id^='p-']"));
     return {
-      className: refused ? "error" : "done",
-      text: say(refused ? "data-outbox-refused" : "data-outbox-sent", {
-        code: mark.code.trim().toUpperCase(),
+      className: failed ? "error" : "done",
+      text: say(failed ? "data-outbox-refused" : "data-outbox-sent", {
+        code: codeOf(mark),
         result: text.trim(),
       }),
     };
+  }
+
+  // The passenger's row on this page, if shown, as the answer has it: marked, or
+  // refused with the reason.
+  function rowReplace(fresh) {
+    var row = fresh ? document.getElementById(fresh.id) : null;
+    if (!row) {
+      return;
+    }
+    var copy = document.importNode(fresh, true);
+    row.replaceWith(copy);
+    window.htmx.process(copy);
   }
 
   function send() {
@@ -181,11 +311,13 @@
     sending = true;
     var body = new URLSearchParams();
     body.set("csrfmiddlewaretoken", form.querySelector("[name=csrfmiddlewaretoken]").value);
-    body.set("code", mark.code);
+    if (mark.action === action) {
+      body.set("code", mark.code); // a passenger's address names the code itself
+    }
     body.set("to", mark.to);
     body.set("idempotency_key", mark.key);
     window
-      .fetch(action, {
+      .fetch(mark.action, {
         method: "POST",
         body: body,
         credentials: "same-origin",
