@@ -441,3 +441,25 @@ def test_a_tap_answered_with_a_server_error_is_said_and_not_kept(new_page, live_
     expect(row.locator(".outbox-kept")).to_have_count(0)
     expect(row.get_by_role("button", name="Boarded")).to_be_enabled()
     assert phone.evaluate("localStorage.getItem('reliefline.marks')") is None
+
+
+def test_a_code_answered_with_a_server_error_stays_in_the_box(new_page, live_server, gazetteer):
+    """The answer came, as a failure: the code is not lost, and can be sent again."""
+    phone, placement = _check_in_page(live_server, new_page)
+    mark = re.compile(r"/field/mark/$")
+    phone.route(mark, lambda route: route.fulfill(status=502, body="bad gateway"))
+    phone.fill("#id_code", placement.code)
+    phone.keyboard.press("Enter")
+
+    expect(phone.locator("#code-form .write-failed")).to_contain_text(
+        "The server could not record this."
+    )
+    expect(phone.locator("#id_code")).to_have_value(placement.code)
+    phone.unroute(mark)
+    phone.keyboard.press("Enter")
+
+    expect(phone.locator("#field-results .passenger .state")).to_have_text("Boarded")
+    expect(phone.locator("#id_code")).to_have_value("")
+    expect(phone.locator("#code-form .write-failed")).to_have_count(0)
+    placement.refresh_from_db()
+    assert placement.status == "boarded"

@@ -30,7 +30,9 @@
     if (elt === search && marking > 0) {
       event.preventDefault();
       searchWaits = true;
-    } else if (isMark(elt) && searching) {
+    } else if (isMark(elt) && searching && navigator.onLine !== false) {
+      // (Offline, the outbox keeps the mark and sends nothing now, so nothing would
+      // run the search again; and the search under way will fail anyway.)
       window.htmx.trigger(search, "htmx:abort");
       searchWaits = true;
     }

@@ -106,9 +106,14 @@
   }
 
   // After every answer (typed, scanned or refused): an empty box, ready for the next.
-  form.addEventListener("htmx:afterRequest", function () {
+  // An answer that came as an error (a server failure, a session ended) leaves the
+  // code in the box to send again, as app.js says; with no answer at all, the outbox
+  // keeps the mark and empties the box itself (outbox.js).
+  form.addEventListener("htmx:afterRequest", function (event) {
     waiting = false;
-    input.value = "";
+    if (!(event.detail && event.detail.failed)) {
+      input.value = "";
+    }
     if (!stream) {
       input.focus();
     }
