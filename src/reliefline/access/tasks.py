@@ -5,6 +5,7 @@ from django_tasks import task
 
 from reliefline.access import idempotency
 from reliefline.access.rotation import keys_rotate_operate
+from reliefline.jobs import jobs_lost_settle
 
 # How long the task worker's results are kept (django-tasks-db keeps them for ever).
 TASK_RESULTS_KEPT_DAYS = 14
@@ -28,8 +29,10 @@ def task_results_prune_task() -> None:
     """Delete the worker's finished results once old (django-tasks-db's own command).
 
     Without it every job ever run stays a row: some 400 a day from the scheduler
-    alone, counted again by every scrape of /metrics.
+    alone, counted again by every scrape of /metrics. A job whose worker was lost is
+    first marked failed (reliefline.jobs.jobs_lost_settle), to be pruned in its turn.
     """
+    jobs_lost_settle()
     call_command(
         "prune_db_task_results",
         queue_name="*",

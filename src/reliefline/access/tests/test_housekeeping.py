@@ -14,6 +14,7 @@ from reliefline.access.idempotency import KEPT
 from reliefline.access.models import IdempotentRequest
 from reliefline.access.tasks import FAILED_TASK_RESULTS_KEPT_DAYS, TASK_RESULTS_KEPT_DAYS
 from reliefline.hotline.tasks import queue_reprioritise
+from reliefline.jobs import LOST, LOST_AFTER
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -39,6 +40,28 @@ def test_the_worker_prunes_its_old_results_and_keeps_the_recent_ones(capsys) -> 
     kept = {str(pk) for pk in DBTaskResult.objects.values_list("pk", flat=True)}
     assert old not in kept and failed_long_ago not in kept
     assert {recent, failed_recently} <= kept
+
+
+def test_a_job_whose_worker_was_lost_is_marked_failed(capsys) -> None:
+    """A worker killed mid-job leaves it RUNNING; past LOST_AFTER it reads as failed."""
+    now = timezone.now()
+    lost, running = queue_reprioritise.enqueue(), queue_reprioritise.enqueue()
+    DBTaskResult.objects.filter(pk=lost.id).update(
+        status="RUNNING", started_at=now - LOST_AFTER - dt.timedelta(minutes=1)
+    )
+    DBTaskResult.objects.filter(pk=running.id).update(
+        status="RUNNING", started_at=now - LOST_AFTER + dt.timedelta(minutes=5)
+    )
+
+    call_command("scheduler", "--once")
+    call_command("db_worker", "--batch", "--no-startup-delay")
+
+    settled = DBTaskResult.objects.get(pk=lost.id)
+    assert settled.status == "FAILED"
+    assert settled.exception_class_path == LOST
+    assert "stopped without finishing" in settled.traceback
+    assert settled.finished_at is not None
+    assert DBTaskResult.objects.get(pk=running.id).status == "RUNNING"
 
 
 def test_the_worker_deletes_answers_kept_longer_than_a_day(user_in, capsys) -> None:
