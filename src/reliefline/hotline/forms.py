@@ -1,8 +1,10 @@
 """Forms of the operator console: they parse what was typed; the rules stay in services."""
 
+import datetime as dt
 from typing import Any
 
 from django import forms
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from reliefline.hotline.models import Band, CallOutcome, Channel, NeedType, Status, Vulnerability
@@ -232,13 +234,63 @@ class CallAttemptForm(forms.Form):
     note = forms.CharField(label=_("Note"), required=False)
 
 
+# The morning callback: when the hotline's day shift has settled in.
+CALLBACK_MORNING = dt.time(9, 0)
+
+
+def callback_after(after: str, *, now: dt.datetime) -> dt.datetime:
+    """Return when a callback chosen as `after` (minutes, or "morning") falls due.
+
+    "morning" is the next CALLBACK_MORNING in the hotline's time zone: tomorrow's,
+    or today's while it is still ahead (a night shift's "in the morning").
+    """
+    if after != "morning":
+        return now + dt.timedelta(minutes=int(after))
+    local = timezone.localtime(now)
+    due = timezone.make_aware(dt.datetime.combine(local.date(), CALLBACK_MORNING))
+    if due <= now:
+        due = timezone.make_aware(
+            dt.datetime.combine(local.date() + dt.timedelta(days=1), CALLBACK_MORNING)
+        )
+    return due
+
+
 class CallbackForm(forms.Form):
+    """A callback at a time typed, or one tap for the usual delays.
+
+    The delays count on the server's clock: an operator's computer or phone with the
+    wrong time or time zone cannot put a callback hours off.
+    """
+
     at = forms.DateTimeField(
         label=_("Call back at"),
+        required=False,
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
+    after = forms.ChoiceField(label=_("Or call back"), required=False)
     note = forms.CharField(label=_("Note"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        morning = callback_after("morning", now=timezone.now())
+        field = self.fields["after"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [
+            ("30", _("in 30 minutes")),
+            ("60", _("in 1 hour")),
+            ("180", _("in 3 hours")),
+            # Its day, as the queue's callbacks say it: "Sat 09:00".
+            ("morning", formats.date_format(timezone.localtime(morning), "D H:i")),
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("after"):
+            data["at"] = callback_after(data["after"], now=timezone.now())
+        elif data.get("at") is None and "at" not in self.errors:
+            self.add_error("at", _("Give the time to call back, or choose one of the delays."))
+        return data
 
 
 class AssignForm(forms.Form):

@@ -7,9 +7,10 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from conftest import SUDZHA
+from reliefline.hotline.forms import callback_after
 from reliefline.hotline.models import Case, CaseEvent, Status
 from reliefline.hotline.services import NeedInput
 from reliefline.hotline.tests.factories import open_case
@@ -340,3 +341,80 @@ def test_caller_lookup_queries_do_not_grow_with_the_candidates(client_as, gazett
         open_case(phone=f"+7910123000{n}", settlement_id=SUDZHA)
 
     assert _lookup_queries(operator) == one
+
+
+@pytest.mark.parametrize(("after", "minutes"), [("30", 30), ("60", 60), ("180", 180)])
+def test_a_callback_is_one_tap_for_the_usual_delays(client_as, after, minutes):
+    """Counted on the server's clock: the operator's computer may have the wrong time."""
+    case = open_case()
+    before = timezone.now()
+    response = client_as("operator").post(
+        reverse("hotline:case_callback", args=[case.reference]),
+        {"after": after, "at": "", "note": "после обеда"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    case.refresh_from_db()
+    assert case.callback_at is not None
+    expected = before + dt.timedelta(minutes=minutes)
+    assert expected <= case.callback_at <= expected + dt.timedelta(seconds=30)
+    event = case.events.get(kind="callback")
+    assert (event.due_at, event.text) == (case.callback_at, "после обеда")
+
+
+def test_the_morning_callback_is_the_next_nine_oclock_and_says_its_day(client_as):
+    case = open_case()
+    page = client_as("operator").get(reverse("hotline:case", args=[case.reference]))
+    morning = callback_after("morning", now=timezone.now())
+    label = formats.date_format(timezone.localtime(morning), "D H:i")
+    assert f'name="after" value="morning">{label}</button>' in page.content.decode()
+
+    client_as("operator").post(
+        reverse("hotline:case_callback", args=[case.reference]), {"after": "morning"}
+    )
+
+    case.refresh_from_db()
+    assert case.callback_at == morning
+
+
+@pytest.mark.parametrize(
+    ("local_now", "due"),
+    [
+        ("2026-11-27 23:30", "2026-11-28 09:00"),
+        ("2026-11-28 00:30", "2026-11-28 09:00"),  # the night shift's "in the morning"
+        ("2026-11-28 08:59", "2026-11-28 09:00"),
+        ("2026-11-28 09:00", "2026-11-29 09:00"),
+        ("2027-03-27 10:00", "2027-03-28 09:00"),  # over the change to summer time
+    ],
+)
+def test_the_morning_is_the_next_nine_in_the_hotlines_time_zone(local_now, due):
+    def local(text: str) -> dt.datetime:
+        return timezone.make_aware(dt.datetime.strptime(text, "%Y-%m-%d %H:%M"))
+
+    assert callback_after("morning", now=local(local_now)) == local(due)
+
+
+def test_a_callback_without_a_time_or_a_delay_says_what_is_missing(client_as):
+    case = open_case()
+    response = client_as("operator").post(
+        reverse("hotline:case_callback", args=[case.reference]),
+        {"at": "", "note": "x"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 422
+    assert "Give the time to call back, or choose one of the delays." in response.content.decode()
+    case.refresh_from_db()
+    assert case.callback_at is None
+    assert not case.events.filter(kind="callback").exists()
+
+
+def test_an_unknown_delay_is_refused_and_stores_nothing(client_as):
+    case = open_case()
+    response = client_as("operator").post(
+        reverse("hotline:case_callback", args=[case.reference]),
+        {"after": "-600"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 422
+    case.refresh_from_db()
+    assert case.callback_at is None
