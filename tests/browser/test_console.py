@@ -214,3 +214,21 @@ def test_repeat_caller_typed_in_latin_is_proposed_and_reused(new_page, live_serv
     latest = Case.objects.order_by("-pk").first()
     assert latest is not None and latest.pk != earlier.pk
     assert (latest.caller_id, latest.household_id) == (earlier.caller_id, earlier.household_id)
+
+
+def test_a_callback_in_one_tap_is_scheduled_and_shown(new_page, live_server):
+    """The delay's button is what htmx sends: the case gets the callback, the page says so."""
+    case = open_case(phone="+79105550123")
+    page = new_page(user=UserFactory(role="operator"), language="ru")
+    page.goto(f"{live_server.url}/hotline/cases/{case.reference}/")
+    page.click("#case-activity details:has(form[action$='/callback/']) summary")
+    page.fill("#case-activity form[action$='/callback/'] input[name=note]", "после обеда")
+
+    page.get_by_role("button", name="через 3 часа").click()
+
+    expect(page.locator("#case-activity")).to_contain_text("Перезвонить")
+    expect(page.locator(".timeline")).to_contain_text("после обеда")
+    case.refresh_from_db()
+    assert case.callback_at is not None
+    [event] = case.events.filter(kind="callback")  # its text is encrypted: read, not queried
+    assert (event.text, event.due_at) == ("после обеда", case.callback_at)
