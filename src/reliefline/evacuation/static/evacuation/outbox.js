@@ -19,37 +19,15 @@
 
   var form = document.getElementById("code-form");
   var box = document.getElementById("outbox");
-  if (!form || !box || !window.fetch || !window.htmx) {
+  if (!form || !box || !window.fetch || !window.htmx || !window.relieflineOutbox) {
     return;
   }
-  var STORE = "reliefline.marks";
+  var outbox = window.relieflineOutbox("reliefline.marks");
   var RETRY_MS = 15000;
   var user = document.body.getAttribute("data-user") || "";
   var action = new URL(form.getAttribute("action"), window.location.href).pathname;
   var passengerAction = form.getAttribute("data-outbox-passenger") || "";
   var sending = false;
-
-  function load() {
-    try {
-      return JSON.parse(window.localStorage.getItem(STORE) || "[]");
-    } catch (error) {
-      return [];
-    }
-  }
-
-  // Return whether the marks are stored: not when storage is off or full.
-  function store(marks) {
-    try {
-      if (marks.length) {
-        window.localStorage.setItem(STORE, JSON.stringify(marks));
-      } else {
-        window.localStorage.removeItem(STORE);
-      }
-      return true;
-    } catch (error) {
-      return false;
-    }
-  }
 
   function address(path) {
     return new URL(path, window.location.href).pathname;
@@ -70,52 +48,16 @@
     return mark.code.trim().toUpperCase();
   }
 
-  function newKey() {
-    if (window.crypto && window.crypto.randomUUID) {
-      return window.crypto.randomUUID(); // a secure context (HTTPS, or the demo's loopback)
-    }
-    var key = "";
-    for (var i = 0; i < 32; i += 1) {
-      key += Math.floor(Math.random() * 16).toString(16);
-    }
-    return key;
-  }
-
   function say(attribute, values) {
-    var text = form.getAttribute(attribute) || "";
-    Object.keys(values || {}).forEach(function (name) {
-      text = text.replace("%(" + name + ")s", values[name]);
-    });
-    return text;
-  }
-
-  function time(at) {
-    return new Date(at).toLocaleTimeString(document.documentElement.lang || undefined, {
-      hour: "2-digit",
-      minute: "2-digit",
-    });
+    return outbox.say(form, attribute, values);
   }
 
   function show(note) {
-    var waiting = load().filter(ours);
-    var count = box.querySelector(".outbox-count");
-    var list = box.querySelector(".outbox-waiting");
-    count.textContent = waiting.length ? say("data-outbox-waiting", { n: waiting.length }) : "";
-    list.textContent = "";
-    waiting.forEach(function (mark) {
-      var item = document.createElement("li");
-      item.textContent = codeOf(mark) + " · " + mark.label + " · " + time(mark.at);
-      list.appendChild(item);
-    });
-    if (note) {
-      var line = document.createElement("li");
-      line.className = note.className;
-      line.textContent = note.text;
-      box.querySelector(".outbox-sent").prepend(line);
-    }
-    var problem = box.querySelector(".outbox-problem");
-    problem.textContent = box.dataset.problem || "";
-    box.hidden = !waiting.length && !box.dataset.problem && !box.querySelector(".outbox-sent li");
+    var waiting = outbox.load().filter(ours);
+    var count = say("data-outbox-waiting", { n: waiting.length });
+    outbox.show(box, waiting, count, function (mark) {
+      return codeOf(mark) + " · " + mark.label + " · " + outbox.time(mark.at);
+    }, note);
     rowsShow(waiting);
   }
 
@@ -162,15 +104,14 @@
       code: form.querySelector("[name=code]").value || "",
       to: to.value,
       label: to.options ? to.options[to.selectedIndex].text : to.value,
-      key: newKey(),
+      key: outbox.newKey(),
     };
   }
 
   // Return whether the mark is kept. Not kept (storage off or full), the page says it
   // must be marked again once the connection is back.
   function keep(mark) {
-    var marks = load();
-    marks.push({
+    return outbox.keep(box, {
       code: mark.code,
       to: mark.to,
       label: mark.label,
@@ -178,14 +119,7 @@
       user: user,
       action: mark.action || action,
       key: mark.key,
-    });
-    var kept = store(marks);
-    if (!kept) {
-      box.dataset.problem = say("data-outbox-not-kept");
-    } else if (box.dataset.problem === say("data-outbox-not-kept")) {
-      delete box.dataset.problem;
-    }
-    return kept;
+    }, say("data-outbox-not-kept"));
   }
 
   function keepCode(mark) {
@@ -270,7 +204,7 @@
     }
   });
   document.body.addEventListener("htmx:afterSwap", function () {
-    rowsShow(load().filter(ours)); // a search or a mark redrew rows: say it again there
+    rowsShow(outbox.load().filter(ours)); // a search or a mark redrew rows: say it again there
   });
 
   // The answer is the code form's result (a line, then the passenger's row) or the
@@ -304,7 +238,7 @@
   }
 
   function send() {
-    var mark = load().filter(ours)[0];
+    var mark = outbox.load().filter(ours)[0];
     if (sending || !mark) {
       return;
     }
@@ -334,9 +268,7 @@
           throw new Error("not sent");
         }
         return response.text().then(function (html) {
-          store(load().filter(function (other) {
-            return other.key !== mark.key;
-          }));
+          outbox.drop(mark.key);
           delete box.dataset.problem;
           sending = false;
           show(answered(mark, response, html));

@@ -1,0 +1,110 @@
+/* What the pages that keep unsent writes on the phone share (evacuation/outbox.js,
+ * aid/outbox.js): a list in localStorage under the page's own name, fresh
+ * idempotency keys, texts from data-* attributes, and the panel that lists what
+ * waits and what came of it:
+ *
+ *   <div id="outbox" class="outbox" hidden>
+ *     <p class="outbox-count" role="status"></p> <ul class="outbox-waiting"></ul>
+ *     <p class="outbox-problem" role="alert"></p> <ul class="outbox-sent"></ul>
+ *   </div>
+ *
+ * Loaded before the page's own outbox script. No inline script. */
+window.relieflineOutbox = function (name) {
+  "use strict";
+
+  function load() {
+    try {
+      return JSON.parse(window.localStorage.getItem(name) || "[]");
+    } catch (error) {
+      return [];
+    }
+  }
+
+  // Return whether the list is stored: not when storage is off or full.
+  function store(items) {
+    try {
+      if (items.length) {
+        window.localStorage.setItem(name, JSON.stringify(items));
+      } else {
+        window.localStorage.removeItem(name);
+      }
+      return true;
+    } catch (error) {
+      return false;
+    }
+  }
+
+  // Return whether the item is kept. Not kept, the panel's problem is `notKept` (the
+  // page's words for it) until an item is kept again.
+  function keep(panel, item, notKept) {
+    var items = load();
+    items.push(item);
+    var kept = store(items);
+    if (!kept) {
+      panel.dataset.problem = notKept;
+    } else if (panel.dataset.problem === notKept) {
+      delete panel.dataset.problem;
+    }
+    return kept;
+  }
+
+  // Take the item of this key off the list: answered, it is the server's now.
+  function drop(key) {
+    return store(load().filter(function (other) {
+      return other.key !== key;
+    }));
+  }
+
+  // Return a key as {% idempotency_field %} gives one (access.idempotency.key_parse).
+  function newKey() {
+    if (window.crypto && window.crypto.randomUUID) {
+      return window.crypto.randomUUID(); // a secure context (HTTPS, or the demo's loopback)
+    }
+    var key = "";
+    for (var i = 0; i < 32; i += 1) {
+      key += Math.floor(Math.random() * 16).toString(16);
+    }
+    return key;
+  }
+
+  // Return the element's translated text, its %(name)s placeholders filled.
+  function say(element, attribute, values) {
+    var text = element.getAttribute(attribute) || "";
+    Object.keys(values || {}).forEach(function (placeholder) {
+      text = text.replace("%(" + placeholder + ")s", values[placeholder]);
+    });
+    return text;
+  }
+
+  function time(at) {
+    return new Date(at).toLocaleTimeString(document.documentElement.lang || undefined, {
+      hour: "2-digit",
+      minute: "2-digit",
+    });
+  }
+
+  // Show what waits (`count` over one line per item, `line(item)`), the problem kept
+  // in panel.dataset.problem, and a note ({className, text}) on top of what came of
+  // earlier ones. The panel hides when it has nothing to say.
+  function show(panel, waiting, count, line, note) {
+    panel.querySelector(".outbox-count").textContent = waiting.length ? count : "";
+    var list = panel.querySelector(".outbox-waiting");
+    list.textContent = "";
+    waiting.forEach(function (item) {
+      var entry = document.createElement("li");
+      entry.textContent = line(item);
+      list.appendChild(entry);
+    });
+    if (note) {
+      var said = document.createElement("li");
+      said.className = note.className;
+      said.textContent = note.text;
+      panel.querySelector(".outbox-sent").prepend(said);
+    }
+    panel.querySelector(".outbox-problem").textContent = panel.dataset.problem || "";
+    panel.hidden =
+      !waiting.length && !panel.dataset.problem && !panel.querySelector(".outbox-sent li");
+  }
+
+  return { load: load, store: store, keep: keep, drop: drop, newKey: newKey, say: say, time: time, show: show };
+};
