@@ -6,9 +6,12 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Route, expect
 
 from conftest import SUDZHA
+from reliefline.access.idempotency import KEPT, purge
+from reliefline.access.models import IdempotentRequest
 from reliefline.access.tests.factories import UserFactory
 from reliefline.aid.models import (
     Distribution,
@@ -253,6 +256,27 @@ def test_a_distribution_whose_answer_was_lost_is_kept_and_recorded_once(
         phone.evaluate("window.dispatchEvent(new Event('online'))")  # the connection is back
 
     assert resent.value.headers.get("idempotent-replayed") == "true"
+    expect(phone.locator("#outbox .outbox-sent li.done")).to_contain_text(
+        "Recorded from this phone"
+    )
+    assert _kept(phone) == []
+    assert Distribution.objects.count() == 1
+    assert _given(household) == [("WATER-5L", -2)]
+
+
+def test_a_distribution_kept_for_days_after_a_lost_answer_is_not_recorded_twice(
+    new_page, live_server, gazetteer
+):
+    """Days without signal: the server dropped the answer, but remembers the key."""
+    phone, household, _team = _household_page(new_page, live_server)
+    lose_first_answer(phone, HOUSEHOLD)
+    _give(phone, water=2, code="4821")
+    expect(phone.locator("#outbox .outbox-waiting li")).to_have_count(1)
+    IdempotentRequest.objects.update(created_at=timezone.now() - KEPT - dt.timedelta(days=3))
+    purge()
+
+    phone.evaluate("window.dispatchEvent(new Event('online'))")
+
     expect(phone.locator("#outbox .outbox-sent li.done")).to_contain_text(
         "Recorded from this phone"
     )

@@ -102,7 +102,7 @@ class OperationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 class IdempotentRequestAdmin(ReadOnlyAdmin):
     """Answers kept a day for retried writes; never their body, which may name people."""
 
-    list_display = ("created_at", "user", "key", "status")
+    list_display = ("created_at", "user", "key", "status", "answer_dropped")
     search_fields = ("=key", "user__username")
-    fields = ("user", "key", "fingerprint", "status", "headers", "created_at")
+    fields = ("user", "key", "fingerprint", "status", "headers", "answer_dropped", "created_at")
     date_hierarchy = "created_at"

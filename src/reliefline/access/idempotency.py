@@ -17,7 +17,11 @@ request's answer instead, and nothing is written twice
 A key belongs to the user who sent it. The first request runs in one transaction
 with the row that keeps its answer, so either both are written or neither. A
 successful answer (2xx or a redirect) is kept for a day (KEPT), encrypted, and
-replayed to a retry with the header `Idempotent-Replayed: true`; when the first
+replayed to a retry with the header `Idempotent-Replayed: true`. After that the
+answer is dropped but the key and the request's fingerprint are remembered for
+REMEMBERED (30 days): a phone that kept a distribution a week without signal,
+whose first send did reach the server, gets 409 (`idempotency_key_done`; a page's
+form, "already sent") instead of recording it twice; when the first
 request's audit entries named persons, the replay is logged as a read of their data
 (the answer names them again, perhaps to another device). Other answers are
 not kept: bad input stored nothing, and the retry is judged afresh. The same key
@@ -48,12 +52,13 @@ from reliefline.access.audit import audit_persons_collect, audit_record
 from reliefline.access.auth import BearerToken
 from reliefline.access.models import AuditAction, IdempotentRequest
 from reliefline.access.roles import needs_second_factor
-from reliefline.errors import InvalidInput
+from reliefline.errors import Conflict, InvalidInput
 
 HEADER = "Idempotency-Key"
 FORM_FIELD = "idempotency_key"
 REPLAYED = "Idempotent-Replayed"
-KEPT = dt.timedelta(days=1)
+KEPT = dt.timedelta(days=1)  # the answer, which may name people
+REMEMBERED = dt.timedelta(days=30)  # the key and the fingerprint, which do not
 MAX_LENGTH = 255
 # Headers of an answer that a replay repeats (with the body and status).
 REPEATED_HEADERS = ("Content-Type", "Location", "HX-Redirect", "HX-Location", "HX-Trigger")
@@ -65,6 +70,12 @@ class KeyReused(InvalidInput):
     """The key came again with another request (422, as the draft says)."""
 
     code = "idempotency_key_reused"
+
+
+class AnswerGone(Conflict):
+    """The key's request was done, longer ago than its answer is kept (409)."""
+
+    code = "idempotency_key_done"
 
 
 def key_parse(raw: str) -> str:
@@ -103,10 +114,16 @@ def _api(request: HttpRequest) -> bool:
 
 
 def purge(*, now: dt.datetime | None = None) -> int:
-    """Delete the answers kept longer than KEPT; return how many (a periodic task)."""
-    cutoff = (now or timezone.now()) - KEPT
-    deleted, _by_model = IdempotentRequest.objects.filter(created_at__lt=cutoff).delete()
-    return deleted
+    """Drop the answers kept longer than KEPT and forget the keys older than REMEMBERED;
+    return how many rows changed (a periodic task)."""
+    now = now or timezone.now()
+    forgotten, _by_model = IdempotentRequest.objects.filter(
+        created_at__lt=now - REMEMBERED
+    ).delete()
+    dropped = IdempotentRequest.objects.filter(
+        created_at__lt=now - KEPT, answer_dropped=False
+    ).update(body="", headers={}, person_ids=[], answer_dropped=True)
+    return forgotten + dropped
 
 
 class IdempotencyMiddleware:
@@ -154,6 +171,12 @@ class IdempotencyMiddleware:
         if kept.fingerprint != sent:
             message = _("This key was sent before with a different request; use a new key.")
             return self._refusal(request, KeyReused(message, field=HEADER))
+        if kept.answer_dropped or kept.created_at < timezone.now() - KEPT:
+            message = _(
+                "This request was done on %(date)s; its answer is no longer kept. "
+                "It was not done again."
+            ) % {"date": timezone.localtime(kept.created_at).strftime("%Y-%m-%d %H:%M")}
+            return self._refusal(request, AnswerGone(message, field=HEADER))
         return self._replay(kept, request)
 
     @staticmethod
@@ -189,8 +212,8 @@ class IdempotencyMiddleware:
     @staticmethod
     def _kept(user: User, key: str) -> IdempotentRequest | None:
         kept = IdempotentRequest.objects.filter(user=user, key=key).first()
-        if kept is not None and kept.created_at < timezone.now() - KEPT:
-            kept.delete()  # expired, the purge not yet by: this is a new request
+        if kept is not None and kept.created_at < timezone.now() - REMEMBERED:
+            kept.delete()  # forgotten, the purge not yet by: this is a new request
             return None
         return kept
 
@@ -239,7 +262,7 @@ class IdempotencyMiddleware:
         return response
 
     @staticmethod
-    def _refusal(request: HttpRequest, error: InvalidInput) -> HttpResponse:
+    def _refusal(request: HttpRequest, error: InvalidInput | AnswerGone) -> HttpResponse:
         if _api(request):
             return JsonResponse(error.as_dict(), status=error.status)
         # A page's form sent again after its data changed (back, edit, submit).

@@ -196,7 +196,7 @@ class IdempotentRequest(models.Model):
     """The answer to a write sent with an idempotency key, replayed to its retries.
 
     See access.idempotency. The answer may name the people it was about, so its body
-    is encrypted like their records, and the row is deleted a day later.
+    is encrypted like their records and dropped a day later; the row goes after a month.
     """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
@@ -209,6 +209,9 @@ class IdempotentRequest(models.Model):
     # The persons whose data the first request's audit entries named: a replay of the
     # answer is logged as a read of theirs (access.audit.audit_persons_collect).
     person_ids = models.JSONField(default=list, blank=True)
+    # The answer is dropped a day later (body, headers and persons emptied); the key
+    # and fingerprint stay a month, so a late retry is still not done twice.
+    answer_dropped = models.BooleanField(default=False)
     created_at = models.DateTimeField(db_index=True)
 
     class Meta:

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from reliefline.access.idempotency import KEPT
+from reliefline.access.idempotency import KEPT, REMEMBERED
 from reliefline.access.models import IdempotentRequest
 from reliefline.access.tasks import FAILED_TASK_RESULTS_KEPT_DAYS, TASK_RESULTS_KEPT_DAYS
 from reliefline.hotline.tasks import queue_reprioritise
@@ -64,21 +64,22 @@ def test_a_job_whose_worker_was_lost_is_marked_failed(capsys) -> None:
     assert DBTaskResult.objects.get(pk=running.id).status == "RUNNING"
 
 
-def test_the_worker_deletes_answers_kept_longer_than_a_day(user_in, capsys) -> None:
+def test_the_worker_drops_answers_a_day_old_and_keys_a_month_old(user_in, capsys) -> None:
     operator = user_in("operator")
-    IdempotentRequest.objects.create(
-        user=operator,
-        key="old",
-        fingerprint="0" * 64,
-        status=201,
-        created_at=timezone.now() - KEPT - dt.timedelta(minutes=1),
-    )
-    IdempotentRequest.objects.create(
-        user=operator, key="new", fingerprint="0" * 64, status=201, created_at=timezone.now()
-    )
+    now = timezone.now()
+    for key, age in (("month", REMEMBERED), ("day", KEPT), ("new", dt.timedelta(0))):
+        IdempotentRequest.objects.create(
+            user=operator,
+            key=key,
+            fingerprint="0" * 64,
+            status=201,
+            body='{"reference": "RL-000001"}',
+            created_at=now - age - dt.timedelta(minutes=1),
+        )
 
     call_command("scheduler", "--once")
     assert "enqueued idempotency_purge_task" in capsys.readouterr().out
     call_command("db_worker", "--batch", "--no-startup-delay")
 
-    assert list(IdempotentRequest.objects.values_list("key", flat=True)) == ["new"]
+    rows = dict(IdempotentRequest.objects.values_list("key", "answer_dropped"))
+    assert rows == {"day": True, "new": False}

@@ -18,7 +18,15 @@ from hypothesis import strategies as st
 
 from conftest import SUDZHA, together
 from reliefline.access.audit import audit_search, audit_verify
-from reliefline.access.idempotency import FORM_FIELD, HEADER, KEPT, REPLAYED, key_parse, purge
+from reliefline.access.idempotency import (
+    FORM_FIELD,
+    HEADER,
+    KEPT,
+    REMEMBERED,
+    REPLAYED,
+    key_parse,
+    purge,
+)
 from reliefline.access.models import AuditAction, AuditEntry, IdempotentRequest
 from reliefline.aid.tests.factories import family
 from reliefline.errors import InvalidInput
@@ -205,12 +213,31 @@ def test_the_kept_answer_is_encrypted_at_rest(api_as: ApiAs) -> None:
     assert json.loads(IdempotentRequest.objects.get().body) == answer.json()
 
 
-def test_an_answer_older_than_a_day_is_gone_and_the_key_is_new_again(api_as: ApiAs) -> None:
+def test_a_retry_after_its_answer_is_dropped_is_still_not_done_twice(api_as: ApiAs) -> None:
+    """A phone kept it a week without signal; its first send had reached the server."""
     operator = api_as("operator")
     post(operator, INSULIN_SMS, key="k-6")
     IdempotentRequest.objects.update(created_at=timezone.now() - KEPT - dt.timedelta(minutes=1))
 
     again = post(operator, INSULIN_SMS, key="k-6")
+
+    assert again.status_code == 409
+    assert again.json()["field"] == HEADER
+    assert again.json()["code"] == "idempotency_key_done"
+    assert "no longer kept" in again.json()["detail"]
+    assert REPLAYED not in again
+    assert "caller" not in again.json()  # the answer is gone, not replayed
+    assert Case.objects.count() == 1
+
+
+def test_a_key_older_than_a_month_is_new_again(api_as: ApiAs) -> None:
+    operator = api_as("operator")
+    post(operator, INSULIN_SMS, key="k-7")
+    IdempotentRequest.objects.update(
+        created_at=timezone.now() - REMEMBERED - dt.timedelta(minutes=1)
+    )
+
+    again = post(operator, INSULIN_SMS, key="k-7")
 
     assert again.status_code == 201
     assert REPLAYED not in again
@@ -218,17 +245,26 @@ def test_an_answer_older_than_a_day_is_gone_and_the_key_is_new_again(api_as: Api
     assert IdempotentRequest.objects.count() == 1
 
 
-def test_the_purge_deletes_answers_a_day_old_only(api_as: ApiAs) -> None:
+def test_the_purge_drops_day_old_answers_and_forgets_month_old_keys(api_as: ApiAs) -> None:
     operator = api_as("operator")
-    post(operator, INSULIN_SMS, key="old")
-    post(operator, INSULIN_SMS, key="new")
-    IdempotentRequest.objects.filter(key="old").update(
-        created_at=timezone.now() - KEPT - dt.timedelta(seconds=1)
+    for key in ("month", "day", "new"):
+        post(operator, INSULIN_SMS, key=key)
+    now = timezone.now()
+    IdempotentRequest.objects.filter(key="month").update(
+        created_at=now - REMEMBERED - dt.timedelta(seconds=1)
+    )
+    IdempotentRequest.objects.filter(key="day").update(
+        created_at=now - KEPT - dt.timedelta(seconds=1)
     )
 
-    assert purge() == 1
+    assert purge() == 2
+    assert purge() == 0  # a dropped answer is dropped once
 
-    assert list(IdempotentRequest.objects.values_list("key", flat=True)) == ["new"]
+    kept = {row.key: row for row in IdempotentRequest.objects.all()}
+    assert set(kept) == {"day", "new"}
+    assert kept["day"].answer_dropped and kept["day"].body == "" and kept["day"].headers == {}
+    assert kept["day"].person_ids == [] and kept["day"].fingerprint == kept["new"].fingerprint
+    assert not kept["new"].answer_dropped and "RL-" in kept["new"].body
 
 
 def test_a_request_that_fails_midway_leaves_nothing_behind(
@@ -418,6 +454,22 @@ def test_a_note_sent_twice_from_the_case_page_is_one_note(client_as: Any) -> Non
     assert again.content == first.content
     assert again[REPLAYED] == "true"
 
+    assert CaseEvent.objects.filter(case=case, kind="note").count() == 1
+
+
+def test_a_note_sent_again_days_later_says_it_was_sent_and_is_one_note(client_as: Any) -> None:
+    case = open_case()
+    operator = client_as("operator")
+    url, key = _note_form(operator, case)
+    body = {FORM_FIELD: key, "text": "Перезвонить после 18:00."}
+    send(operator, url, body, **{"HX-Request": "true"})
+    IdempotentRequest.objects.update(created_at=timezone.now() - KEPT - dt.timedelta(hours=1))
+    purge()
+
+    again = send(operator, url, body)
+
+    assert again.status_code == 409
+    assert 'id="already-sent"' in again.content.decode()
     assert CaseEvent.objects.filter(case=case, kind="note").count() == 1
 
 

@@ -18,7 +18,8 @@
  * distribution whose first request was recorded is not recorded twice
  * (access.idempotency): the answer is the first one replayed, or, when the first
  * request carried the name this copy lacks, the refusal of the key for another
- * request, which the server gives only after a first request that succeeded. A
+ * request, which the server gives only after a first request that succeeded, or,
+ * days later, "already sent" once the answer itself is no longer kept. A
  * refused one leaves the list with the reasons, for a person to settle. One that
  * cannot be sent because the session ended (the answer is the sign-in page) or the
  * page is stale (403) stays, and the panel asks to sign in again. One answered with
@@ -259,9 +260,10 @@
   // What came of a kept distribution: recorded, or refused with why.
   function result(kept, response, page) {
     var why = reasons(page);
-    // The key's first request was recorded, with the name this copy is sent without
+    // The key's first request was recorded: with the name this copy is sent without
     // (access.idempotency keeps only a success's answer, and refuses the same key
-    // for another request): recorded then, once.
+    // for another request), or longer ago than its answer is kept (the key is
+    // remembered a month): recorded then, once.
     var before = page.getElementById("already-sent") !== null;
     var replayed = response.headers.get("Idempotent-Replayed") === "true";
     if (before || ((response.ok || replayed) && !why.length)) {
