@@ -232,3 +232,34 @@ def test_a_callback_in_one_tap_is_scheduled_and_shown(new_page, live_server):
     assert case.callback_at is not None
     [event] = case.events.filter(kind="callback")  # its text is encrypted: read, not queried
     assert (event.text, event.due_at) == ("после обеда", case.callback_at)
+
+
+HIDDEN_TAB = """
+window.__hidden = false;
+Object.defineProperty(document, "hidden", { get: () => window.__hidden });
+Object.defineProperty(document, "visibilityState", {
+  get: () => (window.__hidden ? "hidden" : "visible"),
+});
+"""
+
+
+def test_a_queue_in_a_tab_behind_counts_new_cases_in_its_title(new_page, live_server, monkeypatch):
+    """The operator types a call in another tab: the queue's tab says two came meanwhile."""
+    monkeypatch.setattr(hotline_views, "QUEUE_REFRESH_SECONDS", 1)
+    open_case(needs=[NeedInput(type="water")], phone="+79100000001")
+    page = new_page(user=UserFactory(role="operator"))
+    page.add_init_script(HIDDEN_TAB)
+    page.goto(f"{live_server.url}/hotline/")
+    expect(page.locator("#queue-table tbody tr")).to_have_count(1)
+    title = page.title()
+    page.evaluate("window.__hidden = true")
+
+    open_case(needs=[NeedInput(type="medical_care")], phone="+79100000009")
+    open_case(needs=[NeedInput(type="food")], phone="+79100000008")
+
+    expect(page).to_have_title(f"(2) {title}")
+    page.evaluate("window.__hidden = false; document.dispatchEvent(new Event('visibilitychange'))")
+    expect(page).to_have_title(title)
+    page.evaluate("window.__hidden = true")
+    page.wait_for_timeout(2500)  # refreshes with nothing new: the title stays
+    expect(page).to_have_title(title)

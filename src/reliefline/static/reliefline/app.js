@@ -66,6 +66,51 @@ function staleSay(list) {
     alert.textContent = text; // once: a screen reader is not to repeat it at every try
   }
 }
+// A queue in a tab behind another (the case being typed, a call's notes) goes on
+// refreshing, but says nothing there. When a refresh brings new cases the operator
+// has not seen, the tab's title counts them, "(2) Queue · reliefline", until the
+// operator looks at the tab again.
+(function () {
+  var title = document.title;
+  var seen = {};
+  var unseen = {};
+
+  function rows() {
+    return document.querySelectorAll("#queue-table tr[data-reference][data-status=new]");
+  }
+
+  function looked() {
+    Array.prototype.forEach.call(rows(), function (row) {
+      seen[row.getAttribute("data-reference")] = true;
+    });
+    unseen = {};
+    document.title = title;
+  }
+
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!document.getElementById("queue-table")) {
+      return;
+    }
+    if (!document.hidden) {
+      looked();
+      return;
+    }
+    Array.prototype.forEach.call(rows(), function (row) {
+      var reference = row.getAttribute("data-reference");
+      if (!seen[reference]) {
+        unseen[reference] = true;
+      }
+    });
+    var count = Object.keys(unseen).length;
+    document.title = count ? "(" + count + ") " + title : title;
+  });
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden) {
+      looked();
+    }
+  });
+  document.addEventListener("DOMContentLoaded", looked);
+})();
 document.addEventListener("htmx:sendError", writeFailed);
 document.addEventListener("htmx:responseError", writeFailed);
 document.addEventListener("htmx:beforeRequest", function (event) {
