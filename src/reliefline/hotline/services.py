@@ -332,9 +332,12 @@ def case_call_attempt(case: Case, *, outcome: str, by: User, note: str = "") -> 
     if case.callback_at is not None and case.callback_at <= timezone.now() + CALLBACK_EARLY:
         case.callback_at = None
         case.save(update_fields=["callback_at", "updated_at"])
-    return CaseEvent.objects.create(
+    event = CaseEvent.objects.create(
         case=case, kind=EventKind.CALL, outcome=outcome, text=note, by=by
     )
+    # The caller's phone was used: a use of their data, as a note or a callback is.
+    _audit_update(case, by=by, field="timeline", purpose=gettext_noop("call attempt"))
+    return event
 
 
 @transaction.atomic

@@ -2,7 +2,7 @@
 
 from reliefline.access.audit import audit_verify
 from reliefline.access.models import AuditAction, AuditEntry
-from reliefline.hotline.services import case_note
+from reliefline.hotline.services import case_call_attempt, case_note
 from reliefline.hotline.tests.factories import open_case
 
 
@@ -49,6 +49,20 @@ def test_a_note_is_audited_as_an_update(db: None, user_in) -> None:
     case = open_case()
     case_note(case, text="called back", by=operator)
     assert _entries(AuditAction.UPDATE)[0].fields == ["timeline"]
+    assert audit_verify().intact
+
+
+def test_a_call_attempt_is_audited_as_an_update_of_the_caller(db: None, user_in) -> None:
+    """Calling the caller's phone is a use of their data, as a note is."""
+    operator = user_in("operator")
+    case = open_case()
+    case_call_attempt(case, outcome="no_answer", by=operator)
+    (entry,) = _entries(AuditAction.UPDATE)
+    assert (entry.username, entry.person_ids, entry.purpose) == (
+        operator.username,
+        [case.caller_id],
+        "call attempt",
+    )
     assert audit_verify().intact
 
 

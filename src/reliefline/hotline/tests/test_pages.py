@@ -299,7 +299,7 @@ def test_queue_marks_overdue_case(client_as):
     case = open_case()
     Case.objects.filter(pk=case.pk).update(due_at=case.created_at.replace(year=2001))
     html = client_as("operator").get(reverse("hotline:queue")).content.decode()
-    assert f'<tr data-reference="{case.reference}" class="overdue">' in html
+    assert f'<tr data-reference="{case.reference}" data-status="new" class="overdue">' in html
 
 
 def test_dashboard_over_htmx_returns_counts_partial(client_as):
