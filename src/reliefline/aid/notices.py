@@ -1,32 +1,19 @@
 """Telling a household about its aid distribution, through the channels app.
 
-`reliefline.channels.services.notice_send` is looked up when called, so the aid app
-works (without notices) wherever the channels app does not provide it. It runs
-inside the distribution's transaction and queues the sending on commit, so a refused
-or rolled-back distribution never sends a message.
+`reliefline.channels.services.notice_send` is looked up when called
+(reliefline.notices), so the aid app works (without notices) wherever the channels
+app does not provide it. It runs inside the distribution's transaction and queues
+the sending on commit, so a refused or rolled-back distribution never sends a
+message.
 """
 
-import importlib
-import logging
 from collections.abc import Sequence
-from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import transaction
-from django.utils import formats, timezone
 
 from reliefline.aid.models import Distribution, Item
-from reliefline.errors import ReliefError
-
-logger = logging.getLogger(__name__)
-
-
-def _notice_send() -> Any:
-    try:
-        module = importlib.import_module("reliefline.channels.services")
-    except ImportError:
-        return None
-    return getattr(module, "notice_send", None)
+from reliefline.notices import notice_try
+from reliefline.places.times import resident_time
 
 
 def distribution_notify(
@@ -38,9 +25,6 @@ def distribution_notify(
     A notice the channels app refuses (no template for the kind, say) never stops
     the aid: it is logged, without personal data, and the distribution stands.
     """
-    send = _notice_send()
-    if send is None:
-        return False
     person = distribution.person or distribution.household.members.order_by("pk").first()
     if person is None or person.purged_at is not None:
         return False
@@ -52,12 +36,15 @@ def distribution_notify(
             f"{item.display_name(language)} × {quantity}" for item, quantity in lines
         ),
         "place": distribution.warehouse.settlement.display_name(language),
-        "time": formats.date_format(timezone.localtime(distribution.at), "SHORT_DATETIME_FORMAT"),
+        "time": resident_time(
+            distribution.at, place=distribution.warehouse.settlement, language=language
+        ),
     }
-    try:
-        with transaction.atomic():  # a savepoint: a refused notice leaves no half of itself
-            send(person=person, kind="aid_distribution", context=context, case=case, by=by)
-    except ReliefError as error:
-        logger.warning("aid distribution %s: no notice (%s)", distribution.pk, error.code)
-        return False
-    return True
+    return notice_try(
+        what=f"aid distribution {distribution.pk}",
+        person=person,
+        kind="aid_distribution",
+        context=context,
+        case=case,
+        by=by,
+    )

@@ -6,20 +6,22 @@ change never tells anyone anything.
 """
 
 from django.contrib.auth.models import User
-from django.utils import formats, timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from reliefline.channels.selectors import notice_route
 from reliefline.channels.services import notice_send
 from reliefline.evacuation.models import Convoy, Corridor, EvacuationRequest
+from reliefline.places.times import resident_time
 
 
 def allocated_notify(request: EvacuationRequest, *, convoy: Convoy, by: User | None) -> None:
     """Tell the household where and when to come for the convoy.
 
     Every value is written in the language the notice goes out in (not the
-    coordinator's), and the time is local: a family told the UTC time comes hours
-    early or late for the bus.
+    coordinator's), and the time on the assembly point's clock, named: a family in
+    Sudzha told the hotline's Kyiv time comes an hour early in winter
+    (reliefline.places.times).
     """
     case = request.case
     if case.caller is None:
@@ -29,7 +31,9 @@ def allocated_notify(request: EvacuationRequest, *, convoy: Convoy, by: User | N
         context = {
             "reference": str(case.reference),
             "assembly_point": convoy.assembly_point.display_name(language),
-            "time": formats.date_format(timezone.localtime(convoy.departure_at), "Y-m-d H:i"),
+            "time": resident_time(
+                convoy.departure_at, place=convoy.assembly_point, language=language
+            ),
             "bring": _("identity documents, medicines, water"),
         }
     notice_send(

@@ -97,6 +97,8 @@ def _event_record(case: Case, event: EventIn, *, by: User) -> None:
     elif event.kind == "callback":
         if event.due_at is None:
             raise InvalidInput(_("Say when to call back."), field="due_at")
-        services.case_schedule_callback(case, at=event.due_at, by=by, note=event.text)
+        services.case_schedule_callback(
+            case, at=event.due_at, by=by, note=event.text, notify=event.notify
+        )
     else:
         services.case_assign(case, to=case_assignee_get(event.assignee or ""), by=by)

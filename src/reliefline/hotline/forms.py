@@ -270,6 +270,8 @@ class CallbackForm(forms.Form):
     )
     after = forms.ChoiceField(label=_("Or call back"), required=False)
     note = forms.CharField(label=_("Note"), required=False)
+    # Ticked for a case that came by message (hotline.notices.callback_notify_default).
+    tell = forms.BooleanField(label=_("Tell the caller the time by message"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -138,6 +138,11 @@ class EventIn(ObjectIn):
     outcome: CallOutcome | None = Field(None, description="For `call`.")
     status: Status | None = Field(None, description="For `status`: the new status.")
     due_at: AwareDatetime | None = Field(None, description="For `callback`: when to call.")
+    notify: bool = Field(
+        False,
+        description="For `callback`: tell the caller the time by message, on their "
+        "settlement's clock.",
+    )
     assignee: str | None = Field(None, max_length=USERNAME_MAX, description="For `assign`.")
 
 

@@ -29,6 +29,7 @@ from reliefline.hotline.models import (
     Status,
     Vulnerability,
 )
+from reliefline.hotline.notices import callback_notify
 from reliefline.hotline.timeline import NoteParam
 from reliefline.people import services as people
 from reliefline.people.models import ConsentMethod, Language, LegalBasis, Person
@@ -341,8 +342,14 @@ def case_call_attempt(case: Case, *, outcome: str, by: User, note: str = "") -> 
 
 
 @transaction.atomic
-def case_schedule_callback(case: Case, *, at: dt.datetime, by: User, note: str = "") -> Case:
-    """Return the case with a callback due at `at`, which must lie in the future."""
+def case_schedule_callback(
+    case: Case, *, at: dt.datetime, by: User, note: str = "", notify: bool = False
+) -> Case:
+    """Return the case with a callback due at `at`, which must lie in the future.
+
+    With `notify`, the caller is told the time, on their settlement's clock
+    (hotline.notices.callback_notify).
+    """
     note = _text(note, limit=NOTE_MAX, field="text")
     if at <= timezone.now():
         raise InvalidInput(_("A callback must be in the future."), field="due_at")
@@ -351,6 +358,8 @@ def case_schedule_callback(case: Case, *, at: dt.datetime, by: User, note: str =
     case.save(update_fields=["callback_at", "updated_at"])
     CaseEvent.objects.create(case=case, kind=EventKind.CALLBACK, due_at=at, text=note, by=by)
     _audit_update(case, by=by, field="callback", purpose=gettext_noop("callback"))
+    if notify:
+        callback_notify(case, by=by)
     return case
 
 

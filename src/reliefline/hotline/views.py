@@ -49,6 +49,7 @@ from reliefline.hotline.models import (
     Status,
     Vulnerability,
 )
+from reliefline.hotline.notices import callback_notify_default
 from reliefline.hotline.selectors import (
     case_dashboard,
     case_get,
@@ -292,7 +293,7 @@ def _case_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, A
         "can_change": request.user.has_perm("hotline.change_case"),
         "can_assign": can_assign,
         "call_form": CallAttemptForm(),
-        "callback_form": CallbackForm(),
+        "callback_form": CallbackForm(initial={"tell": callback_notify_default(case)}),
         "note_form": NoteForm(),
         "assign_form": AssignForm(
             assignees=assignees,
@@ -401,7 +402,7 @@ def case_callback(request: HtmxHttpRequest, reference: str) -> HttpResponse:
         reference,
         CallbackForm(request.POST),
         lambda case, data: services.case_schedule_callback(
-            case, at=data["at"], by=actor, note=data["note"]
+            case, at=data["at"], by=actor, note=data["note"], notify=data["tell"]
         ),
     )
 

@@ -6,6 +6,7 @@ from reliefline.aid.tests.factories import ItemFactory, WarehouseFactory, stocke
 from reliefline.channels.models import Notice
 from reliefline.hotline.services import NeedInput
 from reliefline.hotline.tests.factories import open_case
+from reliefline.places.times import resident_time
 
 pytestmark = pytest.mark.django_db
 
@@ -28,3 +29,7 @@ def test_the_household_is_told_of_its_distribution_in_its_language() -> None:
     notice = Notice.objects.get(kind="aid_distribution")
     assert notice.person_id == distribution.household.members.order_by("pk").first().pk  # type: ignore[union-attr]
     assert "Вода, 5 л × 2" in notice.body
+    # On the clock of the warehouse's settlement, named (reliefline.places.times).
+    place = distribution.warehouse.settlement
+    assert resident_time(distribution.at, place=place, language="ru") in notice.body
+    assert "времени)" in notice.body

@@ -1,0 +1,77 @@
+"""A caller told when the hotline calls back: in their language, on their clock."""
+
+import datetime as dt
+import json
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from conftest import SUDZHA
+from reliefline.channels.models import Notice
+from reliefline.hotline.services import case_schedule_callback
+from reliefline.hotline.tests.factories import open_case
+
+pytestmark = pytest.mark.usefixtures("gazetteer")
+
+
+def _in_two_hours() -> dt.datetime:
+    return (timezone.now() + dt.timedelta(hours=2)).replace(second=0, microsecond=0)
+
+
+def test_the_caller_is_told_the_callback_on_their_settlements_clock(user_in) -> None:
+    case = open_case(settlement_id=SUDZHA, language="ru")
+    at = _in_two_hours()
+
+    case_schedule_callback(case, at=at, by=user_in("operator"), notify=True)
+
+    notice = Notice.objects.get(kind="callback_scheduled")
+    moscow = at.astimezone(ZoneInfo("Europe/Moscow")).strftime("%d.%m.%Y %H:%M")
+    assert notice.person_id == case.caller_id and notice.language == "ru"
+    assert case.reference in notice.body
+    assert f"{moscow} (по московскому времени)" in notice.body
+
+
+def test_without_notify_nobody_is_told(user_in) -> None:
+    case = open_case(settlement_id=SUDZHA)
+    case_schedule_callback(case, at=_in_two_hours(), by=user_in("operator"))
+    assert not Notice.objects.filter(kind="callback_scheduled").exists()
+
+
+@pytest.mark.parametrize(("channel", "ticked"), [("sms", True), ("phone", False)])
+def test_the_page_offers_to_tell_ticked_for_a_case_that_came_by_message(
+    client_as, channel: str, ticked: bool
+) -> None:
+    """Who called may not want a message on a phone others may read: the operator asks."""
+    case = open_case(channel=channel)
+    html = client_as("operator").get(reverse("hotline:case", args=[case.reference])).content
+    box = next(
+        line for line in html.decode().splitlines() if 'name="tell"' in line and "<input" in line
+    )
+    assert ("checked" in box) is ticked
+
+
+def test_a_callback_from_the_page_tells_the_caller_when_asked(client_as) -> None:
+    case = open_case(settlement_id=SUDZHA, channel="phone")
+    operator = client_as("operator")
+    url = reverse("hotline:case_callback", args=[case.reference])
+
+    operator.post(url, {"after": "60"})
+    assert not Notice.objects.filter(kind="callback_scheduled").exists()
+    operator.post(url, {"after": "180", "tell": "on"})
+
+    notice = Notice.objects.get(kind="callback_scheduled")
+    assert "(по московскому времени)" in notice.body
+
+
+def test_the_api_tells_the_caller_when_asked(api_as) -> None:
+    case = open_case(language="uk")  # no settlement: the hotline's clock, named
+    response = api_as("operator").post(
+        f"/api/v1/cases/{case.reference}/events",
+        json.dumps({"kind": "callback", "due_at": _in_two_hours().isoformat(), "notify": True}),
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    notice = Notice.objects.get(kind="callback_scheduled")
+    assert notice.language == "uk" and "(за київським часом)" in notice.body

@@ -1,0 +1,54 @@
+"""A resident is told a time on the clock of the place it is about, named."""
+
+import datetime as dt
+
+import pytest
+
+from conftest import SUDZHA
+from reliefline.places.models import Place
+from reliefline.places.times import COUNTRY_CLOCKS, resident_time
+
+pytestmark = pytest.mark.usefixtures("gazetteer")
+
+SUMY = "geonames:692194"
+UTC = dt.UTC
+# 06:00 UTC on a Saturday in November: 08:00 in Kyiv (UTC+2), 09:00 in Sudzha (UTC+3).
+NOVEMBER = dt.datetime(2026, 11, 28, 6, 0, tzinfo=UTC)
+AUGUST = dt.datetime(2024, 8, 17, 5, 0, tzinfo=UTC)  # both clocks at UTC+3
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("ru", "28.11.2026 09:00 (по московскому времени)"),
+        ("uk", "28.11.2026 09:00 (за московським часом)"),
+        ("en", "28.11.2026 09:00 (Moscow time)"),
+    ],
+)
+def test_a_time_in_sudzha_is_on_moscow_time_in_winter(language: str, text: str) -> None:
+    assert resident_time(NOVEMBER, place=Place.objects.get(pk=SUDZHA), language=language) == text
+
+
+def test_a_time_in_sumy_is_on_kyiv_time() -> None:
+    sumy = Place.objects.get(pk=SUMY)
+    assert (
+        resident_time(NOVEMBER, place=sumy, language="uk")
+        == "28.11.2026 08:00 (за київським часом)"
+    )
+
+
+def test_in_summer_both_clocks_agree_and_each_is_still_named() -> None:
+    sudzha, sumy = Place.objects.get(pk=SUDZHA), Place.objects.get(pk=SUMY)
+    assert resident_time(AUGUST, place=sudzha, language="en") == "17.08.2024 08:00 (Moscow time)"
+    assert resident_time(AUGUST, place=sumy, language="en") == "17.08.2024 08:00 (Kyiv time)"
+
+
+def test_without_a_place_the_hotlines_clock_is_named() -> None:
+    assert resident_time(NOVEMBER, place=None, language="ru") == (
+        "28.11.2026 08:00 (по киевскому времени)"
+    )
+
+
+def test_every_settlement_of_the_gazetteer_has_its_countrys_clock() -> None:
+    countries = set(Place.objects.values_list("country", flat=True))
+    assert countries and countries <= set(COUNTRY_CLOCKS)

@@ -1,0 +1,48 @@
+"""The time a resident reads: on the clock of the place they are told to be at.
+
+The hotline works on Kyiv time (settings.TIME_ZONE: UTC+2 in winter, UTC+3 in
+summer); Kursk and Belgorod oblasts keep Moscow time (UTC+3 all year). A notice
+saying "08:00" in Kyiv time, read on a phone in Sudzha in November, sends a family
+to the assembly point an hour early, and a time typed the other way round makes
+them miss the bus. So a time a resident is told is given on the clock of the
+place it is about, and names that clock.
+"""
+
+import datetime as dt
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils import formats, translation
+from django.utils.translation import gettext_lazy as _
+
+from reliefline.places.models import Place
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise as StrOrPromise
+
+# The clock each of the gazetteer's countries keeps in its border oblasts (Kursk,
+# Belgorod, Sumy), and how a notice names it.
+COUNTRY_CLOCKS: dict[str, tuple[str, "StrOrPromise"]] = {
+    "RU": ("Europe/Moscow", _("Moscow time")),
+    "UA": ("Europe/Kyiv", _("Kyiv time")),
+}
+ZONE_NAMES: dict[str, "StrOrPromise"] = dict(COUNTRY_CLOCKS.values())
+
+
+def place_zone(place: Place | None) -> ZoneInfo:
+    """Return the time zone of the place's country, else the hotline's own."""
+    if place is not None and place.country in COUNTRY_CLOCKS:
+        return ZoneInfo(COUNTRY_CLOCKS[place.country][0])
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def resident_time(at: dt.datetime, *, place: Place | None, language: str) -> str:
+    """Return `at` as it reads at `place`, in `language`: "28.11.2026 09:00 (Moscow time)".
+
+    Without a place (a caller who gave none), on the hotline's clock, named too.
+    """
+    zone = place_zone(place)
+    with translation.override(language):
+        name = str(ZONE_NAMES.get(zone.key, zone.key))
+        return f"{formats.date_format(at.astimezone(zone), 'd.m.Y H:i')} ({name})"
