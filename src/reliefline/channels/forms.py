@@ -15,6 +15,11 @@ CONTEXT_LABELS = {
     "place": _("Where"),
     "time": _("When"),
 }
+# Typed as it is sent: say whose clock (reliefline.places.times says why).
+CLOCK_HINT = _(
+    "Residents read it on their own clock: Kursk oblast keeps Moscow time, an hour "
+    "ahead of Kyiv in winter. Name the clock, e.g. “Saturday 09:00–15:00 Moscow time”."
+)
 
 
 class ReportForm(forms.Form):
@@ -61,10 +66,17 @@ class BroadcastForm(forms.Form):
         label=_("Settlements"), widget=forms.SelectMultiple(attrs={"size": 10})
     )
     corridor = forms.CharField(label=CONTEXT_LABELS["corridor"], max_length=200, required=False)
-    window = forms.CharField(label=CONTEXT_LABELS["window"], max_length=200, required=False)
+    window = forms.CharField(
+        label=CONTEXT_LABELS["window"],
+        max_length=200,
+        required=False,
+        help_text=CLOCK_HINT,
+    )
     items = forms.CharField(label=CONTEXT_LABELS["items"], max_length=200, required=False)
     place = forms.CharField(label=CONTEXT_LABELS["place"], max_length=200, required=False)
-    time = forms.CharField(label=CONTEXT_LABELS["time"], max_length=200, required=False)
+    time = forms.CharField(
+        label=CONTEXT_LABELS["time"], max_length=200, required=False, help_text=CLOCK_HINT
+    )
 
     def __init__(self, *args: object, settlements: list[tuple[str, str]], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]

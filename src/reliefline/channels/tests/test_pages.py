@@ -162,6 +162,16 @@ def test_the_preview_shows_each_language_with_counts_per_channel(
     assert b"Send to these recipients" in response.content
 
 
+def test_the_times_a_coordinator_types_say_to_name_the_residents_clock(
+    client_as: Callable[[str], Client],
+) -> None:
+    html = client_as("coordinator").get("/channels/broadcasts/new/").content.decode()
+    for name in ("window", "time"):
+        assert f'aria-describedby="id_{name}_helptext"' in html
+        hint = html.split(f'<p class="hint" id="id_{name}_helptext">', 1)[1].split("</p>", 1)[0]
+        assert "Moscow time" in hint
+
+
 def test_a_broadcast_reaches_the_console_in_each_language(
     client_as: Callable[[str], Client],
     residents: dict[str, Case],
