@@ -16,12 +16,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import segno
+from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from reliefline.evacuation.models import ManifestKind
+from reliefline.places.times import resident_time
 
 if TYPE_CHECKING:
     from reliefline.evacuation.services.manifests import Manifest
@@ -74,7 +76,12 @@ def _qr_png(code: str) -> io.BytesIO:
 def _header_lines(manifest: "Manifest") -> list[str]:
     issue = manifest.issue
     convoy = issue.vehicle.convoy
-    departure = timezone.localtime(convoy.departure_at).strftime("%Y-%m-%d %H:%M")
+    # On the assembly point's clock, named: the checkpoint may keep Moscow time.
+    departure = resident_time(
+        convoy.departure_at,
+        place=convoy.assembly_point,
+        language=translation.get_language() or settings.LANGUAGE_CODE,
+    )
     issued_at = timezone.localtime(issue.issued_at).strftime("%Y-%m-%d %H:%M")
     # Whole lines as messages: makemessages cannot see a gettext call inside an f-string.
     return [

@@ -4,6 +4,7 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
@@ -367,6 +368,9 @@ def test_internal_manifest_page_has_a_qr_code_per_passenger_checkpoint_none(
     assert f"<title>{code}</title>" in internal
     assert "<svg" not in checkpoint.split('<table class="evac-table')[1].split("</table>")[0]
     assert code not in checkpoint
+    # The departure on the assembly point's clock (Sudzha: Moscow time), named.
+    moscow = convoy.departure_at.astimezone(ZoneInfo("Europe/Moscow")).strftime("%d.%m.%Y %H:%M")
+    assert f"{moscow} (Moscow time)" in checkpoint
 
 
 def test_manifest_page_gives_the_checkpoint_manifest_as_a_pdf_file(

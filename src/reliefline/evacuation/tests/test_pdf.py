@@ -82,6 +82,7 @@ def test_checkpoint_pdf_names_passengers_in_cyrillic(
     for name in ("Ирина Верещук", "Мария Петренко", "Олег Петренко"):
         assert name in text
     assert "1942" in text and "Автобус 1" in text
+    assert "(по московскому времени)" in text  # the departure on Sudzha's clock
 
 
 def test_checkpoint_pdf_has_no_phone_medical_note_case_or_code(
