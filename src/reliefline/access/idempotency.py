@@ -17,17 +17,17 @@ request's answer instead, and nothing is written twice
 A key belongs to the user who sent it. The first request runs in one transaction
 with the row that keeps its answer, so either both are written or neither. A
 successful answer (2xx or a redirect) is kept for a day (KEPT), encrypted, and
-replayed to a retry with the header `Idempotent-Replayed: true`. After that the
-answer is dropped but the key and the request's fingerprint are remembered for
-REMEMBERED (30 days): a phone that kept a distribution a week without signal,
-whose first send did reach the server, gets 409 (`idempotency_key_done`; a page's
-form, "already sent") instead of recording it twice; when the first
-request's audit entries named persons, the replay is logged as a read of their data
-(the answer names them again, perhaps to another device). Other answers are
-not kept: bad input stored nothing, and the retry is judged afresh. The same key
-with a different request is refused (422, field `Idempotency-Key`). A retry sent
-while the first is still running gets the first's answer once that commits; what
-the retry did meanwhile is rolled back.
+replayed to a retry with the header `Idempotent-Replayed: true`. When the first
+request's audit entries named persons, a replay is logged as a read of their data
+(the answer names them again, perhaps to another device). After a day the answer
+is dropped, but the key and the request's fingerprint are remembered for
+REMEMBERED (30 days): a phone that kept a distribution a week without signal, whose
+first send did reach the server, gets 409 (`idempotency_key_done`; a page's form,
+"already sent") instead of recording it twice. Other answers are not kept: bad
+input stored nothing, and the retry is judged afresh. The same key with a different
+request is refused (422, field `Idempotency-Key`). A retry sent while the first is
+still running gets the first's answer once that commits; what the retry did
+meanwhile is rolled back.
 """
 
 import datetime as dt
