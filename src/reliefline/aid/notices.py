@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from django.contrib.auth.models import User
 
 from reliefline.aid.models import Distribution, Item
-from reliefline.notices import notice_try
+from reliefline.notices import notice_language, notice_try
 from reliefline.places.times import resident_time
 
 
@@ -29,8 +29,9 @@ def distribution_notify(
     if person is None or person.purged_at is not None:
         return False
     case = distribution.household.cases.order_by("-created_at").first()
-    # The channels app writes in the language of the person's last case, if any.
-    language = case.language if case is not None else person.preferred_language
+    language = notice_language(
+        person, otherwise=case.language if case is not None else person.preferred_language
+    )
     context = {
         "items": ", ".join(
             f"{item.display_name(language)} × {quantity}" for item, quantity in lines

@@ -8,7 +8,7 @@ transaction, so a refused or rolled-back callback never sends a message.
 from django.contrib.auth.models import User
 
 from reliefline.hotline.models import Case
-from reliefline.notices import notice_try
+from reliefline.notices import notice_language, notice_try
 from reliefline.places.times import resident_time
 
 # The channels a case came by whose residents already get our messages there.
@@ -33,9 +33,10 @@ def callback_notify(case: Case, *, by: User | None) -> bool:
     caller = case.caller
     if caller is None or caller.purged_at is not None or not case.callback_at:
         return False
+    language = notice_language(caller, otherwise=case.language)
     context = {
         "reference": str(case.reference),
-        "time": resident_time(case.callback_at, place=case.settlement, language=case.language),
+        "time": resident_time(case.callback_at, place=case.settlement, language=language),
     }
     return notice_try(
         what=f"case {case.reference}",

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from conftest import SUDZHA
 from reliefline.channels.models import Notice
-from reliefline.hotline.services import case_schedule_callback
+from reliefline.hotline.services import CaseInput, case_open, case_schedule_callback
 from reliefline.hotline.tests.factories import open_case
 
 pytestmark = pytest.mark.usefixtures("gazetteer")
@@ -75,3 +75,17 @@ def test_the_api_tells_the_caller_when_asked(api_as) -> None:
     assert response.status_code == 200, response.content
     notice = Notice.objects.get(kind="callback_scheduled")
     assert notice.language == "uk" and "(за київським часом)" in notice.body
+
+
+def test_the_time_is_written_in_the_language_the_notice_goes_out_in(user_in) -> None:
+    """The caller's latest case is in Ukrainian: the whole message is, clock included."""
+    earlier = open_case(settlement_id=SUDZHA, language="ru")
+    case_open(  # the same caller, the next day
+        CaseInput(channel="phone", language="uk", person_id=earlier.caller_id), by=None
+    )
+
+    case_schedule_callback(earlier, at=_in_two_hours(), by=user_in("operator"), notify=True)
+
+    notice = Notice.objects.get(kind="callback_scheduled")
+    assert notice.language == "uk"
+    assert "(за московським часом)" in notice.body
