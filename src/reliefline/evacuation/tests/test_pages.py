@@ -195,6 +195,9 @@ def test_field_team_boards_by_manifest_code_on_the_phone_page(
     field = _field_team_in_sudzha(user_in)
     found = field.get(f"/evacuation/convoys/{convoy.pk}/field/", {"q": placement.code})
     assert "Верещук" in found.content.decode()
+    # At the assembly point, the departure on Sudzha's clock, named.
+    moscow = convoy.departure_at.astimezone(ZoneInfo("Europe/Moscow")).strftime("%d.%m.%Y %H:%M")
+    assert moscow in found.content.decode()
     marked = field.post(
         f"/evacuation/passengers/{placement.code}/mark/",
         {"to": "boarded"},
