@@ -2,7 +2,7 @@
 
 from django_tasks import task
 
-from reliefline.channels.services import notice_attempt, notices_unstick
+from reliefline.channels.services import notice_attempt, notices_requeue_orphans, notices_unstick
 
 
 @task()
@@ -13,5 +13,6 @@ def notice_deliver(notice_id: int) -> str:
 
 @task()
 def notices_settle() -> int:
-    """Settle notices whose worker died while sending them; return how many."""
-    return notices_unstick()
+    """Settle notices whose worker died while sending them, and queue again those whose
+    job died before taking them; return how many."""
+    return notices_unstick() + notices_requeue_orphans()

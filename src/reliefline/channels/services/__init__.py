@@ -20,6 +20,7 @@ from reliefline.channels.services.notices import (
     notice_replied,
     notice_send,
     notices_broadcast,
+    notices_requeue_orphans,
     notices_unstick,
     template_check,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "notice_replied",
     "notice_send",
     "notices_broadcast",
+    "notices_requeue_orphans",
     "notices_unstick",
     "template_check",
 ]

@@ -279,6 +279,44 @@ def notices_unstick(*, now: dt.datetime | None = None) -> int:
     return len(stuck)
 
 
+def notices_requeue_orphans(*, now: dt.datetime | None = None) -> int:
+    """Queue again the notices left waiting with no job to send them; return how many.
+
+    A notice is stored with its job in one transaction (reliefline.jobs), but a worker
+    killed after taking the job and before claiming the notice leaves it queued for
+    ever: its job is running with nobody running it. A notice job claims its notice
+    within seconds, so one still running after STUCK_AFTER is dead. The notice was
+    never claimed, so never handed to a sender: queuing it again cannot send it twice
+    (a second job finds it claimed). Only the database queue is looked at.
+    """
+    from django_tasks_db import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    from reliefline.channels.tasks import notice_deliver  # the task module imports this one
+
+    if not isinstance(notice_deliver.get_backend(), DatabaseBackend):
+        return 0
+    cutoff = (now or timezone.now()) - STUCK_AFTER
+    waiting = list(
+        Notice.objects.filter(status=NoticeStatus.QUEUED, created_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )
+    )
+    requeued = 0
+    for notice_id in waiting:
+        jobs = DBTaskResult.objects.filter(
+            task_path=notice_deliver.module_path, args_kwargs__args__0=notice_id
+        )
+        alive = jobs.filter(status="READY") | jobs.filter(status="RUNNING", started_at__gte=cutoff)
+        if not alive.exists():
+            with transaction.atomic():
+                notice = Notice.objects.filter(pk=notice_id, status=NoticeStatus.QUEUED).first()
+                if notice is not None:
+                    _enqueue(notice)
+                    requeued += 1
+    return requeued
+
+
 def notice_attempt(notice_id: int) -> str:
     """Try to send the notice once; return its status afterwards.
 

@@ -19,7 +19,8 @@ from reliefline.channels.models import (
     NoticeStatus,
     NoticeTemplate,
 )
-from reliefline.channels.services import notice_render, notice_send
+from reliefline.channels.services import notice_render, notice_send, notices_requeue_orphans
+from reliefline.channels.services.notices import STUCK_AFTER
 from reliefline.channels.tests.factories import FlakyBackend, caller_of
 from reliefline.errors import InvalidInput
 from reliefline.hotline.models import Case, EventKind
@@ -396,3 +397,46 @@ def test_the_scheduler_settles_a_dead_workers_notice_with_no_other_send(
 
     notice.refresh_from_db()
     assert (notice.status, backends.outbox) == (NoticeStatus.FAILED, [])
+
+
+def test_a_notice_whose_job_died_before_taking_it_is_sent_once_after_all(
+    transactional_db: None, settings
+) -> None:
+    """Killed between taking the job and claiming the notice: the notice was never sent."""
+    settings.RELIEFLINE_NOTIFY_BACKEND = "console"
+    backends.outbox.clear()
+    notice = notice_send(
+        person=caller_of(open_case()),
+        kind=NoticeKind.ACKNOWLEDGEMENT,
+        context={"reference": "RL-1"},
+    )
+    long_ago = timezone.now() - STUCK_AFTER - dt.timedelta(minutes=1)
+    DBTaskResult.objects.update(status="RUNNING", started_at=long_ago)  # its worker is gone
+    Notice.objects.filter(pk=notice.pk).update(created_at=long_ago)
+
+    call_command("scheduler", "--once")
+    call_command("db_worker", "--batch", "--no-startup-delay")
+
+    notice.refresh_from_db()
+    assert notice.status == NoticeStatus.SENT
+    assert [sent.body for sent in backends.outbox] == [notice.body]
+    assert notices_requeue_orphans() == 0  # sent: nothing left to queue
+
+
+def test_a_notice_waiting_for_its_retry_or_its_worker_is_left_alone(
+    transactional_db: None,
+) -> None:
+    notice = notice_send(
+        person=caller_of(open_case()),
+        kind=NoticeKind.ACKNOWLEDGEMENT,
+        context={"reference": "RL-1"},
+    )
+    long_ago = timezone.now() - STUCK_AFTER - dt.timedelta(minutes=1)
+    Notice.objects.filter(pk=notice.pk).update(created_at=long_ago)
+    later = timezone.now() + dt.timedelta(seconds=120)
+    DBTaskResult.objects.update(run_after=later)  # a transient failure's deferred retry
+
+    assert notices_requeue_orphans() == 0
+    DBTaskResult.objects.update(status="RUNNING", started_at=timezone.now())  # being sent now
+    assert notices_requeue_orphans() == 0
+    assert DBTaskResult.objects.count() == 1
