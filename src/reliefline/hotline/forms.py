@@ -1,6 +1,5 @@
 """Forms of the operator console: they parse what was typed; the rules stay in services."""
 
-import datetime as dt
 from typing import Any
 
 from django import forms
@@ -9,7 +8,12 @@ from django.utils.translation import gettext_lazy as _
 
 from reliefline.hotline.models import Band, CallOutcome, Channel, NeedType, Status, Vulnerability
 from reliefline.hotline.selectors import QueueFilters
-from reliefline.hotline.services import CaseInput, NeedInput, consent_method_for
+from reliefline.hotline.services import (
+    CaseInput,
+    NeedInput,
+    callback_after,
+    consent_method_for,
+)
 from reliefline.people.models import ConsentMethod, Language, LegalBasis
 from reliefline.people.services import PersonInput
 
@@ -232,27 +236,6 @@ class NoteForm(forms.Form):
 class CallAttemptForm(forms.Form):
     outcome = forms.ChoiceField(label=_("Outcome"), choices=CallOutcome.choices)
     note = forms.CharField(label=_("Note"), required=False)
-
-
-# The morning callback: when the hotline's day shift has settled in.
-CALLBACK_MORNING = dt.time(9, 0)
-
-
-def callback_after(after: str, *, now: dt.datetime) -> dt.datetime:
-    """Return when a callback chosen as `after` (minutes, or "morning") falls due.
-
-    "morning" is the next CALLBACK_MORNING in the hotline's time zone: tomorrow's,
-    or today's while it is still ahead (a night shift's "in the morning").
-    """
-    if after != "morning":
-        return now + dt.timedelta(minutes=int(after))
-    local = timezone.localtime(now)
-    due = timezone.make_aware(dt.datetime.combine(local.date(), CALLBACK_MORNING))
-    if due <= now:
-        due = timezone.make_aware(
-            dt.datetime.combine(local.date() + dt.timedelta(days=1), CALLBACK_MORNING)
-        )
-    return due
 
 
 class CallbackForm(forms.Form):

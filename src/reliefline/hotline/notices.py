@@ -7,12 +7,14 @@ transaction, so a refused or rolled-back callback never sends a message.
 
 from django.contrib.auth.models import User
 
-from reliefline.hotline.models import Case
+from reliefline.hotline.models import Case, Channel
 from reliefline.notices import notice_language, notice_try
 from reliefline.places.times import resident_time
 
 # The channels a case came by whose residents already get our messages there.
-WRITTEN = frozenset({"sms", "whatsapp", "telegram", "web", "rapidpro"})
+WRITTEN = frozenset(
+    {Channel.SMS, Channel.WHATSAPP, Channel.TELEGRAM, Channel.WEB, Channel.RAPIDPRO}
+)
 
 
 def callback_notify_default(case: Case) -> bool:

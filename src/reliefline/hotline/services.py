@@ -319,7 +319,6 @@ def case_note(case: Case, *, text: str, by: User) -> CaseEvent:
 
 
 @transaction.atomic
-@transaction.atomic
 def case_call_attempt(case: Case, *, outcome: str, by: User, note: str = "") -> CaseEvent:
     """Return the call attempt logged on the case's timeline.
 
@@ -339,6 +338,27 @@ def case_call_attempt(case: Case, *, outcome: str, by: User, note: str = "") -> 
     # The caller's phone was used: a use of their data, as a note or a callback is.
     _audit_update(case, by=by, field="timeline", purpose=gettext_noop("call attempt"))
     return event
+
+
+# The morning callback: when the hotline's day shift has settled in.
+CALLBACK_MORNING = dt.time(9, 0)
+
+
+def callback_after(after: str, *, now: dt.datetime) -> dt.datetime:
+    """Return when a callback chosen as `after` (minutes, or "morning") falls due.
+
+    "morning" is the next CALLBACK_MORNING in the hotline's time zone: tomorrow's,
+    or today's while it is still ahead (a night shift's "in the morning").
+    """
+    if after != "morning":
+        return now + dt.timedelta(minutes=int(after))
+    local = timezone.localtime(now)
+    due = timezone.make_aware(dt.datetime.combine(local.date(), CALLBACK_MORNING))
+    if due <= now:
+        due = timezone.make_aware(
+            dt.datetime.combine(local.date() + dt.timedelta(days=1), CALLBACK_MORNING)
+        )
+    return due
 
 
 @transaction.atomic

@@ -10,9 +10,8 @@ from django.urls import reverse
 from django.utils import formats, timezone
 
 from conftest import SUDZHA
-from reliefline.hotline.forms import callback_after
 from reliefline.hotline.models import Case, CaseEvent, Status
-from reliefline.hotline.services import NeedInput
+from reliefline.hotline.services import NeedInput, callback_after
 from reliefline.hotline.tests.factories import open_case
 
 PAGES = {
