@@ -15,6 +15,11 @@ LOST_AFTER = dt.timedelta(hours=6)
 LOST = "reliefline.jobs.WorkerLost"
 
 
+def task_in_database(task: Task[..., Any]) -> bool:
+    """Return whether the task's jobs are rows of the database queue (DBTaskResult)."""
+    return isinstance(task.get_backend(), DatabaseBackend)
+
+
 def task_enqueue(task: Task[..., Any], *args: Any, **kwargs: Any) -> None:
     """Queue the task so that it exists if and only if the current transaction commits.
 
@@ -25,7 +30,7 @@ def task_enqueue(task: Task[..., Any], *args: Any, **kwargs: Any) -> None:
     job ever to run it. Another backend (the tests' immediate one, which runs the
     job at once) gets it on commit, so a rollback still never sends a message.
     """
-    if isinstance(task.get_backend(), DatabaseBackend):
+    if task_in_database(task):
         task.enqueue(*args, **kwargs)
     else:
         transaction.on_commit(lambda: task.enqueue(*args, **kwargs))

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import segno
-from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from fpdf import FPDF
@@ -77,11 +76,7 @@ def _header_lines(manifest: "Manifest") -> list[str]:
     issue = manifest.issue
     convoy = issue.vehicle.convoy
     # On the assembly point's clock, named: the checkpoint may keep Moscow time.
-    departure = resident_time(
-        convoy.departure_at,
-        place=convoy.assembly_point,
-        language=translation.get_language() or settings.LANGUAGE_CODE,
-    )
+    departure = resident_time(convoy.departure_at, place=convoy.assembly_point)
     issued_at = timezone.localtime(issue.issued_at).strftime("%Y-%m-%d %H:%M")
     # Whole lines as messages: makemessages cannot see a gettext call inside an f-string.
     return [

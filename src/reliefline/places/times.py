@@ -37,12 +37,13 @@ def place_zone(place: Place | None) -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
 
 
-def resident_time(at: dt.datetime, *, place: Place | None, language: str) -> str:
+def resident_time(at: dt.datetime, *, place: Place | None, language: str | None = None) -> str:
     """Return `at` as it reads at `place`, in `language`: "28.11.2026 09:00 (Moscow time)".
 
     Without a place (a caller who gave none), on the hotline's clock, named too.
+    Without a language, in the active one (a page, a manifest being printed).
     """
     zone = place_zone(place)
-    with translation.override(language):
+    with translation.override(language or translation.get_language() or settings.LANGUAGE_CODE):
         name = str(ZONE_NAMES.get(zone.key, zone.key))
         return f"{formats.date_format(at.astimezone(zone), 'd.m.Y H:i')} ({name})"

@@ -12,6 +12,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
+from django_tasks.base import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from reliefline.channels.backends import DeliveryError, backend_get
 from reliefline.channels.defaults import DEFAULT_TEMPLATES
@@ -33,7 +35,7 @@ from reliefline.errors import InvalidInput
 from reliefline.hotline.models import Case, EventKind
 from reliefline.hotline.services import case_event_append
 from reliefline.hotline.timeline import NoteParam, choice_param
-from reliefline.jobs import task_enqueue
+from reliefline.jobs import task_enqueue, task_in_database
 from reliefline.people.models import Language, Person
 from reliefline.places.models import Place
 from reliefline.text import text_check
@@ -289,12 +291,9 @@ def notices_requeue_orphans(*, now: dt.datetime | None = None) -> int:
     never claimed, so never handed to a sender: queuing it again cannot send it twice
     (a second job finds it claimed). Only the database queue is looked at.
     """
-    from django_tasks_db import DatabaseBackend
-    from django_tasks_db.models import DBTaskResult
-
     from reliefline.channels.tasks import notice_deliver  # the task module imports this one
 
-    if not isinstance(notice_deliver.get_backend(), DatabaseBackend):
+    if not task_in_database(notice_deliver):
         return 0
     cutoff = (now or timezone.now()) - STUCK_AFTER
     waiting = list(
@@ -307,7 +306,9 @@ def notices_requeue_orphans(*, now: dt.datetime | None = None) -> int:
         jobs = DBTaskResult.objects.filter(
             task_path=notice_deliver.module_path, args_kwargs__args__0=notice_id
         )
-        alive = jobs.filter(status="READY") | jobs.filter(status="RUNNING", started_at__gte=cutoff)
+        alive = jobs.filter(status=TaskResultStatus.READY) | jobs.filter(
+            status=TaskResultStatus.RUNNING, started_at__gte=cutoff
+        )
         if not alive.exists():
             with transaction.atomic():
                 notice = Notice.objects.filter(pk=notice_id, status=NoticeStatus.QUEUED).first()

@@ -3,8 +3,6 @@
 import datetime as dt
 
 from django import template
-from django.conf import settings
-from django.utils import translation
 
 from reliefline.places.models import Place
 from reliefline.places.times import resident_time
@@ -15,8 +13,4 @@ register = template.Library()
 @register.filter
 def clock_of(at: dt.datetime | None, place: Place | None) -> str:
     """Return `at` on the clock of `place`, in the active language (places.times)."""
-    if at is None:
-        return ""
-    return resident_time(
-        at, place=place, language=translation.get_language() or settings.LANGUAGE_CODE
-    )
+    return "" if at is None else resident_time(at, place=place)

@@ -55,6 +55,11 @@ window.relieflineOutbox = function (name) {
     }));
   }
 
+  // Return the path a form's action or an answer's URL names, as kept marks compare it.
+  function address(path) {
+    return new URL(path, window.location.href).pathname;
+  }
+
   // Return a key as {% idempotency_field %} gives one (access.idempotency.key_parse).
   function newKey() {
     if (window.crypto && window.crypto.randomUUID) {
@@ -106,5 +111,15 @@ window.relieflineOutbox = function (name) {
       !waiting.length && !panel.dataset.problem && !panel.querySelector(".outbox-sent li");
   }
 
-  return { load: load, store: store, keep: keep, drop: drop, newKey: newKey, say: say, time: time, show: show };
+  return {
+    load: load,
+    store: store,
+    keep: keep,
+    drop: drop,
+    address: address,
+    newKey: newKey,
+    say: say,
+    time: time,
+    show: show,
+  };
 };

@@ -58,10 +58,6 @@
     return outbox.say(box, attribute, values);
   }
 
-  function address(path) {
-    return new URL(path, window.location.href).pathname;
-  }
-
   function ours(kept) {
     return user !== "" && kept.user === user;
   }
@@ -115,7 +111,7 @@
     });
     return {
       kept: {
-        action: address(form.getAttribute("action") || window.location.href),
+        action: outbox.address(form.getAttribute("action") || window.location.href),
         fields: fields,
         key: form.querySelector("[name=idempotency_key]").value,
         label: label(form),
@@ -167,7 +163,7 @@
   }
 
   function signInAsked(response, page, action) {
-    return page.body.hasAttribute("data-sign-in") || (response.redirected && address(response.url) !== action);
+    return page.body.hasAttribute("data-sign-in") || (response.redirected && outbox.address(response.url) !== action);
   }
 
   // This page as the answer has it (the message, the refusal, the form's errors, a
@@ -278,7 +274,7 @@
 
   // This household's page shows what it was given, as the answer has it.
   function householdShow(kept, page) {
-    if (kept.action !== address(window.location.href)) {
+    if (kept.action !== outbox.address(window.location.href)) {
       return;
     }
     ["entitlements", "received"].forEach(function (id) {

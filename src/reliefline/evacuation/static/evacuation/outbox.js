@@ -25,17 +25,13 @@
   var outbox = window.relieflineOutbox("reliefline.marks");
   var RETRY_MS = 15000;
   var user = document.body.getAttribute("data-user") || "";
-  var action = new URL(form.getAttribute("action"), window.location.href).pathname;
+  var action = outbox.address(form.getAttribute("action"));
   var passengerAction = form.getAttribute("data-outbox-passenger") || "";
   var sending = false;
 
-  function address(path) {
-    return new URL(path, window.location.href).pathname;
-  }
-
   // Return where a passenger's own buttons send a mark of this code.
   function passengerAddress(code) {
-    return address(passengerAction.replace("/-/", "/" + encodeURIComponent(code) + "/"));
+    return outbox.address(passengerAction.replace("/-/", "/" + encodeURIComponent(code) + "/"));
   }
 
   // This user's marks made on this page: its codes, and any passenger's buttons (their
@@ -161,7 +157,7 @@
       to: to,
       label: button ? button.textContent.trim() : to,
       key: String(parameters.idempotency_key || ""),
-      action: address(marks.getAttribute("action")),
+      action: outbox.address(marks.getAttribute("action")),
     };
   }
 
