@@ -1,8 +1,13 @@
 """Humanitarian corridors, convoys, seat allocation, manifests, boarding and arrival."""
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from reliefline.places.models import Place
 
 
 class Direction(models.TextChoices):
@@ -63,6 +68,17 @@ class Corridor(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def assembly_place(self) -> "Place | None":
+        """Return the route's first assembly point (where its windows' times are read).
+
+        From `stops`, so a prefetched route (selectors) costs no query.
+        """
+        for stop in self.stops.all():
+            if stop.kind == StopKind.ASSEMBLY:
+                return stop.place
+        return None
 
 
 class StopKind(models.TextChoices):

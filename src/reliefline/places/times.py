@@ -6,6 +6,10 @@ saying "08:00" in Kyiv time, read on a phone in Sudzha in November, sends a fami
 to the assembly point an hour early, and a time typed the other way round makes
 them miss the bus. So a time a resident is told is given on the clock of the
 place it is about, and names that clock.
+
+Coordinators type and read times on the hotline's clock; where a convoy gathers on
+another, their pages give that clock's time beside it (`hotline_time`), so the hour a
+family will be told is on the page before the notice goes out.
 """
 
 import datetime as dt
@@ -35,6 +39,38 @@ def place_zone(place: Place | None) -> ZoneInfo:
     if place is not None and place.country in COUNTRY_CLOCKS:
         return ZoneInfo(COUNTRY_CLOCKS[place.country][0])
     return ZoneInfo(settings.TIME_ZONE)
+
+
+def hotline_zone_name() -> str:
+    """Return how the hotline's own clock is named ("Kyiv time"), in the active language."""
+    return str(ZONE_NAMES.get(settings.TIME_ZONE, settings.TIME_ZONE))
+
+
+def _span(start: dt.datetime, until: dt.datetime | None, *, date: bool) -> str:
+    """Return "2026-11-28 08:00", or with `until` "2026-11-28 08:00–12:00" (both local)."""
+    text = formats.date_format(start, "Y-m-d H:i" if date else "H:i")
+    if until is not None:
+        same_day = until.date() == start.date()
+        text += "–" + formats.date_format(until, "H:i" if same_day else "Y-m-d H:i")
+    return text
+
+
+def hotline_time(
+    at: dt.datetime, *, place: Place | None = None, until: dt.datetime | None = None
+) -> str:
+    """Return `at` (to `until`) on the hotline's clock, and on the place's if it keeps another.
+
+    "2026-11-28 08:00 (Kyiv time; 09:00 Moscow time)"; the place's date is given too
+    when it is another day there. In the active language.
+    """
+    home, there = ZoneInfo(settings.TIME_ZONE), place_zone(place)
+    start = at.astimezone(home)
+    text = f"{_span(start, until and until.astimezone(home), date=True)} ({hotline_zone_name()}"
+    if there.key != home.key:
+        local = at.astimezone(there)
+        other = _span(local, until and until.astimezone(there), date=local.date() != start.date())
+        text += f"; {other} {ZONE_NAMES.get(there.key, there.key)}"
+    return text + ")"
 
 
 def resident_time(at: dt.datetime, *, place: Place | None, language: str | None = None) -> str:

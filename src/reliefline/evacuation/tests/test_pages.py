@@ -15,6 +15,7 @@ from reliefline.access.models import AuditEntry
 from reliefline.evacuation import engine, services
 from reliefline.evacuation.models import (
     AllocationRun,
+    Corridor,
     CorridorStatus,
     EvacuationRequest,
     ManifestIssue,
@@ -438,3 +439,48 @@ def test_code_form_without_javascript_marks_and_shows_the_passenger(
     assert response.status_code == 302
     assert response["Location"] == f"/evacuation/convoys/{convoy.pk}/field/?q={code}&to=boarded"
     assert Placement.objects.get().status == "boarded"
+
+
+def test_a_coordinator_plans_on_kyiv_time_and_sees_sudzhas_clock_beside_it(
+    coordinator: tuple[Client, User],
+) -> None:
+    # In November Sudzha (Moscow time) is an hour ahead of the hotline (Kyiv time): the
+    # departure typed is on the clock the form names, and the family's is beside it.
+    client, _user = coordinator
+    form = client.get("/evacuation/").content.decode()
+    assert "Window opens (Kyiv time)" in form
+    client.post(
+        "/evacuation/corridors/new/",
+        {
+            "name": "Sudzha → Sumy, winter",
+            "direction": "UA",
+            "assembly": f.SUDZHA,
+            "reception": f.SUMY,
+            "starts_at": "2026-11-28T08:00",
+            "ends_at": "2026-11-28T14:00",
+            "party_role": "guarantor",
+        },
+    )
+    listed = client.get("/evacuation/").content.decode()
+    assert "2026-11-28 08:00–14:00 (Kyiv time; 09:00–15:00 Moscow time)" in listed
+    corridor = Corridor.objects.get(name="Sudzha → Sumy, winter")
+    page = client.get(f"/evacuation/corridors/{corridor.pk}/").content.decode()
+    assert "Departure (Kyiv time)" in page
+    planned = client.post(
+        f"/evacuation/corridors/{corridor.pk}/convoys/",
+        {
+            "window": corridor.windows.get().pk,
+            "name": "Morning bus",
+            "departure_at": "2026-11-28T09:00",
+            "assembly_point": f.SUDZHA,
+        },
+    )
+    assert planned.status_code == 302
+    convoy = corridor.windows.get().convoys.get()
+    assert convoy.departure_at.astimezone(ZoneInfo("UTC")).hour == 7
+    shown = "2026-11-28 09:00 (Kyiv time; 10:00 Moscow time)"
+    assert shown in client.get(f"/evacuation/corridors/{corridor.pk}/").content.decode()
+    assert shown in client.get(f"/evacuation/convoys/{convoy.pk}/").content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ru"
+    in_russian = client.get(f"/evacuation/convoys/{convoy.pk}/").content.decode()
+    assert "09:00 (по киевскому времени; 10:00 по московскому времени)" in in_russian

@@ -3,10 +3,11 @@
 import datetime as dt
 
 import pytest
+from django.utils import translation
 
 from conftest import SUDZHA
 from reliefline.places.models import Place
-from reliefline.places.times import COUNTRY_CLOCKS, resident_time
+from reliefline.places.times import COUNTRY_CLOCKS, hotline_time, resident_time
 
 pytestmark = pytest.mark.usefixtures("gazetteer")
 
@@ -52,3 +53,41 @@ def test_without_a_place_the_hotlines_clock_is_named() -> None:
 def test_every_settlement_of_the_gazetteer_has_its_countrys_clock() -> None:
     countries = set(Place.objects.values_list("country", flat=True))
     assert countries and countries <= set(COUNTRY_CLOCKS)
+
+
+def test_a_coordinator_reads_the_hotlines_clock_and_sudzhas_beside_it() -> None:
+    sudzha = Place.objects.get(pk=SUDZHA)
+    with translation.override("en"):
+        assert hotline_time(NOVEMBER, place=sudzha) == (
+            "2026-11-28 08:00 (Kyiv time; 09:00 Moscow time)"
+        )
+        assert hotline_time(NOVEMBER, place=sudzha, until=NOVEMBER + dt.timedelta(hours=4)) == (
+            "2026-11-28 08:00–12:00 (Kyiv time; 09:00–13:00 Moscow time)"
+        )
+    with translation.override("uk"):
+        assert hotline_time(NOVEMBER, place=sudzha) == (
+            "2026-11-28 08:00 (за київським часом; 09:00 за московським часом)"
+        )
+
+
+def test_past_midnight_in_sudzha_its_date_is_given_too() -> None:
+    late = dt.datetime(2026, 11, 28, 21, 30, tzinfo=UTC)  # 23:30 in Kyiv, 00:30 in Sudzha
+    sudzha = Place.objects.get(pk=SUDZHA)
+    with translation.override("en"):
+        assert hotline_time(late, place=sudzha) == (
+            "2026-11-28 23:30 (Kyiv time; 2026-11-29 00:30 Moscow time)"
+        )
+        assert hotline_time(late, place=sudzha, until=late + dt.timedelta(hours=1)) == (
+            "2026-11-28 23:30–2026-11-29 00:30 (Kyiv time; 2026-11-29 00:30–01:30 Moscow time)"
+        )
+
+
+def test_a_place_on_the_hotlines_clock_gets_one_time_and_a_summer_time_both() -> None:
+    sudzha, sumy = Place.objects.get(pk=SUDZHA), Place.objects.get(pk=SUMY)
+    with translation.override("en"):
+        assert hotline_time(NOVEMBER, place=sumy) == "2026-11-28 08:00 (Kyiv time)"
+        assert hotline_time(NOVEMBER) == "2026-11-28 08:00 (Kyiv time)"
+        # Both clocks read the same in summer; both are still said, so none is guessed.
+        assert hotline_time(AUGUST, place=sudzha) == (
+            "2024-08-17 08:00 (Kyiv time; 08:00 Moscow time)"
+        )
