@@ -2,14 +2,18 @@
 plan → allocate → lock → checkpoint manifest → board at Sudzha → arrive in Sumy."""
 
 import contextlib
+import datetime as dt
 import re
 import time
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
+from reliefline.access.idempotency import KEPT, purge
+from reliefline.access.models import IdempotentRequest
 from reliefline.access.tests.factories import UserFactory
 from reliefline.channels.models import Notice
 from reliefline.evacuation.models import EvacuationRequest, ManifestIssue, Placement
@@ -402,6 +406,55 @@ def test_a_tap_whose_answer_was_lost_is_kept_and_recorded_once(new_page, live_se
     assert resent.value.headers.get("idempotent-replayed") == "true"
     expect(row.locator(".state")).to_have_text("Boarded")
     expect(phone.locator("#outbox .outbox-sent li.done")).to_contain_text("Boarded")
+    assert placement.events.filter(kind="boarded").count() == 1
+
+
+def _days_pass_and_answers_are_dropped() -> None:
+    """The phone stays without signal past KEPT: the server keeps only the keys."""
+    IdempotentRequest.objects.update(created_at=timezone.now() - KEPT - dt.timedelta(days=3))
+    purge()
+
+
+def test_a_tap_kept_for_days_after_a_lost_answer_counts_as_sent_and_its_row_is_redrawn(
+    new_page, live_server, gazetteer
+):
+    """The answer was dropped meanwhile: the key says it was recorded, once."""
+    phone, placement = _check_in_page(live_server, new_page)
+    row = phone.locator(f"#p-{placement.code}")
+    lost = lose_first_answer(phone, "**/passengers/*/mark/")
+    row.get_by_role("button", name="Boarded").click()
+    expect(row.locator(".outbox-kept")).to_contain_text("Boarded: kept on this phone")
+    assert lost == [200]
+    _days_pass_and_answers_are_dropped()
+
+    phone.evaluate("window.dispatchEvent(new Event('online'))")
+
+    expect(phone.locator("#outbox .outbox-sent li.done")).to_have_text(
+        f"Sent from this phone: {placement.code}, Boarded"
+    )
+    expect(phone.locator("#outbox .outbox-waiting li")).to_have_count(0)
+    # The row shows what the server holds, its buttons on again.
+    expect(row.locator(".state")).to_have_text("Boarded")
+    expect(row.locator(".outbox-kept")).to_have_count(0)
+    expect(row.get_by_role("button", name="Arrived")).to_be_enabled()
+    assert placement.events.filter(kind="boarded").count() == 1
+
+
+def test_a_code_kept_for_days_after_a_lost_answer_counts_as_sent(new_page, live_server, gazetteer):
+    phone, placement = _check_in_page(live_server, new_page)
+    lost = lose_first_answer(phone, "**/field/mark/")
+    phone.fill("#id_code", placement.code)
+    phone.keyboard.press("Enter")
+    expect(phone.locator("#outbox .outbox-waiting li")).to_have_count(1)
+    assert lost == [200]
+    _days_pass_and_answers_are_dropped()
+
+    phone.evaluate("window.dispatchEvent(new Event('online'))")
+
+    expect(phone.locator("#outbox .outbox-sent li.done")).to_have_text(
+        f"Sent from this phone: {placement.code}, Boarded"
+    )
+    expect(phone.locator(f"#p-{placement.code} .state")).to_have_text("Boarded")
     assert placement.events.filter(kind="boarded").count() == 1
 
 

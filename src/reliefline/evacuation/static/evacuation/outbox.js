@@ -207,15 +207,20 @@
   // passenger's row itself (its state, and the reason of a refusal).
   function answered(mark, response, html) {
     var page = new DOMParser().parseFromString(html, "text/html");
+    // The key's request was done, and its answer dropped since (a mark kept for days:
+    // access.idempotency): the mark was recorded then, once. The answer has no row, so
+    // the passenger's is asked for again.
+    if (page.getElementById("already-sent") !== null) {
+      rowRefresh(mark);
+      return {
+        className: "done",
+        text: say("data-outbox-sent", { code: codeOf(mark), result: mark.label }),
+      };
+    }
     var refused = page.querySelector(".error-box, .passenger .error");
     var done = page.querySelector(".code-done, .passenger .state");
     var text = refused ? refused.textContent : done ? done.textContent : String(response.status);
     var failed = refused !== null || response.status >= 400; // a 404 page says it otherwise
-    // The key's request was done, and its answer dropped since (a mark kept for days:
-    // access.idempotency): recorded then, once, and the server says so.
-    if (page.getElementById("already-sent") !== null) {
-      failed = false;
-    }
     rowReplace(page.querySelector("li.passenger[id^='p-']"));
     return {
       className: failed ? "error" : "done",
@@ -236,6 +241,29 @@
     var copy = document.importNode(fresh, true);
     row.replaceWith(copy);
     window.htmx.process(copy);
+  }
+
+  // The passenger's row on this page as the server holds it now: what a search for the
+  // code answers (and logs, as any search). Left as it is if the search fails.
+  function rowRefresh(mark) {
+    var code = codeOf(mark);
+    if (!document.getElementById("p-" + code)) {
+      return;
+    }
+    window
+      .fetch(window.location.pathname + "?q=" + encodeURIComponent(code), {
+        credentials: "same-origin",
+        headers: { "HX-Request": "true" },
+      })
+      .then(function (response) {
+        return response.ok ? response.text() : "";
+      })
+      .then(function (html) {
+        var page = new DOMParser().parseFromString(html, "text/html");
+        rowReplace(page.getElementById("p-" + code));
+        rowsShow(outbox.load().filter(ours));
+      })
+      .catch(function () {});
   }
 
   function send() {
