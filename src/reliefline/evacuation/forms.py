@@ -1,27 +1,12 @@
 """Forms of the evacuation pages: they parse input; the rules stay in the services."""
 
-from typing import TYPE_CHECKING
-
 from django import forms
-from django.utils.functional import lazy
-from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from reliefline.evacuation.models import CorridorStatus, Direction, ManifestKind, PartyRole
 from reliefline.people.models import Language
-from reliefline.places.times import hotline_zone_name
-
-if TYPE_CHECKING:
-    from django.utils.functional import _StrOrPromise as StrOrPromise
-
-# A time typed into a form is on the hotline's clock (settings.TIME_ZONE): its label
-# says so, since the places a convoy leaves from may keep another (places.times).
-_HOTLINE_CLOCK = lazy(hotline_zone_name, str)()
-
-
-def _on_hotline_clock(label: "StrOrPromise") -> "StrOrPromise":
-    return format_lazy("{} ({})", label, _HOTLINE_CLOCK)
+from reliefline.places.times import on_hotline_clock
 
 
 class CorridorForm(forms.Form):
@@ -31,11 +16,11 @@ class CorridorForm(forms.Form):
     waypoint = forms.CharField(label=_("Waypoint (optional)"), max_length=64, required=False)
     reception = forms.CharField(label=_("Reception point (settlement id)"), max_length=64)
     starts_at = forms.DateTimeField(
-        label=_on_hotline_clock(_("Window opens")),
+        label=on_hotline_clock(_("Window opens")),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
     ends_at = forms.DateTimeField(
-        label=_on_hotline_clock(_("Window closes")),
+        label=on_hotline_clock(_("Window closes")),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
     guarantor = forms.CharField(label=_("Guarantor"), max_length=120, required=False)
@@ -53,7 +38,7 @@ class ConvoyForm(forms.Form):
     window = forms.IntegerField(label=_("Window"), min_value=1)
     name = forms.CharField(label=pgettext_lazy("of a thing", "Name"), max_length=120)
     departure_at = forms.DateTimeField(
-        label=_on_hotline_clock(_("Departure")),
+        label=on_hotline_clock(_("Departure")),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
     assembly_point = forms.CharField(label=_("Assembly point"), max_length=64)

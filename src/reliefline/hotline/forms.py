@@ -16,6 +16,7 @@ from reliefline.hotline.services import (
 )
 from reliefline.people.models import ConsentMethod, Language, LegalBasis
 from reliefline.people.services import PersonInput
+from reliefline.places.times import on_hotline_clock
 
 ANY = ("", _("Any"))
 
@@ -246,7 +247,7 @@ class CallbackForm(forms.Form):
     """
 
     at = forms.DateTimeField(
-        label=_("Call back at"),
+        label=on_hotline_clock(_("Call back at")),
         required=False,
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),

@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import formats, translation
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from reliefline.places.models import Place
@@ -44,6 +46,14 @@ def place_zone(place: Place | None) -> ZoneInfo:
 def hotline_zone_name() -> str:
     """Return how the hotline's own clock is named ("Kyiv time"), in the active language."""
     return str(ZONE_NAMES.get(settings.TIME_ZONE, settings.TIME_ZONE))
+
+
+def on_hotline_clock(label: "StrOrPromise") -> "StrOrPromise":
+    """Return a form field's label saying its time is typed on the hotline's clock.
+
+    "Departure (Kyiv time)": lazy, in the language of the page that shows it.
+    """
+    return format_lazy("{} ({})", label, lazy(hotline_zone_name, str)())
 
 
 def _span(start: dt.datetime, until: dt.datetime | None, *, date: bool) -> str:

@@ -393,6 +393,25 @@ def test_the_morning_is_the_next_nine_in_the_hotlines_time_zone(local_now, due):
     assert callback_after("morning", now=local(local_now)) == local(due)
 
 
+def test_a_callback_typed_on_kyiv_time_shows_the_callers_hour_in_sudzha(client_as, gazetteer):
+    """The operator types on the hotline's clock, and reads the caller's beside it."""
+    case = open_case(settlement_id=SUDZHA)
+    operator = client_as("operator")
+    page = operator.get(reverse("hotline:case", args=[case.reference])).content.decode()
+    assert "Call back at (Kyiv time)" in page
+    winter = timezone.now().year + 1  # 15 January: Sudzha an hour ahead of Kyiv
+
+    answer = operator.post(
+        reverse("hotline:case_callback", args=[case.reference]),
+        {"at": f"{winter}-01-15T14:00", "after": ""},
+        headers={"HX-Request": "true"},
+    )
+
+    assert f"{winter}-01-15 14:00 (Kyiv time; 15:00 Moscow time)" in answer.content.decode()
+    case.refresh_from_db()
+    assert case.callback_at == dt.datetime(winter, 1, 15, 12, 0, tzinfo=dt.UTC)
+
+
 def test_a_callback_without_a_time_or_a_delay_says_what_is_missing(client_as):
     case = open_case()
     response = client_as("operator").post(
