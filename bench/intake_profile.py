@@ -10,7 +10,11 @@ requests through Django's test client in this process, without gunicorn or socke
 `GET /healthz` (the baseline), `GET /api/v1/places?q=…` (a token and one query) and
 `POST /api/v1/cases` with the benchmark's bodies. For each it prints the mean time
 per request and, for intake, the time spent running SQL (measured around every
-statement with `connection.execute_wrapper`) and the number of statements. With
+statement with `connection.execute_wrapper`) and the number of statements, and how
+long its write transaction lasts from its first statement to the end of its commit,
+and how long of it the audit chain's head row is held. One intake at a time holds
+each (SQLite lets one writer in; the head row is locked until the commit), so they
+bound intakes per second whatever the number of workers or cores. With
 --profile it runs the intakes again under cProfile and prints the time spent in each
 library, so that the ORM's share (`django.db.models`) can be read off.
 
@@ -100,22 +104,59 @@ def main() -> int:
     print(f"  GET /api/v1/places   {mean_ms(places, count):7.3f} ms")
 
     sql = {"seconds": 0.0, "statements": 0}
+    # The write transaction, from its first statement (BEGIN IMMEDIATE on SQLite) to the
+    # end of its commit: on SQLite the database's write lock is held that long, so
+    # intakes commit at most 1 / that many times a second. On both databases the audit
+    # chain's head row is held from its read (SELECT … FOR UPDATE on PostgreSQL) to the
+    # commit: every write that logs queues on it (access.audit).
+    held: dict[str, Any] = {"since": None, "head": None, "hook": False}
+    spans = {"transaction": 0.0, "head": 0.0, "count": 0}
+
+    def committed() -> None:
+        ended = time.perf_counter()
+        spans["transaction"] += ended - held["since"]
+        spans["head"] += ended - (held["head"] or ended)
+        spans["count"] += 1
+        held.update(since=None, head=None)
 
     def timed(execute: Any, statement: str, params: Any, many: bool, context: Any) -> Any:
         started = time.perf_counter()
+        if statement.startswith("BEGIN") or (
+            connection.in_atomic_block and held["since"] is None  # psycopg: no BEGIN seen
+        ):
+            held["since"] = started
+        if statement.startswith("SELECT") and "access_audithead" in statement:
+            held["head"] = started
         try:
             return execute(statement, params, many, context)
         finally:
             sql["seconds"] += time.perf_counter() - started
             sql["statements"] += 1
+            if connection.in_atomic_block and held["since"] is not None and not held["hook"]:
+                held["hook"] = True
+                connection.on_commit(committed)
+
+    def post_held(i: int) -> None:
+        held["hook"] = False
+        post(i)
 
     with connection.execute_wrapper(timed):
-        total = mean_ms(post, count)
+        total = mean_ms(post_held, count)
     print(
         f"  POST /api/v1/cases   {total:7.3f} ms, of which running SQL "
         f"{sql['seconds'] / count * 1000:.3f} ms in {sql['statements'] / count:.1f} statements"
         " (commit not counted)"
     )
+    if spans["count"]:
+        transaction = spans["transaction"] / spans["count"] * 1000
+        head = spans["head"] / spans["count"] * 1000
+        serial = transaction if args.db == "sqlite" else head
+        print(
+            f"  its write transaction {transaction:.3f} ms to its commit's end, the audit head"
+            f" held {head:.3f} ms of it ({spans['count']} of {count}): one at a time, so at"
+            f" most {1000 / serial:.0f} intakes/s"
+            + (" (SQLite: one writer)" if args.db == "sqlite" else " (the audit head's lock)")
+        )
 
     if args.profile:
         profiler = cProfile.Profile()
