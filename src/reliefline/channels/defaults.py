@@ -27,6 +27,14 @@ DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {
         "en": "reliefline: you have a seat for evacuation (case {reference}). "
         "Assembly point: {assembly_point}, time: {time}. Bring: {bring}.",
     },
+    "evacuation_rescheduled": {
+        "uk": "reliefline: час виїзду евакуації змінено (звернення {reference}). "
+        "Місце збору: {assembly_point}, новий час: {time}.",
+        "ru": "reliefline: время выезда эвакуации изменилось (обращение {reference}). "
+        "Место сбора: {assembly_point}, новое время: {time}.",
+        "en": "reliefline: the evacuation's departure has changed (case {reference}). "
+        "Assembly point: {assembly_point}, new time: {time}.",
+    },
     "corridor_opened": {
         "uk": "reliefline: гуманітарний коридор {corridor} відкрито {window}. "
         "Виконуйте лише вказівки організаторів.",

@@ -104,6 +104,7 @@ class NoticeKind(models.TextChoices):
     ACKNOWLEDGEMENT = "acknowledgement", _("Acknowledgement with case reference")
     CALLBACK_SCHEDULED = "callback_scheduled", _("Callback scheduled")
     EVACUATION_ALLOCATED = "evacuation_allocated", _("Evacuation seat allocated")
+    EVACUATION_RESCHEDULED = "evacuation_rescheduled", _("Evacuation departure moved")
     CORRIDOR_OPENED = "corridor_opened", _("Corridor opened")
     CORRIDOR_SUSPENDED = "corridor_suspended", _("Corridor suspended")
     AID_DISTRIBUTION = "aid_distribution", _("Aid distribution time and place")

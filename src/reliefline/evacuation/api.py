@@ -30,6 +30,7 @@ from reliefline.evacuation.schemas import (
     PlacementOut,
     RequestIn,
     RequestOut,
+    RescheduleIn,
     RunIn,
     RunOut,
     TransitionIn,
@@ -168,6 +169,20 @@ def convoys_detail(request: HttpRequest, convoy_id: int) -> ConvoyOut:
         fields=["name", "placement"],
     )
     return convoy_out(convoy, loads)
+
+
+@router.post(
+    "/convoys/{convoy_id}/departure",
+    response={200: ConvoyOut, **ERRORS},
+    summary="Move a convoy's departure",
+    auth=api_auth(PLAN),
+)
+def convoys_reschedule(request: HttpRequest, convoy_id: int, payload: RescheduleIn) -> ConvoyOut:
+    """Return the convoy with its new departure; every household with a seat is told it."""
+    services.convoy_reschedule(
+        selectors.convoy_get(convoy_id), departure_at=payload.departure_at, by=acting_user(request)
+    )
+    return convoys_detail(request, convoy_id)
 
 
 @router.post(

@@ -117,7 +117,7 @@ def _corridor(name: str, direction: str, reception: str, *, day: dt.date, by: Us
     window = corridor.windows.get()
     convoy = services.convoy_create(
         window,
-        name=f"{name}, Saturday 08:30",
+        name=f"{name}, convoy 1",
         departure_at=starts + dt.timedelta(minutes=30),
         assembly_point_id=SUDZHA,
         by=by,

@@ -44,6 +44,14 @@ class ConvoyForm(forms.Form):
     assembly_point = forms.CharField(label=_("Assembly point"), max_length=64)
 
 
+class RescheduleForm(forms.Form):
+    departure_at = forms.DateTimeField(
+        label=on_hotline_clock(_("New departure")),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+
 class VehicleForm(forms.Form):
     label = forms.CharField(label=_("Vehicle"), max_length=60)
     seats = forms.IntegerField(label=_("Seats"), min_value=0, max_value=120, initial=0)

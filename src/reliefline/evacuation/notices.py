@@ -45,6 +45,27 @@ def allocated_notify(request: EvacuationRequest, *, convoy: Convoy, by: User | N
     )
 
 
+def rescheduled_notify(request: EvacuationRequest, *, convoy: Convoy, by: User | None) -> None:
+    """Tell the household the convoy's new departure, on the assembly point's clock."""
+    case = request.case
+    if case.caller is None:
+        return
+    language = notice_route(case.caller).language
+    notice_send(
+        person=case.caller,
+        kind="evacuation_rescheduled",
+        context={
+            "reference": str(case.reference),
+            "assembly_point": convoy.assembly_point.display_name(language),
+            "time": resident_time(
+                convoy.departure_at, place=convoy.assembly_point, language=language
+            ),
+        },
+        case=case,
+        by=by,
+    )
+
+
 def suspended_notify(request: EvacuationRequest, *, corridor: Corridor, by: User | None) -> None:
     """Tell the household that the corridor they were allocated to is suspended."""
     case = request.case

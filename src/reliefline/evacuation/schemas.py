@@ -95,6 +95,10 @@ class ConvoyIn(Schema):
     assembly_point: str = Field(max_length=64)
 
 
+class RescheduleIn(Schema):
+    departure_at: AwareDatetime
+
+
 class VehicleIn(Schema):
     label: str = Field(max_length=60)
     seats: StrictInt = Field(default=0, ge=0, le=120)

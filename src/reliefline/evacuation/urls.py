@@ -10,6 +10,7 @@ urlpatterns = [
     path("corridors/<int:pk>/status/", views.corridor_status, name="corridor_status"),
     path("corridors/<int:pk>/convoys/", views.convoy_create, name="convoy_create"),
     path("convoys/<int:pk>/", views.convoy_detail, name="convoy"),
+    path("convoys/<int:pk>/departure/", views.convoy_reschedule, name="reschedule"),
     path("convoys/<int:pk>/vehicles/", views.convoy_vehicle_add, name="vehicle_add"),
     path("convoys/<int:pk>/allocate/", views.convoy_allocate, name="allocate"),
     path("convoys/<int:pk>/place/", views.convoy_place, name="place"),

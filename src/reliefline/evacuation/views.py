@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, gettext_lazy, gettext_noop
+from django.utils.translation import get_language, gettext_lazy, gettext_noop, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.middleware import HtmxDetails
@@ -36,6 +36,7 @@ from reliefline.evacuation.forms import (
     ManifestForm,
     MarkForm,
     PlaceForm,
+    RescheduleForm,
     TransitionForm,
     UnplaceForm,
     VehicleForm,
@@ -282,6 +283,42 @@ def _convoy_context(convoy: Convoy, *, error: ReliefError | None = None) -> dict
     }
 
 
+@requires("evacuation.plan_evacuation")
+@_not_found_is_404
+@require_POST
+def convoy_reschedule(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Move the convoy's departure; every household with a seat is told the new time."""
+    convoy = selectors.convoy_get(pk)
+    form = RescheduleForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise _form_error(form)
+        told = services.convoy_reschedule(
+            convoy, departure_at=form.cleaned_data["departure_at"], by=acting_user(request)
+        )
+    except ReliefError as refused:
+        messages.error(request, refused.message)
+    else:
+        if convoy.locked_at is None:
+            said = " ".join(
+                (
+                    _("Departure moved."),
+                    _(
+                        "Nobody has been told a time yet: the households are told when the "
+                        "convoy is locked."
+                    ),
+                )
+            )
+        else:
+            said = ngettext(
+                "Departure moved; %(n)s household with a seat is being told the new time.",
+                "Departure moved; %(n)s households with a seat are being told the new time.",
+                len(told),
+            ) % {"n": len(told)}
+        messages.success(request, said)
+    return redirect(reverse("evacuation:convoy", args=[pk]))
+
+
 def _convoy_audit(request: HttpRequest, convoy: Convoy, context: dict[str, Any]) -> None:
     person_ids = [p.person_id for load in context["loads"] for p in load.placements]
     person_ids += [item.request.case.caller_id for item, _reason in context["left_out"]]
@@ -303,6 +340,12 @@ def convoy_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     convoy = selectors.convoy_get(pk)
     context = _convoy_context(convoy)
     _convoy_audit(request, convoy, context)
+    # Moving the departure: the form holds the one it has (on the hotline's clock), and
+    # says how many households would be told.
+    context["reschedule_form"] = RescheduleForm(
+        initial={"departure_at": timezone.localtime(convoy.departure_at)}
+    )
+    context["households_waiting"] = services.convoy_requests_waiting(convoy).count()
     return _render(request, "evacuation/convoy.html", "evacuation/_convoy_panel.html", context)
 
 

@@ -45,6 +45,7 @@ PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     NoticeKind.ACKNOWLEDGEMENT: ("reference",),
     NoticeKind.CALLBACK_SCHEDULED: ("reference", "time"),
     NoticeKind.EVACUATION_ALLOCATED: ("reference", "assembly_point", "time", "bring"),
+    NoticeKind.EVACUATION_RESCHEDULED: ("reference", "assembly_point", "time"),
     NoticeKind.CORRIDOR_OPENED: ("corridor", "window"),
     NoticeKind.CORRIDOR_SUSPENDED: ("corridor",),
     NoticeKind.AID_DISTRIBUTION: ("items", "place", "time"),

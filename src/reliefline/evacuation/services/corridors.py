@@ -24,10 +24,14 @@ from reliefline.evacuation.models import (
     Direction,
     EvacuationRequest,
     PartyRole,
+    Placement,
+    PlacementStatus,
     StopKind,
     Vehicle,
 )
+from reliefline.evacuation.services.seats import convoy_requests_waiting
 from reliefline.places.models import Place
+from reliefline.places.times import hotline_time
 from reliefline.text import text_check
 
 NAME_MAX = 120
@@ -245,6 +249,52 @@ def convoy_create(
         corridor_id=window.corridor_id, note=_("Convoy planned: %(name)s") % {"name": name}, by=by
     )
     return convoy
+
+
+@transaction.atomic
+def convoy_reschedule(
+    convoy: Convoy, *, departure_at: dt.datetime, by: User | None
+) -> list[EvacuationRequest]:
+    """Move the convoy's departure within its window; return the households told.
+
+    Once the convoy is locked (its households told their time), every household with a
+    seat not yet taken is sent the new time, on the assembly point's clock. Refused once anyone has boarded (the convoy has left), on a closed corridor,
+    and for the time it already has, which would only send the same notice again.
+    """
+    convoy = Convoy.objects.select_for_update().select_related("window__corridor").get(pk=convoy.pk)
+    window = convoy.window
+    if window.corridor.status == CorridorStatus.CLOSED:
+        raise InvalidInput(_("The corridor is closed."), field="departure_at")
+    if not window.starts_at <= departure_at < window.ends_at:
+        raise InvalidInput(
+            _("The departure lies outside the corridor's window."), field="departure_at"
+        )
+    if departure_at == convoy.departure_at:
+        raise InvalidInput(_("The convoy already departs at that time."), field="departure_at")
+    if Placement.objects.filter(
+        vehicle__convoy=convoy, status__in=(PlacementStatus.BOARDED, PlacementStatus.ARRIVED)
+    ).exists():
+        raise InvalidInput(_("Passengers have boarded: the convoy has left."), field="departure_at")
+    was = convoy.departure_at
+    convoy.departure_at = departure_at
+    convoy.save(update_fields=["departure_at"])
+    CorridorEvent.objects.create(
+        corridor_id=window.corridor_id,
+        note=_("Convoy %(name)s: departure moved from %(was)s to %(now)s")
+        % {
+            "name": convoy.name,
+            "was": hotline_time(was, place=convoy.assembly_point),
+            "now": hotline_time(departure_at, place=convoy.assembly_point),
+        },
+        by=by,
+    )
+    # Before the lock nobody has been told a time: the lock's notice gives the new one.
+    if convoy.locked_at is None:
+        return []
+    told = list(convoy_requests_waiting(convoy).select_related("case__caller"))
+    for request in told:
+        notices.rescheduled_notify(request, convoy=convoy, by=by)
+    return told
 
 
 @dataclass(frozen=True)

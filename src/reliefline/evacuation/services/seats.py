@@ -321,6 +321,18 @@ def request_unplace(request: EvacuationRequest, *, by: User | None) -> Evacuatio
     return request
 
 
+def convoy_requests_waiting(convoy: Convoy) -> QuerySet[EvacuationRequest]:
+    """Return the requests with a seat on the convoy not yet taken (allocated, not boarded)."""
+    return (
+        EvacuationRequest.objects.filter(
+            members__placements__vehicle__convoy=convoy,
+            members__placements__status=PlacementStatus.ALLOCATED,
+        )
+        .distinct()
+        .order_by("pk")
+    )
+
+
 @transaction.atomic
 def convoy_lock(convoy: Convoy, *, by: User | None) -> Convoy:
     """Return the convoy locked; every household on it is told where and when to come."""
@@ -330,15 +342,6 @@ def convoy_lock(convoy: Convoy, *, by: User | None) -> Convoy:
     convoy.locked_at = timezone.now()
     convoy.locked_by = by
     convoy.save(update_fields=["locked_at", "locked_by"])
-    requests = (
-        EvacuationRequest.objects.filter(
-            members__placements__vehicle__convoy=convoy,
-            members__placements__status=PlacementStatus.ALLOCATED,
-        )
-        .select_related("case__caller")
-        .distinct()
-        .order_by("pk")
-    )
-    for request in requests:
+    for request in convoy_requests_waiting(convoy).select_related("case__caller"):
         notices.allocated_notify(request, convoy=convoy, by=by)
     return convoy

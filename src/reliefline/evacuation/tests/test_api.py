@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from reliefline.access.models import AuditEntry
 from reliefline.access.tests.factories import token_for
+from reliefline.channels.models import Notice
+from reliefline.evacuation import services
 from reliefline.evacuation.models import Corridor, EvacuationRequest, ManifestIssue
 from reliefline.evacuation.tests import factories as f
 from reliefline.hotline.services import NeedInput
@@ -249,3 +251,40 @@ def test_schema_documents_the_manifest_files() -> None:
     operation = api.get_openapi_schema()["paths"][f"{API}/vehicles/{{vehicle_id}}/manifests"]
     created = operation["post"]["responses"][201]["content"]
     assert set(created) == {"application/json", "text/csv", "application/pdf"}
+
+
+def test_a_convoys_departure_is_moved_through_the_api_and_bad_times_are_refused(
+    api_as: Callable[[str], Client], user_in: Callable[[str], Any]
+) -> None:
+    by = user_in("coordinator")
+    convoy = f.allocated_convoy(by=by)
+    services.convoy_lock(convoy, by=by)
+    coordinator = api_as("coordinator")
+    before = convoy.departure_at
+    moved = (before + dt.timedelta(minutes=45)).replace(second=0, microsecond=0)
+
+    for body, field in [
+        ({}, "departure_at"),
+        ({"departure_at": "2026-11-28T09:00"}, "departure_at"),  # no offset: which clock?
+        ({"departure_at": "tomorrow"}, "departure_at"),
+        ({"departure_at": (before + dt.timedelta(days=3)).isoformat()}, "departure_at"),
+    ]:
+        refused = post(coordinator, f"/convoys/{convoy.pk}/departure", body)
+        assert refused.status_code == 422, refused.json()
+        assert field in refused.json()["detail"]
+    assert api_as("field").post(
+        f"{API}/convoys/{convoy.pk}/departure",
+        {"departure_at": moved.isoformat()},
+        content_type="application/json",
+    ).status_code in (401, 403)
+    convoy.refresh_from_db()
+    assert convoy.departure_at == before
+    assert not Notice.objects.filter(kind="evacuation_rescheduled").exists()
+
+    answer = post(
+        coordinator, f"/convoys/{convoy.pk}/departure", {"departure_at": moved.isoformat()}
+    )
+
+    assert answer.status_code == 200, answer.json()
+    assert dt.datetime.fromisoformat(answer.json()["departure_at"]) == moved
+    assert Notice.objects.filter(kind="evacuation_rescheduled").count() == 1

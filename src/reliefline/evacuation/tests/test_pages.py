@@ -1,5 +1,6 @@
 """The coordinator's and field team's pages, through Django's test client."""
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import replace
@@ -10,8 +11,10 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.test import Client
+from django.utils import timezone
 
 from reliefline.access.models import AuditEntry
+from reliefline.channels.models import Notice
 from reliefline.evacuation import engine, services
 from reliefline.evacuation.models import (
     AllocationRun,
@@ -484,3 +487,42 @@ def test_a_coordinator_plans_on_kyiv_time_and_sees_sudzhas_clock_beside_it(
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ru"
     in_russian = client.get(f"/evacuation/convoys/{convoy.pk}/").content.decode()
     assert "09:00 (по киевскому времени; 10:00 по московскому времени)" in in_russian
+
+
+def test_a_coordinator_moves_a_locked_convoys_departure_and_the_families_are_told(
+    coordinator: tuple[Client, User],
+) -> None:
+    client, user = coordinator
+    convoy = f.allocated_convoy(by=user)
+    page = client.get(f"/evacuation/convoys/{convoy.pk}/").content.decode()
+    assert "households are told when the convoy is locked" in page
+    earlier = timezone.localtime(convoy.departure_at - dt.timedelta(minutes=30))
+    unlocked = client.post(
+        f"/evacuation/convoys/{convoy.pk}/departure/",
+        {"departure_at": earlier.strftime("%Y-%m-%dT%H:%M")},
+        follow=True,
+    )
+    assert "Departure moved. Nobody has been told a time yet" in unlocked.content.decode()
+    assert not Notice.objects.exists()
+    convoy.refresh_from_db()
+    services.convoy_lock(convoy, by=user)
+    page = client.get(f"/evacuation/convoys/{convoy.pk}/").content.decode()
+    assert "New departure (Kyiv time)" in page
+    assert "1 household with a seat is told the new time" in page
+    moved = timezone.localtime(convoy.departure_at + dt.timedelta(hours=1))
+
+    refused = client.post(
+        f"/evacuation/convoys/{convoy.pk}/departure/", {"departure_at": "not a time"}, follow=True
+    )
+    assert "departure_at" in refused.content.decode()
+    answer = client.post(
+        f"/evacuation/convoys/{convoy.pk}/departure/",
+        {"departure_at": moved.strftime("%Y-%m-%dT%H:%M")},
+        follow=True,
+    )
+
+    shown = answer.content.decode()
+    assert "1 household with a seat is being told the new time" in shown
+    convoy.refresh_from_db()
+    assert convoy.departure_at == moved.replace(second=0, microsecond=0)
+    assert Notice.objects.filter(kind="evacuation_rescheduled").count() == 1

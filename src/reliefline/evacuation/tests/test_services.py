@@ -20,6 +20,7 @@ from reliefline.evacuation.errors import (
     IllegalCorridorTransition,
 )
 from reliefline.evacuation.models import (
+    Convoy,
     CorridorStatus,
     EvacuationRequest,
     ManifestIssue,
@@ -421,3 +422,81 @@ def test_convoy_departure_must_lie_in_the_window(coordinator: User) -> None:
         )
     assert caught.value.field == "departure_at"
     assert timezone.now() < window.starts_at
+
+
+def _later(convoy_: Convoy, minutes: int) -> dt.datetime:
+    return convoy_.departure_at + dt.timedelta(minutes=minutes)
+
+
+def test_a_departure_moved_after_the_lock_tells_each_household_the_new_time(
+    coordinator: User,
+) -> None:
+    convoy = f.allocated_convoy(by=coordinator)
+    family = EvacuationRequest.objects.get()
+    services.convoy_lock(convoy, by=coordinator)
+    moved = _later(convoy, 60)
+
+    with translation.override("uk"):  # the coordinator works in Ukrainian
+        told = services.convoy_reschedule(convoy, departure_at=moved, by=coordinator)
+
+    assert told == [family]
+    convoy.refresh_from_db()
+    assert convoy.departure_at == moved
+    notice = Notice.objects.get(kind="evacuation_rescheduled", person=family.case.caller)
+    # The family's language and Sudzha's clock, named.
+    moscow = moved.astimezone(ZoneInfo("Europe/Moscow")).strftime("%d.%m.%Y %H:%M")
+    assert notice.language == "ru"
+    assert f"новое время: {moscow} (по московскому времени)" in notice.body
+    assert family.case.reference in notice.body
+    # The corridor's timeline says it, on both clocks, in the coordinator's language.
+    event = convoy.window.corridor.events.order_by("-pk").first()
+    assert event is not None and "(за київським часом;" in event.note
+
+
+def test_a_departure_moved_before_the_lock_tells_nobody_yet(coordinator: User) -> None:
+    """Nobody has been told a time: the lock's notice gives the new one."""
+    convoy = f.allocated_convoy(by=coordinator)
+    moved = _later(convoy, 30)
+
+    assert services.convoy_reschedule(convoy, departure_at=moved, by=coordinator) == []
+    assert not Notice.objects.filter(kind="evacuation_rescheduled").exists()
+    services.convoy_lock(convoy, by=coordinator)
+    notice = Notice.objects.get(kind="evacuation_allocated")
+    moscow = moved.astimezone(ZoneInfo("Europe/Moscow")).strftime("%d.%m.%Y %H:%M")
+    assert moscow in notice.body
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("outside", "outside the corridor's window"),
+        ("same", "already departs at that time"),
+        ("boarded", "the convoy has left"),
+        ("closed", "The corridor is closed."),
+    ],
+)
+def test_a_departure_that_cannot_move_is_refused_and_nobody_is_told(
+    coordinator: User, case: str, message: str
+) -> None:
+    convoy = f.allocated_convoy(by=coordinator)
+    services.convoy_lock(convoy, by=coordinator)
+    before = convoy.departure_at
+    moved = _later(convoy, 60)
+    if case == "outside":
+        moved = convoy.window.ends_at + dt.timedelta(minutes=1)
+    elif case == "same":
+        moved = before
+    elif case == "boarded":
+        placement = Placement.objects.first()
+        assert placement is not None
+        services.placement_mark(placement, to="boarded", by=coordinator)
+    else:
+        services.corridor_transition(convoy.window.corridor, to="closed", by=coordinator)
+
+    with pytest.raises(InvalidInput, match=message) as refused:
+        services.convoy_reschedule(convoy, departure_at=moved, by=coordinator)
+
+    assert refused.value.field == "departure_at"
+    convoy.refresh_from_db()
+    assert convoy.departure_at == before
+    assert not Notice.objects.filter(kind="evacuation_rescheduled").exists()
