@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from reliefline.errors import InvalidInput
@@ -258,8 +259,10 @@ def convoy_reschedule(
     """Move the convoy's departure within its window; return the households told.
 
     Once the convoy is locked (its households told their time), every household with a
-    seat not yet taken is sent the new time, on the assembly point's clock. Refused once anyone has boarded (the convoy has left), on a closed corridor,
-    and for the time it already has, which would only send the same notice again.
+    seat not yet taken is sent the new time, on the assembly point's clock. Refused on
+    a closed corridor, outside the window, for a time already past (no family can be
+    told it), for the time it already has (the same notice again), and once anyone
+    has boarded (the convoy has left).
     """
     convoy = Convoy.objects.select_for_update().select_related("window__corridor").get(pk=convoy.pk)
     window = convoy.window
@@ -269,6 +272,8 @@ def convoy_reschedule(
         raise InvalidInput(
             _("The departure lies outside the corridor's window."), field="departure_at"
         )
+    if departure_at <= timezone.now():
+        raise InvalidInput(_("The new departure has already passed."), field="departure_at")
     if departure_at == convoy.departure_at:
         raise InvalidInput(_("The convoy already departs at that time."), field="departure_at")
     if Placement.objects.filter(

@@ -22,6 +22,7 @@ from reliefline.evacuation.errors import (
 from reliefline.evacuation.models import (
     Convoy,
     CorridorStatus,
+    CorridorWindow,
     EvacuationRequest,
     ManifestIssue,
     Placement,
@@ -470,6 +471,7 @@ def test_a_departure_moved_before_the_lock_tells_nobody_yet(coordinator: User) -
     ("case", "message"),
     [
         ("outside", "outside the corridor's window"),
+        ("past", "already passed"),
         ("same", "already departs at that time"),
         ("boarded", "the convoy has left"),
         ("closed", "The corridor is closed."),
@@ -484,6 +486,11 @@ def test_a_departure_that_cannot_move_is_refused_and_nobody_is_told(
     moved = _later(convoy, 60)
     if case == "outside":
         moved = convoy.window.ends_at + dt.timedelta(minutes=1)
+    elif case == "past":  # a window already open: an hour ago lies inside it
+        CorridorWindow.objects.filter(pk=convoy.window_id).update(
+            starts_at=timezone.now() - dt.timedelta(hours=3)
+        )
+        moved = timezone.now() - dt.timedelta(hours=1)
     elif case == "same":
         moved = before
     elif case == "boarded":
