@@ -283,6 +283,11 @@ def _convoy_context(convoy: Convoy, *, error: ReliefError | None = None) -> dict
     }
 
 
+SUSPENDED_MOVE = gettext_noop(
+    "The corridor is suspended: its households are told their seat and time when it reopens."
+)
+
+
 @requires("evacuation.plan_evacuation")
 @_not_found_is_404
 @require_POST
@@ -309,6 +314,8 @@ def convoy_reschedule(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                     ),
                 )
             )
+        elif convoy.window.corridor.status == CorridorStatus.SUSPENDED:
+            said = " ".join((_("Departure moved."), _(SUSPENDED_MOVE)))
         else:
             said = ngettext(
                 "Departure moved; %(n)s household with a seat is being told the new time.",

@@ -202,7 +202,35 @@ def corridor_transition(
     if to == CorridorStatus.SUSPENDED and was == CorridorStatus.OPEN:
         for request in corridor_requests_allocated(corridor):
             notices.suspended_notify(request, corridor=corridor, by=by)
+    if to == CorridorStatus.OPEN and was == CorridorStatus.SUSPENDED:
+        _reopened_notify(corridor, by=by)
     return corridor
+
+
+def _reopened_notify(corridor: Corridor, *, by: User | None) -> None:
+    """Tell the households of the corridor's locked convoys their seat and time again.
+
+    They were told not to go when it was suspended. A convoy whose departure passed
+    meanwhile tells nobody a time they cannot meet: the timeline says to move it,
+    which tells them (convoy_reschedule).
+    """
+    now = timezone.now()
+    for convoy in Convoy.objects.filter(
+        window__corridor=corridor, locked_at__isnull=False
+    ).select_related("assembly_point"):
+        if convoy.departure_at <= now:
+            CorridorEvent.objects.create(
+                corridor=corridor,
+                note=_(
+                    "Convoy %(name)s: its departure passed while the corridor was suspended; "
+                    "nobody was told. Move the departure to tell its households."
+                )
+                % {"name": convoy.name},
+                by=by,
+            )
+            continue
+        for request in convoy_requests_waiting(convoy).select_related("case__caller"):
+            notices.allocated_notify(request, convoy=convoy, by=by)
 
 
 def corridor_requests_allocated(corridor: Corridor) -> list[EvacuationRequest]:
@@ -259,7 +287,8 @@ def convoy_reschedule(
     """Move the convoy's departure within its window; return the households told.
 
     Once the convoy is locked (its households told their time), every household with a
-    seat not yet taken is sent the new time, on the assembly point's clock. Refused on
+    seat not yet taken is sent the new time, on the assembly point's clock, unless the
+    corridor is suspended (its reopening tells them). Refused on
     a closed corridor, outside the window, for a time already past (no family can be
     told it), for the time it already has (the same notice again), and once anyone
     has boarded (the convoy has left).
@@ -294,7 +323,9 @@ def convoy_reschedule(
         by=by,
     )
     # Before the lock nobody has been told a time: the lock's notice gives the new one.
-    if convoy.locked_at is None:
+    # While the corridor is suspended the households were told not to go: its reopening
+    # tells them their seat and time again (corridor_transition).
+    if convoy.locked_at is None or window.corridor.status == CorridorStatus.SUSPENDED:
         return []
     told = list(convoy_requests_waiting(convoy).select_related("case__caller"))
     for request in told:

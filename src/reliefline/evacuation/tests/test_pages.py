@@ -526,3 +526,27 @@ def test_a_coordinator_moves_a_locked_convoys_departure_and_the_families_are_tol
     convoy.refresh_from_db()
     assert convoy.departure_at == moved.replace(second=0, microsecond=0)
     assert Notice.objects.filter(kind="evacuation_rescheduled").count() == 1
+
+
+def test_a_move_while_the_corridor_is_suspended_says_the_reopening_tells_them(
+    coordinator: tuple[Client, User],
+) -> None:
+    client, user = coordinator
+    convoy = f.allocated_convoy(by=user)
+    corridor = convoy.window.corridor
+    for status in ("agreed", "open"):
+        services.corridor_transition(corridor, to=status, by=user)
+    services.convoy_lock(convoy, by=user)
+    services.corridor_transition(corridor, to="suspended", by=user)
+    page = client.get(f"/evacuation/convoys/{convoy.pk}/").content.decode()
+    assert "told their seat and time when it reopens" in page
+
+    moved = timezone.localtime(convoy.departure_at + dt.timedelta(minutes=30))
+    answer = client.post(
+        f"/evacuation/convoys/{convoy.pk}/departure/",
+        {"departure_at": moved.strftime("%Y-%m-%dT%H:%M")},
+        follow=True,
+    )
+
+    assert "Departure moved. The corridor is suspended" in answer.content.decode()
+    assert not Notice.objects.filter(kind="evacuation_rescheduled").exists()

@@ -104,6 +104,52 @@ def test_suspending_an_open_corridor_tells_everyone_allocated(coordinator: User)
     assert waiting_elsewhere.case.caller_id not in [n.person_id for n in notices]
 
 
+def _opened_with_a_locked_convoy(coordinator: User) -> tuple[Convoy, EvacuationRequest]:
+    convoy = f.allocated_convoy(by=coordinator)
+    corridor = convoy.window.corridor
+    services.corridor_transition(corridor, to="agreed", by=coordinator)
+    services.corridor_transition(corridor, to="open", by=coordinator)
+    services.convoy_lock(convoy, by=coordinator)
+    return convoy, EvacuationRequest.objects.get()
+
+
+def test_reopening_a_suspended_corridor_tells_each_family_its_seat_and_time_again(
+    coordinator: User,
+) -> None:
+    """Told not to go when it was suspended, they would otherwise hear nothing."""
+    convoy, family = _opened_with_a_locked_convoy(coordinator)
+    corridor = convoy.window.corridor
+    services.corridor_transition(corridor, to="suspended", by=coordinator, note="shelling")
+    # Moved while suspended: told at the reopening, not now (they were told not to go).
+    moved = _later(convoy, 30)
+    assert services.convoy_reschedule(convoy, departure_at=moved, by=coordinator) == []
+
+    services.corridor_transition(corridor, to="open", by=coordinator)
+
+    told = Notice.objects.filter(kind="evacuation_allocated", person=family.case.caller)
+    assert told.count() == 2  # at the lock, and again at the reopening
+    moscow = moved.astimezone(ZoneInfo("Europe/Moscow")).strftime("%d.%m.%Y %H:%M")
+    assert f"{moscow} (по московскому времени)" in told.order_by("-pk")[0].body
+    assert not Notice.objects.filter(kind="evacuation_rescheduled").exists()
+
+
+def test_a_departure_passed_during_the_suspension_is_told_to_nobody_and_noted(
+    coordinator: User,
+) -> None:
+    convoy, _family = _opened_with_a_locked_convoy(coordinator)
+    corridor = convoy.window.corridor
+    services.corridor_transition(corridor, to="suspended", by=coordinator)
+    Convoy.objects.filter(pk=convoy.pk).update(
+        departure_at=timezone.now() - dt.timedelta(minutes=5)
+    )
+
+    services.corridor_transition(corridor, to="open", by=coordinator)
+
+    assert Notice.objects.filter(kind="evacuation_allocated").count() == 1  # the lock's only
+    noted = corridor.events.filter(note__contains="passed while the corridor was suspended")
+    assert [convoy.name in event.note for event in noted] == [True]
+
+
 def test_request_records_each_members_consent_and_refusal(coordinator: User) -> None:
     case_request = f.request(family=[("Мария", "wheelchair", True)], by=coordinator)
     case = case_request.case
