@@ -51,6 +51,16 @@ DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {
         "en": "reliefline: the humanitarian corridor {corridor} is suspended. Do not go to "
         "the assembly point. We will tell you when it reopens.",
     },
+    "corridor_closed": {
+        "uk": "reliefline: евакуацію коридором {corridor} скасовано (звернення {reference}). "
+        "Не виходьте до місця збору. Ваш запит залишається чинним: ми повідомимо про новий "
+        "виїзд.",
+        "ru": "reliefline: эвакуация по коридору {corridor} отменена (обращение {reference}). "
+        "Не выходите к месту сбора. Ваш запрос остаётся в силе: мы сообщим о новом выезде.",
+        "en": "reliefline: the evacuation by corridor {corridor} is cancelled (case "
+        "{reference}). Do not go to the assembly point. Your request stays open: we will "
+        "tell you of a new departure.",
+    },
     "aid_distribution": {
         "uk": "reliefline: видача допомоги ({items}): {place}, {time}.",
         "ru": "reliefline: раздача помощи ({items}): {place}, {time}.",

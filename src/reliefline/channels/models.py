@@ -107,6 +107,7 @@ class NoticeKind(models.TextChoices):
     EVACUATION_RESCHEDULED = "evacuation_rescheduled", _("Evacuation departure moved")
     CORRIDOR_OPENED = "corridor_opened", _("Corridor opened")
     CORRIDOR_SUSPENDED = "corridor_suspended", _("Corridor suspended")
+    CORRIDOR_CLOSED = "corridor_closed", _("Corridor closed, evacuation cancelled")
     AID_DISTRIBUTION = "aid_distribution", _("Aid distribution time and place")
     ARRIVAL_CONFIRMED = "arrival_confirmed", _("Arrival confirmed")
 

@@ -111,7 +111,11 @@ def corridors_detail(request: HttpRequest, corridor_id: int) -> CorridorOut:
     auth=api_auth(PLAN),
 )
 def corridors_status(request: HttpRequest, corridor_id: int, payload: TransitionIn) -> CorridorOut:
-    """Return the corridor after the change; suspending an open one notifies the allocated."""
+    """Return the corridor after the change; the families with seats are told as it says.
+
+    Suspending an open corridor tells them not to go, reopening it tells them their seat
+    and time again, closing it gives the seats back and tells those told anything.
+    """
     corridor = selectors.corridor_get(corridor_id)
     services.corridor_transition(
         corridor, to=payload.status, by=acting_user(request), note=payload.note

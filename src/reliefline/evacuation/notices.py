@@ -80,6 +80,20 @@ def suspended_notify(request: EvacuationRequest, *, corridor: Corridor, by: User
     )
 
 
+def closed_notify(request: EvacuationRequest, *, corridor: Corridor, by: User | None) -> None:
+    """Tell the household the corridor closed before they left: do not go, still waiting."""
+    case = request.case
+    if case.caller is None:
+        return
+    notice_send(
+        person=case.caller,
+        kind="corridor_closed",
+        context={"corridor": corridor.name, "reference": str(case.reference)},
+        case=case,
+        by=by,
+    )
+
+
 def arrival_notify(request: EvacuationRequest, *, place: str, by: User | None) -> None:
     """Tell the household (the one who called) that their evacuation arrived."""
     case = request.case

@@ -219,7 +219,7 @@ def corridor_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @_not_found_is_404
 @require_POST
 def corridor_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    """Move the corridor to another status; suspending an open one tells the allocated."""
+    """Move the corridor to another status; the families with seats are told (services)."""
     corridor = selectors.corridor_get(pk)
 
     def partial(error: ReliefError | None) -> HttpResponse:

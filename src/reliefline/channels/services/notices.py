@@ -48,6 +48,7 @@ PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     NoticeKind.EVACUATION_RESCHEDULED: ("reference", "assembly_point", "time"),
     NoticeKind.CORRIDOR_OPENED: ("corridor", "window"),
     NoticeKind.CORRIDOR_SUSPENDED: ("corridor",),
+    NoticeKind.CORRIDOR_CLOSED: ("corridor", "reference"),
     NoticeKind.AID_DISTRIBUTION: ("items", "place", "time"),
     NoticeKind.ARRIVAL_CONFIRMED: ("reference", "place"),
 }

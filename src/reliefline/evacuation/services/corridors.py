@@ -8,6 +8,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from reliefline.errors import InvalidInput
 from reliefline.evacuation import notices
@@ -27,10 +28,11 @@ from reliefline.evacuation.models import (
     PartyRole,
     Placement,
     PlacementStatus,
+    RequestStatus,
     StopKind,
     Vehicle,
 )
-from reliefline.evacuation.services.seats import convoy_requests_waiting
+from reliefline.evacuation.services.seats import convoy_requests_waiting, placements_release
 from reliefline.places.models import Place
 from reliefline.places.times import hotline_time
 from reliefline.text import text_check
@@ -181,7 +183,8 @@ def corridor_transition(
     """Return the corridor moved to status `to`, or raise IllegalCorridorTransition.
 
     Suspending a corridor that was open tells every household allocated to it, so nobody
-    walks to an assembly point while the pause is off.
+    walks to an assembly point while the pause is off; reopening it tells them their
+    seat and time again; closing it gives back the seats nobody took (_closed_release).
     """
     if to not in CorridorStatus.values:
         raise InvalidInput(_("Unknown status."), field="status")
@@ -204,7 +207,53 @@ def corridor_transition(
             notices.suspended_notify(request, corridor=corridor, by=by)
     if to == CorridorStatus.OPEN and was == CorridorStatus.SUSPENDED:
         _reopened_notify(corridor, by=by)
+    if to == CorridorStatus.CLOSED:
+        _closed_release(corridor, was=was, by=by)
     return corridor
+
+
+def _closed_release(corridor: Corridor, *, was: str, by: User | None) -> None:
+    """Give the seats nobody took back, put their households on the waiting list again.
+
+    A household that was told something (its convoy's time once locked, or to wait
+    for the reopening of a suspended corridor) is told the evacuation is cancelled
+    and its request stays open. Passengers already boarded keep their places: they
+    are on the road and are marked arrived as usual.
+    """
+    released: dict[int, EvacuationRequest] = {}
+    told: dict[int, EvacuationRequest] = {}
+    for convoy in Convoy.objects.filter(window__corridor=corridor).order_by("pk"):
+        requests = list(convoy_requests_waiting(convoy).select_related("case__caller"))
+        placements_release(
+            list(
+                Placement.objects.filter(vehicle__convoy=convoy, status=PlacementStatus.ALLOCATED)
+            ),
+            by=by,
+        )
+        released.update((r.pk, r) for r in requests)
+        if convoy.locked_at is not None or was == CorridorStatus.SUSPENDED:
+            told.update((r.pk, r) for r in requests)
+    still_going = set(
+        Placement.objects.filter(
+            member__request__in=list(released), status__in=HOLDING
+        ).values_list("member__request_id", flat=True)
+    )
+    EvacuationRequest.objects.filter(
+        pk__in=set(released) - still_going, status=RequestStatus.ALLOCATED
+    ).update(status=RequestStatus.WAITING)
+    for request in told.values():
+        notices.closed_notify(request, corridor=corridor, by=by)
+    if released:
+        CorridorEvent.objects.create(
+            corridor=corridor,
+            note=ngettext(
+                "%(n)s household with a seat is back on the waiting list (%(told)s told).",
+                "%(n)s households with a seat are back on the waiting list (%(told)s told).",
+                len(released),
+            )
+            % {"n": len(released), "told": len(told)},
+            by=by,
+        )
 
 
 def _reopened_notify(corridor: Corridor, *, by: User | None) -> None:

@@ -30,6 +30,7 @@ from reliefline.evacuation.models import (
 )
 from reliefline.evacuation.services import CorridorInput, MemberInput, StopInput, VehicleInput
 from reliefline.evacuation.services.manifests import CHECKPOINT_COLUMNS
+from reliefline.evacuation.services.seats import convoy_candidates
 from reliefline.evacuation.tests import factories as f
 from reliefline.hotline.models import Case
 
@@ -148,6 +149,68 @@ def test_a_departure_passed_during_the_suspension_is_told_to_nobody_and_noted(
     assert Notice.objects.filter(kind="evacuation_allocated").count() == 1  # the lock's only
     noted = corridor.events.filter(note__contains="passed while the corridor was suspended")
     assert [convoy.name in event.note for event in noted] == [True]
+
+
+def test_closing_a_corridor_gives_the_seats_back_and_tells_the_families_told_a_time(
+    coordinator: User,
+) -> None:
+    convoy, family = _opened_with_a_locked_convoy(coordinator)
+
+    with translation.override("uk"):
+        services.corridor_transition(convoy.window.corridor, to="closed", by=coordinator)
+
+    family.refresh_from_db()
+    assert family.status == RequestStatus.WAITING  # back on the list for another convoy
+    assert not Placement.objects.filter(status="allocated").exists()
+    notice = Notice.objects.get(kind="corridor_closed", person=family.case.caller)
+    assert notice.language == "ru"
+    assert "отменена" in notice.body and family.case.reference in notice.body
+    events = convoy.window.corridor.events
+    assert events.filter(note__contains="1 домогосподарство").exists()
+    # And it is a candidate for another corridor's convoy of the same side.
+    other = f.convoy(f.corridor(by=coordinator, name="Sudzha → Sumy, again"), by=coordinator)
+    assert family in convoy_candidates(other)
+
+
+def test_closing_before_the_lock_frees_the_seats_and_tells_nobody(coordinator: User) -> None:
+    convoy = f.allocated_convoy(by=coordinator)
+    family = EvacuationRequest.objects.get()
+
+    services.corridor_transition(convoy.window.corridor, to="closed", by=coordinator)
+
+    family.refresh_from_db()
+    assert family.status == RequestStatus.WAITING
+    assert not Notice.objects.filter(kind="corridor_closed").exists()
+
+
+def test_closing_a_suspended_corridor_tells_everyone_told_to_wait(coordinator: User) -> None:
+    convoy = f.allocated_convoy(by=coordinator)  # not locked: no time told
+    corridor = convoy.window.corridor
+    for status in ("agreed", "open", "suspended"):
+        services.corridor_transition(corridor, to=status, by=coordinator)
+    assert Notice.objects.filter(kind="corridor_suspended").count() == 1
+
+    services.corridor_transition(corridor, to="closed", by=coordinator)
+
+    assert Notice.objects.filter(kind="corridor_closed").count() == 1
+
+
+def test_closing_leaves_the_passengers_on_the_road_in_their_seats(coordinator: User) -> None:
+    convoy = f.convoy(vehicles=[VehicleInput("Bus", seats=5)], by=coordinator)
+    family = f.request(family=[("Мария", "walking", False)], by=coordinator)
+    services.convoy_allocate(convoy, by=coordinator, time_limit=2)
+    services.convoy_lock(convoy, by=coordinator)
+    first, second = placements_of(family)
+    services.placement_mark(first, to="boarded", by=coordinator)
+
+    services.corridor_transition(convoy.window.corridor, to="closed", by=coordinator)
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    family.refresh_from_db()
+    assert (first.status, second.status) == ("boarded", "removed")
+    assert family.status == RequestStatus.ALLOCATED  # half of it is on the road
+    services.placement_mark(first, to="arrived", by=coordinator)
 
 
 def test_request_records_each_members_consent_and_refusal(coordinator: User) -> None:
