@@ -15,6 +15,30 @@ from reliefline.evacuation.models import Convoy, Corridor, EvacuationRequest
 from reliefline.places.times import resident_time
 
 
+def _language(request: EvacuationRequest) -> str | None:
+    """Return the language the household's notices go out in; None without a caller."""
+    caller = request.case.caller
+    return None if caller is None else notice_route(caller).language
+
+
+def _tell(
+    request: EvacuationRequest, *, kind: str, context: dict[str, str], by: User | None
+) -> None:
+    """Send the household's caller, who speaks for it, a notice on its case."""
+    case = request.case
+    if case.caller is not None:
+        notice_send(person=case.caller, kind=kind, context=context, case=case, by=by)
+
+
+def _departure(request: EvacuationRequest, convoy: Convoy, language: str) -> dict[str, str]:
+    """Return where and when to come, in `language`, the time on the assembly point's clock."""
+    return {
+        "reference": str(request.case.reference),
+        "assembly_point": convoy.assembly_point.display_name(language),
+        "time": resident_time(convoy.departure_at, place=convoy.assembly_point, language=language),
+    }
+
+
 def allocated_notify(request: EvacuationRequest, *, convoy: Convoy, by: User | None) -> None:
     """Tell the household where and when to come for the convoy.
 
@@ -23,86 +47,35 @@ def allocated_notify(request: EvacuationRequest, *, convoy: Convoy, by: User | N
     Sudzha told the hotline's Kyiv time comes an hour early in winter
     (reliefline.places.times).
     """
-    case = request.case
-    if case.caller is None:
+    language = _language(request)
+    if language is None:
         return
-    language = notice_route(case.caller).language
     with translation.override(language):
-        context = {
-            "reference": str(case.reference),
-            "assembly_point": convoy.assembly_point.display_name(language),
-            "time": resident_time(
-                convoy.departure_at, place=convoy.assembly_point, language=language
-            ),
-            "bring": _("identity documents, medicines, water"),
-        }
-    notice_send(
-        person=case.caller,
-        kind="evacuation_allocated",
-        context=context,
-        case=case,
-        by=by,
-    )
+        bring = _("identity documents, medicines, water")
+    context = {**_departure(request, convoy, language), "bring": bring}
+    _tell(request, kind="evacuation_allocated", context=context, by=by)
 
 
 def rescheduled_notify(request: EvacuationRequest, *, convoy: Convoy, by: User | None) -> None:
     """Tell the household the convoy's new departure, on the assembly point's clock."""
-    case = request.case
-    if case.caller is None:
-        return
-    language = notice_route(case.caller).language
-    notice_send(
-        person=case.caller,
-        kind="evacuation_rescheduled",
-        context={
-            "reference": str(case.reference),
-            "assembly_point": convoy.assembly_point.display_name(language),
-            "time": resident_time(
-                convoy.departure_at, place=convoy.assembly_point, language=language
-            ),
-        },
-        case=case,
-        by=by,
-    )
+    language = _language(request)
+    if language is not None:
+        context = _departure(request, convoy, language)
+        _tell(request, kind="evacuation_rescheduled", context=context, by=by)
 
 
 def suspended_notify(request: EvacuationRequest, *, corridor: Corridor, by: User | None) -> None:
     """Tell the household that the corridor they were allocated to is suspended."""
-    case = request.case
-    if case.caller is None:
-        return
-    notice_send(
-        person=case.caller,
-        kind="corridor_suspended",
-        context={"corridor": corridor.name},
-        case=case,
-        by=by,
-    )
+    _tell(request, kind="corridor_suspended", context={"corridor": corridor.name}, by=by)
 
 
 def closed_notify(request: EvacuationRequest, *, corridor: Corridor, by: User | None) -> None:
     """Tell the household the corridor closed before they left: do not go, still waiting."""
-    case = request.case
-    if case.caller is None:
-        return
-    notice_send(
-        person=case.caller,
-        kind="corridor_closed",
-        context={"corridor": corridor.name, "reference": str(case.reference)},
-        case=case,
-        by=by,
-    )
+    context = {"corridor": corridor.name, "reference": str(request.case.reference)}
+    _tell(request, kind="corridor_closed", context=context, by=by)
 
 
 def arrival_notify(request: EvacuationRequest, *, place: str, by: User | None) -> None:
     """Tell the household (the one who called) that their evacuation arrived."""
-    case = request.case
-    if case.caller is None:
-        return
-    notice_send(
-        person=case.caller,
-        kind="arrival_confirmed",
-        context={"reference": str(case.reference), "place": place},
-        case=case,
-        by=by,
-    )
+    context = {"reference": str(request.case.reference), "place": place}
+    _tell(request, kind="arrival_confirmed", context=context, by=by)
