@@ -550,3 +550,7 @@ def test_a_move_while_the_corridor_is_suspended_says_the_reopening_tells_them(
 
     assert "Departure moved. The corridor is suspended" in answer.content.decode()
     assert not Notice.objects.filter(kind="evacuation_rescheduled").exists()
+    # Closed, nothing can move: the form is gone.
+    services.corridor_transition(corridor, to="closed", by=user)
+    closed = client.get(f"/evacuation/convoys/{convoy.pk}/").content.decode()
+    assert 'id="reschedule"' not in closed
