@@ -69,6 +69,22 @@ def suspended_notify(request: EvacuationRequest, *, corridor: Corridor, by: User
     _tell(request, kind="corridor_suspended", context={"corridor": corridor.name}, by=by)
 
 
+def reopened_notify(
+    request: EvacuationRequest, *, corridor: Corridor, convoy: Convoy, by: User | None
+) -> None:
+    """Tell the household, never told a time yet, that the corridor is open again."""
+    language = _language(request)
+    if language is not None:
+        window = resident_time(
+            convoy.window.starts_at,
+            place=convoy.assembly_point,
+            language=language,
+            until=convoy.window.ends_at,
+        )
+        context = {"corridor": corridor.name, "window": window}
+        _tell(request, kind="corridor_opened", context=context, by=by)
+
+
 def closed_notify(request: EvacuationRequest, *, corridor: Corridor, by: User | None) -> None:
     """Tell the household the corridor closed before they left: do not go, still waiting."""
     context = {"corridor": corridor.name, "reference": str(request.case.reference)}

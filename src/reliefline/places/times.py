@@ -56,12 +56,15 @@ def on_hotline_clock(label: "StrOrPromise") -> "StrOrPromise":
     return format_lazy("{} ({})", label, lazy(hotline_zone_name, str)())
 
 
-def _span(start: dt.datetime, until: dt.datetime | None, *, date: bool) -> str:
-    """Return "2026-11-28 08:00", or with `until` "2026-11-28 08:00–12:00" (both local)."""
-    text = formats.date_format(start, "Y-m-d H:i" if date else "H:i")
+def _span(start: dt.datetime, until: dt.datetime | None, *, date: bool, day: str = "Y-m-d") -> str:
+    """Return "2026-11-28 08:00", or with `until` "2026-11-28 08:00–12:00" (both local).
+
+    `day` is how the date is written: staff pages "Y-m-d", residents' notices "d.m.Y".
+    """
+    text = formats.date_format(start, f"{day} H:i" if date else "H:i")
     if until is not None:
         same_day = until.date() == start.date()
-        text += "–" + formats.date_format(until, "H:i" if same_day else "Y-m-d H:i")
+        text += "–" + formats.date_format(until, "H:i" if same_day else f"{day} H:i")
     return text
 
 
@@ -83,13 +86,22 @@ def hotline_time(
     return text + ")"
 
 
-def resident_time(at: dt.datetime, *, place: Place | None, language: str | None = None) -> str:
+def resident_time(
+    at: dt.datetime,
+    *,
+    place: Place | None,
+    language: str | None = None,
+    until: dt.datetime | None = None,
+) -> str:
     """Return `at` as it reads at `place`, in `language`: "28.11.2026 09:00 (Moscow time)".
 
-    Without a place (a caller who gave none), on the hotline's clock, named too.
-    Without a language, in the active one (a page, a manifest being printed).
+    With `until`, the span: "28.11.2026 09:00–15:00 (Moscow time)". Without a place (a
+    caller who gave none), on the hotline's clock, named too. Without a language, in
+    the active one (a page, a manifest being printed).
     """
     zone = place_zone(place)
     with translation.override(language or translation.get_language() or settings.LANGUAGE_CODE):
         name = str(ZONE_NAMES.get(zone.key, zone.key))
-        return f"{formats.date_format(at.astimezone(zone), 'd.m.Y H:i')} ({name})"
+        local = at.astimezone(zone)
+        span = _span(local, until and until.astimezone(zone), date=True, day="d.m.Y")
+        return f"{span} ({name})"

@@ -257,16 +257,28 @@ def _closed_release(corridor: Corridor, *, was: str, by: User | None) -> None:
 
 
 def _reopened_notify(corridor: Corridor, *, by: User | None) -> None:
-    """Tell the households of the corridor's locked convoys their seat and time again.
+    """Tell the households with seats on the corridor's convoys that it is open again.
 
-    They were told not to go when it was suspended. A convoy whose departure passed
-    meanwhile tells nobody a time they cannot meet: the timeline says to move it,
-    which tells them (convoy_reschedule).
+    All of them were told not to go, and to wait for the reopening, when it was
+    suspended. Those of a locked convoy get their seat and time again; the others,
+    never told a time, that the corridor is open in its window, on their clock. A
+    convoy whose departure passed meanwhile tells nobody a time they cannot meet: the
+    timeline says to move it, which tells them (convoy_reschedule).
     """
     now = timezone.now()
-    for convoy in Convoy.objects.filter(
-        window__corridor=corridor, locked_at__isnull=False
-    ).select_related("assembly_point"):
+    for convoy in (
+        Convoy.objects.filter(window__corridor=corridor)
+        .select_related("assembly_point", "window")
+        .order_by("pk")
+    ):
+        waiting = list(convoy_requests_waiting(convoy).select_related("case__caller"))
+        if not waiting:
+            continue
+        if convoy.locked_at is None:
+            if convoy.window.ends_at > now:
+                for request in waiting:
+                    notices.reopened_notify(request, corridor=corridor, convoy=convoy, by=by)
+            continue
         if convoy.departure_at <= now:
             CorridorEvent.objects.create(
                 corridor=corridor,
@@ -278,7 +290,7 @@ def _reopened_notify(corridor: Corridor, *, by: User | None) -> None:
                 by=by,
             )
             continue
-        for request in convoy_requests_waiting(convoy).select_related("case__caller"):
+        for request in waiting:
             notices.allocated_notify(request, convoy=convoy, by=by)
 
 

@@ -134,6 +134,27 @@ def test_reopening_a_suspended_corridor_tells_each_family_its_seat_and_time_agai
     assert not Notice.objects.filter(kind="evacuation_rescheduled").exists()
 
 
+def test_reopening_tells_families_never_told_a_time_that_the_window_is_open(
+    coordinator: User,
+) -> None:
+    """Told to wait for the reopening when it was suspended, before their convoy locked."""
+    convoy = f.allocated_convoy(by=coordinator)  # not locked
+    family = EvacuationRequest.objects.get()
+    corridor = convoy.window.corridor
+    for status in ("agreed", "open", "suspended", "open"):
+        services.corridor_transition(corridor, to=status, by=coordinator)
+
+    notice = Notice.objects.get(kind="corridor_opened", person=family.case.caller)
+    window = convoy.window
+    moscow = ZoneInfo("Europe/Moscow")
+    start, end = window.starts_at.astimezone(moscow), window.ends_at.astimezone(moscow)
+    same_day = end.date() == start.date()  # the factory's window starts a day from now
+    closes = end.strftime("%H:%M" if same_day else "%d.%m.%Y %H:%M")
+    opens = start.strftime("%d.%m.%Y %H:%M")
+    assert f"{opens}–{closes} (по московскому времени)" in notice.body
+    assert not Notice.objects.filter(kind="evacuation_allocated").exists()  # no time yet
+
+
 def test_a_departure_passed_during_the_suspension_is_told_to_nobody_and_noted(
     coordinator: User,
 ) -> None:

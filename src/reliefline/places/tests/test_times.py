@@ -55,6 +55,18 @@ def test_every_settlement_of_the_gazetteer_has_its_countrys_clock() -> None:
     assert countries and countries <= set(COUNTRY_CLOCKS)
 
 
+def test_a_window_a_resident_is_told_is_a_span_on_their_clock() -> None:
+    sudzha = Place.objects.get(pk=SUDZHA)
+    until = NOVEMBER + dt.timedelta(hours=6)
+    assert resident_time(NOVEMBER, place=sudzha, language="ru", until=until) == (
+        "28.11.2026 09:00–15:00 (по московскому времени)"
+    )
+    overnight = NOVEMBER + dt.timedelta(hours=18)  # 03:00 the next day in Sudzha
+    assert resident_time(NOVEMBER, place=sudzha, language="en", until=overnight) == (
+        "28.11.2026 09:00–29.11.2026 03:00 (Moscow time)"
+    )
+
+
 def test_a_coordinator_reads_the_hotlines_clock_and_sudzhas_beside_it() -> None:
     sudzha = Place.objects.get(pk=SUDZHA)
     with translation.override("en"):
