@@ -238,20 +238,22 @@ def _closed_release(corridor: Corridor, *, was: str, by: User | None) -> None:
             member__request__in=list(released), status__in=HOLDING
         ).values_list("member__request_id", flat=True)
     )
-    EvacuationRequest.objects.filter(
-        pk__in=set(released) - still_going, status=RequestStatus.ALLOCATED
-    ).update(status=RequestStatus.WAITING)
+    # A household partly on the road stays allocated: its request is being carried out.
+    returned = set(released) - still_going
+    EvacuationRequest.objects.filter(pk__in=returned, status=RequestStatus.ALLOCATED).update(
+        status=RequestStatus.WAITING
+    )
     for request in told.values():
         notices.closed_notify(request, corridor=corridor, by=by)
-    if released:
+    if returned:
         CorridorEvent.objects.create(
             corridor=corridor,
             note=ngettext(
                 "%(n)s household with a seat is back on the waiting list (%(told)s told).",
                 "%(n)s households with a seat are back on the waiting list (%(told)s told).",
-                len(released),
+                len(returned),
             )
-            % {"n": len(released), "told": len(told)},
+            % {"n": len(returned), "told": len(told.keys() & returned)},
             by=by,
         )
 

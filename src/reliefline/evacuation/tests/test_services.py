@@ -231,6 +231,8 @@ def test_closing_leaves_the_passengers_on_the_road_in_their_seats(coordinator: U
     family.refresh_from_db()
     assert (first.status, second.status) == ("boarded", "removed")
     assert family.status == RequestStatus.ALLOCATED  # half of it is on the road
+    corridor_events = convoy.window.corridor.events
+    assert not corridor_events.filter(note__contains="back on the waiting list").exists()
     services.placement_mark(first, to="arrived", by=coordinator)
 
 
