@@ -204,6 +204,16 @@ class Convoy(models.Model):
     def corridor(self) -> Corridor:
         return self.window.corridor
 
+    def manifest_recipients(self) -> list[str]:
+        """Return to whom manifests of its vehicles were handed out, each once, sorted.
+
+        A manifest carries the departure: after a move, these hold the old one.
+        """
+        recipients = ManifestIssue.objects.filter(vehicle__convoy=self).values_list(
+            "recipient", flat=True
+        )
+        return sorted(set(recipients))
+
 
 class Vehicle(models.Model):
     """A bus or van of a convoy and the places it offers."""

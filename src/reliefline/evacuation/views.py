@@ -60,6 +60,7 @@ from reliefline.evacuation.services import (
     VehicleInput,
     WindowInput,
 )
+from reliefline.evacuation.services.corridors import manifests_outdated
 from reliefline.evacuation.services.seats import TIME_LIMIT_DEFAULT
 from reliefline.hotline.selectors import case_get
 from reliefline.people.models import ConsentMethod
@@ -323,6 +324,8 @@ def convoy_reschedule(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 len(told),
             ) % {"n": len(told)}
         messages.success(request, said)
+        if recipients := convoy.manifest_recipients():
+            messages.warning(request, manifests_outdated(recipients))
     return redirect(reverse("evacuation:convoy", args=[pk]))
 
 

@@ -343,6 +343,13 @@ def convoy_create(
     return convoy
 
 
+def manifests_outdated(recipients: Sequence[str]) -> str:
+    """Return the warning that manifests handed out before a move show the old departure."""
+    return _(
+        "Manifests handed out before show the old departure; hand them out again to: %(to)s."
+    ) % {"to": ", ".join(recipients)}
+
+
 @transaction.atomic
 def convoy_reschedule(
     convoy: Convoy, *, departure_at: dt.datetime, by: User | None
@@ -375,16 +382,14 @@ def convoy_reschedule(
     was = convoy.departure_at
     convoy.departure_at = departure_at
     convoy.save(update_fields=["departure_at"])
-    CorridorEvent.objects.create(
-        corridor_id=window.corridor_id,
-        note=_("Convoy %(name)s: departure moved from %(was)s to %(now)s")
-        % {
-            "name": convoy.name,
-            "was": hotline_time(was, place=convoy.assembly_point),
-            "now": hotline_time(departure_at, place=convoy.assembly_point),
-        },
-        by=by,
-    )
+    note = _("Convoy %(name)s: departure moved from %(was)s to %(now)s") % {
+        "name": convoy.name,
+        "was": hotline_time(was, place=convoy.assembly_point),
+        "now": hotline_time(departure_at, place=convoy.assembly_point),
+    }
+    if recipients := convoy.manifest_recipients():
+        note += " " + manifests_outdated(recipients)
+    CorridorEvent.objects.create(corridor_id=window.corridor_id, note=note, by=by)
     # Before the lock nobody has been told a time: the lock's notice gives the new one.
     # While the corridor is suspended the households were told not to go: its reopening
     # tells them their seat and time again (corridor_transition).

@@ -506,6 +506,14 @@ def test_a_coordinator_moves_a_locked_convoys_departure_and_the_families_are_tol
     assert not Notice.objects.exists()
     convoy.refresh_from_db()
     services.convoy_lock(convoy, by=user)
+    services.manifest_issue(
+        convoy.vehicles.get(),
+        kind="checkpoint",
+        language="ru",
+        recipient="КПП Суджа",
+        format="pdf",
+        by=user,
+    )
     page = client.get(f"/evacuation/convoys/{convoy.pk}/").content.decode()
     assert "New departure (Kyiv time)" in page
     assert "1 household with a seat is told the new time" in page
@@ -523,6 +531,10 @@ def test_a_coordinator_moves_a_locked_convoys_departure_and_the_families_are_tol
 
     shown = answer.content.decode()
     assert "1 household with a seat is being told the new time" in shown
+    # The checkpoint's copy holds the old time: the page says to hand it out again.
+    outdated = "show the old departure; hand them out again to: КПП Суджа."
+    assert outdated in shown
+    assert convoy.window.corridor.events.filter(note__contains=outdated).exists()
     convoy.refresh_from_db()
     assert convoy.departure_at == moved.replace(second=0, microsecond=0)
     assert Notice.objects.filter(kind="evacuation_rescheduled").count() == 1
