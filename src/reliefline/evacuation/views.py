@@ -280,6 +280,8 @@ def _convoy_context(convoy: Convoy, *, error: ReliefError | None = None) -> dict
         "left_out": [(item, LEFT_OUT_REASONS.get(item.reason, item.reason)) for item in left_out],
         "vehicle_form": VehicleForm(),
         "manifest_form": ManifestForm(initial={"language": get_language()[:2]}),
+        # Who a move of the departure would tell (_reschedule_hint.html).
+        "households_waiting": services.convoy_requests_waiting(convoy).count(),
         "error": error,
     }
 
@@ -350,12 +352,10 @@ def convoy_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     convoy = selectors.convoy_get(pk)
     context = _convoy_context(convoy)
     _convoy_audit(request, convoy, context)
-    # Moving the departure: the form holds the one it has (on the hotline's clock), and
-    # says how many households would be told.
+    # Moving the departure: the form holds the one it has (on the hotline's clock).
     context["reschedule_form"] = RescheduleForm(
         initial={"departure_at": timezone.localtime(convoy.departure_at)}
     )
-    context["households_waiting"] = services.convoy_requests_waiting(convoy).count()
     return _render(request, "evacuation/convoy.html", "evacuation/_convoy_panel.html", context)
 
 

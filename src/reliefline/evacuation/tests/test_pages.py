@@ -505,7 +505,15 @@ def test_a_coordinator_moves_a_locked_convoys_departure_and_the_families_are_tol
     assert "Departure moved. Nobody has been told a time yet" in unlocked.content.decode()
     assert not Notice.objects.exists()
     convoy.refresh_from_db()
-    services.convoy_lock(convoy, by=user)
+    # Locked from the panel (htmx): the hint above it says who a move now tells.
+    locked = client.post(f"/evacuation/convoys/{convoy.pk}/lock/", headers={"HX-Request": "true"})
+    hint = re.search(
+        r'<p class="muted" id="reschedule-hint" hx-swap-oob="true">(.*?)</p>',
+        locked.content.decode(),
+        re.S,
+    )
+    assert hint is not None and "1 household with a seat is told the new time" in hint.group(1)
+    convoy.refresh_from_db()
     services.manifest_issue(
         convoy.vehicles.get(),
         kind="checkpoint",
