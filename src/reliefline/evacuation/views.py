@@ -60,7 +60,11 @@ from reliefline.evacuation.services import (
     VehicleInput,
     WindowInput,
 )
-from reliefline.evacuation.services.corridors import manifests_outdated
+from reliefline.evacuation.services.corridors import (
+    MOVE_WAITS_LOCK,
+    MOVE_WAITS_REOPENING,
+    manifests_outdated,
+)
 from reliefline.evacuation.services.seats import TIME_LIMIT_DEFAULT
 from reliefline.hotline.selectors import case_get
 from reliefline.people.models import ConsentMethod
@@ -280,15 +284,22 @@ def _convoy_context(convoy: Convoy, *, error: ReliefError | None = None) -> dict
         "left_out": [(item, LEFT_OUT_REASONS.get(item.reason, item.reason)) for item in left_out],
         "vehicle_form": VehicleForm(),
         "manifest_form": ManifestForm(initial={"language": get_language()[:2]}),
-        # Who a move of the departure would tell (_reschedule_hint.html).
+        # Who a move of the departure would tell, or why nobody yet (_reschedule_hint.html).
         "households_waiting": services.convoy_requests_waiting(convoy).count(),
+        "move_waits": MOVE_WAITS_SAID.get(services.departure_move_waits(convoy), ""),
         "error": error,
     }
 
 
-SUSPENDED_MOVE = gettext_noop(
-    "The corridor is suspended: its households are told their seat and time when it reopens."
-)
+# Why a move of the departure tells nobody now (services.departure_move_waits).
+MOVE_WAITS_SAID = {
+    MOVE_WAITS_LOCK: gettext_lazy(
+        "Nobody has been told a time yet: the households are told when the convoy is locked."
+    ),
+    MOVE_WAITS_REOPENING: gettext_lazy(
+        "The corridor is suspended: its households are told their seat and time when it reopens."
+    ),
+}
 
 
 @requires("evacuation.plan_evacuation")
@@ -307,18 +318,8 @@ def convoy_reschedule(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     except ReliefError as refused:
         messages.error(request, refused.message)
     else:
-        if convoy.locked_at is None:
-            said = " ".join(
-                (
-                    _("Departure moved."),
-                    _(
-                        "Nobody has been told a time yet: the households are told when the "
-                        "convoy is locked."
-                    ),
-                )
-            )
-        elif convoy.window.corridor.status == CorridorStatus.SUSPENDED:
-            said = " ".join((_("Departure moved."), _(SUSPENDED_MOVE)))
+        if waits := services.departure_move_waits(convoy):
+            said = " ".join((_("Departure moved."), str(MOVE_WAITS_SAID[waits])))
         else:
             said = ngettext(
                 "Departure moved; %(n)s household with a seat is being told the new time.",

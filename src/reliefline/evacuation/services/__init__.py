@@ -11,6 +11,7 @@ from reliefline.evacuation.services.corridors import (
     corridor_create,
     corridor_transition,
     corridor_window_add,
+    departure_move_waits,
     vehicle_add,
 )
 from reliefline.evacuation.services.field import placement_mark
@@ -40,6 +41,7 @@ __all__ = [
     "corridor_create",
     "corridor_transition",
     "corridor_window_add",
+    "departure_move_waits",
     "manifest_issue",
     "placement_mark",
     "request_cancel",

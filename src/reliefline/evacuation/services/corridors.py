@@ -309,6 +309,13 @@ def corridor_requests_allocated(corridor: Corridor) -> list[EvacuationRequest]:
     )
 
 
+def _departure_check(window: CorridorWindow, departure_at: dt.datetime) -> None:
+    if not window.starts_at <= departure_at < window.ends_at:
+        raise InvalidInput(
+            _("The departure lies outside the corridor's window."), field="departure_at"
+        )
+
+
 @transaction.atomic
 def convoy_create(
     window: CorridorWindow,
@@ -320,10 +327,7 @@ def convoy_create(
 ) -> Convoy:
     """Return a convoy leaving from one of the corridor's assembly points within the window."""
     name = text_clean(name, limit=NAME_MAX, field="name", required=True)
-    if not window.starts_at <= departure_at < window.ends_at:
-        raise InvalidInput(
-            _("The departure lies outside the corridor's window."), field="departure_at"
-        )
+    _departure_check(window, departure_at)
     text_check(assembly_point_id, field="assembly_point")
     stop = (
         CorridorStop.objects.filter(
@@ -341,6 +345,20 @@ def convoy_create(
         corridor_id=window.corridor_id, note=_("Convoy planned: %(name)s") % {"name": name}, by=by
     )
     return convoy
+
+
+# What a move of a convoy's departure waits for before its households are told.
+MOVE_WAITS_LOCK = "lock"  # nobody has been told a time: the lock's notice gives it
+MOVE_WAITS_REOPENING = "reopening"  # told not to go: the reopening tells them again
+
+
+def departure_move_waits(convoy: Convoy) -> str:
+    """Return what a move of the departure waits for (MOVE_WAITS_*), "" if told at once."""
+    if convoy.locked_at is None:
+        return MOVE_WAITS_LOCK
+    if convoy.window.corridor.status == CorridorStatus.SUSPENDED:
+        return MOVE_WAITS_REOPENING
+    return ""
 
 
 def manifests_outdated(recipients: Sequence[str]) -> str:
@@ -367,10 +385,7 @@ def convoy_reschedule(
     window = convoy.window
     if window.corridor.status == CorridorStatus.CLOSED:
         raise InvalidInput(_("The corridor is closed."), field="departure_at")
-    if not window.starts_at <= departure_at < window.ends_at:
-        raise InvalidInput(
-            _("The departure lies outside the corridor's window."), field="departure_at"
-        )
+    _departure_check(window, departure_at)
     if departure_at <= timezone.now():
         raise InvalidInput(_("The new departure has already passed."), field="departure_at")
     if departure_at == convoy.departure_at:
@@ -390,10 +405,7 @@ def convoy_reschedule(
     if recipients := convoy.manifest_recipients():
         note += " " + manifests_outdated(recipients)
     CorridorEvent.objects.create(corridor_id=window.corridor_id, note=note, by=by)
-    # Before the lock nobody has been told a time: the lock's notice gives the new one.
-    # While the corridor is suspended the households were told not to go: its reopening
-    # tells them their seat and time again (corridor_transition).
-    if convoy.locked_at is None or window.corridor.status == CorridorStatus.SUSPENDED:
+    if departure_move_waits(convoy):
         return []
     told = list(convoy_requests_waiting(convoy).select_related("case__caller"))
     for request in told:
