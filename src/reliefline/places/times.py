@@ -43,9 +43,14 @@ def place_zone(place: Place | None) -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
 
 
+def _zone_name(zone: ZoneInfo) -> str:
+    """Return how a clock is named ("Moscow time"), in the active language; else its key."""
+    return str(ZONE_NAMES.get(zone.key, zone.key))
+
+
 def hotline_zone_name() -> str:
     """Return how the hotline's own clock is named ("Kyiv time"), in the active language."""
-    return str(ZONE_NAMES.get(settings.TIME_ZONE, settings.TIME_ZONE))
+    return _zone_name(ZoneInfo(settings.TIME_ZONE))
 
 
 def on_hotline_clock(label: "StrOrPromise") -> "StrOrPromise":
@@ -82,7 +87,7 @@ def hotline_time(
     if there.key != home.key:
         local = at.astimezone(there)
         other = _span(local, until and until.astimezone(there), date=local.date() != start.date())
-        text += f"; {other} {ZONE_NAMES.get(there.key, there.key)}"
+        text += f"; {other} {_zone_name(there)}"
     return text + ")"
 
 
@@ -101,7 +106,5 @@ def resident_time(
     """
     zone = place_zone(place)
     with translation.override(language or translation.get_language() or settings.LANGUAGE_CODE):
-        name = str(ZONE_NAMES.get(zone.key, zone.key))
-        local = at.astimezone(zone)
-        span = _span(local, until and until.astimezone(zone), date=True, day="d.m.Y")
-        return f"{span} ({name})"
+        span = _span(at.astimezone(zone), until and until.astimezone(zone), date=True, day="d.m.Y")
+        return f"{span} ({_zone_name(zone)})"
