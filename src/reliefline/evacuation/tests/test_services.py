@@ -155,6 +155,22 @@ def test_reopening_tells_families_never_told_a_time_that_the_window_is_open(
     assert not Notice.objects.filter(kind="evacuation_allocated").exists()  # no time yet
 
 
+def test_reopening_after_the_window_ended_tells_the_families_nothing(coordinator: User) -> None:
+    """An open window they can no longer use is no news: the coordinator plans anew."""
+    convoy = f.allocated_convoy(by=coordinator)  # not locked
+    corridor = convoy.window.corridor
+    for status in ("agreed", "open", "suspended"):
+        services.corridor_transition(corridor, to=status, by=coordinator)
+    ended = timezone.now() - dt.timedelta(minutes=1)
+    CorridorWindow.objects.filter(pk=convoy.window_id).update(
+        starts_at=ended - dt.timedelta(hours=6), ends_at=ended
+    )
+
+    services.corridor_transition(corridor, to="open", by=coordinator)
+
+    assert not Notice.objects.filter(kind="corridor_opened").exists()
+
+
 def test_a_departure_passed_during_the_suspension_is_told_to_nobody_and_noted(
     coordinator: User,
 ) -> None:
