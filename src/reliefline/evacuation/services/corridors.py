@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from reliefline.errors import InvalidInput
 from reliefline.evacuation import notices
@@ -33,6 +33,8 @@ from reliefline.evacuation.models import (
     Vehicle,
 )
 from reliefline.evacuation.services.seats import convoy_requests_waiting, placements_release
+from reliefline.hotline.models import EventKind
+from reliefline.hotline.services import case_event_append, case_schedule_callback
 from reliefline.places.models import Place
 from reliefline.places.times import hotline_time
 from reliefline.text import text_check
@@ -43,6 +45,8 @@ STOPS_MAX = 20
 WINDOWS_MAX = 20
 PARTIES_MAX = 20
 VEHICLES_MAX = 60
+# A household a closing left split is called back this soon (_split_follow_up).
+SPLIT_CALL_WITHIN = dt.timedelta(minutes=5)
 LABEL_MAX = 60
 
 
@@ -218,7 +222,10 @@ def _closed_release(corridor: Corridor, *, was: str, by: User | None) -> None:
     A household that was told something (its convoy's time once locked, or to wait
     for the reopening of a suspended corridor) is told the evacuation is cancelled
     and its request stays open. Passengers already boarded keep their places: they
-    are on the road and are marked arrived as usual.
+    are on the road and are marked arrived as usual. A household split that way, part
+    on the road and part left without a seat, is not sent that message, which would
+    not be true of it: its case's timeline says so and asks for a call, due at once
+    (_split_follow_up).
     """
     released: dict[int, EvacuationRequest] = {}
     told: dict[int, EvacuationRequest] = {}
@@ -244,7 +251,9 @@ def _closed_release(corridor: Corridor, *, was: str, by: User | None) -> None:
         status=RequestStatus.WAITING
     )
     for request in told.values():
-        notices.closed_notify(request, corridor=corridor, by=by)
+        if request.pk in returned:
+            notices.closed_notify(request, corridor=corridor, by=by)
+    _split_follow_up([released[pk] for pk in sorted(still_going)], corridor=corridor, by=by)
     if returned:
         CorridorEvent.objects.create(
             corridor=corridor,
@@ -256,6 +265,39 @@ def _closed_release(corridor: Corridor, *, was: str, by: User | None) -> None:
             % {"n": len(returned), "told": len(told.keys() & returned)},
             by=by,
         )
+
+
+def _split_follow_up(
+    split: list[EvacuationRequest], *, corridor: Corridor, by: User | None
+) -> None:
+    """Ask for a call to each household the closing left split, on its case and the corridor.
+
+    Their request stays allocated (it is being carried out) and those left behind have
+    no seat: only an operator can tell them what now and enter a new request for them.
+    """
+    if not split:
+        return
+    for request in split:
+        left = request.members.filter(going=True).exclude(placements__status__in=HOLDING)
+        case_event_append(
+            request.case,
+            kind=EventKind.NOTE,
+            msgid=gettext_noop(
+                "Corridor %(corridor)s closed with part of the household on the road "
+                "and %(left)s left without a seat. Call them."
+            ),
+            params={"corridor": corridor.name, "left": left.count()},
+            by=by,
+        )
+        if by is not None:
+            soon = timezone.now() + SPLIT_CALL_WITHIN
+            case_schedule_callback(request.case, at=soon, by=by)
+    CorridorEvent.objects.create(
+        corridor=corridor,
+        note=_("Part of the household on the road, the rest without a seat; call them: %(cases)s.")
+        % {"cases": ", ".join(str(r.case.reference) for r in split)},
+        by=by,
+    )
 
 
 def _reopened_notify(corridor: Corridor, *, by: User | None) -> None:

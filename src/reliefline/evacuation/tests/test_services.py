@@ -28,7 +28,13 @@ from reliefline.evacuation.models import (
     Placement,
     RequestStatus,
 )
-from reliefline.evacuation.services import CorridorInput, MemberInput, StopInput, VehicleInput
+from reliefline.evacuation.services import (
+    CorridorInput,
+    MemberInput,
+    StopInput,
+    VehicleInput,
+    corridors,
+)
 from reliefline.evacuation.services.manifests import CHECKPOINT_COLUMNS
 from reliefline.evacuation.services.seats import convoy_candidates
 from reliefline.evacuation.tests import factories as f
@@ -250,6 +256,38 @@ def test_closing_leaves_the_passengers_on_the_road_in_their_seats(coordinator: U
     corridor_events = convoy.window.corridor.events
     assert not corridor_events.filter(note__contains="back on the waiting list").exists()
     services.placement_mark(first, to="arrived", by=coordinator)
+
+
+def test_closing_with_a_household_split_asks_for_a_call_instead_of_a_message(
+    coordinator: User,
+) -> None:
+    """ "Your request stays open" would be untrue of a household half on the road."""
+    convoy = f.convoy(vehicles=[VehicleInput("Bus", seats=5)], by=coordinator)
+    family = f.request(family=[("Мария", "walking", False)], by=coordinator)
+    whole = f.request(phone="+79107654321", given_name="Ольга", by=coordinator)
+    services.convoy_allocate(convoy, by=coordinator, time_limit=2)
+    services.convoy_lock(convoy, by=coordinator)
+    first, _second = placements_of(family)
+    services.placement_mark(first, to="boarded", by=coordinator)
+
+    with translation.override("en"):
+        services.corridor_transition(convoy.window.corridor, to="closed", by=coordinator)
+
+    told = Notice.objects.filter(kind="corridor_closed")
+    assert [notice.person_id for notice in told] == [whole.case.caller_id]
+    case = family.case
+    case.refresh_from_db()
+    assert case.callback_at is not None
+    assert case.callback_at <= timezone.now() + corridors.SPLIT_CALL_WITHIN
+    with translation.override("uk"):
+        notes = [event.display_text for event in case.events.filter(kind="note")]
+    assert any(
+        "Sudzha" in note and "(осіб): 1." in note and "Зателефонуйте" in note for note in notes
+    )
+    corridor_events = convoy.window.corridor.events
+    assert corridor_events.filter(note__contains=f"call them: {case.reference}").exists()
+    # The household that left whole is back on the list; the split one is not counted.
+    assert corridor_events.filter(note__contains="1 household with a seat is back").exists()
 
 
 def test_request_records_each_members_consent_and_refusal(coordinator: User) -> None:
