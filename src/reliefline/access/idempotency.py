@@ -23,9 +23,10 @@ request's audit entries named persons, a replay is logged as a read of their dat
 is dropped, but the key and the request's fingerprint are remembered for
 REMEMBERED (30 days): a phone that kept a distribution a week without signal, whose
 first send did reach the server, gets 409 (`idempotency_key_done`; a page's form,
-"already sent") instead of recording it twice. Other answers are not kept: bad
-input stored nothing, and the retry is judged afresh. The same key with a different
-request is refused (422, field `Idempotency-Key`). A retry sent while the first is
+"already sent") instead of recording it twice; a distribution keeps its key for
+good (request_key), so it is never recorded twice however late. Other answers are
+not kept: bad input stored nothing, and the retry is judged afresh. The same key
+with a different request is refused (422, field `Idempotency-Key`). A retry sent while the first is
 still running gets the first's answer once that commits; what the retry did
 meanwhile is rolled back.
 """
@@ -60,6 +61,7 @@ REPLAYED = "Idempotent-Replayed"
 KEPT = dt.timedelta(days=1)  # the answer, which may name people
 REMEMBERED = dt.timedelta(days=30)  # the key and the fingerprint, which do not
 MAX_LENGTH = 255
+_KEY_ATTRIBUTE = "reliefline_idempotency_key"  # on the request, for request_key
 # Headers of an answer that a replay repeats (with the body and status).
 REPEATED_HEADERS = ("Content-Type", "Location", "HX-Redirect", "HX-Location", "HX-Trigger")
 
@@ -76,6 +78,16 @@ class AnswerGone(Conflict):
     """The key's request was done, longer ago than its answer is kept (409)."""
 
     code = "idempotency_key_done"
+
+
+def request_key(request: HttpRequest) -> str | None:
+    """Return the idempotency key of the request being done for the first time, if any.
+
+    A write whose record must never be made twice, whenever the retry comes, keeps it
+    on the record (aid.Distribution.key): the key itself is forgotten after REMEMBERED.
+    """
+    key = getattr(request, _KEY_ATTRIBUTE, None)
+    return key if isinstance(key, str) else None
 
 
 def key_parse(raw: str) -> str:
@@ -143,7 +155,7 @@ class IdempotencyMiddleware:
         try:
             key = key_parse(raw)
         except InvalidInput as error:
-            return self._refusal(request, error)
+            return refusal(request, error)
         user = self._user(request)
         if user is None:  # the view answers: 401, 403 or the login page
             return self.get_response(request)
@@ -170,13 +182,13 @@ class IdempotencyMiddleware:
                 raise
         if kept.fingerprint != sent:
             message = _("This key was sent before with a different request; use a new key.")
-            return self._refusal(request, KeyReused(message, field=HEADER))
+            return refusal(request, KeyReused(message, field=HEADER))
         if kept.answer_dropped or kept.created_at < timezone.now() - KEPT:
             message = _(
                 "This request was done on %(date)s; its answer is no longer kept. "
                 "It was not done again."
             ) % {"date": timezone.localtime(kept.created_at).strftime("%Y-%m-%d %H:%M")}
-            return self._refusal(request, AnswerGone(message, field=HEADER))
+            return refusal(request, AnswerGone(message, field=HEADER))
         return self._replay(kept, request)
 
     @staticmethod
@@ -218,6 +230,7 @@ class IdempotencyMiddleware:
         return kept
 
     def _first(self, request: HttpRequest, user: User, key: str, sent: str) -> HttpResponse:
+        setattr(request, _KEY_ATTRIBUTE, key)  # for request_key
         with audit_persons_collect() as persons:
             response = self.get_response(request)
         if response.status_code >= 500:
@@ -261,21 +274,22 @@ class IdempotencyMiddleware:
         response[REPLAYED] = "true"
         return response
 
-    @staticmethod
-    def _refusal(request: HttpRequest, error: InvalidInput | AnswerGone) -> HttpResponse:
-        if _api(request):
-            return JsonResponse(error.as_dict(), status=error.status)
-        # A page's form sent again after its data changed (back, edit, submit).
-        page = request.headers.get("HX-Current-URL") or request.headers.get("Referer", "")
-        if not url_has_allowed_host_and_scheme(page, {request.get_host()}):
-            page = "/"
-        context = {"again": page}
-        if not request.headers.get("HX-Request"):
-            return render(request, "access/already_sent.html", context, status=error.status)
-        # Said inside the form, as app.js says a lost answer, instead of in place of
-        # the part of the page the form's answer would have replaced.
-        response = render(request, "access/_already_sent.html", context, status=error.status)
-        action = request.path.replace("\\", "\\\\").replace('"', '\\"')
-        response["HX-Retarget"] = f'form[action="{action}"]'
-        response["HX-Reswap"] = "beforeend"
-        return response
+
+def refusal(request: HttpRequest, error: InvalidInput | AnswerGone) -> HttpResponse:
+    """Return the answer refusing a keyed request: JSON to the API, a page to a form."""
+    if _api(request):
+        return JsonResponse(error.as_dict(), status=error.status)
+    # A page's form sent again after its data changed (back, edit, submit).
+    page = request.headers.get("HX-Current-URL") or request.headers.get("Referer", "")
+    if not url_has_allowed_host_and_scheme(page, {request.get_host()}):
+        page = "/"
+    context = {"again": page}
+    if not request.headers.get("HX-Request"):
+        return render(request, "access/already_sent.html", context, status=error.status)
+    # Said inside the form, as app.js says a lost answer, instead of in place of
+    # the part of the page the form's answer would have replaced.
+    response = render(request, "access/_already_sent.html", context, status=error.status)
+    action = request.path.replace("\\", "\\\\").replace('"', '\\"')
+    response["HX-Retarget"] = f'form[action="{action}"]'
+    response["HX-Reswap"] = "beforeend"
+    return response

@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from reliefline.access.auth import acting_user, api_auth
+from reliefline.access.idempotency import request_key
 from reliefline.aid import services
 from reliefline.aid.models import Item, Warehouse
 from reliefline.aid.schemas import (
@@ -114,7 +115,9 @@ def distributions_create(
     request: HttpRequest, payload: DistributionIn
 ) -> tuple[int, DistributionOut]:
     """Return the distribution; 409 when stock is short or a double-dipping rule refuses it."""
-    distribution = services.distribution_record(payload.to_input(), by=acting_user(request))
+    distribution = services.distribution_record(
+        payload.to_input(), by=acting_user(request), key=request_key(request)
+    )
     return 201, distribution_out(distribution)
 
 

@@ -255,11 +255,22 @@ class Distribution(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # The idempotency key its request came with (access.idempotency.request_key). Kept
+    # with the distribution for good, unlike the request's own row, so that a phone
+    # that kept it longer than a month without signal cannot record it twice.
+    key = models.CharField(max_length=255, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("distribution")
         verbose_name_plural = _("distributions")
         indexes = [models.Index(fields=["household", "-at"], name="distribution_household_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["by", "key"],
+                condition=~models.Q(key=""),
+                name="distribution_once_per_key",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"D-{self.pk:06d}" if self.pk else "D-new"

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from reliefline.access.audit import audit_record
 from reliefline.access.auth import acting_user, requires
+from reliefline.access.idempotency import AnswerGone, refusal, request_key
 from reliefline.access.models import AuditAction
 from reliefline.aid import reports, selectors, services
 from reliefline.aid.errors import DoubleDipping
@@ -188,7 +189,10 @@ def household_page(request: HttpRequest, household_id: int) -> HttpResponse:
                         confirmation_code=form.cleaned_data["confirmation_code"],
                     ),
                     by=actor,
+                    key=request_key(request),
                 )
+            except AnswerGone as error:  # sent again a month or more after it was recorded
+                return refusal(request, error)
             except DoubleDipping as error:
                 refused = error.reasons
                 status = error.status

@@ -28,7 +28,8 @@ from reliefline.access.idempotency import (
     purge,
 )
 from reliefline.access.models import AuditAction, AuditEntry, IdempotentRequest
-from reliefline.aid.tests.factories import family
+from reliefline.aid.models import Distribution, ItemKind, Movement
+from reliefline.aid.tests.factories import ItemFactory, WarehouseFactory, family, stocked
 from reliefline.errors import InvalidInput
 from reliefline.hotline import api as hotline_api
 from reliefline.hotline.models import Case, CaseEvent
@@ -494,3 +495,28 @@ def test_a_note_sent_again_with_other_text_says_so_inside_its_form(client_as: An
     assert list(
         CaseEvent.objects.filter(case=case, kind="note").values_list("text", flat=True)
     ) == ["Перезвонить после 18:00."]
+
+
+def test_a_distribution_form_sent_again_after_a_month_says_it_was_sent(client_as: Any) -> None:
+    """The outbox of a phone a month without signal reads the answer as "sent", once.
+
+    The key is forgotten by then (REMEMBERED); the distribution keeps it.
+    """
+    warehouse = WarehouseFactory(code="SUDZHA-1")
+    stocked(warehouse, ItemFactory(code="WATER-5L", kind=ItemKind.WATER), 10)
+    household = family(("Ольга", "Коваленко"))
+    field = client_as("coordinator")
+    url = f"/aid/field/households/{household.pk}/"
+    form = {FORM_FIELD: "k-31-days", "warehouse": "SUDZHA-1", "qty_WATER-5L": "2"}
+    assert send(field, url, form).status_code == 302
+    IdempotentRequest.objects.update(created_at=timezone.now() - REMEMBERED - dt.timedelta(days=1))
+    purge()
+    assert not IdempotentRequest.objects.exists()
+
+    again = send(field, url, form, **{"HX-Request": "true", "HX-Current-URL": url})
+
+    assert again.status_code == 409
+    assert again["HX-Retarget"] == f'form[action="{url}"]'
+    assert 'id="already-sent"' in again.content.decode()
+    assert Distribution.objects.count() == 1
+    assert Movement.objects.filter(kind="distribution").count() == 1

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_noop
 
 from reliefline.access import audit_labels
 from reliefline.access.audit import audit_record
+from reliefline.access.idempotency import HEADER, AnswerGone
 from reliefline.access.models import AuditAction
 from reliefline.aid import notices
 from reliefline.aid.errors import DoubleDipping
@@ -92,19 +93,30 @@ def _lock(group: list[int]) -> None:
 
 
 def distribution_record(
-    data: DistributionInput, *, by: User | None, now: dt.datetime | None = None
+    data: DistributionInput,
+    *,
+    by: User | None,
+    now: dt.datetime | None = None,
+    key: str | None = None,
 ) -> Distribution:
     """Return the recorded distribution, its stock taken and the matching needs fulfilled.
 
     Raise DoubleDipping (409) when a rule refuses it and no override is given,
     InsufficientStock (409) when the warehouse holds too little; either way
     nothing is written. An override needs aid.override_rule and is audited.
+    `key` is the request's idempotency key (access.idempotency.request_key), kept
+    with the distribution: a request with a key `by` already recorded one with,
+    however long ago, is refused with AnswerGone (409), before anything else.
 
     Input and the family (identity matching, the slow part) are read before the
     transaction, so no lock is held meanwhile; inside it, the contended locks come
     last: the stock balance, then the audit log's head.
     """
     now = now or timezone.now()
+    if by is None:
+        key = None  # a key is its user's
+    elif key:
+        _recorded_check(key, by=by)
     warehouse = warehouse_by_code(data.warehouse)
     lines = _lines(data.lines)
     household = household_for(data.household_id, user=by)
@@ -136,6 +148,7 @@ def distribution_record(
             override_reason=override if breaches else "",
             overridden_rules=[b.code for b in breaches],
             by=by,
+            key=key or "",
         )
         DistributionLine.objects.bulk_create(
             DistributionLine(distribution=distribution, item=item, quantity=quantity)
@@ -155,6 +168,20 @@ def distribution_record(
             )
         _audit(distribution, household=household, breaches=[b.code for b in breaches], by=by)
     return distribution
+
+
+def _recorded_check(key: str, *, by: User) -> None:
+    """Refuse a key `by` recorded a distribution with: the phone sends it again."""
+    earlier = Distribution.objects.filter(by=by, key=key).only("pk", "at").first()
+    if earlier is None:
+        return
+    message = _(
+        "This distribution was recorded on %(date)s (%(reference)s). It was not recorded again."
+    ) % {
+        "date": timezone.localtime(earlier.at).strftime("%Y-%m-%d %H:%M"),
+        "reference": str(earlier),
+    }
+    raise AnswerGone(message, field=HEADER)
 
 
 def _audit(

@@ -1,10 +1,14 @@
+import datetime as dt
 import json
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
+from reliefline.access.idempotency import HEADER, REMEMBERED
+from reliefline.access.models import IdempotentRequest
 from reliefline.aid.models import (
     Distribution,
     DistributionRule,
@@ -185,6 +189,41 @@ def test_second_ration_is_409_with_the_reason_and_writes_nothing(
     override = post(client, "distributions", {**body, "override_reason": "Flooded; lost it all."})
     assert override.status_code == 201
     assert override.json()["overridden_rules"] == ["water:max_per_period"]
+
+
+def test_a_distribution_sent_again_after_its_key_is_forgotten_is_not_recorded_twice(
+    api_as: Api, stock: Warehouse
+) -> None:
+    """A phone a month and more without signal: the key is kept on the distribution."""
+    household = family(("Ольга", "Коваленко"))
+    client = api_as("coordinator")
+    body = {
+        "warehouse": "SUDZHA-1",
+        "household_id": household.pk,
+        "lines": [{"item": "WATER-5L", "quantity": 2}],
+    }
+    key = {HEADER: '"6c1d0c4e-3b9a-4a52-8f0e-2b7d9e1a5c30"'}
+    first = client.post(
+        "/api/v1/aid/distributions", json.dumps(body), "application/json", headers=key
+    )
+    assert first.status_code == 201, first.content
+    IdempotentRequest.objects.update(created_at=timezone.now() - REMEMBERED - dt.timedelta(days=9))
+    Distribution.objects.update(at=timezone.now() - REMEMBERED - dt.timedelta(days=9))
+
+    again = client.post(
+        "/api/v1/aid/distributions", json.dumps(body), "application/json", headers=key
+    )
+
+    assert again.status_code == 409
+    assert (again.json()["code"], again.json()["field"]) == ("idempotency_key_done", HEADER)
+    assert f"D-{first.json()['id']:06d}" in again.json()["detail"]
+    assert Distribution.objects.count() == 1
+    assert client.get("/api/v1/aid/stock?warehouse=SUDZHA-1").json()[0]["quantity"] == 48
+    # The key is each user's own: a colleague's request with the same key is recorded.
+    other = api_as("coordinator").post(
+        "/api/v1/aid/distributions", json.dumps(body), "application/json", headers=key
+    )
+    assert other.status_code == 201, other.content
 
 
 def test_distribution_beyond_stock_is_409(api_as: Api, stock: Warehouse) -> None:
