@@ -40,6 +40,8 @@ MESSAGE_MAX = 10_000
 NOTE_MAX = 4_000
 # A call made this long before a callback falls due is that callback (case_call_attempt).
 CALLBACK_EARLY = dt.timedelta(minutes=30)
+# A callback further ahead is a slip (a year typed wrong), and would be told to the caller.
+CALLBACK_AHEAD_MAX = dt.timedelta(days=366)
 ITEM_MAX = 100
 NEEDS_MAX = 20
 QUANTITY_MAX = 1_000_000
@@ -371,8 +373,14 @@ def case_schedule_callback(
     (hotline.notices.callback_notify).
     """
     note = _text(note, limit=NOTE_MAX, field="text")
-    if at <= timezone.now():
+    now = timezone.now()
+    if at <= now:
         raise InvalidInput(_("A callback must be in the future."), field="due_at")
+    if at > now + CALLBACK_AHEAD_MAX:
+        raise InvalidInput(
+            _("A callback at most %(days)s days ahead.") % {"days": CALLBACK_AHEAD_MAX.days},
+            field="due_at",
+        )
     case = _locked(case)
     case.callback_at = at
     case.save(update_fields=["callback_at", "updated_at"])

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from conftest import SUDZHA
 from reliefline.channels.models import Notice
+from reliefline.errors import InvalidInput
 from reliefline.hotline.services import CaseInput, case_open, case_schedule_callback
 from reliefline.hotline.tests.factories import open_case
 
@@ -89,3 +90,32 @@ def test_the_time_is_written_in_the_language_the_notice_goes_out_in(user_in) -> 
     notice = Notice.objects.get(kind="callback_scheduled")
     assert notice.language == "uk"
     assert "(за московським часом)" in notice.body
+
+
+@pytest.mark.parametrize(
+    "at",
+    [
+        dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=dt.UTC),  # past year 9999 on Moscow's clock
+        dt.datetime(2099, 1, 1, 10, 0, tzinfo=dt.UTC),
+    ],
+    ids=["end of time", "a year typed wrong"],
+)
+def test_a_callback_more_than_a_year_ahead_is_refused_and_nobody_is_told(
+    user_in, at: dt.datetime
+) -> None:
+    """Not a 500 when the caller's clock runs past year 9999, nor an SMS for 2099."""
+    case = open_case(settlement_id=SUDZHA, language="ru")
+
+    with pytest.raises(InvalidInput) as refused:
+        case_schedule_callback(case, at=at, by=user_in("operator"), notify=True)
+
+    assert refused.value.field == "due_at" and "366" in refused.value.message
+    assert not Notice.objects.exists()
+    case.refresh_from_db()
+    assert case.callback_at is None
+
+
+def test_a_callback_a_year_ahead_is_kept(user_in) -> None:
+    at = timezone.now() + dt.timedelta(days=365)
+    case = case_schedule_callback(open_case(), at=at, by=user_in("operator"))
+    assert case.callback_at == at
