@@ -136,11 +136,7 @@ def _location(loc: Any) -> str:
 
 @api.exception_handler(ReliefError)
 def relief_error(request: HttpRequest, exc: ReliefError) -> HttpResponse:
-    body = exc.as_dict()
-    if exc.field:
-        # Name the field in the detail too, as the validation errors below do.
-        body["detail"] = f"{exc.field}: {exc.message}"
-    return api.create_response(request, body, status=exc.status)
+    return api.create_response(request, exc.as_dict(), status=exc.status)
 
 
 _DATE = gettext_lazy("Enter a real date as YYYY-MM-DD.")

@@ -15,8 +15,10 @@ class ReliefError(Exception):
         self.field = field
 
     def as_dict(self) -> dict[str, Any]:
+        """Return the API's error body; the detail names the field, as validation's do."""
         body: dict[str, Any] = {"detail": self.message, "code": self.code}
         if self.field:
+            body["detail"] = f"{self.field}: {self.message}"
             body["field"] = self.field
         return body
 

@@ -100,6 +100,7 @@ def test_the_same_key_with_another_request_is_422_naming_the_header(api_as: ApiA
 
     assert other.status_code == 422
     assert other.json()["field"] == HEADER
+    assert other.json()["detail"].startswith(f"{HEADER}: ")  # as every field's error reads
     assert other.json()["code"] == "idempotency_key_reused"
     assert Case.objects.count() == 1
 
@@ -187,6 +188,7 @@ def test_a_malformed_key_is_422_naming_the_header_and_stores_nothing(
 
     assert response.status_code == 422
     assert response.json()["field"] == HEADER
+    assert response.json()["detail"].startswith(f"{HEADER}: ")
     assert Case.objects.count() == 0
 
 
