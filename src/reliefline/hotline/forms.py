@@ -17,6 +17,7 @@ from reliefline.hotline.services import (
 from reliefline.people.models import ConsentMethod, Language, LegalBasis
 from reliefline.people.services import PersonInput
 from reliefline.places.times import on_hotline_clock
+from reliefline.widgets import DateInput, DateTimeInput
 
 ANY = ("", _("Any"))
 
@@ -72,9 +73,7 @@ class NewCaseForm(forms.Form):
     given_name = forms.CharField(label=_("Given name"), required=False, max_length=200)
     patronymic = forms.CharField(label=_("Patronymic"), required=False, max_length=200)
     family_name = forms.CharField(label=_("Family name"), required=False, max_length=200)
-    birth_date = forms.DateField(
-        label=_("Birth date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    birth_date = forms.DateField(label=_("Birth date"), required=False, widget=DateInput())
     person_id = forms.IntegerField(required=False, min_value=1)
     legal_basis = forms.ChoiceField(
         label=_("Legal basis"),
@@ -210,9 +209,7 @@ class PersonNameForm(forms.Form):
     given_name = forms.CharField(label=_("Given name"), required=False, max_length=200)
     patronymic = forms.CharField(label=_("Patronymic"), required=False, max_length=200)
     family_name = forms.CharField(label=_("Family name"), required=False, max_length=200)
-    birth_date = forms.DateField(
-        label=_("Birth date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    birth_date = forms.DateField(label=_("Birth date"), required=False, widget=DateInput())
 
     def person_input(self) -> PersonInput:
         """Return the names for the service (call after is_valid())."""
@@ -250,7 +247,7 @@ class CallbackForm(forms.Form):
         label=on_hotline_clock(_("Call back at")),
         required=False,
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widget=DateTimeInput(),
     )
     after = forms.ChoiceField(label=_("Or call back"), required=False)
     note = forms.CharField(label=_("Note"), required=False)

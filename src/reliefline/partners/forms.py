@@ -7,21 +7,17 @@ from django.utils.translation import gettext_lazy as _
 
 from reliefline.partners.models import Organisation, Sector
 from reliefline.partners.services import DESCRIPTION_MAX, PEOPLE_MAX, ActivityInput
+from reliefline.widgets import DateInput
 
 ANY = ("", _("Any"))
-
-
-def _date_input() -> forms.DateInput:
-    # The browser's date picker sends and shows ISO dates whatever the language.
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class ActivityFilterForm(forms.Form):
     organisation = forms.ChoiceField(label=_("Organisation"), required=False)
     sector = forms.ChoiceField(label=_("Sector"), required=False, choices=[ANY, *Sector.choices])
     settlement = forms.CharField(label=_("Settlement"), required=False, max_length=64)
-    active_from = forms.DateField(label=_("Active from"), required=False, widget=_date_input())
-    active_until = forms.DateField(label=_("Active until"), required=False, widget=_date_input())
+    active_from = forms.DateField(label=_("Active from"), required=False, widget=DateInput())
+    active_until = forms.DateField(label=_("Active until"), required=False, widget=DateInput())
 
     def __init__(self, *args: Any, organisations: list[Organisation], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -42,8 +38,8 @@ class ActivityForm(forms.Form):
     sector = forms.ChoiceField(label=_("Sector"), choices=Sector.choices)
     description = forms.CharField(label=_("Activity"), max_length=DESCRIPTION_MAX)
     settlement = forms.CharField(label=_("Settlement"), max_length=64, widget=forms.HiddenInput)
-    starts_on = forms.DateField(label=_("Starts on"), widget=_date_input())
-    ends_on = forms.DateField(label=_("Ends on"), widget=_date_input())
+    starts_on = forms.DateField(label=_("Starts on"), widget=DateInput())
+    ends_on = forms.DateField(label=_("Ends on"), widget=DateInput())
     targeted = forms.IntegerField(label=_("People targeted"), min_value=0, max_value=PEOPLE_MAX)
     reached = forms.IntegerField(
         label=_("People reached"), min_value=0, max_value=PEOPLE_MAX, initial=0
