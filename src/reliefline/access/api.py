@@ -9,6 +9,7 @@ from reliefline.access.audit import audit_search
 from reliefline.access.auth import api_auth
 from reliefline.access.models import AuditEntry
 from reliefline.errors import InvalidInput
+from reliefline.schemas import IsoDateTime
 
 router = Router(tags=["audit"])
 MAX_LIMIT = 500
@@ -19,8 +20,8 @@ MAX_OFFSET = 10**9
 class AuditFilters(Schema):
     person: int | None = None
     user: str = ""
-    since: dt.datetime | None = None
-    until: dt.datetime | None = None
+    since: IsoDateTime | None = None
+    until: IsoDateTime | None = None
     limit: int = 100
     offset: int = 0
 

@@ -8,7 +8,7 @@ from pydantic import StrictBool, StrictInt
 
 from reliefline.aid.models import Distribution, ItemKind, Movement, Unit
 from reliefline.aid.services import DistributionInput, ItemInput, LineInput
-from reliefline.hotline.schemas import IsoDate
+from reliefline.schemas import Id, IsoDate, ObjectIn
 
 CODE_MAX = 40
 NAME_MAX = 120
@@ -17,13 +17,13 @@ TEXT_MAX = 2000
 CURSOR_MAX = 200
 
 
-class Names(Schema):
+class Names(ObjectIn):
     en: str = Field(max_length=NAME_MAX)
     uk: str = Field("", max_length=NAME_MAX)
     ru: str = Field("", max_length=NAME_MAX)
 
 
-class ItemIn(Schema):
+class ItemIn(ObjectIn):
     code: str = Field(max_length=CODE_MAX)
     name: Names
     unit: Unit
@@ -56,7 +56,7 @@ class ItemOut(Schema):
     kcal_per_unit: int
 
 
-class WarehouseIn(Schema):
+class WarehouseIn(ObjectIn):
     code: str = Field(max_length=CODE_MAX)
     name: str = Field(max_length=NAME_MAX)
     settlement: str = Field(max_length=64)
@@ -70,7 +70,7 @@ class WarehouseOut(Schema):
     mobile: bool
 
 
-class ReceiptIn(Schema):
+class ReceiptIn(ObjectIn):
     warehouse: str = Field(max_length=CODE_MAX)
     item: str = Field(max_length=CODE_MAX)
     quantity: StrictInt
@@ -133,18 +133,18 @@ class StockOut(Schema):
     quantity: int
 
 
-class LineIn(Schema):
+class LineIn(ObjectIn):
     item: str = Field(max_length=CODE_MAX)
     quantity: StrictInt
 
 
-class DistributionIn(Schema):
+class DistributionIn(ObjectIn):
     warehouse: str = Field(max_length=CODE_MAX)
-    household_id: StrictInt
+    household_id: Id
     lines: list[LineIn] = Field(max_length=20)
     override_reason: str = Field("", max_length=TEXT_MAX)
     recipient_name: str = Field("", max_length=200)
-    person_id: StrictInt | None = None
+    person_id: Id | None = None
     confirmation_code: str = Field("", max_length=20)
 
     def to_input(self) -> DistributionInput:

@@ -17,7 +17,13 @@ from reliefline.access.auth import acting_user, api_auth
 from reliefline.access.models import AuditAction
 from reliefline.errors import InvalidInput
 from reliefline.evacuation import selectors, services
-from reliefline.evacuation.models import HOLDING, EvacuationRequest, ManifestIssue, Placement
+from reliefline.evacuation.models import (
+    HOLDING,
+    EvacuationRequest,
+    ManifestIssue,
+    Placement,
+    RequestStatus,
+)
 from reliefline.evacuation.schemas import (
     BoardingIn,
     ConvoyIn,
@@ -243,7 +249,9 @@ def placements_create(
     if vehicle is None:
         raise InvalidInput(_("Not a vehicle of this convoy."), field="vehicle_id")
     placed = services.request_place(
-        selectors.request_get(payload.request_id), vehicle, by=acting_user(request)
+        selectors.request_get(payload.request_id, field="request_id"),
+        vehicle,
+        by=acting_user(request),
     )
     fresh = Placement.objects.filter(pk__in=[p.pk for p in placed]).select_related(
         "person", "member"
@@ -268,8 +276,11 @@ def convoys_lock(request: HttpRequest, convoy_id: int) -> ConvoyOut:
     summary="Evacuation requests",
     auth=api_auth(PLAN),
 )
-def requests_list(request: HttpRequest, status: str = "waiting") -> list[RequestOut]:
-    """Return requests in a status (default waiting), highest priority first."""
+def requests_list(
+    request: HttpRequest, status: RequestStatus = RequestStatus.WAITING
+) -> list[RequestOut]:
+    """Return requests in a status (default waiting), highest priority first; another
+    status is a 422, not an empty list that reads as nobody waiting."""
     rows = list(
         EvacuationRequest.objects.filter(status=status)
         .select_related("case")

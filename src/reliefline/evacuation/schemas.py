@@ -3,7 +3,7 @@
 from typing import Literal
 
 from ninja import Field, Schema
-from pydantic import AwareDatetime, StrictBool, StrictInt
+from pydantic import AwareDatetime, StrictBool, StrictFloat, StrictInt
 
 from reliefline.evacuation.models import (
     AllocationRun,
@@ -22,32 +22,33 @@ from reliefline.evacuation.services import (
     VehicleInput,
     WindowInput,
 )
-from reliefline.hotline.schemas import IsoDate
 from reliefline.people.services import PersonInput
+from reliefline.schemas import Id, IsoDate, IsoDateTime, ObjectIn
 
 Direction = Literal["UA", "RU"]
 Mobility = Literal["walking", "wheelchair", "stretcher"]
 Consent = Literal["verbal", "written", "in_person", "not_obtained"]
 
 
-class StopIO(Schema):
+# A corridor's route, windows and parties read as they are written: input and output.
+class StopIO(ObjectIn):
     kind: Literal["assembly", "waypoint", "reception"]
     place_id: str = Field(max_length=64)
 
 
-class WindowIO(Schema):
-    id: int | None = None
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+class WindowIO(ObjectIn):
+    id: StrictInt | None = None
+    starts_at: IsoDateTime
+    ends_at: IsoDateTime
 
 
-class PartyIO(Schema):
+class PartyIO(ObjectIn):
     name: str = Field(max_length=120)
     role: Literal["guarantor", "party"] = "guarantor"
-    agreed_at: AwareDatetime | None = None
+    agreed_at: IsoDateTime | None = None
 
 
-class CorridorIn(Schema):
+class CorridorIn(ObjectIn):
     name: str = Field(max_length=120)
     direction: Direction
     stops: list[StopIO] = Field(max_length=20)
@@ -83,23 +84,23 @@ class CorridorOut(Schema):
     timeline: list[CorridorEventOut]
 
 
-class TransitionIn(Schema):
+class TransitionIn(ObjectIn):
     status: Literal["proposed", "agreed", "open", "suspended", "closed"]
     note: str = Field(default="", max_length=500)
 
 
-class ConvoyIn(Schema):
-    window_id: StrictInt
+class ConvoyIn(ObjectIn):
+    window_id: Id
     name: str = Field(max_length=120)
-    departure_at: AwareDatetime
+    departure_at: IsoDateTime
     assembly_point: str = Field(max_length=64)
 
 
-class RescheduleIn(Schema):
-    departure_at: AwareDatetime
+class RescheduleIn(ObjectIn):
+    departure_at: IsoDateTime
 
 
-class VehicleIn(Schema):
+class VehicleIn(ObjectIn):
     label: str = Field(max_length=60)
     seats: StrictInt = Field(default=0, ge=0, le=120)
     wheelchair_places: StrictInt = Field(default=0, ge=0, le=20)
@@ -160,26 +161,26 @@ class RunOut(Schema):
     left_out: dict[str, str]
 
 
-class RunIn(Schema):
-    time_limit: float = Field(default=10.0, gt=0, le=60)
+class RunIn(ObjectIn):
+    time_limit: StrictFloat = Field(default=10.0, gt=0, le=60)
 
 
-class PlaceIn(Schema):
-    request_id: StrictInt
-    vehicle_id: StrictInt
+class PlaceIn(ObjectIn):
+    request_id: Id
+    vehicle_id: Id
 
 
-class NewPersonIn(Schema):
+class NewPersonIn(ObjectIn):
     given_name: str = Field(default="", max_length=100)
     family_name: str = Field(default="", max_length=100)
     patronymic: str = Field(default="", max_length=100)
     birth_date: IsoDate | None = None
 
 
-class MemberIn(Schema):
+class MemberIn(ObjectIn):
     going: StrictBool
     consent_method: Consent
-    person_id: StrictInt | None = None
+    person_id: Id | None = None
     new_person: NewPersonIn | None = None
     mobility: Mobility = "walking"
     needs_medic: StrictBool = False
@@ -204,7 +205,7 @@ class MemberIn(Schema):
         )
 
 
-class RequestIn(Schema):
+class RequestIn(ObjectIn):
     case: str = Field(max_length=16)
     direction: Direction
     members: list[MemberIn] = Field(max_length=50)
@@ -230,7 +231,7 @@ class RequestOut(Schema):
     members: list[MemberOut]
 
 
-class ManifestIn(Schema):
+class ManifestIn(ObjectIn):
     kind: Literal["internal", "checkpoint"]
     language: Literal["uk", "ru", "en"]
     recipient: str = Field(max_length=200)
@@ -255,7 +256,7 @@ class ManifestOut(Schema):
     rows: list[dict[str, str]] = Field(default_factory=list)
 
 
-class BoardingIn(Schema):
+class BoardingIn(ObjectIn):
     code: str = Field(max_length=16)
     status: Literal["boarded", "no_show", "arrived"]
 

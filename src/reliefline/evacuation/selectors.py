@@ -4,8 +4,9 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import User
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
-from reliefline.evacuation.errors import EvacuationNotFound
+from reliefline.errors import NotFound
 from reliefline.evacuation.models import (
     HOLDING,
     AllocationRun,
@@ -40,7 +41,7 @@ def corridor_get(pk: int) -> Corridor:
         .first()
     )
     if corridor is None:
-        raise EvacuationNotFound(what="corridor", field="corridor")
+        raise NotFound(_("No corridor %(id)s.") % {"id": pk}, field="corridor")
     return corridor
 
 
@@ -68,7 +69,7 @@ def convoy_get(pk: int, *, user: User | None = None) -> Convoy:
         .first()
     )
     if convoy is None:
-        raise EvacuationNotFound(what="convoy", field="convoy")
+        raise NotFound(_("No convoy %(id)s.") % {"id": pk}, field="convoy")
     return convoy
 
 
@@ -76,12 +77,13 @@ def vehicle_get(pk: int) -> Vehicle:
     """Return the vehicle with its convoy and corridor."""
     vehicle = Vehicle.objects.select_related("convoy__window__corridor").filter(pk=pk).first()
     if vehicle is None:
-        raise EvacuationNotFound(what="vehicle", field="vehicle")
+        raise NotFound(_("No vehicle %(id)s.") % {"id": pk}, field="vehicle")
     return vehicle
 
 
-def request_get(pk: int) -> EvacuationRequest:
-    """Return the request with its case and members."""
+def request_get(pk: int, *, field: str = "request") -> EvacuationRequest:
+    """Return the request with its case and members; NotFound names `field`, where the
+    caller read the id."""
     request = (
         EvacuationRequest.objects.select_related("case__caller")
         .prefetch_related("members__person")
@@ -89,7 +91,7 @@ def request_get(pk: int) -> EvacuationRequest:
         .first()
     )
     if request is None:
-        raise EvacuationNotFound(what="request", field="request")
+        raise NotFound(_("No evacuation request %(id)s.") % {"id": pk}, field=field)
     return request
 
 
@@ -118,7 +120,7 @@ def placement_by_code(
     """Return the placement printed with this manifest code, on a convoy `user` may see
     (and on `convoy`, when given). Typed, pasted or scanned: spaces and case do not count."""
     if text_unstorable(code):
-        raise EvacuationNotFound(what="passenger", field="code")
+        raise NotFound(_("No passenger has this code."), field="code")
     convoys = Convoy.objects.filter(_checked_in_by(user))
     if convoy is not None:
         convoys = convoys.filter(pk=convoy.pk)
@@ -128,7 +130,7 @@ def placement_by_code(
         .first()
     )
     if placement is None:
-        raise EvacuationNotFound(what="passenger", field="code")
+        raise NotFound(_("No passenger has this code."), field="code")
     return placement
 
 

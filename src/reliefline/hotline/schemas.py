@@ -1,13 +1,13 @@
 """Cases as the JSON API reads and writes them; models become output only here."""
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from django.contrib.auth.models import User
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, StrictInt, field_validator
+from pydantic import StrictBool, StrictInt, field_validator
 
 from reliefline.hotline import priority
 from reliefline.hotline.models import (
@@ -37,21 +37,12 @@ from reliefline.people.models import ConsentMethod, Language, LegalBasis, Person
 from reliefline.people.phones import MAX_PHONE_INPUT
 from reliefline.people.services import NAME_MAX, PersonInput
 from reliefline.places.schemas import PlaceOut, place_out
+from reliefline.schemas import IsoDate, IsoDateTime, ObjectIn
 
 PLACE_ID_MAX = 64
 USERNAME_MAX = 150
 CURSOR_MAX = 200
 QUEUE_STATUSES = ("open", "all", *Status.values)
-
-
-def _date_text(value: object) -> object:
-    # pydantic would read a bare number as a Unix timestamp; a birth date is YYYY-MM-DD.
-    if isinstance(value, int | float):
-        raise ValueError(_("Give the date as YYYY-MM-DD."))
-    return value
-
-
-IsoDate = Annotated[dt.date, BeforeValidator(_date_text)]
 
 
 class ErrorOut(Schema):
@@ -61,14 +52,6 @@ class ErrorOut(Schema):
 
 
 # ---- input -------------------------------------------------------------------------
-
-
-class ObjectIn(BaseModel):
-    """A JSON object in a request body.
-
-    Plain pydantic, not ninja's Schema: Schema reads its fields as attributes of any
-    object, so a JSON list or string would pass as an object with every field missing.
-    """
 
 
 class CallerIn(ObjectIn):
@@ -137,8 +120,8 @@ class EventIn(ObjectIn):
     text: str = Field("", max_length=NOTE_MAX, description="The note, or a remark on the event.")
     outcome: CallOutcome | None = Field(None, description="For `call`.")
     status: Status | None = Field(None, description="For `status`: the new status.")
-    due_at: AwareDatetime | None = Field(None, description="For `callback`: when to call.")
-    notify: bool = Field(
+    due_at: IsoDateTime | None = Field(None, description="For `callback`: when to call.")
+    notify: StrictBool = Field(
         False,
         description="For `callback`: tell the caller the time by message, on their "
         "settlement's clock.",

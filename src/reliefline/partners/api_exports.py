@@ -18,6 +18,7 @@ from reliefline.partners.exports import (
 )
 from reliefline.partners.selectors import access_for, sector_check
 from reliefline.places.selectors import attribute_check
+from reliefline.schemas import IsoDate
 
 router = Router(tags=["exports"])
 PERMISSION = "partners.view_partner_portal"
@@ -32,12 +33,12 @@ class ThreeWQuery(Schema):
 
 class ClaimsQuery(Schema):
     attribute: str = Field("", max_length=16)
-    as_of: dt.date | None = None
+    as_of: IsoDate | None = None
 
 
 class MapQuery(Schema):
     attribute: str = Field("control", max_length=16)
-    as_of: dt.date | None = None
+    as_of: IsoDate | None = None
 
 
 def _download(table: Table, *, kind: str) -> StreamingHttpResponse:

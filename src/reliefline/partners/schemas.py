@@ -4,22 +4,24 @@ import datetime as dt
 from typing import Literal
 
 from ninja import Field, Schema
+from pydantic import StrictInt
 
 from reliefline.evacuation.schemas import PartyIO, StopIO, WindowIO, corridor_out
 from reliefline.hotline.models import Case
 from reliefline.partners.models import Activity, Referral, SharedField, SharingAgreement
 from reliefline.partners.selectors import SharedCase, SharedCorridor
+from reliefline.schemas import Id, IsoDate, IsoDateTime, ObjectIn
 
 
-class AgreementIn(Schema):
-    organisation: int
+class AgreementIn(ObjectIn):
+    organisation: Id
     purpose: str = Field(max_length=300)
     categories: list[str] = Field(max_length=3)
     need_types: list[str] = Field(default_factory=list, max_length=20)
     settlements: list[str] = Field(default_factory=list, max_length=500)
     fields: list[str] = Field(default_factory=list, max_length=10)
-    starts_at: dt.datetime
-    ends_at: dt.datetime
+    starts_at: IsoDateTime
+    ends_at: IsoDateTime
 
 
 class AgreementOut(Schema):
@@ -36,15 +38,15 @@ class AgreementOut(Schema):
     in_force: bool
 
 
-class ActivityIn(Schema):
-    organisation: int
+class ActivityIn(ObjectIn):
+    organisation: Id
     sector: str = Field(max_length=16)
     description: str = Field(max_length=200)
     settlement: str = Field(max_length=64)
-    starts_on: dt.date
-    ends_on: dt.date
-    targeted: int = Field(ge=0, le=10_000_000)
-    reached: int = Field(0, ge=0, le=10_000_000)
+    starts_on: IsoDate
+    ends_on: IsoDate
+    targeted: StrictInt = Field(ge=0, le=10_000_000)
+    reached: StrictInt = Field(0, ge=0, le=10_000_000)
 
 
 class ActivityOut(Schema):
@@ -81,13 +83,13 @@ class SharedCaseOut(Schema):
     note: str | None = None
 
 
-class ReferralIn(Schema):
+class ReferralIn(ObjectIn):
     case: str = Field(max_length=20)
-    agreement: int
+    agreement: Id
     need_types: list[str] = Field(max_length=20)
 
 
-class ReferralAnswer(Schema):
+class ReferralAnswer(ObjectIn):
     note: str = Field("", max_length=500)
 
 

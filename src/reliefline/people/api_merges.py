@@ -6,10 +6,12 @@ from typing import Annotated
 from django.contrib.auth.models import User
 from django.http import HttpRequest
 from ninja import Field, Path, Router, Schema
+from pydantic import StrictBool
 
 from reliefline.access.auth import api_auth
 from reliefline.people.merge import PICKS, MergeRequest, merge_undo, person_merge
 from reliefline.people.models import Merge
+from reliefline.schemas import MAX_ID, Id, ObjectIn
 
 router = Router(tags=["people"])
 
@@ -25,21 +27,16 @@ def _errors(*codes: tuple[str, str]) -> dict[str, object]:
     }
 
 
-# Ids are 64-bit: a larger number is refused as input, never sent to the database.
-MAX_ID = 2**63 - 1
-PersonId = Annotated[int, Field(ge=1, le=MAX_ID)]
-
-
-class MergeIn(Schema):
-    survivor_id: PersonId = Field(description="The person who stays.")
-    merged_id: PersonId = Field(description="The duplicate merged into the survivor.")
-    fields: dict[str, PersonId] = Field(
+class MergeIn(ObjectIn):
+    survivor_id: Id = Field(description="The person who stays.")
+    merged_id: Id = Field(description="The duplicate merged into the survivor.")
+    fields: dict[str, Id] = Field(
         default_factory=dict,
         description="Field name -> id of the person whose value to keep; "
         f"one of {', '.join(PICKS)}. A field left out keeps the survivor's value, or the "
         "merged person's when the survivor has none.",
     )
-    merge_households: bool = Field(
+    merge_households: StrictBool = Field(
         True, description="Also fold the merged person's household into the survivor's."
     )
 

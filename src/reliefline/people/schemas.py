@@ -1,6 +1,5 @@
 """Persons as the JSON API reads them: the identity-match query and its candidates."""
 
-import datetime as dt
 from typing import Literal
 
 from ninja import Field, Schema
@@ -9,6 +8,7 @@ from pydantic import field_validator
 from reliefline.people.phones import MAX_PHONE_INPUT
 from reliefline.people.selectors import Candidate, MatchQuery
 from reliefline.people.services import NAME_MAX
+from reliefline.schemas import IsoDate
 
 MATCH_LIMIT_MAX = 20
 
@@ -17,7 +17,7 @@ class MatchParams(Schema):
     given_name: str = Field("", max_length=NAME_MAX, description="In any script.")
     family_name: str = Field("", max_length=NAME_MAX, description="In any script.")
     patronymic: str = Field("", max_length=NAME_MAX, description="In any script.")
-    birth_date: dt.date | None = Field(None, description="YYYY-MM-DD.")
+    birth_date: IsoDate | None = Field(None, description="YYYY-MM-DD.")
     phone: str = Field("", max_length=MAX_PHONE_INPUT, description="Any usual way of writing it.")
     settlement: str = Field("", max_length=100, description="A place id or a name in any script.")
     limit: int = Field(5, ge=1, le=MATCH_LIMIT_MAX)

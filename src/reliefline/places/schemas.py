@@ -3,9 +3,11 @@
 import datetime as dt
 
 from ninja import Field, Schema
+from pydantic import StrictInt
 
 from reliefline.places.models import Claim, Place, Source, value_label
 from reliefline.places.selectors import ClaimSummary
+from reliefline.schemas import IsoDate, ObjectIn
 
 
 class PlaceName(Schema):
@@ -46,15 +48,15 @@ class SourceOut(Schema):
     url: str
 
 
-class ClaimIn(Schema):
+class ClaimIn(ObjectIn):
     settlements: list[str] = Field(default_factory=list, max_length=500)
     attribute: str = Field(max_length=16)
     value: str = Field(max_length=32)
     source: str = Field(max_length=200)
     source_kind: str = Field(max_length=16)
-    stated_at: dt.date
-    refers_to: dt.date | None = None
-    stated_count: int | None = Field(None, ge=0, le=100_000)
+    stated_at: IsoDate
+    refers_to: IsoDate | None = None
+    stated_count: StrictInt | None = Field(None, ge=0, le=100_000)
     confidence: str = Field("unverified", max_length=12)
     url: str = Field("", max_length=500)
     note: str = Field("", max_length=2_000)
@@ -81,14 +83,14 @@ class ClaimQuery(Schema):
     settlement: str = Field("", max_length=64)
     attribute: str = Field("", max_length=16)
     source: str = Field("", max_length=200)
-    as_of: dt.date | None = None
+    as_of: IsoDate | None = None
     limit: int = Field(100, ge=1, le=500)
     offset: int = Field(0, ge=0, le=1_000_000)
 
 
 class SummaryQuery(Schema):
     attribute: str = Field("control", max_length=16)
-    as_of: dt.date | None = None
+    as_of: IsoDate | None = None
 
 
 class SourceValueOut(Schema):

@@ -95,6 +95,21 @@ def test_warehouse_at_an_unknown_settlement_is_422(api_as: Api) -> None:
     assert not Warehouse.objects.exists()
 
 
+@pytest.mark.parametrize("body", [None, [{"code": "X"}], "X", 42])
+def test_warehouse_body_that_is_not_an_object_is_422_naming_the_body(
+    api_as: Api, body: Any
+) -> None:
+    response = post(api_as("coordinator"), "warehouses", body)
+    assert (response.status_code, response.json()["field"]) == (422, "body")
+    assert not Warehouse.objects.exists()
+
+
+def test_item_names_that_are_not_an_object_are_422_naming_the_field(api_as: Api) -> None:
+    response = post(api_as("coordinator"), "items", {**ITEM, "name": ["Biscuits"]})
+    assert (response.status_code, response.json()["field"]) == (422, "name")
+    assert not Item.objects.exists()
+
+
 def test_receipt_adds_stock(api_as: Api, stock: Warehouse) -> None:
     body = {"warehouse": "SUDZHA-1", "item": "WATER-5L", "quantity": 25, "reference": "WB-0815"}
     response = post(api_as("coordinator"), "receipts", body)

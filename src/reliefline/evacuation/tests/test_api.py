@@ -1,6 +1,7 @@
 """The /api/v1/evacuation endpoints: roles, validation, audit, and the whole flow."""
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -12,7 +13,13 @@ from reliefline.access.models import AuditEntry
 from reliefline.access.tests.factories import token_for
 from reliefline.channels.models import Notice
 from reliefline.evacuation import services
-from reliefline.evacuation.models import Corridor, EvacuationRequest, ManifestIssue
+from reliefline.evacuation.models import (
+    AllocationRun,
+    Corridor,
+    EvacuationRequest,
+    ManifestIssue,
+    Placement,
+)
 from reliefline.evacuation.tests import factories as f
 from reliefline.hotline.services import NeedInput
 from reliefline.hotline.tests.factories import open_case
@@ -195,6 +202,82 @@ def test_allocation_time_limit_out_of_range_is_422(api_as: Callable[[str], Clien
     convoy = f.convoy()
     response = post(api_as("coordinator"), f"/convoys/{convoy.pk}/allocations", {"time_limit": 0})
     assert response.status_code == 422 and response.json()["field"] == "time_limit"
+
+
+@pytest.mark.parametrize("body", [None, [1, 2, 3], "x"])
+def test_allocation_body_that_is_not_an_object_is_422_and_runs_nothing(
+    api_as: Callable[[str], Client], body: Any
+) -> None:
+    convoy = f.convoy()
+    response = api_as("coordinator").post(
+        f"{API}/convoys/{convoy.pk}/allocations", json.dumps(body), "application/json"
+    )
+    assert response.status_code == 422 and response.json()["field"] == "body"
+    assert not AllocationRun.objects.exists()
+
+
+@pytest.mark.parametrize("time_limit", [True, "5"])
+def test_allocation_time_limit_that_is_not_a_number_is_422(
+    api_as: Callable[[str], Client], time_limit: object
+) -> None:
+    convoy = f.convoy()
+    response = post(
+        api_as("coordinator"), f"/convoys/{convoy.pk}/allocations", {"time_limit": time_limit}
+    )
+    assert response.status_code == 422 and response.json()["field"] == "time_limit"
+    assert not AllocationRun.objects.exists()
+
+
+@pytest.mark.parametrize("starts_at", [123, "123", 1.5e9])
+def test_corridor_window_given_as_a_number_is_422_naming_the_field(
+    api_as: Callable[[str], Client], starts_at: object
+) -> None:
+    window = {"starts_at": starts_at, "ends_at": "2099-08-17T14:00:00+03:00"}
+    response = post(api_as("coordinator"), "/corridors", corridor_body(windows=[window]))
+    assert response.status_code == 422
+    assert response.json()["field"] == "windows.0.starts_at"
+    assert not Corridor.objects.exists()
+
+
+def test_requests_in_an_unknown_status_are_422_naming_the_status(
+    api_as: Callable[[str], Client],
+) -> None:
+    f.request()
+    response = api_as("coordinator").get(f"{API}/requests", {"status": "bogus"})
+    assert response.status_code == 422 and response.json()["field"] == "status"
+    assert not AuditEntry.objects.filter(record="evacuation.requests").exists()
+
+
+def test_placing_an_unknown_request_is_404_naming_the_body_field(
+    api_as: Callable[[str], Client],
+) -> None:
+    convoy = f.convoy()
+    body = {"request_id": 999_999_999, "vehicle_id": f.bus(convoy).pk}
+    response = post(api_as("coordinator"), f"/convoys/{convoy.pk}/placements", body)
+    assert response.status_code == 404
+    assert response.json()["field"] == "request_id"
+    assert response.json()["detail"] == "request_id: No evacuation request 999999999."
+    assert not Placement.objects.exists()
+
+
+def test_an_unknown_convoy_is_404_in_a_whole_sentence(api_as: Callable[[str], Client]) -> None:
+    response = api_as("coordinator").get(f"{API}/convoys/999999")
+    assert response.status_code == 404
+    assert response.json()["detail"] == "convoy: No convoy 999999."
+
+
+def test_an_unknown_vehicle_is_404_in_the_readers_language(
+    api_as: Callable[[str], Client],
+) -> None:
+    response = api_as("coordinator").post(
+        f"{API}/vehicles/999999/manifests",
+        {"kind": "checkpoint", "language": "en", "recipient": "ICRC"},
+        content_type="application/json",
+        headers={"Accept-Language": "uk"},
+    )
+    assert response.status_code == 404
+    assert response.json()["detail"] == "vehicle: Транспортного засобу 999999 немає."
+    assert not ManifestIssue.objects.exists()
 
 
 def test_schema_lists_the_evacuation_endpoints(client: Client) -> None:

@@ -459,18 +459,51 @@ def test_callback_is_scheduled(operator: Client) -> None:
     assert dt.datetime.fromisoformat(response.json()["callback_at"]) == at
 
 
+# Three hours from now in seconds since 1970: what pydantic alone would read as a time.
+IN_THREE_HOURS = int((timezone.now() + dt.timedelta(hours=3)).timestamp())
+
+
 @pytest.mark.parametrize(
     "due_at",
-    [None, "2030-01-01T10:00:00", "2001-01-01T10:00:00+00:00", "tomorrow"],
-    ids=["missing", "no time zone", "in the past", "not a time"],
+    [
+        None,
+        "2030-01-01T10:00:00",
+        "2001-01-01T10:00:00+00:00",
+        "tomorrow",
+        IN_THREE_HOURS,
+        str(IN_THREE_HOURS),
+    ],
+    ids=[
+        "missing",
+        "no time zone",
+        "in the past",
+        "not a time",
+        "seconds since 1970",
+        "seconds as text",
+    ],
 )
-def test_bad_callback_time_is_422_naming_due_at(operator: Client, due_at: str | None) -> None:
+def test_bad_callback_time_is_422_naming_due_at(operator: Client, due_at: str | int | None) -> None:
     case = open_case()
 
     response = post(operator, events_url(case), {"kind": "callback", "due_at": due_at})
 
     assert response.status_code == 422
     assert response.json()["detail"].startswith("due_at:")
+    assert case.events.count() == 1
+
+
+def test_callback_notify_as_text_is_422_naming_the_field(operator: Client) -> None:
+    case = open_case()
+    at = timezone.now() + dt.timedelta(hours=3)
+
+    response = post(
+        operator,
+        events_url(case),
+        {"kind": "callback", "due_at": at.isoformat(), "notify": "yes"},
+    )
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "notify"
     assert case.events.count() == 1
 
 

@@ -1,6 +1,7 @@
 """/api/v1/partners: agreements in force decide what a partner sees, the same minute."""
 
 import datetime as dt
+import json
 from collections.abc import Callable
 
 import pytest
@@ -174,6 +175,13 @@ def test_partner_cannot_record_an_agreement(
         ({"organisation": 999999}, "organisation"),
         ({"purpose": " "}, "purpose"),
         ({"starts_at": "soon"}, "starts_at"),
+        ({"organisation": True}, "organisation"),
+        ({"organisation": "1"}, "organisation"),
+        ({"starts_at": 123}, "starts_at"),
+        ({"starts_at": "123"}, "starts_at"),
+        ({"starts_at": "2024-08-15T00:00:00"}, "starts_at"),  # no offset: which clock?
+        ({"starts_at": "2024-08-15"}, "starts_at"),
+        ({"ends_at": "2024-09-15T00:00:00"}, "ends_at"),
     ],
 )
 def test_bad_agreement_is_422_naming_the_field(
@@ -260,6 +268,11 @@ def test_coordinator_reports_for_any_organisation(api_as: ApiAs, gazetteer: None
         ({"targeted": -1}, "targeted"),
         ({"settlement": "nowhere"}, "settlement"),
         ({"description": ""}, "description"),
+        ({"organisation": True}, "organisation"),
+        ({"targeted": True}, "targeted"),
+        ({"reached": "5"}, "reached"),
+        ({"starts_on": 123}, "starts_on"),
+        ({"ends_on": "86400"}, "ends_on"),
     ],
 )
 def test_bad_activity_is_422_naming_the_field(
@@ -267,7 +280,7 @@ def test_bad_activity_is_422_naming_the_field(
 ) -> None:
     response = api_as("coordinator").post(
         "/api/v1/partners/activities",
-        _activity_body(icrc, **overrides),
+        {**_activity_body(icrc), **overrides},
         content_type="application/json",
     )
 
@@ -416,3 +429,42 @@ def test_referral_of_an_unknown_case_is_422(
 
     assert response.status_code == 422
     assert response.json()["field"] == "case"
+
+
+@pytest.mark.parametrize("answer", ["accept", "decline"])
+@pytest.mark.parametrize("body", [None, ["garbage"], "x"])
+def test_answer_that_is_not_an_object_is_422_and_leaves_the_referral_pending(
+    api_as: ApiAs,
+    partner_api: Client,
+    icrc: Organisation,
+    insulin_case: Case,
+    answer: str,
+    body: object,
+) -> None:
+    _refer(api_as, insulin_case, _agreement(icrc))
+    referral = Referral.objects.get()
+
+    response = partner_api.post(
+        f"/api/v1/partners/referrals/{referral.pk}/{answer}", json.dumps(body), "application/json"
+    )
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "body"
+    referral.refresh_from_db()
+    assert referral.status == "pending" and referral.responded_at is None
+
+
+def test_referral_to_an_agreement_given_as_a_boolean_is_422(
+    api_as: ApiAs, icrc: Organisation, insulin_case: Case
+) -> None:
+    _agreement(icrc)
+
+    response = api_as("coordinator").post(
+        "/api/v1/partners/referrals",
+        {"case": insulin_case.reference, "agreement": True, "need_types": ["medicine"]},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "agreement"
+    assert not Referral.objects.exists()

@@ -1,3 +1,4 @@
+import json
 from collections.abc import Callable
 
 import pytest
@@ -5,6 +6,7 @@ from django.test import Client
 
 from conftest import SUDZHA
 from reliefline.access.models import AuditAction, AuditEntry
+from reliefline.people.models import Merge, Person
 from reliefline.people.tests.factories import HouseholdFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -95,3 +97,36 @@ def test_partner_is_refused_before_the_query_is_even_parsed(
     assert (
         api_as("partner").get(MATCH, {"birth_date": "not a date", "limit": "x"}).status_code == 403
     )
+
+
+MERGES = "/api/v1/people/merges"
+Change = Callable[[Person, Person], dict[str, object]]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (lambda survivor, merged: {"fields": {"phone": str(merged.pk)}}, "fields.phone"),
+        (lambda survivor, merged: {"survivor_id": str(survivor.pk)}, "survivor_id"),
+        (lambda survivor, merged: {"merge_households": "no"}, "merge_households"),
+    ],
+)
+def test_merge_with_ids_or_flags_as_text_is_422_naming_the_field(
+    api_as: Callable[[str], Client], change: Change, field: str
+) -> None:
+    survivor, merged = PersonFactory(), PersonFactory(given_name="Iryna")
+    body = {"survivor_id": survivor.pk, "merged_id": merged.pk, **change(survivor, merged)}
+    response = api_as("coordinator").post(MERGES, json.dumps(body), "application/json")
+    assert response.status_code == 422, response.content
+    assert response.json()["field"] == field
+    assert not Merge.objects.exists()
+
+
+@pytest.mark.parametrize("body", [None, [1, 2], "merge"])
+def test_merge_body_that_is_not_an_object_is_422_naming_the_body(
+    api_as: Callable[[str], Client], body: object
+) -> None:
+    response = api_as("coordinator").post(MERGES, json.dumps(body), "application/json")
+    assert response.status_code == 422
+    assert response.json()["field"] == "body"
+    assert not Merge.objects.exists()

@@ -1,6 +1,7 @@
 """/api/v1/places/claims: record, list, and the sources side by side."""
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -69,6 +70,10 @@ def test_stranger_gets_401() -> None:
         ({"refers_to": "2024-08-20"}, "refers_to"),
         ({"url": "ftp://example.org/x"}, "url"),
         ({"note": "\x00"}, "note"),
+        ({"stated_count": True}, "stated_count"),
+        ({"stated_count": "5"}, "stated_count"),
+        ({"stated_at": 0}, "stated_at"),
+        ({"stated_at": "86400"}, "stated_at"),
     ],
 )
 def test_bad_claim_is_422_naming_the_field(
@@ -78,6 +83,15 @@ def test_bad_claim_is_422_naming_the_field(
 
     assert response.status_code == 422, response.content
     assert response.json()["detail"].startswith(field)
+    assert not Claim.objects.exists()
+
+
+@pytest.mark.parametrize("body", [None, [_body()], "water"])
+def test_claim_that_is_not_an_object_is_422_naming_the_body(api_as: ApiAs, body: Any) -> None:
+    response = api_as("coordinator").post(URL, json.dumps(body), content_type="application/json")
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "body"
     assert not Claim.objects.exists()
 
 
@@ -115,7 +129,11 @@ def test_list_hides_notes_and_cases_from_partners(api_as: ApiAs) -> None:
 
 @pytest.mark.parametrize(
     ("query", "field"),
-    [({"attribute": "mood"}, "attribute"), ({"settlement": "nowhere"}, "settlement")],
+    [
+        ({"attribute": "mood"}, "attribute"),
+        ({"settlement": "nowhere"}, "settlement"),
+        ({"as_of": "86400"}, "as_of"),  # not the second day of 1970
+    ],
 )
 def test_list_bad_filter_is_422(api_as: ApiAs, query: dict[str, str], field: str) -> None:
     response = api_as("partner").get(URL, query)
