@@ -83,11 +83,12 @@ ITEMS = (
         0,
     ),
 )
+# The insulin's expiry counts from the day the demo is loaded: expired stock is refused.
 RECEIPTS = (
     ("WATER-5L", 3000, "WB-2024-0812-01", "", None),
     ("CANNED-MEAT", 1200, "WB-2024-0812-01", "", None),
     ("BISCUITS", 900, "WB-2024-0812-02", "", None),
-    ("INSULIN", 12, "ICRC-MED-0813", "L2407A", dt.date(2026, 3, 31)),
+    ("INSULIN", 12, "ICRC-MED-0813", "L2407A", dt.timedelta(days=240)),
 )
 # Bottled water covers drinking and cooking (3 of the 15 litres); food half and half.
 KITS = (("water", "WATER-5L", "0.2"), ("food", "CANNED-MEAT", "0.5"), ("food", "BISCUITS", "0.5"))
@@ -118,14 +119,14 @@ def demo_load(*, now: dt.datetime | None = None) -> AidDemoResult:
     warehouse_create(
         code=MOBILE, name="Mobile point, truck 1", settlement_id=SUDZHA, mobile=True, by=coordinator
     )
-    for code, quantity, reference, lot, expiry in RECEIPTS:
+    for code, quantity, reference, lot, shelf_life in RECEIPTS:
         stock_receive(
             warehouse=warehouse,
             item=Item.objects.get(code=code),
             quantity=quantity,
             reference=reference,
             lot=lot,
-            expiry=expiry,
+            expiry=now.date() + shelf_life if shelf_life else None,
             by=coordinator,
         )
     for standard, code, share in KITS:

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from reliefline.aid.models import Item, Warehouse
+from reliefline.widgets import DateInput
 
 
 class ReceiptForm(forms.Form):
@@ -16,17 +17,13 @@ class ReceiptForm(forms.Form):
     quantity = forms.IntegerField(min_value=1, max_value=10_000_000, label=_("Quantity (units)"))
     reference = forms.CharField(max_length=100, required=False, label=_("Waybill or document"))
     lot = forms.CharField(max_length=40, required=False, label=_("Lot"))
-    expiry = forms.DateField(
-        required=False, label=_("Expiry"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    expiry = forms.DateField(required=False, label=_("Expiry"), widget=DateInput())
     reason = forms.CharField(max_length=500, required=False, label=_("Note"))
 
 
 class PlanForm(forms.Form):
     settlement = forms.CharField(max_length=64, label=_("Settlement"), widget=forms.HiddenInput)
-    starts_on = forms.DateField(
-        label=_("Starts on"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    starts_on = forms.DateField(label=_("Starts on"), widget=DateInput())
     days = forms.IntegerField(min_value=1, max_value=366, initial=7, label=_("Days"))
     population = forms.IntegerField(
         min_value=0,
@@ -97,3 +94,14 @@ class StockChangeForm(forms.Form):
 
 class ReverseForm(forms.Form):
     reason = forms.CharField(max_length=500, label=_("Why is it reversed?"))
+
+
+class ReportPeriodForm(forms.Form):
+    """The distributions report's ?since=&until= (YYYY-MM-DD), both optional."""
+
+    since = forms.DateField(required=False, label=_("From"), widget=DateInput())
+    until = forms.DateField(required=False, label=_("Until"), widget=DateInput())
+
+    def errors_named(self) -> list[str]:
+        """Return each error as "field: message", naming the query parameter."""
+        return [f"{name}: {error}" for name, errors in self.errors.items() for error in errors]

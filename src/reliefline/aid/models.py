@@ -305,7 +305,9 @@ class Standard(models.Model):
     """A Sphere minimum standard per person and day, kept as data a coordinator can edit."""
 
     code = models.SlugField(max_length=40, unique=True)
-    name = models.CharField(max_length=120)
+    name = models.CharField(max_length=120, help_text=_("In English."))
+    name_uk = models.CharField(max_length=120, blank=True)
+    name_ru = models.CharField(max_length=120, blank=True)
     kind = models.CharField(max_length=10, choices=ItemKind.choices)
     measure = models.CharField(max_length=8, choices=Measure.choices)
     per_person_per_day = models.DecimalField(max_digits=10, decimal_places=2)
@@ -323,6 +325,12 @@ class Standard(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.per_person_per_day} {self.measure}"
+
+    def display_name(self, language: str | None = None) -> str:
+        """Return the name in the given (or active) language, else the English one."""
+        language = (language or translation.get_language() or "en")[:2]
+        name: str = getattr(self, f"name_{language}", "") if language in ("uk", "ru") else ""
+        return name or self.name
 
 
 class KitLine(models.Model):

@@ -3,8 +3,8 @@
 For each kit item of each standard, the quantity per day is
 population × standard per person per day × the item's share ÷ what one unit gives
 (litres or kcal), rounded up for the period. Open case needs in the settlement that
-the item fulfils are added; stock on hand in the settlement's warehouses is set
-against the total, and the rest is the shortfall.
+the item fulfils are added; stock on hand in the settlement's warehouses, less any
+past its expiry date, is set against the total, and the rest is the shortfall.
 """
 
 import datetime as dt
@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from reliefline.aid.models import Balance, Item, KitLine, Measure, Plan
@@ -89,8 +90,10 @@ def plan_sheet(plan: Plan) -> PlanSheet:
     elif claimed:
         population = max(claimed, key=lambda f: f.count)
     people = population.count if population else 0
+    # Expired units are never handed out, so they do not meet any of the need.
     stock = dict(
         Balance.objects.filter(warehouse__settlement_id=plan.settlement_id)
+        .exclude(expiry__lt=timezone.localdate())
         .values_list("item_id")
         .annotate(total=Sum("quantity"))
         .order_by()
@@ -108,7 +111,7 @@ def plan_sheet(plan: Plan) -> PlanSheet:
         rows.append(
             PlanRow(
                 item=line.item,
-                standard=line.standard.name,
+                standard=line.standard.display_name(),
                 per_day=per_day.quantize(Decimal("0.1")),
                 for_period=math.ceil(per_day * plan.days),
                 case_needs=sum(need.quantity or 1 for need in needs),

@@ -12,12 +12,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils.translation import gettext_lazy
 
-from reliefline.aid.models import Balance, Movement, Plan
+from reliefline.aid.models import Balance, Movement, MovementKind, Plan
 from reliefline.aid.planning import plan_sheet
 
 if TYPE_CHECKING:
@@ -69,7 +69,11 @@ def stock_report() -> Report:
 
 
 def distributions_report(*, since: dt.date | None = None, until: dt.date | None = None) -> Report:
-    """Return units distributed per day, settlement and item, net of reversals."""
+    """Return units distributed per day, settlement and item, net of reversals.
+
+    A reversed distribution is not counted (its units come back on the day of the
+    reversal); one of several lots reversed leaves the distribution counted.
+    """
     movements = Movement.objects.filter(distribution__isnull=False)
     if since is not None:
         movements = movements.filter(at__date__gte=since)
@@ -78,7 +82,14 @@ def distributions_report(*, since: dt.date | None = None, until: dt.date | None 
     grouped = (
         movements.annotate(day=TruncDate("at"))
         .values("day", "warehouse__settlement_id", "warehouse__settlement__name_en", "item__code")
-        .annotate(quantity=Sum("quantity"), distributions=Count("distribution", distinct=True))
+        .annotate(
+            quantity=Sum("quantity"),
+            distributions=Count(
+                "distribution",
+                distinct=True,
+                filter=Q(kind=MovementKind.DISTRIBUTION, reversal__isnull=True),
+            ),
+        )
         .order_by("day", "warehouse__settlement__name_en", "item__code")
     )
     rows = (

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import Max, QuerySet, Sum
+from django.db.models import Max, Q, QuerySet, Sum
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -251,9 +251,10 @@ def stock_totals() -> QuerySet[Balance, dict[str, Any]]:
     """Return the quantity on hand per warehouse and item (all lots), by warehouse and item.
 
     Each row has warehouse_id, warehouse__code, warehouse__name, item__code,
-    item__name_en, item__name_uk, item__name_ru, item__unit and quantity; the stock
-    page and the map read it.
+    item__name_en, item__name_uk, item__name_ru, item__unit, quantity and expired
+    (the part of it past its expiry date); the stock page and the map read it.
     """
+    expired = Q(expiry__lt=timezone.localdate())
     return (
         Balance.objects.values(
             "warehouse_id",
@@ -265,7 +266,8 @@ def stock_totals() -> QuerySet[Balance, dict[str, Any]]:
             "item__name_ru",
             "item__unit",
         )
-        .annotate(quantity=Sum("quantity"))
+        # expired first: once annotated, "quantity" names the sum, not the column.
+        .annotate(expired=Sum("quantity", filter=expired, default=0), quantity=Sum("quantity"))
         .order_by("warehouse__code", "item__code")
     )
 
@@ -362,6 +364,18 @@ def household_received(household_ids: Sequence[int], *, limit: int = 20) -> list
         .prefetch_related("lines__item")
         .order_by("-at")[:limit]
     )
+
+
+def warehouse_last_used(user: User | None) -> Warehouse | None:
+    """Return the warehouse of the user's latest distribution, if any.
+
+    The field page offers it first, so a team handing out at one point does not
+    choose it again for every household; nothing new is stored for it.
+    """
+    if user is None:
+        return None
+    last = Distribution.objects.filter(by=user).select_related("warehouse").order_by("-pk").first()
+    return last.warehouse if last else None
 
 
 def entitlement_kinds() -> list[DistributionRule]:

@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -22,6 +21,7 @@ from reliefline.aid.forms import (
     DistributionForm,
     PlanForm,
     ReceiptForm,
+    ReportPeriodForm,
     ReverseForm,
     StockChangeForm,
 )
@@ -171,7 +171,11 @@ def household_page(request: HttpRequest, household_id: int) -> HttpResponse:
     except ReliefError:
         raise Http404 from None
     items = list(Item.objects.order_by("kind", "code"))
-    form = DistributionForm(request.POST or None, items=items)
+    form = DistributionForm(
+        request.POST or None,
+        items=items,
+        initial={"warehouse": selectors.warehouse_last_used(actor)},
+    )
     status = 200
     refused: list[str] = []
     if request.method == "POST":
@@ -231,8 +235,13 @@ def household_page(request: HttpRequest, household_id: int) -> HttpResponse:
 @requires("aid.view_stock")
 def reports_page(request: HttpRequest) -> HttpResponse:
     """List the downloadable reports."""
+    return _reports(request, errors=[], status=200)
+
+
+def _reports(request: HttpRequest, *, errors: list[str], status: int) -> HttpResponse:
     names = [(name, label) for name, (label, _build) in reports.REPORTS.items()]
-    return render(request, "aid/reports.html", {"reports": names})
+    context = {"reports": names, "errors": errors}
+    return render(request, "aid/reports.html", context, status=status)
 
 
 @require_GET  # type: ignore[type-var]  # a streaming response is no HttpResponse
@@ -242,12 +251,12 @@ def report_download(request: HttpRequest, name: str, fmt: str) -> HttpResponseBa
     if name not in reports.REPORTS or fmt not in ("csv", "xlsx"):
         raise Http404
     if name == "distributions":
-        try:
-            since = parse_date(request.GET.get("since", "")[:10])
-            until = parse_date(request.GET.get("until", "")[:10])
-        except ValueError:
-            since = until = None
-        report = reports.distributions_report(since=since, until=until)
+        period = ReportPeriodForm(request.GET)
+        if not period.is_valid():
+            return _reports(request, errors=period.errors_named(), status=422)
+        report = reports.distributions_report(
+            since=period.cleaned_data["since"], until=period.cleaned_data["until"]
+        )
     else:
         report = reports.REPORTS[name][1]()
     return reports.csv_response(report) if fmt == "csv" else reports.xlsx_response(report)

@@ -12,16 +12,49 @@ from collections.abc import Sequence
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from reliefline.aid.errors import AlreadyReversed, InsufficientStock
 from reliefline.aid.models import Balance, Distribution, Item, Movement, MovementKind, Warehouse
 from reliefline.aid.services.common import quantity_check, text_clean
-from reliefline.errors import InvalidInput
+from reliefline.errors import Conflict, InvalidInput
 
 LOT_MAX = 40
 REASON_MAX = 500
 REFERENCE_MAX = 100
+# Withdrawals that never take a lot past its expiry date: expired medicine or food is
+# not handed out. A loss still takes it (writing it off is what a loss is for).
+USABLE_ONLY = frozenset({MovementKind.DISTRIBUTION})
+
+
+class ExpiredStock(InsufficientStock):
+    """Enough is on hand, but not enough within its expiry date (still insufficient_stock)."""
+
+    def __init__(
+        self, *, item: str, warehouse: str, wanted: int, available: int, expired: int
+    ) -> None:
+        Conflict.__init__(
+            self,
+            _(
+                "Only %(available)s of %(item)s at %(warehouse)s are within their expiry "
+                "date; %(expired)s more are expired and are not handed out. "
+                "%(wanted)s asked for."
+            )
+            % {
+                "available": available,
+                "item": item,
+                "warehouse": warehouse,
+                "expired": expired,
+                "wanted": wanted,
+            },
+            field="quantity",
+        )
+
+
+def expired(expiry: dt.date | None, *, today: dt.date | None = None) -> bool:
+    """Return whether a lot with this expiry date is past it (usable on the day itself)."""
+    return expiry is not None and expiry < (today or timezone.localdate())
 
 
 def _balance(warehouse: Warehouse, item: Item, lot: str, expiry: dt.date | None) -> Balance:
@@ -46,7 +79,7 @@ def _record(
 ) -> Movement:
     if balance.quantity + delta < 0:
         raise InsufficientStock(
-            item=balance.item.code,
+            item=balance.item.display_name(),
             warehouse=balance.warehouse.code,
             wanted=-delta,
             available=balance.quantity,
@@ -83,9 +116,10 @@ def stock_take(
 ) -> list[Movement]:
     """Return the movements drawing `quantity` from stock, earliest expiry first.
 
-    With a lot, only that lot is drawn on. Raise InsufficientStock when the locked
-    balances hold less than asked; the caller's transaction then writes nothing.
-    Must run inside a transaction.
+    With a lot, only that lot is drawn on. A distribution skips lots past their
+    expiry date. Raise InsufficientStock when the locked balances hold less than
+    asked (ExpiredStock when expired units make up the difference); the caller's
+    transaction then writes nothing. Must run inside a transaction.
     """
     # Only the balance rows: with the joined item and warehouse locked too, every
     # distribution of an item anywhere would queue behind every other one.
@@ -100,14 +134,27 @@ def stock_take(
             F("expiry").asc(nulls_last=True), "lot", "id"
         )
     )
-    available = sum(b.quantity for b in locked)
+    usable = locked
+    if kind in USABLE_ONLY:
+        today = timezone.localdate()
+        usable = [b for b in locked if not expired(b.expiry, today=today)]
+    available = sum(b.quantity for b in usable)
     if available < quantity:
+        name, out_of_date = item.display_name(), sum(b.quantity for b in locked) - available
+        if out_of_date:
+            raise ExpiredStock(
+                item=name,
+                warehouse=warehouse.code,
+                wanted=quantity,
+                available=available,
+                expired=out_of_date,
+            )
         raise InsufficientStock(
-            item=item.code, warehouse=warehouse.code, wanted=quantity, available=available
+            item=name, warehouse=warehouse.code, wanted=quantity, available=available
         )
     movements = []
     left = quantity
-    for balance in locked:
+    for balance in usable:
         if left == 0:
             break
         take = min(left, balance.quantity)
@@ -144,8 +191,17 @@ def stock_receive(
     expiry: dt.date | None = None,
     reason: str = "",
 ) -> Movement:
-    """Return the receipt movement adding `quantity` units to the warehouse's stock."""
+    """Return the receipt movement adding `quantity` units to the warehouse's stock.
+
+    Stock whose expiry date has passed is refused: it must not be handed out.
+    """
     quantity_check(quantity)
+    if expired(expiry):
+        raise InvalidInput(
+            _("The expiry date %(date)s has passed; expired stock is not received.")
+            % {"date": expiry},
+            field="expiry",
+        )
     reference = text_clean(reference, limit=REFERENCE_MAX, field="reference")
     reason = text_clean(reason, limit=REASON_MAX, field="reason")
     lot = _lot(lot)
@@ -258,11 +314,49 @@ def stock_count_adjust(
     lot: str = "",
     reference: str = "",
 ) -> Movement | None:
-    """Return the adjustment bringing the book to the physical count, or None when equal."""
+    """Return the adjustment setting the book to the physical count, or None when equal.
+
+    With a lot, the count is that lot's; without, it is the stock kept without a lot.
+    An item kept here in lots is counted lot by lot, so a count without a lot is
+    refused rather than added beside them. An unknown lot is refused too: stock found
+    that is not on the books is recorded as a receipt, with its document and expiry
+    date, never by a count (which knows neither).
+    """
     if isinstance(counted, bool) or not isinstance(counted, int) or counted < 0:
         raise InvalidInput(_("A whole number, 0 or more."), field="counted")
     reason = text_clean(reason, limit=REASON_MAX, field="reason", required=True)
-    balance = _balance(warehouse, item, _lot(lot), None)
+    reference = text_clean(reference, limit=REFERENCE_MAX, field="reference")
+    lot = _lot(lot)
+    # The lock order of stock_take, so a count and a withdrawal never deadlock.
+    balances = list(
+        Balance.objects.select_for_update()
+        .filter(warehouse=warehouse, item=item)
+        .order_by(F("expiry").asc(nulls_last=True), "lot", "id")
+    )
+    names = {"item": item.display_name(), "warehouse": warehouse.code}
+    if lot:
+        balance = next((b for b in balances if b.lot == lot), None)
+        if balance is None:
+            raise InvalidInput(
+                _(
+                    "There is no lot %(lot)s of %(item)s at %(warehouse)s. Stock found that "
+                    "is not on the books is recorded as a receipt, with its expiry date."
+                )
+                % {**names, "lot": lot},
+                field="lot",
+            )
+    else:
+        lots = [b.lot for b in balances if b.lot and b.quantity]
+        if lots:
+            raise InvalidInput(
+                _(
+                    "%(item)s is kept in lots at %(warehouse)s (%(lots)s). Count each lot "
+                    "and enter its lot."
+                )
+                % {**names, "lots": ", ".join(lots)},
+                field="lot",
+            )
+        balance = _balance(warehouse, item, "", None)
     delta = counted - balance.quantity
     if delta == 0:
         return None
@@ -272,7 +366,7 @@ def stock_count_adjust(
         delta=delta,
         by=by,
         reason=reason,
-        reference=text_clean(reference, limit=REFERENCE_MAX, field="reference"),
+        reference=reference,
     )
 
 

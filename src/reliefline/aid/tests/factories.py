@@ -1,7 +1,9 @@
 import datetime as dt
+from unittest import mock
 
 import factory
 from django.contrib.auth.models import User
+from django.utils import timezone
 
 from reliefline.aid.models import Item, ItemKind, Movement, Unit, Warehouse
 from reliefline.aid.services import stock_receive
@@ -40,6 +42,27 @@ def stocked(warehouse: Warehouse, item: Item, quantity: int, *, by: User | None 
     return stock_receive(
         warehouse=warehouse, item=item, quantity=quantity, reference="WB-test", by=by
     )
+
+
+def stocked_then_expired(
+    warehouse: Warehouse, item: Item, quantity: int, *, lot: str, days_ago: int = 1
+) -> Movement:
+    """Return the receipt of a lot whose expiry date passed `days_ago` days ago.
+
+    It is received, as it would have been, on a day it was still good: only the
+    clock is turned back, so the ledger's own rules build the state.
+    """
+    expiry = timezone.localdate() - dt.timedelta(days=days_ago)
+    with mock.patch.object(timezone, "localdate", return_value=expiry - dt.timedelta(days=90)):
+        return stock_receive(
+            warehouse=warehouse,
+            item=item,
+            quantity=quantity,
+            reference="WB-test",
+            lot=lot,
+            expiry=expiry,
+            by=None,
+        )
 
 
 def family(

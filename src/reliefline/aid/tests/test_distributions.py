@@ -91,9 +91,9 @@ def test_distribution_beyond_stock_is_refused_and_writes_nothing(point, water) -
 
 
 def test_a_second_line_short_of_stock_undoes_the_first(point, water) -> None:
-    ItemFactory(code="BISCUIT", kind=ItemKind.FOOD)
+    ItemFactory(code="BISCUIT", name_en="Biscuits", kind=ItemKind.FOOD)
     household = family(("Ольга", "Коваленко"))
-    with pytest.raises(InsufficientStock, match="BISCUIT"):
+    with pytest.raises(InsufficientStock, match="Biscuits"):
         distribution_record(
             DistributionInput(
                 warehouse="SUDZHA-1",
@@ -104,6 +104,14 @@ def test_a_second_line_short_of_stock_undoes_the_first(point, water) -> None:
         )
     assert on_hand(point, water) == 100
     assert not Distribution.objects.exists()
+
+
+def test_short_stock_names_the_item_in_the_readers_language(point) -> None:
+    household = family(("Ольга", "Коваленко"))
+    with translation.override("uk"), pytest.raises(InsufficientStock) as refused:
+        give(household, quantity=101)
+    assert "Питна вода, пляшка 5 л" in refused.value.message
+    assert "WATER-5L" not in refused.value.message
 
 
 def test_unknown_item_is_refused_naming_the_line(point) -> None:

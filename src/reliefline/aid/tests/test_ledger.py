@@ -1,9 +1,11 @@
+import datetime as dt
 import io
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from reliefline.aid.errors import AlreadyReversed, InsufficientStock
 from reliefline.aid.models import AppendOnly, Balance, Movement, MovementKind
@@ -71,8 +73,8 @@ def test_loss_needs_a_reason() -> None:
 
 
 def test_withdrawal_draws_the_earliest_expiry_first() -> None:
-    import datetime as dt
-
+    # Relative to today: a receipt past its expiry date is refused.
+    today = timezone.localdate()
     warehouse, item = WarehouseFactory(), ItemFactory()
     stock_receive(
         warehouse=warehouse,
@@ -80,7 +82,7 @@ def test_withdrawal_draws_the_earliest_expiry_first() -> None:
         quantity=10,
         reference="",
         lot="LATE",
-        expiry=dt.date(2027, 6, 1),
+        expiry=today + dt.timedelta(days=400),
         by=None,
     )
     stock_receive(
@@ -89,7 +91,7 @@ def test_withdrawal_draws_the_earliest_expiry_first() -> None:
         quantity=10,
         reference="",
         lot="SOON",
-        expiry=dt.date(2026, 12, 1),
+        expiry=today + dt.timedelta(days=200),
         by=None,
     )
     taken = stock_lose(warehouse=warehouse, item=item, quantity=12, reason="flooded", by=None)
@@ -122,6 +124,53 @@ def test_count_adjustment_brings_the_book_to_the_count() -> None:
         stock_count_adjust(warehouse=warehouse, item=item, counted=37, reason="again", by=None)
         is None
     )
+
+
+def lots_of(warehouse, item) -> dict[str, int]:
+    return dict(
+        Balance.objects.filter(warehouse=warehouse, item=item).values_list("lot", "quantity")
+    )
+
+
+def receive_lot(warehouse, item, quantity: int, lot: str) -> None:
+    stock_receive(
+        warehouse=warehouse,
+        item=item,
+        quantity=quantity,
+        reference="",
+        lot=lot,
+        expiry=timezone.localdate() + dt.timedelta(days=300),
+        by=None,
+    )
+
+
+def test_count_without_a_lot_of_an_item_kept_in_lots_is_refused_naming_the_lot() -> None:
+    warehouse, item = WarehouseFactory(code="SUDZHA-SCHOOL"), ItemFactory()
+    receive_lot(warehouse, item, 20, "L1")
+    receive_lot(warehouse, item, 10, "L2")
+    with pytest.raises(InvalidInput, match=r"kept in lots at SUDZHA-SCHOOL \(L1, L2\)") as refused:
+        stock_count_adjust(warehouse=warehouse, item=item, counted=10, reason="count", by=None)
+    assert refused.value.field == "lot"
+    assert lots_of(warehouse, item) == {"L1": 20, "L2": 10}
+    assert Movement.objects.count() == 2
+    # Counted lot by lot, as the message asks, each lot is set to its count.
+    movement = stock_count_adjust(
+        warehouse=warehouse, item=item, counted=4, lot="L2", reason="count", by=None
+    )
+    assert movement is not None and (movement.lot, movement.quantity) == ("L2", -6)
+    assert lots_of(warehouse, item) == {"L1": 20, "L2": 4}
+
+
+def test_count_of_an_unknown_lot_is_refused_naming_the_lot() -> None:
+    warehouse, item = WarehouseFactory(), ItemFactory()
+    receive_lot(warehouse, item, 30, "L1")
+    with pytest.raises(InvalidInput, match="no lot NOPE") as refused:
+        stock_count_adjust(
+            warehouse=warehouse, item=item, counted=15, lot="NOPE", reason="count", by=None
+        )
+    assert refused.value.field == "lot"
+    assert lots_of(warehouse, item) == {"L1": 30}
+    assert Movement.objects.count() == 1
 
 
 def test_reversal_undoes_a_receipt_once() -> None:

@@ -1,11 +1,13 @@
 import datetime as dt
 import io
+import re
 from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
 from django.conf import settings
 from django.test import Client
+from django.utils import timezone
 from openpyxl import load_workbook  # type: ignore[import-untyped]
 
 from reliefline.aid.models import (
@@ -20,6 +22,7 @@ from reliefline.aid.models import (
     Warehouse,
 )
 from reliefline.aid.planning import plan_sheet
+from reliefline.aid.services import movement_reverse, stock_receive
 from reliefline.aid.tests.factories import ItemFactory, WarehouseFactory, family, stocked
 from reliefline.hotline.services import NeedInput
 from reliefline.hotline.tests.factories import open_case
@@ -214,3 +217,120 @@ def test_field_team_reads_the_ledger_but_cannot_change_it(client_as: As, point: 
     receipt = Movement.objects.get()
     assert client.post(f"/aid/movements/{receipt.pk}/reverse/", {"reason": "x"}).status_code == 403
     assert Balance.objects.get(warehouse=point).quantity == 100
+
+
+def test_a_count_without_a_lot_of_an_item_kept_in_lots_is_refused_on_the_page(
+    client_as: As, point: Warehouse
+) -> None:
+    insulin = ItemFactory(
+        code="INSULIN", name_en="Insulin", kind=ItemKind.MEDICINE, litres_per_unit=0
+    )
+    for lot in ("L1", "L2"):
+        stock_receive(
+            warehouse=point,
+            item=insulin,
+            quantity=15,
+            reference="",
+            lot=lot,
+            expiry=timezone.localdate() + dt.timedelta(days=300),
+            by=None,
+        )
+    client = client_as("coordinator")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.post(
+        "/aid/ledger/change/",
+        {
+            "action": "count",
+            "warehouse": "SUDZHA-1",
+            "item": "INSULIN",
+            "quantity": "10",
+            "reason": "stocktake",
+        },
+    )
+    assert response.status_code == 422
+    assert response.context["form"].errors["lot"] == [
+        "Insulin is kept in lots at SUDZHA-1 (L1, L2). Count each lot and enter its lot."
+    ]
+    assert sum(Balance.objects.filter(item=insulin).values_list("quantity", flat=True)) == 30
+
+
+def _give(client: Client, household_id: int, quantity: int, warehouse: str = "SUDZHA-1") -> None:
+    response = client.post(
+        f"/aid/field/households/{household_id}/",
+        {"warehouse": warehouse, "qty_WATER-5L": str(quantity)},
+    )
+    assert response.status_code == 302, response.content
+
+
+def test_distributions_report_does_not_count_a_reversed_distribution(
+    client_as: As, point: Warehouse
+) -> None:
+    client = client_as("coordinator")
+    _give(client, family(("Ольга", "Коваленко")).pk, 3)
+    _give(client, family(("Сергій", "Мальцев")).pk, 7)
+    reversed_one = Movement.objects.get(kind="distribution", quantity=-7)
+    movement_reverse(reversed_one, reason="handed to the wrong person", by=None)
+    response = client_as("partner").get("/aid/reports/distributions.csv")
+    body = b"".join(response.streaming_content).decode()  # type: ignore[attr-defined]
+    assert body.splitlines()[1].endswith(",Sudzha,WATER-5L,1,3")
+
+
+@pytest.mark.parametrize("parameter", ["since", "until"])
+def test_distributions_report_refuses_a_date_that_is_none_naming_it(
+    client_as: As, parameter: str
+) -> None:
+    client = client_as("partner")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.get(f"/aid/reports/distributions.csv?{parameter}=abc")
+    assert response.status_code == 422
+    assert f"<li>{parameter}: Enter a valid date.</li>" in response.content.decode()
+
+
+def test_the_field_page_keeps_the_warehouse_given_from_last(
+    client_as: As, point: Warehouse
+) -> None:
+    stocked(WarehouseFactory(code="SUDZHA-2"), ItemFactory(code="WATER-5L"), 50)
+    client = client_as("coordinator")
+    first, second = family(("Ольга", "Коваленко")), family(("Сергій", "Мальцев"))
+    _give(client, first.pk, 2, warehouse="SUDZHA-2")
+    chosen = '<option value="SUDZHA-2" selected>'
+    assert chosen in client.get(f"/aid/field/households/{first.pk}/").content.decode()
+    assert chosen in client.get(f"/aid/field/households/{second.pk}/").content.decode()
+    # Another user's distribution chooses nothing for this one.
+    assert (
+        chosen
+        not in client_as("coordinator").get(f"/aid/field/households/{second.pk}/").content.decode()
+    )
+
+
+def test_the_entitlement_line_reads_with_one_dash_at_most(client_as: As, point: Warehouse) -> None:
+    household = family(("Ольга", "Коваленко"))
+    client = client_as("coordinator")
+    _give(client, household.pk, 2)  # water: at least 3 days apart
+    for language in ("en", "uk", "ru"):
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        page = client.get(f"/aid/field/households/{household.pk}/").content.decode()
+        entitlements = re.search(r'<ul class="checks" id="entitlements">(.*?)</ul>', page, re.S)
+        assert entitlements is not None
+        assert entitlements.group(1).count("—") <= 1, language
+        if language == "en":
+            assert "1 of 2 in 7 days; eligible again from" in entitlements.group(1)
+
+
+@pytest.mark.parametrize(
+    ("language", "name"),
+    [("uk", "Вода для всіх потреб"), ("ru", "Вода для всех нужд"), ("en", "Water, all uses")],
+)
+def test_plan_page_names_the_standards_in_the_readers_language(
+    client_as: As, point: Warehouse, language: str, name: str
+) -> None:
+    KitLine.objects.create(
+        standard=Standard.objects.get(code="water"), item=ItemFactory(code="WATER-5L"), share=1
+    )
+    plan = Plan.objects.create(
+        settlement=point.settlement, starts_on=dt.date(2024, 8, 15), days=1, population=100
+    )
+    client = client_as("coordinator")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    page = client.get(f"/aid/plans/{plan.pk}/").content.decode()
+    assert f"<td>{name}</td>" in page
