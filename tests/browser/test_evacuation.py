@@ -516,3 +516,32 @@ def test_a_code_answered_with_a_server_error_stays_in_the_box(new_page, live_ser
     expect(phone.locator("#code-form .write-failed")).to_have_count(0)
     placement.refresh_from_db()
     assert placement.status == "boarded"
+
+
+def test_a_search_without_a_connection_says_the_names_shown_are_the_last_ones(
+    new_page, live_server, gazetteer
+):
+    phone, _placement = _check_in_page(live_server, new_page)
+    expect(phone.locator("#field-results .passenger")).to_have_count(1)
+    phone.context.set_offline(True)
+
+    phone.fill("#id_q", "Петренко")
+
+    note = phone.locator(".field-search .write-failed")
+    expect(note).to_contain_text("The search got no answer: there is no connection.")
+    expect(note).to_have_attribute("role", "alert")
+    phone.context.set_offline(False)
+    phone.fill("#id_q", "Ирина")
+    expect(note).to_have_count(0)
+    expect(phone.locator("#field-results .passenger")).to_contain_text("Ирина")
+
+
+def test_a_search_the_server_fails_says_so(new_page, live_server, gazetteer):
+    phone, _placement = _check_in_page(live_server, new_page)
+    phone.route(SEARCH, lambda route: route.fulfill(status=500, body="boom"))
+
+    phone.fill("#id_q", "Ирина")
+
+    expect(phone.locator(".field-search .write-failed")).to_contain_text(
+        "The search failed on the server."
+    )

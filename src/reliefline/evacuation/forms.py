@@ -7,6 +7,7 @@ from django.utils.translation import pgettext_lazy
 from reliefline.evacuation.models import CorridorStatus, Direction, ManifestKind, PartyRole
 from reliefline.people.models import Language
 from reliefline.places.times import on_hotline_clock
+from reliefline.widgets import DateTimeInput
 
 
 class CorridorForm(forms.Form):
@@ -17,11 +18,11 @@ class CorridorForm(forms.Form):
     reception = forms.CharField(label=_("Reception point (settlement id)"), max_length=64)
     starts_at = forms.DateTimeField(
         label=on_hotline_clock(_("Window opens")),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=DateTimeInput(),
     )
     ends_at = forms.DateTimeField(
         label=on_hotline_clock(_("Window closes")),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=DateTimeInput(),
     )
     guarantor = forms.CharField(label=_("Guarantor"), max_length=120, required=False)
     party_role = forms.ChoiceField(
@@ -39,7 +40,7 @@ class ConvoyForm(forms.Form):
     name = forms.CharField(label=pgettext_lazy("of a thing", "Name"), max_length=120)
     departure_at = forms.DateTimeField(
         label=on_hotline_clock(_("Departure")),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=DateTimeInput(),
     )
     assembly_point = forms.CharField(label=_("Assembly point"), max_length=64)
 
@@ -48,7 +49,7 @@ class RescheduleForm(forms.Form):
     departure_at = forms.DateTimeField(
         label=on_hotline_clock(_("New departure")),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widget=DateTimeInput(),
     )
 
 

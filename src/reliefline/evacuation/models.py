@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 if TYPE_CHECKING:
     from reliefline.places.models import Place
@@ -18,11 +19,13 @@ class Direction(models.TextChoices):
 
 
 class CorridorStatus(models.TextChoices):
-    PROPOSED = "proposed", _("Proposed")
-    AGREED = "agreed", _("Agreed")
-    OPEN = "open", _("Open")
-    SUSPENDED = "suspended", _("Suspended")
-    CLOSED = "closed", _("Closed")
+    # A context of their own: "Open" of a corridor is not the "Open" (cases) of a filter,
+    # a plural in Ukrainian and Russian.
+    PROPOSED = "proposed", pgettext_lazy("corridor status", "Proposed")
+    AGREED = "agreed", pgettext_lazy("corridor status", "Agreed")
+    OPEN = "open", pgettext_lazy("corridor status", "Open")
+    SUSPENDED = "suspended", pgettext_lazy("corridor status", "Suspended")
+    CLOSED = "closed", pgettext_lazy("corridor status", "Closed")
 
 
 # The legal moves of a corridor; anything else is refused with a 409.

@@ -66,8 +66,11 @@ from reliefline.evacuation.services.corridors import (
     manifests_outdated,
 )
 from reliefline.evacuation.services.seats import TIME_LIMIT_DEFAULT
+from reliefline.forms import form_error_add
 from reliefline.hotline.selectors import case_get
 from reliefline.people.models import ConsentMethod
+from reliefline.places.models import Place
+from reliefline.places.selectors import place_get
 
 LEFT_OUT_REASONS = {
     "no_vehicle_in_direction": gettext_lazy("No vehicle goes toward the side they chose."),
@@ -111,8 +114,36 @@ def _render(
 
 
 def _form_error(form: Any) -> ReliefError:
+    """Return the form's first error as a refusal that names the field by its label.
+
+    For forms whose fields are buttons or hidden (a mark, a household to place): the
+    message is shown on top, so it says which field it is about, as the reader knows it.
+    """
     field, errors = next(iter(form.errors.items()))
-    return InvalidInput(f"{field}: {errors[0]}", field=field)
+    if field in form.fields:
+        return InvalidInput(f"{form[field].label}: {errors[0]}", field=field)
+    return InvalidInput(errors[0], field=None)
+
+
+def _submitted(
+    form: Any,
+    action: Callable[[dict[str, Any]], object],
+    *,
+    fields: Mapping[str, str] | None = None,
+) -> int:
+    """Return 0 once the action ran with the form's data, else the status of the refusal.
+
+    A refusal stays on the form, at the field it names (form_error_add), with what
+    was typed: the page shows the form again.
+    """
+    if not form.is_valid():
+        return 422
+    try:
+        action(form.cleaned_data)
+    except ReliefError as refused:
+        form_error_add(form, refused, fields=fields)
+        return refused.status
+    return 0
 
 
 def _act(
@@ -150,7 +181,28 @@ def _act(
 @require_GET
 def corridors(request: HtmxHttpRequest) -> HttpResponse:
     """Return the list of corridors, and for a coordinator the form to propose one."""
-    context: dict[str, Any] = {"corridors": selectors.corridor_list(), "form": CorridorForm()}
+    return _corridors_page(request, CorridorForm())
+
+
+def _picked(form: CorridorForm, field: str) -> Place | None:
+    """Return the settlement chosen in the form's picker, to show it chosen again."""
+    place_id = str(form[field].value() or "")
+    if not place_id:
+        return None
+    try:
+        return place_get(place_id)
+    except NotFound:
+        return None
+
+
+def _corridors_page(
+    request: HtmxHttpRequest, form: CorridorForm, *, status: int = 200
+) -> HttpResponse:
+    context: dict[str, Any] = {
+        "corridors": selectors.corridor_list(),
+        "form": form,
+        "picked": {name: _picked(form, name) for name in ("assembly", "waypoint", "reception")},
+    }
     if acting_user(request).has_perm("evacuation.plan_evacuation"):
         awaiting = selectors.cases_awaiting_request()
         context["awaiting"] = awaiting
@@ -163,21 +215,39 @@ def corridors(request: HtmxHttpRequest) -> HttpResponse:
                 person_ids=[c.caller_id for c in awaiting],
                 fields=["caller.name"],
             )
-    return render(request, "evacuation/corridors.html", context)
+    return render(request, "evacuation/corridors.html", context, status=status)
 
 
 @requires("evacuation.plan_evacuation")
 @_not_found_is_404
 @require_POST
 def corridor_create(request: HtmxHttpRequest) -> HttpResponse:
-    """Propose a corridor: route, one window, a guarantor."""
-    return _act(
-        request,
-        CorridorForm(request.POST),
+    """Propose a corridor: route, one window, a guarantor; refused, the form comes back."""
+    form = CorridorForm(request.POST)
+    status = _submitted(
+        form,
         lambda data: _corridor_create(data, by=acting_user(request)),
-        done=_("Corridor proposed."),
-        back=reverse("evacuation:corridors"),
+        fields=_corridor_fields(waypoint=bool(form.data.get("waypoint"))),
     )
+    if status:
+        return _corridors_page(request, form, status=status)
+    messages.success(request, _("Corridor proposed."))
+    return redirect("evacuation:corridors")
+
+
+def _corridor_fields(*, waypoint: bool) -> dict[str, str]:
+    """Return the form's field for each field corridor_create names (_corridor_create)."""
+    stops = ["assembly", "waypoint", "reception"] if waypoint else ["assembly", "reception"]
+    fields = {
+        "windows[0].starts_at": "starts_at",
+        "windows[0].ends_at": "ends_at",
+        "parties[0].name": "guarantor",
+        "parties[0].role": "party_role",
+    }
+    for i, name in enumerate(stops):
+        fields[f"stops[{i}].place_id"] = name
+        fields[f"stops[{i}].kind"] = name
+    return fields
 
 
 def _corridor_create(data: dict[str, Any], *, by: User) -> Corridor:
@@ -207,7 +277,7 @@ def _corridor_context(corridor: Corridor) -> dict[str, Any]:
         "corridor": corridor,
         "moves": [(m, CorridorStatus(m).label) for m in CORRIDOR_TRANSITIONS[corridor.status]],
         "assembly_points": [s.place for s in corridor.stops.all() if s.kind == StopKind.ASSEMBLY],
-        "vehicle_form": VehicleForm(),
+        "convoy_form": ConvoyForm(),
     }
 
 
@@ -262,16 +332,18 @@ def convoy_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             by=acting_user(request),
         )
 
-    return _act(
-        request,
-        ConvoyForm(request.POST),
-        create,
-        done=_("Convoy planned."),
-        back=reverse("evacuation:corridor", args=[pk]),
-    )
+    form = ConvoyForm(request.POST)
+    status = _submitted(form, create)
+    if status:
+        context = {**_corridor_context(corridor), "convoy_form": form}
+        return render(request, "evacuation/corridor.html", context, status=status)
+    messages.success(request, _("Convoy planned."))
+    return redirect("evacuation:corridor", pk)
 
 
-def _convoy_context(convoy: Convoy, *, error: ReliefError | None = None) -> dict[str, Any]:
+def _convoy_context(
+    convoy: Convoy, *, error: ReliefError | None = None, vehicle_form: VehicleForm | None = None
+) -> dict[str, Any]:
     run = selectors.convoy_last_run(convoy)
     left_out = selectors.convoy_left_out(convoy, run)
     return {
@@ -282,7 +354,7 @@ def _convoy_context(convoy: Convoy, *, error: ReliefError | None = None) -> dict
         "gap": (100 * (run.bound - run.objective) / run.bound) if run and run.bound else 0,
         "time_limit": f"{TIME_LIMIT_DEFAULT:g}",
         "left_out": [(item, LEFT_OUT_REASONS.get(item.reason, item.reason)) for item in left_out],
-        "vehicle_form": VehicleForm(),
+        "vehicle_form": vehicle_form or VehicleForm(),
         "manifest_form": ManifestForm(initial={"language": get_language()[:2]}),
         # Who a move of the departure would tell, or why nobody yet (_reschedule_hint.html).
         "households_waiting": services.convoy_requests_waiting(convoy).count(),
@@ -306,29 +378,35 @@ MOVE_WAITS_SAID = {
 @_not_found_is_404
 @require_POST
 def convoy_reschedule(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    """Move the convoy's departure; every household with a seat is told the new time."""
+    """Move the convoy's departure; every household with a seat is told the new time.
+
+    Refused, the page comes back with the form open, the time typed and the reason.
+    """
     convoy = selectors.convoy_get(pk)
     form = RescheduleForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise _form_error(form)
-        told = services.convoy_reschedule(
-            convoy, departure_at=form.cleaned_data["departure_at"], by=acting_user(request)
+    told: list[Any] = []
+
+    def move(data: dict[str, Any]) -> None:
+        told.extend(
+            services.convoy_reschedule(
+                convoy, departure_at=data["departure_at"], by=acting_user(request)
+            )
         )
-    except ReliefError as refused:
-        messages.error(request, refused.message)
+
+    status = _submitted(form, move)
+    if status:
+        return _convoy_page(request, convoy, reschedule_form=form, status=status)
+    if waits := services.departure_move_waits(convoy):
+        said = " ".join((_("Departure moved."), str(MOVE_WAITS_SAID[waits])))
     else:
-        if waits := services.departure_move_waits(convoy):
-            said = " ".join((_("Departure moved."), str(MOVE_WAITS_SAID[waits])))
-        else:
-            said = ngettext(
-                "Departure moved; %(n)s household with a seat is being told the new time.",
-                "Departure moved; %(n)s households with a seat are being told the new time.",
-                len(told),
-            ) % {"n": len(told)}
-        messages.success(request, said)
-        if recipients := convoy.manifest_recipients():
-            messages.warning(request, manifests_outdated(recipients))
+        said = ngettext(
+            "Departure moved; %(n)s household with a seat is being told the new time.",
+            "Departure moved; %(n)s households with a seat are being told the new time.",
+            len(told),
+        ) % {"n": len(told)}
+    messages.success(request, said)
+    if recipients := convoy.manifest_recipients():
+        messages.warning(request, manifests_outdated(recipients))
     return redirect(reverse("evacuation:convoy", args=[pk]))
 
 
@@ -350,14 +428,26 @@ def _convoy_audit(request: HttpRequest, convoy: Convoy, context: dict[str, Any])
 @require_GET
 def convoy_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Return the convoy: vehicles and who sits where, who is left out and why."""
-    convoy = selectors.convoy_get(pk)
-    context = _convoy_context(convoy)
+    return _convoy_page(request, selectors.convoy_get(pk))
+
+
+def _convoy_page(
+    request: HtmxHttpRequest,
+    convoy: Convoy,
+    *,
+    reschedule_form: RescheduleForm | None = None,
+    vehicle_form: VehicleForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    context = _convoy_context(convoy, vehicle_form=vehicle_form)
     _convoy_audit(request, convoy, context)
     # Moving the departure: the form holds the one it has (on the hotline's clock).
-    context["reschedule_form"] = RescheduleForm(
+    context["reschedule_form"] = reschedule_form or RescheduleForm(
         initial={"departure_at": timezone.localtime(convoy.departure_at)}
     )
-    return _render(request, "evacuation/convoy.html", "evacuation/_convoy_panel.html", context)
+    return _render(
+        request, "evacuation/convoy.html", "evacuation/_convoy_panel.html", context, status=status
+    )
 
 
 def _convoy_action(
@@ -389,15 +479,19 @@ def _convoy_action(
 @_not_found_is_404
 @require_POST
 def convoy_vehicle_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    return _convoy_action(
-        request,
-        pk,
-        VehicleForm(request.POST),
-        lambda convoy, data: services.vehicle_add(
-            convoy, VehicleInput(**data), by=acting_user(request)
-        ),
-        _("Vehicle added."),
+    """Add a vehicle; refused, the form comes back with what was typed and the reason."""
+    convoy = selectors.convoy_get(pk)
+    form = VehicleForm(request.POST)
+    status = _submitted(
+        form,
+        lambda data: services.vehicle_add(convoy, VehicleInput(**data), by=acting_user(request)),
     )
+    if status:
+        return _convoy_page(request, selectors.convoy_get(pk), vehicle_form=form, status=status)
+    if not request.htmx:
+        messages.success(request, _("Vehicle added."))
+        return redirect("evacuation:convoy", pk)
+    return _convoy_page(request, selectors.convoy_get(pk))
 
 
 @requires("evacuation.plan_evacuation")

@@ -103,12 +103,18 @@ def _route(stops: Sequence[StopInput]) -> list[tuple[str, Place]]:
     first_waypoint = next((i for i, k in enumerate(kinds) if k != StopKind.ASSEMBLY), len(kinds))
     if StopKind.ASSEMBLY in kinds[first_waypoint:]:
         raise InvalidInput(_("Assembly points come before any waypoint."), field="stops")
-    route = []
+    route: list[tuple[str, Place]] = []
     for i, stop in enumerate(stops):
         text_check(stop.place_id, field=f"stops[{i}].place_id")
         place = Place.objects.filter(pk=stop.place_id).first()
         if place is None:
             raise InvalidInput(_("Unknown settlement."), field=f"stops[{i}].place_id")
+        # A route leads somewhere else: Sudzha → Sudzha takes nobody out.
+        if any(seen.pk == place.pk for _kind, seen in route):
+            raise InvalidInput(
+                _("This settlement is already on the route: a route passes each place once."),
+                field=f"stops[{i}].place_id",
+            )
         route.append((stop.kind, place))
     return route
 
@@ -116,11 +122,17 @@ def _route(stops: Sequence[StopInput]) -> list[tuple[str, Place]]:
 def _windows(windows: Sequence[WindowInput]) -> list[WindowInput]:
     if len(windows) > WINDOWS_MAX:
         raise InvalidInput(_("At most %(n)s windows.") % {"n": WINDOWS_MAX}, field="windows")
+    now = timezone.now()
     for i, window in enumerate(windows):
         if window.starts_at.tzinfo is None or window.ends_at.tzinfo is None:
             raise InvalidInput(_("Give the time zone."), field=f"windows[{i}].starts_at")
         if window.ends_at <= window.starts_at:
             raise InvalidInput(_("A window ends after it starts."), field=f"windows[{i}].ends_at")
+        if window.ends_at <= now:
+            raise InvalidInput(
+                _("The window has already ended: nobody can travel in it."),
+                field=f"windows[{i}].ends_at",
+            )
     return list(windows)
 
 
@@ -186,9 +198,11 @@ def corridor_transition(
 ) -> Corridor:
     """Return the corridor moved to status `to`, or raise IllegalCorridorTransition.
 
-    Suspending a corridor that was open tells every household allocated to it, so nobody
-    walks to an assembly point while the pause is off; reopening it tells them their
-    seat and time again; closing it gives back the seats nobody took (_closed_release).
+    Suspending it tells the households with a seat not yet taken not to go, so nobody
+    walks to an assembly point while the pause is off: those of a locked convoy (told
+    a time) whatever the corridor's status, and, once it was open, all of them.
+    Reopening it tells those same households again (_reopened_notify); closing it gives
+    back the seats nobody took (_closed_release).
     """
     if to not in CorridorStatus.values:
         raise InvalidInput(_("Unknown status."), field="status")
@@ -206,8 +220,9 @@ def corridor_transition(
     was = corridor.status
     corridor.status = to
     corridor.save(update_fields=["status"])
-    if to == CorridorStatus.SUSPENDED and was == CorridorStatus.OPEN:
-        for request in corridor_requests_allocated(corridor):
+    if to == CorridorStatus.SUSPENDED:
+        told = corridor_requests_allocated(corridor, locked_only=was != CorridorStatus.OPEN)
+        for request in told:
             notices.suspended_notify(request, corridor=corridor, by=by)
     if to == CorridorStatus.OPEN and was == CorridorStatus.SUSPENDED:
         _reopened_notify(corridor, by=by)
@@ -220,7 +235,7 @@ def _closed_release(corridor: Corridor, *, was: str, by: User | None) -> None:
     """Give the seats nobody took back, put their households on the waiting list again.
 
     A household that was told something (its convoy's time once locked, or to wait
-    for the reopening of a suspended corridor) is told the evacuation is cancelled
+    for the reopening of a corridor suspended while open) is told the evacuation is cancelled
     and its request stays open. Passengers already boarded keep their places: they
     are on the road and are marked arrived as usual. A household split that way, part
     on the road and part left without a seat, is not sent that message, which would
@@ -229,6 +244,7 @@ def _closed_release(corridor: Corridor, *, was: str, by: User | None) -> None:
     """
     released: dict[int, EvacuationRequest] = {}
     told: dict[int, EvacuationRequest] = {}
+    told_to_wait = was == CorridorStatus.SUSPENDED and _suspended_while_open(corridor)
     for convoy in Convoy.objects.filter(window__corridor=corridor).order_by("pk"):
         requests = list(convoy_requests_waiting(convoy).select_related("case__caller"))
         placements_release(
@@ -238,7 +254,7 @@ def _closed_release(corridor: Corridor, *, was: str, by: User | None) -> None:
             by=by,
         )
         released.update((r.pk, r) for r in requests)
-        if convoy.locked_at is not None or was == CorridorStatus.SUSPENDED:
+        if convoy.locked_at is not None or told_to_wait:
             told.update((r.pk, r) for r in requests)
     still_going = set(
         Placement.objects.filter(
@@ -273,7 +289,8 @@ def _split_follow_up(
     """Ask for a call to each household the closing left split, on its case and the corridor.
 
     Their request stays allocated (it is being carried out) and those left behind have
-    no seat: only an operator can tell them what now and enter a new request for them.
+    no seat: only an operator can tell them what now. Once those on the road arrive,
+    those left behind wait again on a new request of the case (field._household_settle).
     """
     if not split:
         return
@@ -301,15 +318,17 @@ def _split_follow_up(
 
 
 def _reopened_notify(corridor: Corridor, *, by: User | None) -> None:
-    """Tell the households with seats on the corridor's convoys that it is open again.
+    """Tell the households told not to go, at the suspension, that they may go again.
 
-    All of them were told not to go, and to wait for the reopening, when it was
-    suspended. Those of a locked convoy get their seat and time again; the others,
-    never told a time, that the corridor is open in its window, on their clock. A
+    Those of a locked convoy get their seat and time again. The others, never told a
+    time, were told to wait only if the corridor was open when it was suspended: they
+    get that it is open in its window, on their clock; suspended before it ever opened,
+    it told them nothing, and its opening tells them nothing either (the lock will). A
     convoy whose departure passed meanwhile tells nobody a time they cannot meet: the
     timeline says to move it, which tells them (convoy_reschedule).
     """
     now = timezone.now()
+    told_to_wait = _suspended_while_open(corridor)
     for convoy in (
         Convoy.objects.filter(window__corridor=corridor)
         .select_related("assembly_point", "window")
@@ -319,7 +338,7 @@ def _reopened_notify(corridor: Corridor, *, by: User | None) -> None:
         if not waiting:
             continue
         if convoy.locked_at is None:
-            if convoy.window.ends_at > now:
+            if told_to_wait and convoy.window.ends_at > now:
                 for request in waiting:
                     notices.reopened_notify(request, corridor=corridor, convoy=convoy, by=by)
             continue
@@ -338,12 +357,30 @@ def _reopened_notify(corridor: Corridor, *, by: User | None) -> None:
             notices.allocated_notify(request, convoy=convoy, by=by)
 
 
-def corridor_requests_allocated(corridor: Corridor) -> list[EvacuationRequest]:
-    """Return the requests holding places on any convoy of the corridor."""
+def _suspended_while_open(corridor: Corridor) -> bool:
+    """Return whether the corridor's last suspension came while it was open.
+
+    Only then were the households not yet told a time told to wait for the reopening.
+    """
+    last = corridor.events.filter(to_status=CorridorStatus.SUSPENDED).order_by("-at", "-pk").first()
+    return last is not None and last.from_status == CorridorStatus.OPEN
+
+
+def corridor_requests_allocated(
+    corridor: Corridor, *, locked_only: bool = False
+) -> list[EvacuationRequest]:
+    """Return the requests with a seat not yet taken on the corridor's convoys.
+
+    With `locked_only`, on its locked convoys only: the households told a time. Those
+    already boarded or arrived are on the road, not about to set out.
+    """
+    convoys = Convoy.objects.filter(window__corridor=corridor)
+    if locked_only:
+        convoys = convoys.filter(locked_at__isnull=False)
     return list(
         EvacuationRequest.objects.filter(
-            members__placements__vehicle__convoy__window__corridor=corridor,
-            members__placements__status__in=HOLDING,
+            members__placements__vehicle__convoy__in=convoys,
+            members__placements__status=PlacementStatus.ALLOCATED,
         )
         .select_related("case__caller")
         .distinct()
@@ -367,9 +404,14 @@ def convoy_create(
     assembly_point_id: str,
     by: User | None,
 ) -> Convoy:
-    """Return a convoy leaving from one of the corridor's assembly points within the window."""
+    """Return a convoy leaving from one of the corridor's assembly points within the window.
+
+    Refused for a departure already past: no family could be told it (as for a move).
+    """
     name = text_clean(name, limit=NAME_MAX, field="name", required=True)
     _departure_check(window, departure_at)
+    if departure_at <= timezone.now():
+        raise InvalidInput(_("The departure has already passed."), field="departure_at")
     text_check(assembly_point_id, field="assembly_point")
     stop = (
         CorridorStop.objects.filter(

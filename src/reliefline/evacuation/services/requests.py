@@ -1,5 +1,6 @@
 """Evacuation requests: who of a household goes, with whose consent, toward which side."""
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -25,7 +26,7 @@ from reliefline.evacuation.models import (
 from reliefline.evacuation.services.seats import placements_release
 from reliefline.hotline.models import OPEN_STATUSES, Case
 from reliefline.people import services as people
-from reliefline.people.models import ConsentMethod, Person
+from reliefline.people.models import ConsentMethod, Household, Person
 
 MEMBERS_MAX = 50
 
@@ -101,20 +102,9 @@ def request_create(
     if case.household is None:
         raise InvalidInput(_("The case has no household."), field="case")
     checked = _members(case, members)
-    try:
-        with transaction.atomic():
-            request = EvacuationRequest.objects.create(
-                case=case,
-                household=case.household,
-                direction=direction,
-                priority=case.priority,
-                requested_at=case.created_at,
-                created_by=by,
-            )
-    except IntegrityError:
-        raise Conflict(
-            _("The case already has an open evacuation request."), field="case"
-        ) from None
+    request = _request_new(
+        case, household=case.household, direction=direction, requested_at=case.created_at, by=by
+    )
     now = timezone.now()
     rows = []
     for member, _unused in checked:
@@ -136,6 +126,38 @@ def request_create(
             )
         )
     RequestMember.objects.bulk_create(rows)
+    _members_audit(request, rows, by=by)
+    return request
+
+
+def _request_new(
+    case: Case,
+    *,
+    household: Household,
+    direction: str,
+    requested_at: dt.datetime,
+    by: User | None,
+) -> EvacuationRequest:
+    """Return a new waiting request of the case; Conflict if it has an open one already."""
+    try:
+        with transaction.atomic():
+            return EvacuationRequest.objects.create(
+                case=case,
+                household=household,
+                direction=direction,
+                priority=case.priority,
+                requested_at=requested_at,
+                created_by=by,
+            )
+    except IntegrityError:
+        raise Conflict(
+            _("The case already has an open evacuation request."), field="case"
+        ) from None
+
+
+def _members_audit(
+    request: EvacuationRequest, rows: Sequence[RequestMember], *, by: User | None
+) -> None:
     audit_record(
         user=by,
         action=AuditAction.CREATE,
@@ -144,7 +166,41 @@ def request_create(
         person_ids=[row.person_id for row in rows],
         fields=["members", "mobility", "needs_medic", "consent"],
     )
-    return request
+
+
+@transaction.atomic
+def request_follow_up(
+    request: EvacuationRequest, *, members: Sequence[RequestMember], by: User | None
+) -> EvacuationRequest:
+    """Return a new waiting request of the case for `members`, left behind by `request`.
+
+    Their consent (how, when and by whom it was recorded), mobility and need of a medic
+    carry over as recorded; so do the side and the age of the request (as old as the
+    case, so they keep their turn among equals). `request` must be closed first: a case
+    has one open request at a time (request_one_open_per_case).
+    """
+    follow_up = _request_new(
+        request.case,
+        household=request.household,
+        direction=request.direction,
+        requested_at=request.requested_at,
+        by=by,
+    )
+    rows = RequestMember.objects.bulk_create(
+        RequestMember(
+            request=follow_up,
+            person_id=member.person_id,
+            going=True,
+            mobility=member.mobility,
+            needs_medic=member.needs_medic,
+            consent_method=member.consent_method,
+            consent_at=member.consent_at,
+            consent_by_id=member.consent_by_id,
+        )
+        for member in members
+    )
+    _members_audit(follow_up, rows, by=by)
+    return follow_up
 
 
 @transaction.atomic

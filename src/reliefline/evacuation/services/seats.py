@@ -289,10 +289,20 @@ def request_place(
     request.status = RequestStatus.ALLOCATED
     request.save(update_fields=["status"])
     _audit(created, by=by, purpose=gettext_noop("manual placement"))
-    if convoy.locked_at is not None:
+    if convoy.locked_at is not None and _telling(convoy):
         # A reserve filling a no-show's place after the lock is told at once.
         notices.allocated_notify(request, convoy=convoy, by=by)
     return created
+
+
+def _telling(convoy: Convoy) -> bool:
+    """Return whether households given a seat and time on the convoy are told it now.
+
+    Not while its corridor is suspended: they would walk to the assembly point of a
+    corridor on hold. Its reopening tells every household of a locked convoy its seat
+    and time (corridors._reopened_notify).
+    """
+    return convoy.window.corridor.status != CorridorStatus.SUSPENDED
 
 
 @transaction.atomic
@@ -335,13 +345,22 @@ def convoy_requests_waiting(convoy: Convoy) -> QuerySet[EvacuationRequest]:
 
 @transaction.atomic
 def convoy_lock(convoy: Convoy, *, by: User | None) -> Convoy:
-    """Return the convoy locked; every household on it is told where and when to come."""
-    convoy = Convoy.objects.select_for_update().select_related("assembly_point").get(pk=convoy.pk)
+    """Return the convoy locked; every household on it is told where and when to come.
+
+    On a suspended corridor they are told at its reopening instead (_telling).
+    """
+    convoy = (
+        Convoy.objects.select_for_update()
+        .select_related("assembly_point", "window__corridor")
+        .get(pk=convoy.pk)
+    )
     if convoy.locked_at is not None:
         raise ConvoyLocked(name=convoy.name)
     convoy.locked_at = timezone.now()
     convoy.locked_by = by
     convoy.save(update_fields=["locked_at", "locked_by"])
+    if not _telling(convoy):
+        return convoy
     for request in convoy_requests_waiting(convoy).select_related("case__caller"):
         notices.allocated_notify(request, convoy=convoy, by=by)
     return convoy

@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from reliefline.access.models import AuditEntry
 from reliefline.channels.models import Notice
@@ -30,6 +30,10 @@ from reliefline.evacuation.tests import factories as f
 from reliefline.places.models import Assignment
 
 pytestmark = pytest.mark.usefixtures("gazetteer")
+
+# Plans are for days to come (a window already ended is refused): a year ahead, the
+# same day and hour on every run, so the clocks beside it read the same.
+NEXT_YEAR = timezone.now().year + 1
 
 
 @pytest.fixture
@@ -52,8 +56,8 @@ def test_coordinator_proposes_a_corridor_from_the_list_page(
             "assembly": f.SUDZHA,
             "waypoint": "",
             "reception": f.SUMY,
-            "starts_at": "2024-08-17T08:00",
-            "ends_at": "2024-08-17T14:00",
+            "starts_at": f"{NEXT_YEAR}-08-17T08:00",
+            "ends_at": f"{NEXT_YEAR}-08-17T14:00",
             "guarantor": "ICRC",
             "party_role": "guarantor",
         },
@@ -74,8 +78,8 @@ def test_corridor_with_route_ending_nowhere_is_refused_with_the_reason(
             "direction": "UA",
             "assembly": f.SUDZHA,
             "reception": "nowhere",
-            "starts_at": "2024-08-17T08:00",
-            "ends_at": "2024-08-17T14:00",
+            "starts_at": f"{NEXT_YEAR}-08-17T08:00",
+            "ends_at": f"{NEXT_YEAR}-08-17T14:00",
             "party_role": "guarantor",
         },
         follow=True,
@@ -112,8 +116,11 @@ def test_corridor_timeline_and_refusal_name_statuses_in_the_readers_language(
         headers={"HX-Request": "true"},
     ).content.decode()
     page = client.get(f"/evacuation/corridors/{corridor.pk}/").content.decode()
-    assert "Запропоновано → <strong>Погоджено</strong> МКЧХ підтвердив" in page
-    assert "зі стану «Погоджено» у стан «Запропоновано»" in refused
+    with translation.override("uk"):  # a corridor's statuses, as uk translates them
+        proposed = str(CorridorStatus.PROPOSED.label)
+        agreed = str(CorridorStatus.AGREED.label)
+    assert f"{proposed} → <strong>{agreed}</strong> МКЧХ підтвердив" in page
+    assert f"зі стану «{agreed}» у стан «{proposed}»" in refused
     assert "<strong>agreed</strong>" not in page
 
 
@@ -459,13 +466,13 @@ def test_a_coordinator_plans_on_kyiv_time_and_sees_sudzhas_clock_beside_it(
             "direction": "UA",
             "assembly": f.SUDZHA,
             "reception": f.SUMY,
-            "starts_at": "2026-11-28T08:00",
-            "ends_at": "2026-11-28T14:00",
+            "starts_at": f"{NEXT_YEAR}-11-28T08:00",
+            "ends_at": f"{NEXT_YEAR}-11-28T14:00",
             "party_role": "guarantor",
         },
     )
     listed = client.get("/evacuation/").content.decode()
-    assert "2026-11-28 08:00–14:00 (Kyiv time; 09:00–15:00 Moscow time)" in listed
+    assert f"{NEXT_YEAR}-11-28 08:00–14:00 (Kyiv time; 09:00–15:00 Moscow time)" in listed
     corridor = Corridor.objects.get(name="Sudzha → Sumy, winter")
     page = client.get(f"/evacuation/corridors/{corridor.pk}/").content.decode()
     assert "Departure (Kyiv time)" in page
@@ -474,14 +481,14 @@ def test_a_coordinator_plans_on_kyiv_time_and_sees_sudzhas_clock_beside_it(
         {
             "window": corridor.windows.get().pk,
             "name": "Morning bus",
-            "departure_at": "2026-11-28T09:00",
+            "departure_at": f"{NEXT_YEAR}-11-28T09:00",
             "assembly_point": f.SUDZHA,
         },
     )
     assert planned.status_code == 302
     convoy = corridor.windows.get().convoys.get()
     assert convoy.departure_at.astimezone(ZoneInfo("UTC")).hour == 7
-    shown = "2026-11-28 09:00 (Kyiv time; 10:00 Moscow time)"
+    shown = f"{NEXT_YEAR}-11-28 09:00 (Kyiv time; 10:00 Moscow time)"
     assert shown in client.get(f"/evacuation/corridors/{corridor.pk}/").content.decode()
     assert shown in client.get(f"/evacuation/convoys/{convoy.pk}/").content.decode()
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ru"

@@ -38,6 +38,27 @@
     }
   });
 
+  // A search that got no answer (no connection) or failed on the server leaves the last
+  // results under the new name, saying nothing. Say so at the search form, as a failed
+  // mark is said at its form (reliefline/app.js, whose next request takes it away).
+  function searchFailed(event) {
+    if (event.detail.elt !== search || !search.form) {
+      return;
+    }
+    var form = search.form;
+    var note = form.querySelector(".write-failed");
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "write-failed error-box";
+      note.setAttribute("role", "alert");
+      form.appendChild(note);
+    }
+    var said = event.type === "htmx:sendError" ? "data-search-unsent" : "data-search-failed";
+    note.textContent = form.getAttribute(said) || "";
+  }
+  document.body.addEventListener("htmx:sendError", searchFailed);
+  document.body.addEventListener("htmx:responseError", searchFailed);
+
   document.body.addEventListener("htmx:beforeRequest", function (event) {
     var elt = event.detail.elt;
     if (elt === search) {
