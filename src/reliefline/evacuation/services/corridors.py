@@ -245,6 +245,8 @@ def _closed_release(corridor: Corridor, *, was: str, by: User | None) -> None:
     released: dict[int, EvacuationRequest] = {}
     told: dict[int, EvacuationRequest] = {}
     told_to_wait = was == CorridorStatus.SUSPENDED and _suspended_while_open(corridor)
+    # A convoy locked during the suspension told nobody its time (seats._telling).
+    paused = _last_suspension(corridor) if was == CorridorStatus.SUSPENDED else None
     for convoy in Convoy.objects.filter(window__corridor=corridor).order_by("pk"):
         requests = list(convoy_requests_waiting(convoy).select_related("case__caller"))
         placements_release(
@@ -254,7 +256,10 @@ def _closed_release(corridor: Corridor, *, was: str, by: User | None) -> None:
             by=by,
         )
         released.update((r.pk, r) for r in requests)
-        if convoy.locked_at is not None or told_to_wait:
+        told_a_time = convoy.locked_at is not None and (
+            paused is None or convoy.locked_at < paused.at
+        )
+        if told_a_time or told_to_wait:
             told.update((r.pk, r) for r in requests)
     still_going = set(
         Placement.objects.filter(
@@ -362,8 +367,12 @@ def _suspended_while_open(corridor: Corridor) -> bool:
 
     Only then were the households not yet told a time told to wait for the reopening.
     """
-    last = corridor.events.filter(to_status=CorridorStatus.SUSPENDED).order_by("-at", "-pk").first()
+    last = _last_suspension(corridor)
     return last is not None and last.from_status == CorridorStatus.OPEN
+
+
+def _last_suspension(corridor: Corridor) -> CorridorEvent | None:
+    return corridor.events.filter(to_status=CorridorStatus.SUSPENDED).order_by("-at", "-pk").first()
 
 
 def corridor_requests_allocated(

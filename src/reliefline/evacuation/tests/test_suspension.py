@@ -133,3 +133,22 @@ def test_a_convoy_locked_while_suspended_tells_its_households_at_the_reopening(
     assert _told("evacuation_allocated") == []
     services.corridor_transition(corridor, to="open", by=coordinator)
     assert set(_told("evacuation_allocated")) == {family.case.caller_id, late.case.caller_id}
+
+
+def test_closing_tells_nobody_of_a_convoy_locked_during_a_suspension_before_opening(
+    coordinator: User,
+) -> None:
+    """Never told a time (the lock waited for the reopening), so nothing to cancel."""
+    corridor = f.corridor(by=coordinator)
+    services.corridor_transition(corridor, to="agreed", by=coordinator)
+    convoy = f.convoy(corridor, vehicles=[VehicleInput("Bus", seats=2)], by=coordinator)
+    family = f.request(by=coordinator)
+    services.convoy_allocate(convoy, by=coordinator, time_limit=2)
+    services.corridor_transition(corridor, to="suspended", by=coordinator)
+    services.convoy_lock(convoy, by=coordinator)
+
+    services.corridor_transition(corridor, to="closed", by=coordinator)
+
+    assert _told("corridor_closed") == []
+    family.refresh_from_db()
+    assert family.status == "waiting"  # back on the list all the same
