@@ -130,8 +130,13 @@ api.add_router("/exports", exports_router)
 
 
 def _location(loc: Any) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "payload", "query", "path")]
-    return ".".join(parts) or "body"
+    """Return pydantic's location as the services name fields: `needs[0].quantity`."""
+    named = ""
+    for part in loc:
+        if part in ("body", "payload", "query", "path"):
+            continue
+        named += f"[{part}]" if isinstance(part, int) else f".{part}" if named else str(part)
+    return named or "body"
 
 
 @api.exception_handler(ReliefError)

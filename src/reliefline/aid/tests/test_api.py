@@ -258,7 +258,7 @@ def test_distribution_beyond_stock_is_409(api_as: Api, stock: Warehouse) -> None
     [
         ({"lines": []}, "lines"),
         ({"lines": [{"item": "WATER-5L", "quantity": -1}]}, "lines[0].quantity"),
-        ({"lines": [{"item": "WATER-5L"}]}, "lines.0.quantity"),
+        ({"lines": [{"item": "WATER-5L"}]}, "lines[0].quantity"),
         ({"household_id": "12"}, "household_id"),
         ({"household_id": 10**9}, "household_id"),
     ],

@@ -132,7 +132,7 @@ def test_corridor_with_naive_window_names_the_field(api_as: Callable[[str], Clie
     body = corridor_body(windows=[{"starts_at": "2024-08-17T08:00", "ends_at": "2024-08-17T14:00"}])
     response = post(api_as("coordinator"), "/corridors", body)
     assert response.status_code == 422
-    assert response.json()["field"].startswith("windows.0.starts_at")
+    assert response.json()["field"].startswith("windows[0].starts_at")
     assert not Corridor.objects.exists()
 
 
@@ -235,7 +235,7 @@ def test_corridor_window_given_as_a_number_is_422_naming_the_field(
     window = {"starts_at": starts_at, "ends_at": "2099-08-17T14:00:00+03:00"}
     response = post(api_as("coordinator"), "/corridors", corridor_body(windows=[window]))
     assert response.status_code == 422
-    assert response.json()["field"] == "windows.0.starts_at"
+    assert response.json()["field"] == "windows[0].starts_at"
     assert not Corridor.objects.exists()
 
 

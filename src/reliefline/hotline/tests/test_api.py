@@ -155,10 +155,10 @@ BAD_BODIES = {
     "given name is a number": (sms(caller={"given_name": 123}), "caller.given_name"),
     "caller is a string": (sms(caller="Ирина"), "caller"),
     "needs is not a list": (sms(needs="water"), "needs"),
-    "quantity is text": (sms(needs=[{"type": "water", "quantity": "ten"}]), "needs.0.quantity"),
-    "quantity is negative": (sms(needs=[{"type": "water", "quantity": -1}]), "needs.0.quantity"),
-    "unknown need type": (sms(needs=[{"type": "unicorns"}]), "needs.0.type"),
-    "unknown vulnerability": (sms(vulnerabilities=["tall"]), "vulnerabilities.0"),
+    "quantity is text": (sms(needs=[{"type": "water", "quantity": "ten"}]), "needs[0].quantity"),
+    "quantity is negative": (sms(needs=[{"type": "water", "quantity": -1}]), "needs[0].quantity"),
+    "unknown need type": (sms(needs=[{"type": "unicorns"}]), "needs[0].type"),
+    "unknown vulnerability": (sms(vulnerabilities=["tall"]), "vulnerabilities[0]"),
     "unknown channel": (sms(channel="pigeon"), "channel"),
     "unknown language": (sms(language="de"), "language"),
     "channel missing": ({"language": "ru", "caller": {"phone": "+79101234567"}}, "channel"),
@@ -171,7 +171,7 @@ BAD_BODIES = {
     "no caller at all": ({"channel": "sms", "language": "ru"}, "caller"),
     "unknown earlier caller": (sms(caller=None, person_id=999_999), "person_id"),
     "message too long": (sms(message="ж" * 10_001), "message"),
-    "item too long": (sms(needs=[{"type": "food", "item": "x" * 101}]), "needs.0.item"),
+    "item too long": (sms(needs=[{"type": "food", "item": "x" * 101}]), "needs[0].item"),
 }  # fmt: skip
 
 
