@@ -1,17 +1,54 @@
+from typing import Literal
+
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from reliefline.errors import Conflict, InvalidInput
 
 
 class InsufficientStock(Conflict):
+    """Too little on hand; with `expired`, enough on hand but not within its expiry date.
+
+    Both are `insufficient_stock`: the client's answer is the same, and the message
+    says how many units are expired and why they are not taken.
+    """
+
     code = "insufficient_stock"
 
-    def __init__(self, *, item: str, warehouse: str, wanted: int, available: int) -> None:
-        super().__init__(
-            _("Only %(available)s of %(item)s left at %(warehouse)s; %(wanted)s asked for.")
-            % {"available": available, "item": item, "warehouse": warehouse, "wanted": wanted},
-            field="quantity",
-        )
+    def __init__(
+        self,
+        *,
+        item: str,
+        warehouse: str,
+        wanted: int,
+        available: int,
+        expired: int = 0,
+        moving: bool = False,
+    ) -> None:
+        values = {
+            "available": available,
+            "item": item,
+            "warehouse": warehouse,
+            "wanted": wanted,
+            "expired": expired,
+        }
+        if not expired:
+            message = _(
+                "Only %(available)s of %(item)s left at %(warehouse)s; %(wanted)s asked for."
+            )
+        elif moving:
+            message = _(
+                "Only %(available)s of %(item)s at %(warehouse)s are within their expiry "
+                "date; %(expired)s more are expired and are moved only when their lot is "
+                "named. %(wanted)s asked for."
+            )
+        else:
+            message = _(
+                "Only %(available)s of %(item)s at %(warehouse)s are within their expiry "
+                "date; %(expired)s more are expired and are not handed out. "
+                "%(wanted)s asked for."
+            )
+        super().__init__(message % values, field="quantity")
 
 
 class DoubleDipping(Conflict):
@@ -24,14 +61,23 @@ class DoubleDipping(Conflict):
         super().__init__(" ".join(reasons), field="lines")
 
 
+# Whole sentences for each kind of record, so that every language can say them.
+_EXISTS = {
+    "item": gettext_noop("An item with code %(code)s already exists."),
+    "warehouse": gettext_noop("A warehouse with code %(code)s already exists."),
+}
+_UNKNOWN = {
+    "item": gettext_noop("No item has the code %(code)s."),
+    "warehouse": gettext_noop("No warehouse has the code %(code)s."),
+}
+Kind = Literal["item", "warehouse"]
+
+
 class AlreadyExists(Conflict):
     code = "already_exists"
 
-    def __init__(self, *, what: str, code: str) -> None:
-        super().__init__(
-            _("A %(what)s with code %(code)s already exists.") % {"what": what, "code": code[:40]},
-            field="code",
-        )
+    def __init__(self, *, kind: Kind, code: str) -> None:
+        super().__init__(_(_EXISTS[kind]) % {"code": code[:40]}, field="code")
 
 
 class AlreadyReversed(Conflict):
@@ -48,7 +94,5 @@ class UnknownCode(InvalidInput):
 
     code = "unknown"
 
-    def __init__(self, *, what: str, value: str, field: str) -> None:
-        super().__init__(
-            _("No %(what)s %(value)s.") % {"what": what, "value": str(value)[:64]}, field=field
-        )
+    def __init__(self, *, kind: Kind, value: str, field: str) -> None:
+        super().__init__(_(_UNKNOWN[kind]) % {"code": str(value)[:64]}, field=field)

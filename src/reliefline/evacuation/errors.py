@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext as _
 
-from reliefline.errors import Conflict, NotFound
+from reliefline.errors import Conflict
 
 
 class IllegalCorridorTransition(Conflict):
@@ -51,10 +51,3 @@ class IllegalBoarding(Conflict):
             % {"status": status, "to": to},
             field="status",
         )
-
-
-class EvacuationNotFound(NotFound):
-    code = "not_found"
-
-    def __init__(self, *, what: str, field: str) -> None:
-        super().__init__(_("No %(what)s with that id.") % {"what": what}, field=field)

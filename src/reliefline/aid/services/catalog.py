@@ -58,7 +58,7 @@ def item_create(data: ItemInput, *, by: User | None) -> Item:
     if not 0 <= data.kcal_per_unit <= 1_000_000:
         raise InvalidInput(_("From 0 to 1,000,000 kcal."), field="kcal_per_unit")
     if Item.objects.filter(code=code).exists():
-        raise AlreadyExists(what=_("item"), code=code)
+        raise AlreadyExists(kind="item", code=code)
     try:
         with transaction.atomic():
             return Item.objects.create(
@@ -71,7 +71,7 @@ def item_create(data: ItemInput, *, by: User | None) -> Item:
                 **names,
             )
     except IntegrityError:  # created meanwhile by someone else
-        raise AlreadyExists(what=_("item"), code=code) from None
+        raise AlreadyExists(kind="item", code=code) from None
 
 
 @transaction.atomic
@@ -88,11 +88,11 @@ def warehouse_create(
             _("Unknown settlement %(id)s.") % {"id": settlement_id}, field="settlement"
         )
     if Warehouse.objects.filter(code=code).exists():
-        raise AlreadyExists(what=_("warehouse"), code=code)
+        raise AlreadyExists(kind="warehouse", code=code)
     try:
         with transaction.atomic():
             return Warehouse.objects.create(
                 code=code, name=name, settlement=settlement, mobile=mobile
             )
     except IntegrityError:
-        raise AlreadyExists(what=_("warehouse"), code=code) from None
+        raise AlreadyExists(kind="warehouse", code=code) from None

@@ -37,7 +37,7 @@ def warehouse_by_code(code: str, *, field: str = "warehouse") -> Warehouse:
         .first()
     )
     if found is None:
-        raise UnknownCode(what=_("warehouse"), value=code, field=field)
+        raise UnknownCode(kind="warehouse", value=code, field=field)
     return found
 
 
@@ -45,5 +45,5 @@ def item_by_code(code: str, *, field: str = "item") -> Item:
     """Return the item with this code, or raise UnknownCode."""
     found = Item.objects.filter(code=text_check(code, field=field)).first()
     if found is None:
-        raise UnknownCode(what=_("item"), value=code, field=field)
+        raise UnknownCode(kind="item", value=code, field=field)
     return found

@@ -18,38 +18,22 @@ from django.utils.translation import gettext as _
 from reliefline.aid.errors import AlreadyReversed, InsufficientStock
 from reliefline.aid.models import Balance, Distribution, Item, Movement, MovementKind, Warehouse
 from reliefline.aid.services.common import quantity_check, text_clean
-from reliefline.errors import Conflict, InvalidInput
+from reliefline.errors import InvalidInput
 
 LOT_MAX = 40
 REASON_MAX = 500
 REFERENCE_MAX = 100
-# Withdrawals that never take a lot past its expiry date: expired medicine or food is
-# not handed out. A loss still takes it (writing it off is what a loss is for).
-USABLE_ONLY = frozenset({MovementKind.DISTRIBUTION})
 
 
-class ExpiredStock(InsufficientStock):
-    """Enough is on hand, but not enough within its expiry date (still insufficient_stock)."""
+def _skips_expired(kind: MovementKind, lot: str | None) -> bool:
+    """Return whether a withdrawal passes over lots past their expiry date.
 
-    def __init__(
-        self, *, item: str, warehouse: str, wanted: int, available: int, expired: int
-    ) -> None:
-        Conflict.__init__(
-            self,
-            _(
-                "Only %(available)s of %(item)s at %(warehouse)s are within their expiry "
-                "date; %(expired)s more are expired and are not handed out. "
-                "%(wanted)s asked for."
-            )
-            % {
-                "available": available,
-                "item": item,
-                "warehouse": warehouse,
-                "expired": expired,
-                "wanted": wanted,
-            },
-            field="quantity",
-        )
+    A distribution always does: expired medicine or food is not handed out. A transfer
+    does unless it names the lot: moving expired stock (to be destroyed or returned) is
+    deliberate, and a field point sent it would only refuse to hand it out. A loss
+    takes expired lots first, which is how they are written off.
+    """
+    return kind == MovementKind.DISTRIBUTION or (kind == MovementKind.TRANSFER_OUT and lot is None)
 
 
 def expired(expiry: dt.date | None, *, today: dt.date | None = None) -> bool:
@@ -116,10 +100,11 @@ def stock_take(
 ) -> list[Movement]:
     """Return the movements drawing `quantity` from stock, earliest expiry first.
 
-    With a lot, only that lot is drawn on. A distribution skips lots past their
-    expiry date. Raise InsufficientStock when the locked balances hold less than
-    asked (ExpiredStock when expired units make up the difference); the caller's
-    transaction then writes nothing. Must run inside a transaction.
+    With a lot, only that lot is drawn on. A distribution, and a transfer naming no
+    lot, skip lots past their expiry date (`_skips_expired`). Raise InsufficientStock
+    when the locked balances hold less than asked, saying how many of the rest are
+    expired; the caller's transaction then writes nothing. Must run inside a
+    transaction.
     """
     # Only the balance rows: with the joined item and warehouse locked too, every
     # distribution of an item anywhere would queue behind every other one.
@@ -135,22 +120,19 @@ def stock_take(
         )
     )
     usable = locked
-    if kind in USABLE_ONLY:
+    if _skips_expired(kind, lot):
         today = timezone.localdate()
         usable = [b for b in locked if not expired(b.expiry, today=today)]
     available = sum(b.quantity for b in usable)
     if available < quantity:
         name, out_of_date = item.display_name(), sum(b.quantity for b in locked) - available
-        if out_of_date:
-            raise ExpiredStock(
-                item=name,
-                warehouse=warehouse.code,
-                wanted=quantity,
-                available=available,
-                expired=out_of_date,
-            )
         raise InsufficientStock(
-            item=name, warehouse=warehouse.code, wanted=quantity, available=available
+            item=name,
+            warehouse=warehouse.code,
+            wanted=quantity,
+            available=available,
+            expired=out_of_date,
+            moving=kind == MovementKind.TRANSFER_OUT,
         )
     movements = []
     left = quantity

@@ -54,7 +54,14 @@ def test_a_taken_item_code_is_409_for_a_colleague(api_as: Api) -> None:
     post(api_as("coordinator"), "items", ITEM)
     response = post(api_as("coordinator"), "items", ITEM)
     assert response.status_code == 409
-    assert response.json()["detail"].startswith("code:")
+    assert response.json()["detail"] == "code: An item with code BISCUIT already exists."
+    in_uk = api_as("coordinator").post(
+        "/api/v1/aid/items",
+        json.dumps(ITEM),
+        content_type="application/json",
+        headers={"Accept-Language": "uk"},
+    )
+    assert in_uk.json()["detail"] == "code: Позиція з кодом BISCUIT уже існує."
 
 
 @pytest.mark.parametrize("role", ["field", "partner", "operator"])
@@ -296,6 +303,11 @@ def test_partner_sees_stock_but_cannot_distribute_or_read_the_ledger(
 def test_stock_of_an_unknown_warehouse_is_422(api_as: Api) -> None:
     response = api_as("coordinator").get("/api/v1/aid/stock?warehouse=NOPE")
     assert (response.status_code, response.json()["field"]) == (422, "warehouse")
+    assert response.json()["detail"] == "warehouse: No warehouse has the code NOPE."
+    in_ru = api_as("coordinator").get(
+        "/api/v1/aid/stock?warehouse=NOPE", headers={"Accept-Language": "ru"}
+    )
+    assert in_ru.json()["detail"] == "warehouse: Нет склада с кодом NOPE."
 
 
 def test_movements_page_with_a_keyset_cursor(api_as: Api, stock: Warehouse) -> None:

@@ -18,6 +18,7 @@ from reliefline.aid.services import (
     distribution_record,
     stock_lose,
     stock_receive,
+    stock_transfer,
 )
 from reliefline.aid.tests.factories import (
     ItemFactory,
@@ -147,6 +148,52 @@ def test_only_expired_units_left_is_refused_saying_they_are_expired(
     # Writing it off is what a loss is for: it still takes the expired lot.
     (loss,) = stock_lose(warehouse=school, item=insulin, quantity=5, reason="expired", by=None)
     assert (loss.lot, loss.quantity) == ("L1", -5)
+
+
+def test_transfer_naming_no_lot_leaves_expired_lots_behind(
+    school: Warehouse, insulin: Item
+) -> None:
+    point = WarehouseFactory(code="MALAYA-LOKNYA")
+    stocked_then_expired(school, insulin, 5, lot="L1")
+    stock_receive(warehouse=school, item=insulin, quantity=4, reference="", lot="L2", by=None)
+    out, into = stock_transfer(source=school, target=point, item=insulin, quantity=3, by=None)
+    assert (out.lot, out.quantity, into.warehouse_id, into.quantity) == ("L2", -3, point.pk, 3)
+
+    # More than the lots within their expiry date hold: refused, nothing moved.
+    with pytest.raises(InsufficientStock, match="moved only when their lot is named"):
+        stock_transfer(source=school, target=point, item=insulin, quantity=2, by=None)
+    lots = dict(Balance.objects.filter(warehouse=school).values_list("lot", "quantity"))
+    assert lots == {"L1": 5, "L2": 1}
+
+    # Naming the expired lot moves it: sent back to the supplier, or to be destroyed.
+    out, into = stock_transfer(
+        source=school, target=point, item=insulin, quantity=5, lot="L1", by=None
+    )
+    assert (out.lot, into.lot, into.quantity, into.expiry) == ("L1", "L1", 5, out.expiry)
+
+
+def test_transfer_page_refuses_expired_stock_at_the_quantity(
+    client_as: As, school: Warehouse, insulin: Item
+) -> None:
+    point = WarehouseFactory(code="MALAYA-LOKNYA")
+    stocked_then_expired(school, insulin, 5, lot="L1")
+    client = client_as("coordinator")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.post(
+        "/aid/ledger/change/",
+        {
+            "action": "transfer",
+            "warehouse": school.code,
+            "item": insulin.code,
+            "quantity": "5",
+            "target": point.code,
+        },
+    )
+    assert response.status_code == 409
+    assert "5 more are expired and are moved only when their lot is named" in (
+        response.content.decode()
+    )
+    assert not Balance.objects.filter(warehouse=point).exists()
 
 
 def test_stock_page_says_how_much_is_expired(
