@@ -1,7 +1,6 @@
 """The coordinator's forms after a refusal: what was typed stays, the reason is at its field."""
 
 import datetime as dt
-from collections.abc import Callable
 
 import pytest
 from django.conf import settings
@@ -17,14 +16,6 @@ pytestmark = pytest.mark.usefixtures("gazetteer")
 NEXT_YEAR = timezone.now().year + 1
 
 
-@pytest.fixture
-def coordinator(user_in: Callable[[str], User]) -> tuple[Client, User]:
-    user = user_in("coordinator")
-    client = Client()
-    client.force_login(user)
-    return client, user
-
-
 def field_of(page: str, input_id: str) -> str:
     """Return the HTML of the form field (label, input, its errors) holding `input_id`."""
     for chunk in page.split('<div class="field')[1:]:
@@ -34,9 +25,9 @@ def field_of(page: str, input_id: str) -> str:
 
 
 def test_a_refused_corridor_comes_back_as_typed_with_the_reason_at_the_window(
-    coordinator: tuple[Client, User],
+    signed_in: tuple[Client, User],
 ) -> None:
-    client, _user = coordinator
+    client, _user = signed_in
     response = client.post(
         "/evacuation/corridors/new/",
         {
@@ -62,9 +53,9 @@ def test_a_refused_corridor_comes_back_as_typed_with_the_reason_at_the_window(
 
 
 def test_a_form_error_is_shown_at_its_field_by_its_label(
-    coordinator: tuple[Client, User],
+    signed_in: tuple[Client, User],
 ) -> None:
-    client, _user = coordinator
+    client, _user = signed_in
     response = client.post(
         "/evacuation/corridors/new/",
         {"name": "", "direction": "UA", "assembly": f.SUDZHA, "party_role": "guarantor"},
@@ -75,8 +66,8 @@ def test_a_form_error_is_shown_at_its_field_by_its_label(
     assert "name: This field is required." not in page
 
 
-def test_a_refused_convoy_comes_back_as_typed(coordinator: tuple[Client, User]) -> None:
-    client, user = coordinator
+def test_a_refused_convoy_comes_back_as_typed(signed_in: tuple[Client, User]) -> None:
+    client, user = signed_in
     corridor = f.corridor(by=user)
     window = corridor.windows.get()
     late = timezone.localtime(window.ends_at + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
@@ -100,9 +91,9 @@ def test_a_refused_convoy_comes_back_as_typed(coordinator: tuple[Client, User]) 
 
 @pytest.mark.parametrize("htmx", [True, False])
 def test_a_refused_vehicle_comes_back_as_typed_with_the_reason_at_its_field(
-    coordinator: tuple[Client, User], htmx: bool
+    signed_in: tuple[Client, User], htmx: bool
 ) -> None:
-    client, user = coordinator
+    client, user = signed_in
     convoy = f.convoy(vehicles=[], by=user)
     response = client.post(
         f"/evacuation/convoys/{convoy.pk}/vehicles/",
@@ -119,9 +110,9 @@ def test_a_refused_vehicle_comes_back_as_typed_with_the_reason_at_its_field(
 
 
 def test_a_vehicle_without_a_name_is_refused_at_its_field(
-    coordinator: tuple[Client, User],
+    signed_in: tuple[Client, User],
 ) -> None:
-    client, user = coordinator
+    client, user = signed_in
     convoy = f.convoy(vehicles=[], by=user)
     response = client.post(
         f"/evacuation/convoys/{convoy.pk}/vehicles/",
@@ -136,9 +127,9 @@ def test_a_vehicle_without_a_name_is_refused_at_its_field(
 
 
 def test_a_refused_move_of_the_departure_comes_back_open_with_the_reason(
-    coordinator: tuple[Client, User],
+    signed_in: tuple[Client, User],
 ) -> None:
-    client, user = coordinator
+    client, user = signed_in
     convoy = f.allocated_convoy(by=user)
     late = timezone.localtime(convoy.window.ends_at + dt.timedelta(hours=1))
     response = client.post(
@@ -153,9 +144,9 @@ def test_a_refused_move_of_the_departure_comes_back_open_with_the_reason(
 
 
 def test_an_open_corridor_reads_as_one_corridor_in_ukrainian(
-    coordinator: tuple[Client, User],
+    signed_in: tuple[Client, User],
 ) -> None:
-    client, user = coordinator
+    client, user = signed_in
     corridor = f.corridor(by=user)
     for status in ("agreed", "open", "suspended"):
         services.corridor_transition(corridor, to=status, by=user)
@@ -168,8 +159,8 @@ def test_an_open_corridor_reads_as_one_corridor_in_ukrainian(
     assert "Відкриті" not in page and "Відкриті" not in listed
 
 
-def test_the_first_timeline_entry_says_proposed_once(coordinator: tuple[Client, User]) -> None:
-    client, user = coordinator
+def test_the_first_timeline_entry_says_proposed_once(signed_in: tuple[Client, User]) -> None:
+    client, user = signed_in
     corridor = f.corridor(by=user)
 
     page = client.get(f"/evacuation/corridors/{corridor.pk}/").content.decode()

@@ -1,7 +1,5 @@
 """A household that arrives in part: those left behind wait again, on the same case."""
 
-from collections.abc import Callable
-
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
@@ -18,11 +16,6 @@ from reliefline.evacuation.services import VehicleInput
 from reliefline.evacuation.tests import factories as f
 
 pytestmark = pytest.mark.usefixtures("gazetteer")
-
-
-@pytest.fixture
-def coordinator(user_in: Callable[[str], User]) -> User:
-    return user_in("coordinator")
 
 
 def _family_on_the_bus(coordinator: User) -> tuple[EvacuationRequest, Placement, Placement]:

@@ -36,18 +36,10 @@ pytestmark = pytest.mark.usefixtures("gazetteer")
 NEXT_YEAR = timezone.now().year + 1
 
 
-@pytest.fixture
-def coordinator(user_in: Callable[[str], User]) -> tuple[Client, User]:
-    user = user_in("coordinator")
-    client = Client()
-    client.force_login(user)
-    return client, user
-
-
 def test_coordinator_proposes_a_corridor_from_the_list_page(
-    coordinator: tuple[Client, User],
+    signed_in: tuple[Client, User],
 ) -> None:
-    client, _user = coordinator
+    client, _user = signed_in
     response = client.post(
         "/evacuation/corridors/new/",
         {
@@ -68,9 +60,9 @@ def test_coordinator_proposes_a_corridor_from_the_list_page(
 
 
 def test_corridor_with_route_ending_nowhere_is_refused_with_the_reason(
-    coordinator: tuple[Client, User],
+    signed_in: tuple[Client, User],
 ) -> None:
-    client, _user = coordinator
+    client, _user = signed_in
     response = client.post(
         "/evacuation/corridors/new/",
         {
@@ -88,9 +80,9 @@ def test_corridor_with_route_ending_nowhere_is_refused_with_the_reason(
 
 
 def test_illegal_status_change_answers_409_and_keeps_the_status(
-    coordinator: tuple[Client, User],
+    signed_in: tuple[Client, User],
 ) -> None:
-    client, user = coordinator
+    client, user = signed_in
     corridor = f.corridor(by=user)
     response = client.post(
         f"/evacuation/corridors/{corridor.pk}/status/",
@@ -104,9 +96,9 @@ def test_illegal_status_change_answers_409_and_keeps_the_status(
 
 
 def test_corridor_timeline_and_refusal_name_statuses_in_the_readers_language(
-    coordinator: tuple[Client, User],
+    signed_in: tuple[Client, User],
 ) -> None:
-    client, user = coordinator
+    client, user = signed_in
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "uk"
     corridor = f.corridor(by=user)
     services.corridor_transition(corridor, to="agreed", by=user, note="МКЧХ підтвердив")
@@ -125,9 +117,9 @@ def test_corridor_timeline_and_refusal_name_statuses_in_the_readers_language(
 
 
 def test_convoy_page_allocates_and_shows_who_is_left_out_and_why(
-    coordinator: tuple[Client, User],
+    signed_in: tuple[Client, User],
 ) -> None:
-    client, user = coordinator
+    client, user = signed_in
     convoy = f.convoy(vehicles=[VehicleInput("Bus", seats=1)], by=user)
     f.request(given_name="Первая", by=user)
     f.request(phone="+79101234511", given_name="Вторая", by=user)
@@ -145,9 +137,9 @@ def test_convoy_page_allocates_and_shows_who_is_left_out_and_why(
 
 @pytest.mark.parametrize("cut", [False, True])
 def test_the_convoy_page_says_when_the_clock_cut_the_allocation_short(
-    coordinator: tuple[Client, User], monkeypatch: pytest.MonkeyPatch, cut: bool
+    signed_in: tuple[Client, User], monkeypatch: pytest.MonkeyPatch, cut: bool
 ) -> None:
-    client, user = coordinator
+    client, user = signed_in
     convoy = f.convoy(vehicles=[VehicleInput("Bus", seats=4)], by=user)
     f.request(by=user)
     solve = engine.allocate
@@ -171,9 +163,9 @@ def test_the_convoy_page_says_when_the_clock_cut_the_allocation_short(
 
 
 def test_manual_change_breaking_a_hard_constraint_is_refused_on_the_page(
-    coordinator: tuple[Client, User],
+    signed_in: tuple[Client, User],
 ) -> None:
-    client, user = coordinator
+    client, user = signed_in
     convoy = f.convoy(vehicles=[VehicleInput("Bus", seats=1)], by=user)
     family = f.request(family=[("Мария", "walking", False)], by=user)
     response = client.post(
@@ -288,8 +280,8 @@ def test_a_field_team_elsewhere_gets_404_for_the_convoy_and_its_passengers(
     assert Placement.objects.get(pk=placement.pk).status == placement.status
 
 
-def test_checkpoint_manifest_page_shows_four_columns_only(coordinator: tuple[Client, User]) -> None:
-    client, user = coordinator
+def test_checkpoint_manifest_page_shows_four_columns_only(signed_in: tuple[Client, User]) -> None:
+    client, user = signed_in
     convoy = f.allocated_convoy(by=user)
     response = client.post(
         f"/evacuation/vehicles/{f.bus(convoy).pk}/manifest/",
@@ -313,15 +305,15 @@ def test_field_team_cannot_allocate(client_as: Callable[[str], Client]) -> None:
     assert client_as("field").post(f"/evacuation/convoys/{convoy.pk}/allocate/").status_code == 403
 
 
-def test_unknown_convoy_is_404(coordinator: tuple[Client, User]) -> None:
-    client, _user = coordinator
+def test_unknown_convoy_is_404(signed_in: tuple[Client, User]) -> None:
+    client, _user = signed_in
     assert client.get("/evacuation/convoys/999999/").status_code == 404
 
 
 def test_coordinator_records_a_request_with_a_refusal_from_the_worklist(
-    coordinator: tuple[Client, User],
+    signed_in: tuple[Client, User],
 ) -> None:
-    client, user = coordinator
+    client, user = signed_in
     case = f.open_case(
         needs=(f.NeedInput(type="evacuation"),), household_size=2, settlement_id=f.SUDZHA, by=user
     )
@@ -350,8 +342,8 @@ def test_coordinator_records_a_request_with_a_refusal_from_the_worklist(
     }
 
 
-def test_request_without_consent_is_refused_on_the_page(coordinator: tuple[Client, User]) -> None:
-    client, user = coordinator
+def test_request_without_consent_is_refused_on_the_page(signed_in: tuple[Client, User]) -> None:
+    client, user = signed_in
     case = f.open_case(needs=(f.NeedInput(type="evacuation"),), by=user)
     response = client.post(
         f"/evacuation/cases/{case.reference}/request/",
@@ -367,9 +359,9 @@ def test_request_without_consent_is_refused_on_the_page(coordinator: tuple[Clien
 
 
 def test_internal_manifest_page_has_a_qr_code_per_passenger_checkpoint_none(
-    coordinator: tuple[Client, User],
+    signed_in: tuple[Client, User],
 ) -> None:
-    client, user = coordinator
+    client, user = signed_in
     convoy = f.allocated_convoy(by=user)
     url = f"/evacuation/vehicles/{f.bus(convoy).pk}/manifest/"
     form = {"language": "en", "recipient": "Convoy lead", "format": "html"}
@@ -388,9 +380,9 @@ def test_internal_manifest_page_has_a_qr_code_per_passenger_checkpoint_none(
 
 
 def test_manifest_page_gives_the_checkpoint_manifest_as_a_pdf_file(
-    coordinator: tuple[Client, User],
+    signed_in: tuple[Client, User],
 ) -> None:
-    client, user = coordinator
+    client, user = signed_in
     convoy = f.allocated_convoy(by=user)
     response = client.post(
         f"/evacuation/vehicles/{f.bus(convoy).pk}/manifest/",
@@ -452,11 +444,11 @@ def test_code_form_without_javascript_marks_and_shows_the_passenger(
 
 
 def test_a_coordinator_plans_on_kyiv_time_and_sees_sudzhas_clock_beside_it(
-    coordinator: tuple[Client, User],
+    signed_in: tuple[Client, User],
 ) -> None:
     # In November Sudzha (Moscow time) is an hour ahead of the hotline (Kyiv time): the
     # departure typed is on the clock the form names, and the family's is beside it.
-    client, _user = coordinator
+    client, _user = signed_in
     form = client.get("/evacuation/").content.decode()
     assert "Window opens (Kyiv time)" in form
     client.post(
@@ -497,9 +489,9 @@ def test_a_coordinator_plans_on_kyiv_time_and_sees_sudzhas_clock_beside_it(
 
 
 def test_a_coordinator_moves_a_locked_convoys_departure_and_the_families_are_told(
-    coordinator: tuple[Client, User],
+    signed_in: tuple[Client, User],
 ) -> None:
-    client, user = coordinator
+    client, user = signed_in
     convoy = f.allocated_convoy(by=user)
     page = client.get(f"/evacuation/convoys/{convoy.pk}/").content.decode()
     assert "households are told when the convoy is locked" in page
@@ -556,9 +548,9 @@ def test_a_coordinator_moves_a_locked_convoys_departure_and_the_families_are_tol
 
 
 def test_a_move_while_the_corridor_is_suspended_says_the_reopening_tells_them(
-    coordinator: tuple[Client, User],
+    signed_in: tuple[Client, User],
 ) -> None:
-    client, user = coordinator
+    client, user = signed_in
     convoy = f.allocated_convoy(by=user)
     corridor = convoy.window.corridor
     for status in ("agreed", "open"):

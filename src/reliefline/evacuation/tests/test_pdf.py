@@ -4,7 +4,6 @@ import io
 import os
 import subprocess
 import sys
-from collections.abc import Callable
 
 import pytest
 from django.contrib.auth.models import User
@@ -21,11 +20,6 @@ pytestmark = pytest.mark.usefixtures("gazetteer")
 PHONE = "+79101234567"
 MEDICAL_NOTE = "Инсулин два раза в день"
 MESSAGE = "Дом на улице Ленина разрушен"
-
-
-@pytest.fixture
-def coordinator(user_in: Callable[[str], User]) -> User:
-    return user_in("coordinator")
 
 
 @pytest.fixture

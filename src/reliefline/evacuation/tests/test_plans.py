@@ -20,11 +20,6 @@ API = "/api/v1/evacuation"
 PAST = dt.datetime(2020, 1, 1, 8, 0, tzinfo=dt.UTC)
 
 
-@pytest.fixture
-def coordinator(user_in: Callable[[str], User]) -> User:
-    return user_in("coordinator")
-
-
 def _input(
     *, starts_at: dt.datetime | None = None, reception: str = f.SUMY, hours: int = 2
 ) -> CorridorInput:

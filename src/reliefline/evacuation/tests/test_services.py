@@ -1,7 +1,6 @@
 """The evacuation's services on a real database: planning, allocation, field, manifests."""
 
 import datetime as dt
-from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -41,11 +40,6 @@ from reliefline.evacuation.tests import factories as f
 from reliefline.hotline.models import Case
 
 pytestmark = pytest.mark.usefixtures("gazetteer")
-
-
-@pytest.fixture
-def coordinator(user_in: Callable[[str], User]) -> User:
-    return user_in("coordinator")
 
 
 def placements_of(request: EvacuationRequest) -> list[Placement]:

@@ -1,7 +1,5 @@
 """Who a suspension tells not to go, and who its reopening or a closing tells again."""
 
-from collections.abc import Callable
-
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
@@ -13,11 +11,6 @@ from reliefline.evacuation.services import VehicleInput
 from reliefline.evacuation.tests import factories as f
 
 pytestmark = pytest.mark.usefixtures("gazetteer")
-
-
-@pytest.fixture
-def coordinator(user_in: Callable[[str], User]) -> User:
-    return user_in("coordinator")
 
 
 def _agreed_with_two_convoys(
@@ -43,6 +36,18 @@ def _agreed_with_two_convoys(
     untold = f.request(phone="+79101234588", given_name="Олег", by=coordinator)
     services.convoy_allocate(unlocked, by=coordinator, time_limit=2)
     return locked, told, untold
+
+
+def _allocated_then_suspended(coordinator: User) -> tuple[Convoy, EvacuationRequest]:
+    """Return an agreed corridor's convoy, allocated but not locked, and its household,
+    after the corridor was suspended: nobody has been told a time."""
+    corridor = f.corridor(by=coordinator)
+    services.corridor_transition(corridor, to="agreed", by=coordinator)
+    convoy = f.convoy(corridor, vehicles=[VehicleInput("Bus", seats=2)], by=coordinator)
+    family = f.request(by=coordinator)
+    services.convoy_allocate(convoy, by=coordinator, time_limit=2)
+    services.corridor_transition(corridor, to="suspended", by=coordinator)
+    return convoy, family
 
 
 def _told(kind: str) -> list[int | None]:
@@ -118,12 +123,8 @@ def test_a_convoy_locked_while_suspended_tells_its_households_at_the_reopening(
     coordinator: User,
 ) -> None:
     """Told a time during the pause, a family would walk to a corridor on hold."""
-    corridor = f.corridor(by=coordinator)
-    services.corridor_transition(corridor, to="agreed", by=coordinator)
-    convoy = f.convoy(corridor, vehicles=[VehicleInput("Bus", seats=2)], by=coordinator)
-    family = f.request(by=coordinator)
-    services.convoy_allocate(convoy, by=coordinator, time_limit=2)
-    services.corridor_transition(corridor, to="suspended", by=coordinator)
+    convoy, family = _allocated_then_suspended(coordinator)
+    corridor = convoy.window.corridor
 
     services.convoy_lock(convoy, by=coordinator)
     late = f.request(phone="+79101234599", given_name="Олег", by=coordinator)
@@ -139,12 +140,8 @@ def test_closing_tells_nobody_of_a_convoy_locked_during_a_suspension_before_open
     coordinator: User,
 ) -> None:
     """Never told a time (the lock waited for the reopening), so nothing to cancel."""
-    corridor = f.corridor(by=coordinator)
-    services.corridor_transition(corridor, to="agreed", by=coordinator)
-    convoy = f.convoy(corridor, vehicles=[VehicleInput("Bus", seats=2)], by=coordinator)
-    family = f.request(by=coordinator)
-    services.convoy_allocate(convoy, by=coordinator, time_limit=2)
-    services.corridor_transition(corridor, to="suspended", by=coordinator)
+    convoy, family = _allocated_then_suspended(coordinator)
+    corridor = convoy.window.corridor
     services.convoy_lock(convoy, by=coordinator)
 
     services.corridor_transition(corridor, to="closed", by=coordinator)
