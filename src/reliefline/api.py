@@ -177,6 +177,7 @@ PROBLEMS = {
     "datetime_parsing": _DATETIME,
     "datetime_from_date_parsing": _DATETIME,
     "timezone_aware": _DATETIME,
+    "date_range": gettext_lazy("Enter a date from the year %(min)s to %(max)s."),
     "greater_than": gettext_lazy("Must be greater than %(gt)s."),
     "greater_than_equal": gettext_lazy("Must be at least %(ge)s."),
     "less_than": gettext_lazy("Must be less than %(lt)s."),

@@ -10,13 +10,16 @@ import datetime as dt
 import re
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, Field, StrictInt
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, Field, StrictInt
 from pydantic_core import PydanticCustomError
 
 # Ids are 64-bit: a larger number is refused as input, never sent to the database.
 MAX_ID = 2**63 - 1
 # An ISO date starts with its year; anything else pydantic would try as a timestamp.
 _ISO_START = re.compile(r"\d{4}-")
+# The years any date of the operation falls in. Python's dates stop at years 1 and
+# 9999, so near them "the day after" or a change of offset would overflow (a 500).
+YEAR_MIN, YEAR_MAX = 1900, 2999
 
 
 class ObjectIn(BaseModel):
@@ -45,8 +48,18 @@ def _datetime_text(value: object) -> object:
     )
 
 
-IsoDate = Annotated[dt.date, BeforeValidator(_date_text)]
+def _in_years(value: dt.date) -> dt.date:
+    if not YEAR_MIN <= value.year <= YEAR_MAX:
+        raise PydanticCustomError(
+            "date_range",
+            "Enter a date from the year {min} to {max}.",
+            {"min": YEAR_MIN, "max": YEAR_MAX},
+        )
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_date_text), AfterValidator(_in_years)]
 # The offset says on which clock the time is: a corridor window read on the wrong one
 # opens hours early or late. AwareDatetime refuses a time (or a bare date) without it.
-IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_datetime_text)]
+IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_datetime_text), AfterValidator(_in_years)]
 Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]

@@ -1,14 +1,14 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from reliefline.widgets import DateInput
+from reliefline.forms import DateField
 
 
 class AuditFilterForm(forms.Form):
     person = forms.IntegerField(label=_("Person ID"), required=False, min_value=1)
     user = forms.CharField(label=_("User"), required=False, max_length=150)
-    since = forms.DateField(label=_("From"), required=False, widget=DateInput())
-    until = forms.DateField(label=_("Until"), required=False, widget=DateInput())
+    since = DateField(label=_("From"), required=False)
+    until = DateField(label=_("Until"), required=False)
 
 
 class TokenForm(forms.Form):

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from reliefline.aid.models import Item, Warehouse
-from reliefline.widgets import DateInput
+from reliefline.forms import DateField
 
 
 class ReceiptForm(forms.Form):
@@ -17,13 +17,13 @@ class ReceiptForm(forms.Form):
     quantity = forms.IntegerField(min_value=1, max_value=10_000_000, label=_("Quantity (units)"))
     reference = forms.CharField(max_length=100, required=False, label=_("Waybill or document"))
     lot = forms.CharField(max_length=40, required=False, label=_("Lot"))
-    expiry = forms.DateField(required=False, label=_("Expiry"), widget=DateInput())
+    expiry = DateField(required=False, label=_("Expiry"))
     reason = forms.CharField(max_length=500, required=False, label=_("Note"))
 
 
 class PlanForm(forms.Form):
     settlement = forms.CharField(max_length=64, label=_("Settlement"), widget=forms.HiddenInput)
-    starts_on = forms.DateField(label=_("Starts on"), widget=DateInput())
+    starts_on = DateField(label=_("Starts on"))
     days = forms.IntegerField(min_value=1, max_value=366, initial=7, label=_("Days"))
     population = forms.IntegerField(
         min_value=0,
@@ -99,8 +99,8 @@ class ReverseForm(forms.Form):
 class ReportPeriodForm(forms.Form):
     """The distributions report's ?since=&until= (YYYY-MM-DD), both optional."""
 
-    since = forms.DateField(required=False, label=_("From"), widget=DateInput())
-    until = forms.DateField(required=False, label=_("Until"), widget=DateInput())
+    since = DateField(required=False, label=_("From"))
+    until = DateField(required=False, label=_("Until"))
 
     def errors_named(self) -> list[str]:
         """Return each error as "field: message", naming the query parameter."""

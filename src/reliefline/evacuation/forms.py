@@ -5,9 +5,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from reliefline.evacuation.models import CorridorStatus, Direction, ManifestKind, PartyRole
+from reliefline.forms import DateTimeField
 from reliefline.people.models import Language
 from reliefline.places.times import on_hotline_clock
-from reliefline.widgets import DateTimeInput
 
 
 class CorridorForm(forms.Form):
@@ -16,13 +16,11 @@ class CorridorForm(forms.Form):
     assembly = forms.CharField(label=_("Assembly point (settlement id)"), max_length=64)
     waypoint = forms.CharField(label=_("Waypoint (optional)"), max_length=64, required=False)
     reception = forms.CharField(label=_("Reception point (settlement id)"), max_length=64)
-    starts_at = forms.DateTimeField(
+    starts_at = DateTimeField(
         label=on_hotline_clock(_("Window opens")),
-        widget=DateTimeInput(),
     )
-    ends_at = forms.DateTimeField(
+    ends_at = DateTimeField(
         label=on_hotline_clock(_("Window closes")),
-        widget=DateTimeInput(),
     )
     guarantor = forms.CharField(label=_("Guarantor"), max_length=120, required=False)
     party_role = forms.ChoiceField(
@@ -38,18 +36,16 @@ class TransitionForm(forms.Form):
 class ConvoyForm(forms.Form):
     window = forms.IntegerField(label=_("Window"), min_value=1)
     name = forms.CharField(label=pgettext_lazy("of a thing", "Name"), max_length=120)
-    departure_at = forms.DateTimeField(
+    departure_at = DateTimeField(
         label=on_hotline_clock(_("Departure")),
-        widget=DateTimeInput(),
     )
     assembly_point = forms.CharField(label=_("Assembly point"), max_length=64)
 
 
 class RescheduleForm(forms.Form):
-    departure_at = forms.DateTimeField(
+    departure_at = DateTimeField(
         label=on_hotline_clock(_("New departure")),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
-        widget=DateTimeInput(),
     )
 
 

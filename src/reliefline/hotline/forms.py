@@ -6,6 +6,7 @@ from django import forms
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from reliefline.forms import DateTimeField
 from reliefline.hotline.models import Band, CallOutcome, Channel, NeedType, Status, Vulnerability
 from reliefline.hotline.selectors import QueueFilters
 from reliefline.hotline.services import (
@@ -17,7 +18,7 @@ from reliefline.hotline.services import (
 from reliefline.people.models import ConsentMethod, Language, LegalBasis
 from reliefline.people.services import PersonInput
 from reliefline.places.times import on_hotline_clock
-from reliefline.widgets import DateInput, DateTimeInput
+from reliefline.widgets import DateInput
 
 ANY = ("", _("Any"))
 
@@ -73,6 +74,7 @@ class NewCaseForm(forms.Form):
     given_name = forms.CharField(label=_("Given name"), required=False, max_length=200)
     patronymic = forms.CharField(label=_("Patronymic"), required=False, max_length=200)
     family_name = forms.CharField(label=_("Family name"), required=False, max_length=200)
+    # The service's check says "impossible birth date" for a year our DateField refuses.
     birth_date = forms.DateField(label=_("Birth date"), required=False, widget=DateInput())
     person_id = forms.IntegerField(required=False, min_value=1)
     legal_basis = forms.ChoiceField(
@@ -209,6 +211,7 @@ class PersonNameForm(forms.Form):
     given_name = forms.CharField(label=_("Given name"), required=False, max_length=200)
     patronymic = forms.CharField(label=_("Patronymic"), required=False, max_length=200)
     family_name = forms.CharField(label=_("Family name"), required=False, max_length=200)
+    # The service's check says "impossible birth date" for a year our DateField refuses.
     birth_date = forms.DateField(label=_("Birth date"), required=False, widget=DateInput())
 
     def person_input(self) -> PersonInput:
@@ -243,11 +246,10 @@ class CallbackForm(forms.Form):
     wrong time or time zone cannot put a callback hours off.
     """
 
-    at = forms.DateTimeField(
+    at = DateTimeField(
         label=on_hotline_clock(_("Call back at")),
         required=False,
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
-        widget=DateTimeInput(),
     )
     after = forms.ChoiceField(label=_("Or call back"), required=False)
     note = forms.CharField(label=_("Note"), required=False)

@@ -5,9 +5,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from reliefline.forms import DateField
 from reliefline.partners.models import Organisation, Sector
 from reliefline.partners.services import DESCRIPTION_MAX, PEOPLE_MAX, ActivityInput
-from reliefline.widgets import DateInput
 
 ANY = ("", _("Any"))
 
@@ -16,8 +16,8 @@ class ActivityFilterForm(forms.Form):
     organisation = forms.ChoiceField(label=_("Organisation"), required=False)
     sector = forms.ChoiceField(label=_("Sector"), required=False, choices=[ANY, *Sector.choices])
     settlement = forms.CharField(label=_("Settlement"), required=False, max_length=64)
-    active_from = forms.DateField(label=_("Active from"), required=False, widget=DateInput())
-    active_until = forms.DateField(label=_("Active until"), required=False, widget=DateInput())
+    active_from = DateField(label=_("Active from"), required=False)
+    active_until = DateField(label=_("Active until"), required=False)
 
     def __init__(self, *args: Any, organisations: list[Organisation], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -38,8 +38,8 @@ class ActivityForm(forms.Form):
     sector = forms.ChoiceField(label=_("Sector"), choices=Sector.choices)
     description = forms.CharField(label=_("Activity"), max_length=DESCRIPTION_MAX)
     settlement = forms.CharField(label=_("Settlement"), max_length=64, widget=forms.HiddenInput)
-    starts_on = forms.DateField(label=_("Starts on"), widget=DateInput())
-    ends_on = forms.DateField(label=_("Ends on"), widget=DateInput())
+    starts_on = DateField(label=_("Starts on"))
+    ends_on = DateField(label=_("Ends on"))
     targeted = forms.IntegerField(label=_("People targeted"), min_value=0, max_value=PEOPLE_MAX)
     reached = forms.IntegerField(
         label=_("People reached"), min_value=0, max_value=PEOPLE_MAX, initial=0

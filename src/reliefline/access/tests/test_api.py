@@ -24,3 +24,18 @@ def test_audit_since_with_its_offset_is_read(api_as: ApiAs) -> None:
     response = api_as("dpo").get("/api/v1/audit", {"since": "2026-01-01T00:00:00+02:00"})
 
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("since", "0001-01-01T00:00:00+14:00"), ("until", "9999-12-31T23:59:59-14:00")],
+    ids=["before year 1 in UTC", "past year 9999 in UTC"],
+)
+def test_audit_dates_at_the_ends_of_time_are_422_not_500(
+    api_as: ApiAs, name: str, value: str
+) -> None:
+    response = api_as("dpo").get("/api/v1/audit", {name: value})
+
+    assert response.status_code == 422
+    assert response.json()["field"] == name
+    assert "1900 to 2999" in response.json()["detail"]

@@ -55,3 +55,18 @@ def test_audit_api_rejects_a_bad_date_naming_the_field(entries, api_as) -> None:
     response = api_as("dpo").get("/api/v1/audit?since=yesterday")
     assert response.status_code == 422
     assert "since" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "query", ["until=9999-12-31", "since=0001-01-01"], ids=["last day", "first day"]
+)
+def test_audit_page_dates_at_the_ends_of_time_are_refused_at_the_field(
+    entries, client_as, query: str
+) -> None:
+    client = client_as("dpo")
+    client.cookies["django_language"] = "en"
+
+    response = client.get(f"/access/audit/?{query}")
+
+    assert response.status_code == 200
+    assert "Enter a date from the year 1900 to 2999." in response.content.decode()
