@@ -263,3 +263,24 @@ def test_a_queue_in_a_tab_behind_counts_new_cases_in_its_title(new_page, live_se
     page.evaluate("window.__hidden = true")
     page.wait_for_timeout(2500)  # refreshes with nothing new: the title stays
     expect(page).to_have_title(title)
+
+
+def test_a_filtered_queue_leaves_no_copy_in_the_browser_and_back_still_works(
+    new_page, live_server, gazetteer
+):
+    """htmx keeps a copy of each page it leaves for the back button, names and all, in
+    the tab's storage, which outlives a sign-out. Ours keeps none and asks the server."""
+    water, food, _information = _lower_priority_cases()
+    page = new_page(user=UserFactory(role="operator"))
+    page.goto(f"{live_server.url}/hotline/")
+    expect(page.locator("#queue-table tbody tr")).to_have_count(3)
+
+    page.select_option("#id_need", "water")
+
+    expect(page).to_have_url(re.compile(r"need=water"))
+    expect(page.locator("#queue-table tbody tr")).to_have_count(1)
+    assert page.evaluate("window.sessionStorage.getItem('htmx-history-cache')") is None
+    page.go_back()
+    expect(page.locator(f"tr[data-reference='{food.reference}']")).to_be_visible()
+    expect(page.locator("#queue-table tbody tr")).to_have_count(3)
+    assert water.reference in page.content()

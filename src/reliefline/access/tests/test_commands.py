@@ -1,8 +1,11 @@
 import datetime as dt
 import os
 import secrets
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from io import StringIO
 from pathlib import Path
 
@@ -13,6 +16,7 @@ from django.core.management.base import CommandError
 from django.test import Client
 from django.utils import translation
 
+from reliefline.access.management.commands.serve import ACCESS_LOG_FORMAT
 from reliefline.access.models import ApiToken
 from reliefline.access.tests.factories import UserFactory
 from reliefline.hotline.models import Case
@@ -141,6 +145,8 @@ def test_serve_collects_static_then_runs_gunicorn_on_loopback(
         "2",
         "--access-logfile",
         "-",
+        "--access-logformat",
+        ACCESS_LOG_FORMAT,
         "--no-control-socket",
     ]
     assert "RELIEFLINE_INSECURE_HTTP" not in env
@@ -168,3 +174,45 @@ def test_check_deploy_is_clean_with_a_real_key_and_debug_off(tmp_path: Path) -> 
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "(security.W" not in result.stdout + result.stderr
+
+
+def test_the_access_log_keeps_the_path_but_no_query_string_nor_referrer(tmp_path: Path) -> None:
+    """A caller lookup's ?phone=…&family_name=… must not land in clear text in the log."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "reliefline.settings",
+        "RELIEFLINE_DATA_DIR": str(tmp_path),
+        "RELIEFLINE_DEBUG": "1",
+    }
+    argv = [
+        *(sys.executable, "-m", "gunicorn", "reliefline.wsgi:application"),
+        *("--bind", f"127.0.0.1:{port}", "--workers", "1", "--no-control-socket"),
+        *("--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT),
+    ]
+    server = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+        argv,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/healthz?phone=%2B79101234567&family_name=Sokolova",
+            headers={"Referer": f"http://127.0.0.1:{port}/hotline/new/?given_name=Natalia"},
+        )
+        for _attempt in range(100):
+            try:
+                with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
+                    assert response.status == 200
+                break
+            except OSError:
+                time.sleep(0.1)
+    finally:
+        server.terminate()
+        logged = server.communicate(timeout=30)[0].decode()
+    assert '"GET /healthz HTTP/1.1" 200' in logged
+    assert "79101234567" not in logged
+    assert "Sokolova" not in logged and "Natalia" not in logged
