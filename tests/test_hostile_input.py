@@ -436,3 +436,22 @@ def test_audit_offset_out_of_range_gets_422(db: None, offset: str) -> None:
     client = Client(headers={"Authorization": f"Bearer {token_for(dpo)}"})
     response = client.get("/api/v1/audit", {"offset": offset})
     assert _assert_json_error(response, 422)["field"] == "offset"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/", "/api/v1/nonexistent", "/api/v1/cases/x/y/z"])
+def test_an_unknown_api_path_is_a_404_in_json(api: Client, path: str) -> None:
+    assert _assert_json_error(api.get(path), 404)["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("DELETE", "/api/v1/cases/RL-000001"), ("PUT", CASES), ("POST", "/api/v1/audit")],
+)
+def test_a_method_an_api_path_does_not_take_is_a_405_in_json(
+    api: Client, method: str, path: str
+) -> None:
+    response = api.generic(method, path, data=b"{}", content_type="application/json")
+
+    body = _assert_json_error(response, 405)
+    assert body["code"] == "method_not_allowed"
+    assert response["Allow"] and response["Allow"] in body["detail"]

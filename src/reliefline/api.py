@@ -1,11 +1,12 @@
 """The JSON API under /api/v1/: one NinjaAPI, every app's router, one error mapping."""
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -267,3 +268,37 @@ def database_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
     )
     response["Retry-After"] = RETRY_AFTER
     return response
+
+
+class ApiPathErrorMiddleware:
+    """Answer an unknown API path (404) or method (405) with the API's JSON error.
+
+    Both are decided before any operation runs: Django's URL resolver answers 404
+    with its HTML page, and ninja a wrong method with a plain-text 405. A client of
+    /api/ reads every error the same way, as `{"detail", "code"}`.
+    """
+
+    PREFIX = "/api/"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        if not request.path.startswith(self.PREFIX) or response.status_code not in (404, 405):
+            return response
+        if response.get("Content-Type", "").startswith("application/json"):
+            return response  # an operation's own 404: "No case RL-…"
+        if response.status_code == 404:
+            body = {"detail": _("No API operation at this path."), "code": "not_found"}
+        else:
+            allowed = response.get("Allow", "")
+            body = {
+                "detail": _("This path does not take %(method)s; it takes %(allowed)s.")
+                % {"method": request.method, "allowed": allowed},
+                "code": "method_not_allowed",
+            }
+        answer = JsonResponse(body, status=response.status_code)
+        if response.has_header("Allow"):
+            answer["Allow"] = response["Allow"]
+        return answer

@@ -79,6 +79,8 @@ MIDDLEWARE = [
     "reliefline.access.nostore.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Inside the locale: its JSON errors are in the reader's language.
+    "reliefline.api.ApiPathErrorMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
