@@ -20,7 +20,7 @@ from reliefline.access.auth import requires
 from reliefline.access.crypto import blind_index
 from reliefline.channels import selectors
 from reliefline.channels.forms import BroadcastForm, ReportForm
-from reliefline.channels.models import Medium, Sender
+from reliefline.channels.models import Sender
 from reliefline.channels.services import (
     Inbound,
     broadcast_preview,
@@ -65,6 +65,7 @@ def _over_limit(request: HttpRequest) -> bool:
 
 
 def _report_receive(form: ReportForm) -> str:
+    """Return the reference of the request's own new case, never of another's."""
     data = form.cleaned_data
     phone = phone_normalise(data["phone"]) if data["phone"] else ""
     if data["phone"] and not phone:
@@ -75,8 +76,7 @@ def _report_receive(form: ReportForm) -> str:
             external_id=data["token"],
             channel=Channel.WEB,
             text=data["message"],
-            medium=Medium.SMS if phone else "",
-            address=phone or "",
+            # A phone, not an address: anyone can type it here, so it links to nobody.
             phone=phone or "",
             given_name=data["given_name"],
             family_name=data["family_name"],

@@ -1,4 +1,7 @@
-"""Inbound messages: each delivery becomes a case, or an event on the sender's open case."""
+"""Inbound messages: each delivery becomes a case, or an event on the sender's open case.
+
+A web form request always becomes a case of its own: its phone is unverified.
+"""
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -11,12 +14,13 @@ from django.utils.translation import gettext_noop
 from reliefline.access.audit import audit_record
 from reliefline.access.crypto import blind_index_candidates
 from reliefline.access.models import AuditAction
-from reliefline.channels.models import Contact, InboundMessage, Notice, NoticeKind
+from reliefline.channels.models import Contact, InboundMessage, Notice, NoticeKind, Sender
 from reliefline.channels.selectors import Route, settlement_find
 from reliefline.channels.services.notices import notice_replied, notice_send
 from reliefline.channels.understand import Understanding, text_understand
 from reliefline.errors import InvalidInput
-from reliefline.hotline.models import OPEN_STATUSES, Case, EventKind
+from reliefline.hotline.models import OPEN_STATUSES, Case, Channel, EventKind
+from reliefline.hotline.selectors import cases_of_caller
 from reliefline.hotline.services import (
     MESSAGE_MAX,
     CaseInput,
@@ -34,6 +38,8 @@ from reliefline.places.selectors import place_search
 from reliefline.text import text_check
 
 EXTERNAL_ID_MAX = 200
+# Earlier cases a web request's warning names: enough to find the caller, not a history.
+POSSIBLE_MATCH_CASES = 5
 # How the acknowledgement reaches the resident: in the webhook's own answer, which the
 # sender relays (Twilio, RapidPro); as a queued notice (Telegram); or not at all (Kobo,
 # whose forms are filled by field teams, and the web form, which shows it on the page).
@@ -102,12 +108,23 @@ def _validate(data: Inbound) -> None:
         raise InvalidInput(_("Unknown language."), field=_name(data, "language"))
 
 
+def _vouched(data: Inbound) -> bool:
+    """Return whether the sender vouches for the message's address and phone.
+
+    The carrier or platform does for SMS, WhatsApp, Telegram, RapidPro and Kobo (each
+    authenticated). On the public web form anyone can type anyone's phone: linking by
+    it would tell a stranger whether that phone has a case, give them its reference,
+    and let them write on it.
+    """
+    return data.sender != Sender.WEB
+
+
 def _known_person(data: Inbound) -> Person | None:
     """Return the person who wrote from this address or phone before, if any.
 
     Only an exact address or phone links automatically; a name alone never does (an
     operator decides with the identity matcher), so one resident's message is never
-    filed on a namesake's case.
+    filed on a namesake's case. Nor does a phone only the web form gave (_web_only).
     """
     if data.medium and data.address:
         contact = (
@@ -124,11 +141,31 @@ def _known_person(data: Inbound) -> Person | None:
             return contact.person
     phone = phone_normalise(data.phone) if data.phone else None
     if phone:
-        persons = [p for p in person_lookup(phone=phone) if p.purged_at is None]
+        found = [p for p in person_lookup(phone=phone) if p.purged_at is None]
+        unvouched = _web_only(found)
+        persons = [p for p in found if p.pk not in unvouched]
         with_case = [p for p in persons if _open_case(p) is not None]
         ranked = with_case or persons
         return ranked[0] if ranked else None
     return None
+
+
+def _web_only(persons: Sequence[Person]) -> set[int]:
+    """Return the ids of those whose phone only the public web form ever gave.
+
+    Anyone could have typed it there: a message from that phone joining their case
+    would put the phone owner's words on a stranger's case, under a reference the
+    stranger holds. A case by any other channel, or a contact (only vouched senders
+    write one), makes the phone theirs.
+    """
+    ids = [p.pk for p in persons]
+    callers = Case.objects.filter(caller_id__in=ids)
+    web = set(callers.filter(channel=Channel.WEB).values_list("caller_id", flat=True))
+    if not web:
+        return set()
+    other = set(callers.exclude(channel=Channel.WEB).values_list("caller_id", flat=True))
+    contacted = set(Contact.objects.filter(person_id__in=web).values_list("person_id", flat=True))
+    return web - other - contacted
 
 
 def _open_case(person: Person) -> Case | None:
@@ -174,6 +211,36 @@ def _contact_note(data: Inbound, person: Person, language: str) -> None:
             person_ids=[person.pk],
             fields=["address"],
         )
+
+
+def _possible_match_note(data: Inbound, case: Case) -> None:
+    """Warn on a web request's new case when its phone is already someone's.
+
+    The request is never filed on that person or their cases (see _vouched); the
+    operator reads which persons and earlier cases share the phone, and asks the
+    caller, or merges the two persons in the duplicate review.
+    """
+    phone = phone_normalise(data.phone) if data.phone else None
+    if not phone:
+        return
+    persons = [p.pk for p in person_lookup(phone=phone) if p.pk != case.caller_id]
+    if not persons:
+        return
+    earlier = [str(c.reference) for c in cases_of_caller(phone=phone) if c.pk != case.pk]
+    case_event_append(
+        case,
+        kind=EventKind.NOTE,
+        msgid=gettext_noop(
+            "Sent through the public web form with the phone of a person already "
+            "registered (person %(persons)s; earlier cases: %(references)s). Anyone can "
+            "type a phone there: ask the caller before treating them as that person, or "
+            "merge the two in the duplicate review."
+        ),
+        params={
+            "persons": ", ".join(str(pk) for pk in sorted(persons)),
+            "references": ", ".join(earlier[:POSSIBLE_MATCH_CASES]) or "—",
+        },
+    )
 
 
 def _duplicate(data: Inbound) -> Receipt | None:
@@ -235,7 +302,9 @@ def message_receive(data: Inbound) -> Receipt:
     The (sender, external id) pair is unique in the database, so a retried delivery,
     even one racing the first, never makes a second case or event: it gets the first
     delivery's receipt. The raw text is kept, encrypted, as a message event on the
-    case's timeline. Raise InvalidInput naming the sender's field for a bad value.
+    case's timeline. A web form request opens a new case whatever phone it gives, and
+    its receipt names only that case. Raise InvalidInput naming the sender's field for
+    a bad value.
     """
     _validate(data)
     earlier = _duplicate(data)
@@ -255,7 +324,8 @@ def message_receive(data: Inbound) -> Receipt:
     language = data.language or understood.language or data.language_hint or Language.RU
     if language not in Language.values:
         language = Language.RU
-    person = _known_person(data)
+    # A web request is always a case of its own, whoever's phone it names.
+    person = _known_person(data) if _vouched(data) else None
     case = _open_case(person) if person is not None else None
     opened = case is None
     if case is None:
@@ -276,7 +346,10 @@ def message_receive(data: Inbound) -> Receipt:
             msgid=gettext_noop("Attachments sent with this message and not kept: %(n)s."),
             params={"n": data.attachments},
         )
-    _contact_note(data, person, language)
+    if _vouched(data):
+        _contact_note(data, person, language)
+    else:
+        _possible_match_note(data, case)
     message.case, message.event, message.person, message.language = case, event, person, language
     message.opened_case = opened
     message.detected = {
