@@ -209,7 +209,8 @@ def referral_create(
     """Return the referral of the case to the agreement's organisation.
 
     The agreement must be in force, share cases of these need types and cover the
-    case's settlement; the fields disclosed are the agreement's, recorded on the
+    case's settlement, and the case must have open needs of those types; the fields
+    disclosed are the agreement's, recorded on the
     referral and in the audit log.
     """
     now = timezone.now()
@@ -220,6 +221,15 @@ def referral_create(
         raise InvalidInput(_("Name the needs referred."), field="need_types")
     if case.status not in OPEN_STATUSES:
         raise InvalidInput(_("Only open cases can be referred."), field="case")
+    # Referred under a need the case does not have, its details would reach a partner
+    # the agreement gave them to for another purpose.
+    needed = set(case.needs.filter(fulfilled_at__isnull=True).values_list("type", flat=True))
+    if not set(types) <= needed:
+        raise InvalidInput(
+            _("The case has no open need of the types %(types)s.")
+            % {"types": ", ".join(sorted(set(types) - needed))},
+            field="need_types",
+        )
     covered = {p.pk for p in agreement.settlements.all()}
     if case.settlement_id not in covered:
         raise InvalidInput(_("The agreement does not cover this settlement."), field="case")

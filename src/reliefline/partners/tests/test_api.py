@@ -416,6 +416,42 @@ def test_referral_outside_the_agreement_is_refused(
     assert not Referral.objects.exists()
 
 
+def test_referral_under_a_need_the_case_does_not_have_is_refused(
+    api_as: ApiAs, partner_api: Client, icrc: Organisation, insulin_case: Case
+) -> None:
+    agreement = _agreement(icrc, need_types=["medicine", "evacuation"])
+
+    response = api_as("coordinator").post(
+        "/api/v1/partners/referrals",
+        {"case": insulin_case.reference, "agreement": agreement.pk, "need_types": ["evacuation"]},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "need_types"
+    assert "evacuation" in response.json()["detail"]
+    assert not Referral.objects.exists()
+    assert partner_api.get("/api/v1/partners/referrals").json() == []
+
+
+def test_referral_under_a_need_already_met_is_refused(
+    api_as: ApiAs, icrc: Organisation, insulin_case: Case
+) -> None:
+    insulin_case.needs.update(fulfilled_at=timezone.now())
+
+    response = api_as("coordinator").post(
+        "/api/v1/partners/referrals",
+        {
+            "case": insulin_case.reference,
+            "agreement": _agreement(icrc).pk,
+            "need_types": ["medicine"],
+        },
+        content_type="application/json",
+    )
+
+    assert (response.status_code, response.json()["field"]) == (422, "need_types")
+
+
 def test_referral_of_an_unknown_case_is_422(
     api_as: ApiAs, icrc: Organisation, gazetteer: None
 ) -> None:
