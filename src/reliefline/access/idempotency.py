@@ -35,7 +35,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, cast
 
 from django.contrib.auth.models import User
@@ -123,6 +123,25 @@ def fingerprint(request: HttpRequest) -> str:
 
 def _api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
+
+
+def answers_forget(person_ids: Iterable[int]) -> int:
+    """Drop the kept answers that name any of these persons; return how many.
+
+    Called when their data is purged: a retry with the key must not replay a name,
+    phone or note that retention has just erased. Like an answer dropped after a day,
+    the key stays, so a late retry gets idempotency_key_done and is not done twice.
+    The answers still kept are a day's writes at most, read here in Python: SQLite
+    cannot search inside a JSON list.
+    """
+    wanted = set(person_ids)
+    if not wanted:
+        return 0
+    kept = IdempotentRequest.objects.filter(answer_dropped=False).values_list("pk", "person_ids")
+    naming = [pk for pk, named in kept if wanted.intersection(named or ())]
+    return IdempotentRequest.objects.filter(pk__in=naming).update(
+        body="", headers={}, person_ids=[], answer_dropped=True
+    )
 
 
 def purge(*, now: dt.datetime | None = None) -> int:

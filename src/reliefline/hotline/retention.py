@@ -16,7 +16,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.dispatch import Signal
 from django.utils import timezone
 
-from reliefline.access import audit_labels
+from reliefline.access import audit_labels, idempotency
 from reliefline.access.audit import audit_record
 from reliefline.access.models import AuditAction
 from reliefline.hotline.models import Case, CaseEvent, Need, Status
@@ -81,6 +81,8 @@ def cases_purge(
     CaseEvent.objects.filter(case_id__in=case_ids).update(text="", params={})
     for person in persons:
         person_anonymise(person, now=now)
+    # A kept answer to the write that opened one of these cases holds its caller's data.
+    idempotency.answers_forget({*report.person_ids, *(case.caller_id for case in cases)})
     audit_record(
         user=None,
         action=AuditAction.PURGE,

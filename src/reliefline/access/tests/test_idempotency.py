@@ -32,7 +32,9 @@ from reliefline.aid.models import Distribution, ItemKind, Movement
 from reliefline.aid.tests.factories import ItemFactory, WarehouseFactory, family, stocked
 from reliefline.errors import InvalidInput
 from reliefline.hotline import api as hotline_api
-from reliefline.hotline.models import Case, CaseEvent
+from reliefline.hotline.models import Case, CaseEvent, Status
+from reliefline.hotline.retention import cases_purge
+from reliefline.hotline.services import case_transition
 from reliefline.hotline.tests.factories import open_case
 from reliefline.partners.tests.factories import OrganisationFactory
 from reliefline.people.models import Person
@@ -214,6 +216,25 @@ def test_the_kept_answer_is_encrypted_at_rest(api_as: ApiAs) -> None:
 
     assert "family_name" not in stored
     assert json.loads(IdempotentRequest.objects.get().body) == answer.json()
+
+
+def test_a_purge_drops_the_kept_answers_naming_its_people(api_as: ApiAs, user_in) -> None:
+    """Retention erased the caller: a retry with the key must not bring her back."""
+    operator = api_as("operator")
+    purged = post(operator, INSULIN_SMS, key="k-purged")
+    other = post(operator, {**INSULIN_SMS, "caller": {"phone": "+79105550000"}}, key="k-other")
+    case = Case.objects.get(reference=purged.json()["reference"])
+    case_transition(case, to=Status.CLOSED, by=user_in("operator"))
+    Case.objects.filter(pk=case.pk).update(closed_at=timezone.now() - dt.timedelta(days=1))
+
+    cases_purge(days=0)
+
+    again = post(operator, INSULIN_SMS, key="k-purged")
+    assert (again.status_code, again.json()["code"]) == (409, "idempotency_key_done")
+    assert "Ковалёва" not in again.content.decode()
+    assert Case.objects.count() == 2  # and it was not opened again
+    kept = post(operator, {**INSULIN_SMS, "caller": {"phone": "+79105550000"}}, key="k-other")
+    assert kept.status_code == 201 and kept.json() == other.json()
 
 
 def test_a_retry_after_its_answer_is_dropped_is_still_not_done_twice(api_as: ApiAs) -> None:
