@@ -91,8 +91,15 @@ class NewCaseForm(forms.Form):
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.PHONE)
     language = forms.ChoiceField(label=_("Language of the caller"), choices=Language.choices)
     settlement = forms.CharField(label=_("Settlement"), required=False, max_length=64)
+    # Empty, not 1, by default: an empty size keeps a known caller's household as it
+    # is (1 for a new one); a default of 1 sent unchanged shrank the household of a
+    # repeat caller whose other members were not registered yet.
     household_size = forms.IntegerField(
-        label=_("Household size"), required=False, min_value=1, max_value=50, initial=1
+        label=_("Household size"),
+        required=False,
+        min_value=1,
+        max_value=50,
+        help_text=_("Leave empty to keep a known caller's household as it is."),
     )
     needs = forms.MultipleChoiceField(
         label=_("Needs"),

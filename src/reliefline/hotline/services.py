@@ -191,10 +191,10 @@ def _case_write(data: CaseInput, *, settlement: Place | None, by: User | None) -
             household = people.household_create(settlement=settlement, size=size)
             caller.household = household
             caller.save(update_fields=["household"])
-        # The form's household size starts at 1: a known household never shrinks below
+        # No size given keeps the known household's; a size given never goes below
         # the members recorded in it.
-        size = max(size, household.members.count())
-        if household.size != size and data.household_size:
+        size = max(data.household_size or household.size, household.members.count())
+        if household.size != size:
             household.size = size
             household.save(update_fields=["size"])
     elif data.caller is not None:

@@ -111,6 +111,33 @@ def test_a_call_that_gives_no_household_size_keeps_the_known_one(db: None) -> No
     first = open_case(household_size=4)
     again = case_open(CaseInput(channel="sms", language="ru", person_id=first.caller_id), by=None)
     assert again.household is not None and again.household.size == 4
+    assert again.household_size == 4  # the new case says so too
+
+
+def test_a_repeat_call_from_the_page_with_the_size_left_empty_keeps_the_household(
+    client_as,
+) -> None:
+    """Story 2: the caller is picked from the proposals; her mother is not registered."""
+    first = open_case(household_size=2)
+    client = client_as("operator")
+    form = client.get("/hotline/new/").content.decode()
+    assert 'name="household_size"' in form
+    assert 'name="household_size" value=' not in form  # empty, not 1
+
+    client.post(
+        "/hotline/new/",
+        {
+            "person_id": str(first.caller_id),
+            "channel": "phone",
+            "language": "ru",
+            "household_size": "",
+            "needs": ["evacuation"],
+        },
+    )
+
+    again = Case.objects.exclude(pk=first.pk).get()
+    assert again.household_id == first.household_id
+    assert (again.household_size, again.household.size) == (2, 2)
 
 
 def test_legal_transitions_follow_the_workflow_and_leave_events(db: None, user_in) -> None:
