@@ -17,6 +17,7 @@ shown exactly as recorded, never guessed at.
 
 import re
 import string
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -37,6 +38,8 @@ class Purpose:
 
     template: str
     shapes: dict[str, str] = field(default_factory=dict)
+    # Per value, how to show it in the reader's language (a status code, say).
+    show: dict[str, Callable[[str], str]] = field(default_factory=dict)
 
     def text(self, **values: object) -> str:
         """Return the purpose to record, in English, cut to the column's length."""
@@ -56,8 +59,12 @@ class Purpose:
         found = self._pattern.match(recorded)
         if found is None:
             return None
+        values = {
+            name: self.show[name](value) if name in self.show else value
+            for name, value in found.groupdict().items()
+        }
         try:
-            return gettext(self.template).format(**found.groupdict())
+            return gettext(self.template).format(**values)
         except (KeyError, IndexError, ValueError):  # a translation naming another value
             return None
 
@@ -66,7 +73,18 @@ REFERENCE = r"RL-\d+"
 
 CASE_PERSON = Purpose(gettext_noop("case {case}"), {"case": REFERENCE})
 DOWNLOAD = Purpose(gettext_noop("download {file} of {operation}"))
-FIELD_MOVE = Purpose(gettext_noop("field: {status}"), {"status": r"[a-z_]+"})
+
+
+def _placement_status(code: str) -> str:
+    # Imported here: only showing a label needs the evacuation app.
+    from reliefline.evacuation.models import PlacementStatus
+
+    return str(PlacementStatus(code).label) if code in PlacementStatus.values else code
+
+
+FIELD_MOVE = Purpose(
+    gettext_noop("field: {status}"), {"status": r"[a-z_]+"}, {"status": _placement_status}
+)
 IMPORT_DONE = Purpose(
     gettext_noop(
         "import {file} (done): {created} created, {updated} updated, {rejected} rejected, by {user}"

@@ -53,8 +53,17 @@ def test_in_english_every_purpose_reads_as_recorded(recorded: str) -> None:
 
 @pytest.mark.parametrize("purpose", PURPOSES, ids=lambda p: p.template)
 def test_a_purpose_with_values_reads_in_english_exactly_as_recorded(purpose: Purpose) -> None:
+    shown = {name: show(str(SAMPLES[name])) for name, show in purpose.show.items()}
     with translation.override("en"):
-        assert purpose_label(_filled(purpose)) == _filled(purpose)
+        assert purpose_label(_filled(purpose)) == purpose.template.format(**{**SAMPLES, **shown})
+
+
+def test_a_field_move_names_the_status_in_the_readers_language() -> None:
+    recorded = audit_labels.FIELD_MOVE.text(status="arrived")
+    with translation.override("ru"):
+        label = purpose_label(recorded)
+    assert "arrived" not in label
+    assert label == "в поле: Прибыл"
 
 
 @pytest.mark.parametrize("language", ["uk", "ru"])
@@ -68,7 +77,9 @@ def test_a_purpose_with_values_is_translated_and_keeps_its_values(
     assert label != recorded
     for name, value in SAMPLES.items():
         if "{" + name + "}" in purpose.template:
-            assert str(value) in label, name
+            show = purpose.show.get(name, str)
+            with translation.override(language):
+                assert show(str(value)) in label, name
 
 
 def test_a_fixed_purpose_is_translated_from_the_catalogue() -> None:
