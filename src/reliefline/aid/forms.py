@@ -37,7 +37,7 @@ class PlanForm(forms.Form):
 
 class DistributionForm(forms.Form):
     warehouse = forms.ModelChoiceField(
-        queryset=Warehouse.objects.order_by("code"), to_field_name="code", label=_("From")
+        queryset=Warehouse.objects.order_by("code"), to_field_name="code", label=_("From warehouse")
     )
     recipient_name = forms.CharField(
         max_length=200, required=False, label=_("Received by (name as given)")

@@ -3,6 +3,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from reliefline.access.crypto import blind_index
 from reliefline.access.fields import EncryptedTextField
@@ -240,8 +241,9 @@ class PersonKey(models.Model):
 
 
 class ClusterStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    CLOSED = "closed", _("Closed")
+    # Contexts of their own: "Open" is also the queue's filter of open cases (plural).
+    OPEN = "open", pgettext_lazy("duplicate cluster", "Open")
+    CLOSED = "closed", pgettext_lazy("duplicate cluster", "Closed")
 
 
 class PairStatus(models.TextChoices):

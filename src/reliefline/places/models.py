@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, pgettext_lazy
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrOrPromise as StrOrPromise
@@ -141,7 +141,8 @@ ATTRIBUTE_VALUES: dict[str, dict[str, "StrOrPromise"]] = {
         "unclear": _("Unclear"),
     },
     Attribute.ACCESS: {
-        "open": _("Open"),
+        # Its own context: "Open" is also the queue's filter of open cases (plural).
+        "open": pgettext_lazy("humanitarian access", "Open"),
         "restricted": _("Restricted"),
         "none": _("No access"),
     },
