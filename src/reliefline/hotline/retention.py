@@ -82,7 +82,8 @@ def cases_purge(
     for person in persons:
         person_anonymise(person, now=now)
     # A kept answer to the write that opened one of these cases holds its caller's data.
-    idempotency.answers_forget({*report.person_ids, *(case.caller_id for case in cases)})
+    callers = [case.caller_id for case in cases if case.caller_id is not None]
+    idempotency.answers_forget({*report.person_ids, *callers})
     audit_record(
         user=None,
         action=AuditAction.PURGE,
