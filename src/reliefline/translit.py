@@ -7,6 +7,15 @@ to one canonical key. Differences that romanisation systems disagree on collapse
 hard signs and apostrophes vanish, doubled letters count once. Two spellings with the
 same skeleton are very likely the same word; the identity matcher adds fuzziness on
 top of this.
+
+The Russian ё has the most spellings: е in most Russian documents (Пономарев), ьо
+after a consonant and йо elsewhere in Ukrainian (Пономарьов, Соловйов), yo, jo or io
+in romanisations (Ponomaryov, Ponomarjow, Ponomariov). All of them fold to е, as ё
+itself does. One spelling cannot fold: Ukrainian writes ё as plain о after ж ч ш щ
+(Горбачов), and KMU-2010 drops the ь of ьо (Ponomarov, Kovalov), so there an о
+stands for ё and nothing in the word says so. `yo_variants()` tells such a pair
+apart from two different names; a skeleton alone cannot, since е and о are
+different letters everywhere else.
 """
 
 import re
@@ -32,12 +41,16 @@ _LATIN = {
 }  # fmt: skip
 _LATIN_RE = re.compile("|".join(sorted(_LATIN, key=len, reverse=True)))
 _APOSTROPHES = str.maketrans("", "", "'’ʼ`´‘\"")
-_VOWEL_GLIDES = (("ия", "я"), ("ие", "е"), ("ию", "ю"))
+# и before a vowel is the glide й: ия, ие, ию, ио are я, е (є), ю and ё (ia, ie, iu, io;
+# Ukrainian Соловйов and its KMU-2010 Soloviov are Соловьёв).
+_VOWEL_GLIDES = (("ия", "я"), ("ие", "е"), ("ию", "ю"), ("ио", "е"))
 _SEPARATORS = re.compile(r"[\s\-‐‑–—_.,/]+")
 
 
 def _fold_word(word: str) -> str:
-    letters = "".join(_CYRILLIC.get(ch, ch) for ch in word)
+    # Ukrainian writes the Russian ё as ьо after a consonant (Пономарьов for Пономарёв):
+    # read it as ё before the soft sign vanishes and leaves a plain о.
+    letters = "".join(_CYRILLIC.get(ch, ch) for ch in word.replace("ьо", "ё"))
     letters = _LATIN_RE.sub(lambda m: _LATIN[m.group(0)], letters)
     letters = "".join(ch for ch in letters if "а" <= ch <= "я" or ch.isdigit())
     # Repeat to a fixed point so that skeleton(skeleton(x)) == skeleton(x).
@@ -60,3 +73,24 @@ def skeleton(text: str) -> str:
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     words = (_fold_word(word) for word in _SEPARATORS.split(text))
     return " ".join(word for word in words if word)
+
+
+_CONSONANTS = frozenset("бвгджзклмнпрстфцчшщ")
+
+
+def yo_variants(one: str, other: str) -> bool:
+    """Return whether two skeletons differ only by one ё, written е in one and о in the other.
+
+    Where Ukrainian writes ё as о after ж ч ш щ (Горбачов) and KMU-2010 drops the ь of
+    ьо (Ponomarov, Kovalov), the о follows a consonant, and Russian writes the same
+    letter е (Горбачев, Пономарев). A Russian word has at most one ё, the stressed
+    vowel, so exactly one such difference counts: Пономарев/Ponomarov are variants,
+    Белова/Болева, Осипов/Есипов (no consonant before) and Попов/Попова are not.
+    """
+    if len(one) != len(other) or one == other:
+        return False
+    differences = [i for i, (a, b) in enumerate(zip(one, other, strict=True)) if a != b]
+    if len(differences) != 1:
+        return False
+    at = differences[0]
+    return {one[at], other[at]} == {"е", "о"} and at > 0 and one[at - 1] in _CONSONANTS

@@ -42,6 +42,7 @@ from reliefline.people.names import (
     given_name_key,
     patronymic_key,
 )
+from reliefline.translit import yo_variants
 
 MATCH = 0.99
 POSSIBLE = 0.10
@@ -143,9 +144,15 @@ def prepare(identity: Identity, *, fix_keyboard: bool = False) -> Keys:
 
 
 def _name_level(one: str, other: str) -> str:
+    """Return how two name keys agree; one ё spelled е in one and о in the other is equal.
+
+    Пономарев and the Ukrainian passport's Ponomarov (Пономарьов without its ь) are
+    one name: as merely "similar" a full name without a birth date or phone would
+    fall below POSSIBLE and the registered person would not be shown.
+    """
     if not one or not other:
         return "missing"
-    if one == other:
+    if one == other or yo_variants(one, other):
         return "equal"
     if JaroWinkler.normalized_similarity(one, other) >= FUZZY_NAME:
         return "similar"
