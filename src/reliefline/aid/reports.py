@@ -2,7 +2,8 @@
 
 Each report is a header and a generator of rows read with .iterator(), so a long
 range streams without holding every row in memory. Reports hold no personal data
-(counts per settlement and day, never names), so partners may download them.
+(counts per settlement and day, never names), so partners may download them; the
+distributions they get have small counts suppressed, as the partners' exports do.
 """
 
 import csv
@@ -19,6 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from reliefline.aid.models import Balance, Movement, MovementKind, Plan
 from reliefline.aid.planning import plan_sheet
+from reliefline.disclosure import HIDDEN, small_cell
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrOrPromise as StrOrPromise
@@ -68,11 +70,14 @@ def stock_report() -> Report:
     return Report("stock", header, rows)
 
 
-def distributions_report(*, since: dt.date | None = None, until: dt.date | None = None) -> Report:
+def distributions_report(
+    *, since: dt.date | None = None, until: dt.date | None = None, exact: bool = False
+) -> Report:
     """Return units distributed per day, settlement and item, net of reversals.
 
     A reversed distribution is not counted (its units come back on the day of the
-    reversal); one of several lots reversed leaves the distribution counted.
+    reversal); one of several lots reversed leaves the distribution counted. Unless
+    `exact` (internal staff), counts pass `small_cell` as in the partners' exports.
     """
     movements = Movement.objects.filter(distribution__isnull=False)
     if since is not None:
@@ -89,22 +94,39 @@ def distributions_report(*, since: dt.date | None = None, until: dt.date | None 
                 distinct=True,
                 filter=Q(kind=MovementKind.DISTRIBUTION, reversal__isnull=True),
             ),
+            touched=Count("distribution", distinct=True),
         )
         .order_by("day", "warehouse__settlement__name_en", "item__code")
     )
+    cells = _exact_cells if exact else _small_cells
     rows = (
         (
             row["day"],
             row["warehouse__settlement_id"],
             row["warehouse__settlement__name_en"],
             row["item__code"],
-            row["distributions"],
-            -int(row["quantity"] or 0),
+            *cells(row["distributions"], row["touched"], -int(row["quantity"] or 0)),
         )
         for row in grouped.iterator(chunk_size=2000)
     )
     header = ("day", "settlement_id", "settlement", "item", "distributions", "quantity")
     return Report("distributions", header, rows)
+
+
+def _exact_cells(distributions: int, touched: int, quantity: int) -> Row:
+    return distributions, quantity
+
+
+def _small_cells(distributions: int, touched: int, quantity: int) -> Row:
+    """Return the distributions through `small_cell`, and the units with them.
+
+    The units of a row go with the distributions they add up, reversed ones
+    included: the units of one household's ration would give the household away.
+    """
+    shown = small_cell(distributions)
+    if shown != distributions or small_cell(touched) != touched:
+        return shown, HIDDEN
+    return shown, quantity
 
 
 def coverage_report() -> Report:

@@ -36,6 +36,7 @@ from reliefline.aid.selectors import (
     household_search,
     movements_page,
 )
+from reliefline.disclosure import reads_exact_counts
 from reliefline.errors import InvalidInput, ReliefError
 from reliefline.hotline.selectors import needs_open
 from reliefline.places.models import Place
@@ -240,7 +241,11 @@ def reports_page(request: HttpRequest) -> HttpResponse:
 
 def _reports(request: HttpRequest, *, errors: list[str], status: int) -> HttpResponse:
     names = [(name, label) for name, (label, _build) in reports.REPORTS.items()]
-    context = {"reports": names, "errors": errors}
+    context = {
+        "reports": names,
+        "errors": errors,
+        "exact": reads_exact_counts(acting_user(request)),
+    }
     return render(request, "aid/reports.html", context, status=status)
 
 
@@ -255,7 +260,9 @@ def report_download(request: HttpRequest, name: str, fmt: str) -> HttpResponseBa
         if not period.is_valid():
             return _reports(request, errors=period.errors_named(), status=422)
         report = reports.distributions_report(
-            since=period.cleaned_data["since"], until=period.cleaned_data["until"]
+            since=period.cleaned_data["since"],
+            until=period.cleaned_data["until"],
+            exact=reads_exact_counts(acting_user(request)),
         )
     else:
         report = reports.REPORTS[name][1]()

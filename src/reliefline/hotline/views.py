@@ -27,6 +27,7 @@ from reliefline.access.auth import acting_user, requires
 from reliefline.access.models import AuditAction
 from reliefline.access.roles import Role
 from reliefline.access.selectors import users_in_roles
+from reliefline.disclosure import Cell, reads_exact_counts, small_cell, small_cells_of_total
 from reliefline.errors import InvalidInput, NotFound, ReliefError
 from reliefline.hotline import priority, services
 from reliefline.hotline.errors import CaseNotFound
@@ -51,6 +52,7 @@ from reliefline.hotline.models import (
 )
 from reliefline.hotline.notices import callback_notify_default
 from reliefline.hotline.selectors import (
+    Dashboard,
     case_dashboard,
     case_get,
     case_page,
@@ -424,16 +426,58 @@ def case_assign(request: HtmxHttpRequest, reference: str) -> HttpResponse:
 @requires("hotline.view_dashboard")
 @require_GET
 def dashboard(request: HtmxHttpRequest) -> HttpResponse:
-    """Return counts of open cases by need, settlement, status and band, and the overdue."""
+    """Return counts of open cases by need, settlement, status and band, and the overdue;
+    small counts suppressed for a partner."""
     counts = case_dashboard()
     context = {
-        "counts": counts,
-        "by_status": [(Status(k).label, k, n) for k, n in counts.by_status.items()],
-        "by_band": [(Band(k).label, k, n) for k, n in counts.by_band.items()],
-        "by_need": [
-            (need.label, need.value, counts.by_need.get(need.value, 0)) for need in NeedType
-        ],
+        **_dashboard_cells(counts, exact=reads_exact_counts(acting_user(request))),
         "refresh_seconds": DASHBOARD_REFRESH_SECONDS,
         "now": timezone.now(),
     }
     return _render(request, "hotline/dashboard.html", "hotline/_dashboard.html", context)
+
+
+def _dashboard_cells(counts: Dashboard, *, exact: bool) -> dict[str, Any]:
+    """Return the dashboard's counts: exact for internal staff; for anyone else as the
+    partners' exports give them, small ones suppressed with every total and table
+    that would give one back by subtraction.
+
+    Bands, open statuses and settlements each add up to the open cases (the
+    settlements past those listed as one more, unlisted, cell); a case mostly has one
+    need, so needs nearly do too.
+    """
+    open_statuses = [status.value for status in OPEN_STATUSES]
+    listed = [n for _place, _name, n in counts.by_settlement]
+    tables = [
+        [counts.by_band[band.value] for band in Band],
+        [counts.by_status[status] for status in open_statuses],
+        [*listed, counts.open - sum(listed)],
+        [counts.by_need.get(need.value, 0) for need in NeedType],
+    ]
+    # Alone, not parts of a total shown: the closed statuses, the overdue, the callbacks.
+    alone = {
+        "overdue": counts.overdue,
+        "callbacks_due": counts.callbacks_due,
+        **{s.value: counts.by_status[s.value] for s in Status if s.value not in open_statuses},
+    }
+    total: Cell = counts.open
+    cells: list[list[Cell]] = [list(table) for table in tables]
+    others: dict[str, Cell] = dict(alone)
+    if not exact:
+        total, cells = small_cells_of_total(counts.open, tables)
+        others = {key: small_cell(n) for key, n in alone.items()}
+    bands, statuses, places, needs = cells
+    by_status = {**dict(zip(open_statuses, statuses, strict=True)), **others}
+    totals = {"open": total, "overdue": others["overdue"], "callbacks_due": others["callbacks_due"]}
+    return {
+        "exact": exact,
+        **totals,
+        "hidden": {name for name, cell in totals.items() if not isinstance(cell, int)},
+        "by_status": [(s.label, s.value, by_status[s.value]) for s in Status],
+        "by_band": [(b.label, b.value, n) for b, n in zip(Band, bands, strict=True)],
+        "by_need": [(t.label, t.value, n) for t, n in zip(NeedType, needs, strict=True)],
+        "by_settlement": [
+            (place_id, name, n)
+            for (place_id, name, _n), n in zip(counts.by_settlement, places[:-1], strict=True)
+        ],
+    }

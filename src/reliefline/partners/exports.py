@@ -15,9 +15,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 
+from reliefline.disclosure import Cell, small_cell
 from reliefline.hotline.models import NeedType
 from reliefline.partners.models import Sector
 from reliefline.partners.selectors import (
@@ -28,8 +28,6 @@ from reliefline.partners.selectors import (
 )
 from reliefline.places.models import Claim, Place, value_label
 from reliefline.places.selectors import claims_of, claims_summary
-
-Cell = str | int | float | None
 
 
 @dataclass(frozen=True)
@@ -50,23 +48,21 @@ def need_label(code: str) -> str:
     return str(NeedType(code).label) if code in NeedType.values else code
 
 
-def small_cell(count: int) -> Cell:
-    """Return the count, or, below RELIEFLINE_SMALL_CELL (not zero), a suppressed or
-    banded value: "" with mode "suppress", "<k" with mode "band"."""
-    threshold: int = settings.RELIEFLINE_SMALL_CELL
-    if 0 < count < threshold:
-        return f"<{threshold}" if settings.RELIEFLINE_SMALL_CELL_MODE == "band" else ""
-    return count
+def place_columns() -> list[Column]:
+    """Return the columns locating a row, headed in the active language.
 
+    A function, not a list built at import: a list would keep the language active when
+    the module was first imported (Ukrainian) in every export, in every language.
+    """
+    return [
+        Column(_("Oblast"), "#adm1+name"),
+        Column(_("District"), "#adm2+name"),
+        Column(_("Settlement"), "#loc+name"),
+        Column(_("Settlement code"), "#loc+code"),
+        Column(_("Latitude"), "#geo+lat"),
+        Column(_("Longitude"), "#geo+lon"),
+    ]
 
-PLACE_COLUMNS = [
-    Column(_("Oblast"), "#adm1+name"),
-    Column(_("District"), "#adm2+name"),
-    Column(_("Settlement"), "#loc+name"),
-    Column(_("Settlement code"), "#loc+code"),
-    Column(_("Latitude"), "#geo+lat"),
-    Column(_("Longitude"), "#geo+lon"),
-]
 
 # Need types under the cluster that answers them, for partners who sort by #sector.
 NEED_SECTOR: dict[str, str] = {
@@ -98,7 +94,7 @@ def table_3w(
         Column(_("Acronym"), "#org+acronym"),
         Column(_("Sector"), "#sector"),
         Column(_("Activity"), "#activity+description"),
-        *PLACE_COLUMNS,
+        *place_columns(),
         Column(_("Start"), "#date+start"),
         Column(_("End"), "#date+end"),
         Column(_("People targeted"), "#targeted+ind"),
@@ -126,7 +122,7 @@ def table_3w(
 def table_needs(access: Access, *, today: dt.date | None = None) -> Table:
     """Return open needs per settlement and need type: households and people in need."""
     columns = [
-        *PLACE_COLUMNS,
+        *place_columns(),
         Column(_("Sector"), "#sector"),
         Column(_("Need"), "#indicator+need+code"),
         Column(_("Households in need"), "#inneed+hh"),
@@ -177,7 +173,7 @@ def table_claims(access: Access, *, attribute: str = "", as_of: dt.date | None =
     columns = [
         Column(_("Source"), "#meta+source"),
         Column(_("Source kind"), "#meta+source+type"),
-        *PLACE_COLUMNS,
+        *place_columns(),
         Column(_("Attribute"), "#indicator+attribute"),
         Column(_("Value"), "#status+code"),
         Column(_("Value label"), "#status+name"),

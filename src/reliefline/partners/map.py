@@ -7,7 +7,8 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from reliefline.partners.exports import need_label, small_cell
+from reliefline.disclosure import small_cell
+from reliefline.partners.exports import need_label
 from reliefline.partners.selectors import NeedCell, needs_by_settlement
 from reliefline.places.layers import (
     Reader,

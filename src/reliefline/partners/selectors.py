@@ -10,6 +10,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from reliefline.disclosure import INTERNAL_PERMISSION
 from reliefline.errors import InvalidInput, NotFound
 from reliefline.evacuation.models import Corridor, CorridorStatus, Vehicle
 from reliefline.evacuation.selectors import corridor_list
@@ -23,10 +24,6 @@ from reliefline.partners.models import (
     SharingAgreement,
 )
 from reliefline.text import text_unstorable
-
-# Internal staff (operators, coordinators, the DPO) see what their role allows; anyone
-# else who signs in is treated as a partner, bound to their organisation's agreements.
-INTERNAL_PERMISSION = "hotline.view_all_cases"
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,10 @@ from django_htmx.middleware import HtmxDetails
 from reliefline.access.audit import audit_record
 from reliefline.access.auth import acting_user, requires
 from reliefline.access.models import AuditAction
+from reliefline.disclosure import small_cell
 from reliefline.errors import NotFound, ReliefError
 from reliefline.partners import services
-from reliefline.partners.exports import NEED_SECTOR, need_label, small_cell
+from reliefline.partners.exports import NEED_SECTOR, need_label
 from reliefline.partners.forms import ActivityFilterForm, ActivityForm
 from reliefline.partners.models import Activity, Organisation
 from reliefline.partners.schemas import referral_out, shared_out

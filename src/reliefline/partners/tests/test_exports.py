@@ -217,3 +217,19 @@ def test_a_formula_in_a_cell_is_defused(api_as: ApiAs) -> None:
     body = _body(api_as("partner").get("/api/v1/exports/3w.csv")).decode()
 
     assert "'=HYPERLINK(1)" in body
+
+
+@pytest.mark.parametrize(
+    ("language", "settlement", "longitude"),
+    [("ru", "Населённый пункт", "Долгота"), ("en", "Settlement", "Longitude")],
+)
+def test_every_header_is_in_the_readers_language(
+    api_as: ApiAs, language: str, settlement: str, longitude: str
+) -> None:
+    """The location columns were headed in Ukrainian whatever the language asked."""
+    response = api_as("partner").get(
+        "/api/v1/exports/3w.csv", headers={"Accept-Language": language}
+    )
+
+    header = _body(response).decode("utf-8-sig").splitlines()[0].split(",")
+    assert settlement in header and longitude in header
