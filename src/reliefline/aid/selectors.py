@@ -131,15 +131,20 @@ class Breach:
     message: str
 
 
+# A movement of a distribution that still stands: handed out, and not reversed since.
+_STANDING = Q(movements__kind=MovementKind.DISTRIBUTION, movements__reversal__isnull=True)
+
+
 def received(
-    household_ids: Sequence[int], *, since: dt.datetime | None = None
+    household_ids: Sequence[int], *, since: dt.datetime | None = None, kind: str | None = None
 ) -> QuerySet[Distribution]:
-    """Return the distributions to these households that still stand (not reversed)."""
-    distributions = Distribution.objects.filter(
-        household_id__in=household_ids,
-        movements__kind=MovementKind.DISTRIBUTION,
-        movements__reversal__isnull=True,
-    )
+    """Return the distributions to these households that still stand (not reversed).
+
+    With `kind`, only those whose items of that kind still stand: a distribution of
+    water and biscuits whose biscuits were reversed gave the family no food.
+    """
+    standing = _STANDING if kind is None else _STANDING & Q(movements__item__kind=kind)
+    distributions = Distribution.objects.filter(standing, household_id__in=household_ids)
     if since is not None:
         distributions = distributions.filter(at__gte=since)
     return distributions.distinct()
@@ -161,9 +166,7 @@ def rule_breaches(
     )
     for kind, rule in sorted(rules.items()):
         label = ItemKind(kind).label
-        window = received(group, since=now - dt.timedelta(days=rule.period_days)).filter(
-            lines__item__kind=kind
-        )
+        window = received(group, since=now - dt.timedelta(days=rule.period_days), kind=kind)
         count = window.count()
         last = window.aggregate(last=Max("at"))["last"]
         if count >= rule.max_per_period:
@@ -356,14 +359,41 @@ def household_members(household: Household) -> list[Person]:
     return list(household.members.filter(purged_at__isnull=True).order_by("pk"))
 
 
-def household_received(household_ids: Sequence[int], *, limit: int = 20) -> list[Distribution]:
-    """Return the latest standing distributions to these households, lines loaded."""
-    return list(
-        received(household_ids)
-        .select_related("warehouse", "by")
-        .prefetch_related("lines__item")
-        .order_by("-at")[:limit]
+@dataclass(frozen=True)
+class Received:
+    """A distribution as it stands: the units of each item not reversed since."""
+
+    distribution: Distribution
+    lines: list[tuple[Item, int]]
+
+
+def household_received(household_ids: Sequence[int], *, limit: int = 20) -> list[Received]:
+    """Return the latest standing distributions to these households, net of reversals.
+
+    A line reversed on its own (the biscuits, say, of water and biscuits) is not shown:
+    the family did not keep it, and the field team must not read that it did.
+    """
+    distributions = list(
+        received(household_ids).select_related("warehouse", "by").order_by("-at")[:limit]
     )
+    units = (
+        Movement.objects.filter(
+            distribution__in=distributions,
+            kind=MovementKind.DISTRIBUTION,
+            reversal__isnull=True,
+        )
+        .values_list("distribution_id", "item_id")
+        .annotate(units=Sum("quantity"))
+        .order_by("distribution_id", "item_id")
+    )
+    standing: dict[int, dict[int, int]] = {}
+    for distribution_id, item_id, quantity in units:
+        standing.setdefault(distribution_id, {})[item_id] = -quantity
+    items = Item.objects.in_bulk({i for lines in standing.values() for i in lines})
+    return [
+        Received(d, [(items[i], n) for i, n in standing.get(d.pk, {}).items() if n > 0])
+        for d in distributions
+    ]
 
 
 def warehouse_last_used(user: User | None) -> Warehouse | None:
@@ -406,7 +436,7 @@ def entitlements(group: Sequence[int], *, now: dt.datetime) -> list[Entitlement]
     found = []
     for rule in DistributionRule.objects.order_by("kind"):
         window_start = now - dt.timedelta(days=rule.period_days)
-        window = received(group, since=window_start).filter(lines__item__kind=rule.kind)
+        window = received(group, since=window_start, kind=rule.kind)
         ats = sorted(window.values_list("at", flat=True))
         next_from = None
         if len(ats) >= rule.max_per_period:

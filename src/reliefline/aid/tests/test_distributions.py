@@ -174,6 +174,45 @@ def test_a_reversed_distribution_does_not_count(point) -> None:
     assert Distribution.objects.count() == 2
 
 
+def _water_and_biscuits(point, household: Household) -> Distribution:
+    biscuits = ItemFactory(code="BISCUIT", kind=ItemKind.FOOD, name_en="Biscuits")
+    stocked(point, biscuits, 10)
+    return distribution_record(
+        DistributionInput(
+            warehouse=point.code,
+            household_id=household.pk,
+            lines=[LineInput(item="WATER-5L", quantity=2), LineInput(item="BISCUIT", quantity=1)],
+        ),
+        by=None,
+    )
+
+
+def test_a_line_reversed_alone_no_longer_counts_for_its_kind(point) -> None:
+    """The biscuits went back: the family received no food, and may get it now."""
+    for kind in (ItemKind.WATER, ItemKind.FOOD):
+        DistributionRule.objects.filter(kind=kind).update(max_per_period=1, period_days=7)
+    household = family(("Ольга", "Коваленко"))
+    first = _water_and_biscuits(point, household)
+    movement_reverse(first.movements.get(item__code="BISCUIT"), reason="damaged", by=None)
+
+    give(household, item="BISCUIT", quantity=1)
+    with pytest.raises(DoubleDipping, match="already received"):
+        give(household)  # the water still stands
+
+
+def test_the_household_page_lists_what_still_stands(point, client_as) -> None:
+    household = family(("Ольга", "Коваленко"))
+    first = _water_and_biscuits(point, household)
+    movement_reverse(first.movements.get(item__code="BISCUIT"), reason="damaged", by=None)
+    client = client_as("coordinator")
+    client.cookies["django_language"] = "en"
+
+    page = client.get(f"/aid/field/households/{household.pk}/").content.decode()
+
+    received = page.split('<ul id="received">', 1)[1].split("</ul>", 1)[0]
+    assert "× 2" in received and "Biscuits" not in received
+
+
 def test_the_same_family_registered_twice_is_one_family(point) -> None:
     place = PlaceFactory()
     first = family(
