@@ -21,6 +21,7 @@ from reliefline.places.times import on_hotline_clock
 from reliefline.widgets import DateInput
 
 ANY = ("", _("Any"))
+NEW_PERSON = "new"
 
 
 class QueueFilterForm(forms.Form):
@@ -76,7 +77,9 @@ class NewCaseForm(forms.Form):
     family_name = forms.CharField(label=_("Family name"), required=False, max_length=200)
     # The service's check says "impossible birth date" for a year our DateField refuses.
     birth_date = forms.DateField(label=_("Birth date"), required=False, widget=DateInput())
-    person_id = forms.IntegerField(required=False, min_value=1)
+    # A known caller's id, NEW_PERSON when the operator chose to register another
+    # person, or empty when no choice was made (see `new_case`).
+    person_id = forms.CharField(required=False, max_length=20)
     legal_basis = forms.ChoiceField(
         label=_("Legal basis"),
         choices=LegalBasis.choices,
@@ -147,6 +150,20 @@ class NewCaseForm(forms.Form):
             for need in NeedType
         ]
 
+    def clean_person_id(self) -> int | str | None:
+        value = (self.cleaned_data.get("person_id") or "").strip()
+        if not value:
+            return None
+        if value == NEW_PERSON:
+            return NEW_PERSON
+        if not value.isdigit() or not 0 < int(value) < 2**63:
+            raise forms.ValidationError(_("Choose a known caller or a new person."))
+        return int(value)
+
+    def caller_chosen(self) -> bool:
+        """Return whether the operator chose the caller: a known one, or a new person."""
+        return self.cleaned_data.get("person_id") is not None
+
     def case_input(self) -> CaseInput:
         """Return the service's input from the cleaned data (call after is_valid())."""
         data = self.cleaned_data
@@ -159,7 +176,8 @@ class NewCaseForm(forms.Form):
             )
             for need in self._chosen_needs()
         ]
-        person_id = data.get("person_id")
+        chosen = data.get("person_id")
+        person_id = chosen if isinstance(chosen, int) else None
         caller = None
         if person_id is None:
             caller = PersonInput(

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
@@ -215,12 +216,30 @@ def caller_lookup(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, "hotline/_caller_matches.html", context)
 
 
+def _phone_known(form: NewCaseForm) -> bool:
+    """Return whether the phone typed is a registered person's (merged ones aside)."""
+    phone = phone_normalise(form.cleaned_data.get("phone") or "")
+    return phone is not None and any(
+        p.merged_into_id is None and p.purged_at is None for p in person_lookup(phone=phone)
+    )
+
+
 @requires("hotline.add_case")
 def new_case(request: HtmxHttpRequest) -> HttpResponse:
     """Show the new-call form; on POST open the case and go to its page."""
     status = 200
     if request.method == "POST":
         form = NewCaseForm(request.POST)
+        if form.is_valid() and not form.caller_chosen() and _phone_known(form):
+            # Sent before the known callers appeared (they come after a pause in
+            # typing): a second household for the same family is what would follow.
+            form.add_error(
+                "phone",
+                _(
+                    "This phone is already registered. Choose the caller among the known "
+                    "callers below, or “Create a new person”."
+                ),
+            )
         if form.is_valid():
             try:
                 case = services.case_open(form.case_input(), by=acting_user(request))
