@@ -51,3 +51,22 @@ class IllegalBoarding(Conflict):
             % {"status": status, "to": to},
             field="status",
         )
+
+
+class AlreadyMarked(Conflict):
+    """The mark asked for is the one the passenger has: a second scan of the same code, or
+    a mark another phone made first. Refused, so the mark and its event are written once;
+    a resend of the same request after a lost answer is no second mark but a replay of
+    the first answer (access.idempotency)."""
+
+    code = "already_marked"
+
+    def __init__(self, *, status: str) -> None:
+        """`status` is the placement's status (a value of PlacementStatus): boarded,
+        no_show or arrived, the marks of the field page."""
+        messages = {
+            "boarded": _("This passenger is already on board."),
+            "no_show": _("This passenger is already marked as a no-show."),
+            "arrived": _("This passenger has already arrived."),
+        }
+        super().__init__(messages[status], field="status")

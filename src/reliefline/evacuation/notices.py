@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from reliefline.channels.selectors import notice_route
 from reliefline.channels.services import notice_send
-from reliefline.evacuation.models import Convoy, Corridor, EvacuationRequest
+from reliefline.evacuation.models import Convoy, Corridor, EvacuationRequest, StopKind
 from reliefline.places.times import resident_time
 
 
@@ -28,6 +28,19 @@ def _tell(
     case = request.case
     if case.caller is not None:
         notice_send(person=case.caller, kind=kind, context=context, case=case, by=by)
+
+
+def _route(corridor: Corridor, language: str) -> str:
+    """Return the corridor as the household knows it, its assembly points to its reception
+    point, named from the gazetteer in `language`: "Суджа → Суми" in Ukrainian.
+
+    Never the corridor's name: a coordinator types that in one language, and a
+    Ukrainian household sent "Суджа → Сумы" reads Russian inside its own notice.
+    """
+    stops = corridor.stops.select_related("place").order_by("position")
+    assembly = [s.place.display_name(language) for s in stops if s.kind == StopKind.ASSEMBLY]
+    reception = [s.place.display_name(language) for s in stops if s.kind == StopKind.RECEPTION]
+    return " → ".join([", ".join(assembly), *reception])
 
 
 def _departure(request: EvacuationRequest, convoy: Convoy, language: str) -> dict[str, str]:
@@ -66,7 +79,10 @@ def rescheduled_notify(request: EvacuationRequest, *, convoy: Convoy, by: User |
 
 def suspended_notify(request: EvacuationRequest, *, corridor: Corridor, by: User | None) -> None:
     """Tell the household that the corridor they were allocated to is suspended."""
-    _tell(request, kind="corridor_suspended", context={"corridor": corridor.name}, by=by)
+    language = _language(request)
+    if language is not None:
+        context = {"corridor": _route(corridor, language)}
+        _tell(request, kind="corridor_suspended", context=context, by=by)
 
 
 def reopened_notify(
@@ -81,14 +97,16 @@ def reopened_notify(
             language=language,
             until=convoy.window.ends_at,
         )
-        context = {"corridor": corridor.name, "window": window}
+        context = {"corridor": _route(corridor, language), "window": window}
         _tell(request, kind="corridor_opened", context=context, by=by)
 
 
 def closed_notify(request: EvacuationRequest, *, corridor: Corridor, by: User | None) -> None:
     """Tell the household the corridor closed before they left: do not go, still waiting."""
-    context = {"corridor": corridor.name, "reference": str(request.case.reference)}
-    _tell(request, kind="corridor_closed", context=context, by=by)
+    language = _language(request)
+    if language is not None:
+        context = {"corridor": _route(corridor, language), "reference": str(request.case.reference)}
+        _tell(request, kind="corridor_closed", context=context, by=by)
 
 
 def arrival_notify(request: EvacuationRequest, *, place: str, by: User | None) -> None:

@@ -1,5 +1,6 @@
 """Every non-trivial read of the evacuation."""
 
+import unicodedata
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import User
@@ -18,7 +19,7 @@ from reliefline.evacuation.models import (
     RequestStatus,
     Vehicle,
 )
-from reliefline.evacuation.services.seats import convoy_candidates
+from reliefline.evacuation.services.seats import CODE_ALPHABET, convoy_candidates
 from reliefline.hotline.models import OPEN_STATUSES, Case, NeedType
 from reliefline.text import text_unstorable
 from reliefline.translit import skeleton
@@ -114,19 +115,56 @@ def cases_awaiting_request(*, limit: int = 50) -> list[Case]:
     )
 
 
+# The Cyrillic capitals that look like Latin ones, which a field phone on a Russian or
+# Ukrainian keyboard types for a code read off paper. Only those the codes use: the
+# alphabet has no O (nor 0, 1 or I, for the same reason), so О is left as it is.
+LOOKALIKES = {
+    ord(cyrillic): latin
+    for cyrillic, latin in zip("АВЕКМНОРСТХУ", "ABEKMHOPCTXY", strict=True)
+    if latin in CODE_ALPHABET
+}
+# Every code is EV and eight letters of the alphabet (seats.placement_code).
+CODE_PREFIX = "EV"
+# The prefix EV typed phonetically on a Russian keyboard is ЕВ (В is said "ve"), which
+# the look-alikes make EB. The prefix is the same on every code, so it identifies
+# nobody: EB is taken for it, while a B of the random part stays a B.
+CODE_PREFIXES = (CODE_PREFIX, "EB")
+CODE_LENGTH = len(CODE_PREFIX) + 8
+
+
+def code_normalise(raw: str) -> str | None:
+    """Return the manifest code as printed ("EV-7KQ2-M9XA"), however it was typed, or None
+    if what was typed cannot be one.
+
+    Case does not count, nor spaces, dashes (missing, extra, a phone's en dash) or
+    other punctuation, nor Cyrillic look-alikes of the code's letters (LOOKALIKES), nor
+    fullwidth forms (NFKC): the same code however a field phone typed it, and never
+    another one, since every letter that counts stays where it was.
+    """
+    typed = unicodedata.normalize("NFKC", raw).upper().translate(LOOKALIKES)
+    compact = "".join(ch for ch in typed if ch.isalnum())
+    prefix, body = compact[: len(CODE_PREFIX)], compact[len(CODE_PREFIX) :]
+    if len(compact) != CODE_LENGTH or prefix not in CODE_PREFIXES:
+        return None
+    if any(ch not in CODE_ALPHABET for ch in body):
+        return None
+    return f"{CODE_PREFIX}-{body[:4]}-{body[4:]}"
+
+
 def placement_by_code(
     code: str, *, user: User | None = None, convoy: Convoy | None = None
 ) -> Placement:
     """Return the placement printed with this manifest code, on a convoy `user` may see
-    (and on `convoy`, when given). Typed, pasted or scanned: spaces and case do not count."""
-    if text_unstorable(code):
+    (and on `convoy`, when given). Typed, pasted or scanned, as code_normalise reads it."""
+    printed = code_normalise(code)
+    if printed is None:
         raise NotFound(_("No passenger has this code."), field="code")
     convoys = Convoy.objects.filter(_checked_in_by(user))
     if convoy is not None:
         convoys = convoys.filter(pk=convoy.pk)
     placement = (
         Placement.objects.select_related("person", "vehicle__convoy", "member__request__case")
-        .filter(code=code.strip().upper(), vehicle__convoy__in=convoys)
+        .filter(code=printed, vehicle__convoy__in=convoys)
         .first()
     )
     if placement is None:
@@ -206,7 +244,8 @@ def convoy_last_run(convoy: Convoy) -> AllocationRun | None:
 
 
 def passengers_search(convoy: Convoy, query: str) -> list[Placement]:
-    """Return the convoy's passengers whose name (any script) or manifest code matches."""
+    """Return the convoy's passengers whose name (any script) or manifest code (however
+    typed: code_normalise) matches."""
     placements = (
         Placement.objects.filter(vehicle__convoy=convoy)
         .exclude(status=PlacementStatus.REMOVED)
@@ -216,11 +255,12 @@ def passengers_search(convoy: Convoy, query: str) -> list[Placement]:
     query = query.strip()
     if not query or text_unstorable(query):
         return list(placements[:SEARCH_LIMIT])
+    code = code_normalise(query)
     key = skeleton(query)
-    matched = placements.filter(
-        Q(code__iexact=query) | Q(person__name_key__contains=key) if key else Q(code__iexact=query)
-    )
-    return list(matched[:SEARCH_LIMIT])
+    matched = Q(code=code) if code else Q(pk__in=[])
+    if key:
+        matched |= Q(person__name_key__contains=key)
+    return list(placements.filter(matched)[:SEARCH_LIMIT])
 
 
 def reconciliation(convoy: Convoy) -> list[VehicleLoad]:

@@ -8,7 +8,7 @@ from reliefline.access import audit_labels
 from reliefline.access.audit import audit_record
 from reliefline.access.models import AuditAction
 from reliefline.evacuation import notices
-from reliefline.evacuation.errors import IllegalBoarding
+from reliefline.evacuation.errors import AlreadyMarked, IllegalBoarding
 from reliefline.evacuation.models import (
     EvacuationRequest,
     Placement,
@@ -33,7 +33,8 @@ MOVES: dict[str, tuple[str, ...]] = {
 
 @transaction.atomic
 def placement_mark(placement: Placement, *, to: str, by: User | None) -> Placement:
-    """Return the placement marked boarded, no-show or arrived, or raise IllegalBoarding.
+    """Return the placement marked boarded, no-show or arrived, or raise AlreadyMarked
+    (it is so already) or IllegalBoarding (the rules forbid that move).
 
     A no-show gives the place back for the reserve list. Once nobody of the household
     is still to board or on the way, its trip is closed (_household_settle): evacuated,
@@ -46,6 +47,8 @@ def placement_mark(placement: Placement, *, to: str, by: User | None) -> Placeme
         .select_related("member__request__case", "vehicle__convoy__window__corridor")
         .get(pk=placement.pk)
     )
+    if placement.status == to:
+        raise AlreadyMarked(status=to)
     if placement.status not in MOVES[to]:
         raise IllegalBoarding(
             status=str(PlacementStatus(placement.status).label), to=str(PlacementStatus(to).label)

@@ -40,8 +40,21 @@
     return mark.user === user && (mark.action === action || mark.action === passengerAddress(mark.code));
   }
 
+  // The code as printed ("EV-7KQ2-M9XA"), however the mark was typed: as the server
+  // reads it (evacuation.selectors.code_normalise), so that a code typed in Cyrillic
+  // look-alikes or without dashes still finds its passenger's row.
+  var LOOKALIKES = { "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P", "С": "C", "Т": "T", "Х": "X", "У": "Y" };
+
   function codeOf(mark) {
-    return mark.code.trim().toUpperCase();
+    var typed = mark.code.normalize("NFKC").toUpperCase();
+    var compact = typed.replace(/[А-ЯЁ]/g, function (letter) {
+      return LOOKALIKES[letter] || letter;
+    }).replace(/[^0-9A-Z]/g, "");
+    var prefix = compact.slice(0, 2);
+    if (compact.length !== 10 || (prefix !== "EV" && prefix !== "EB")) {
+      return typed.trim();
+    }
+    return "EV-" + compact.slice(2, 6) + "-" + compact.slice(6);
   }
 
   function say(attribute, values) {
