@@ -548,3 +548,47 @@ def test_a_search_the_server_fails_says_so(new_page, live_server, gazetteer):
     expect(phone.locator(".field-search .write-failed")).to_contain_text(
         "The search failed on the server."
     )
+
+
+def test_reloading_an_issued_manifest_shows_it_again_and_issues_no_other(
+    new_page, live_server, gazetteer
+):
+    coordinator = UserFactory(role="coordinator")
+    convoy = f.allocated_convoy(by=coordinator)
+    desk = new_page(user=coordinator)
+    desk.goto(f"{live_server.url}/evacuation/vehicles/{f.bus(convoy).pk}/manifest/", timeout=60_000)
+    desk.select_option("#id_kind", "checkpoint")
+    desk.fill("#id_recipient", "Checkpoint Sudzha")
+    desk.select_option("#id_format", "html")
+    desk.click("#issue")
+    issue = ManifestIssue.objects.get()
+    expect(desk).to_have_url(f"{live_server.url}/evacuation/manifests/{issue.pk}/")
+    expect(desk.locator(".manifest header")).to_contain_text(f"No. {issue.pk}, issued")
+
+    desk.reload()
+
+    expect(desk.locator(".manifest header")).to_contain_text(f"No. {issue.pk}, issued")
+    expect(desk.locator(".manifest-table")).to_contain_text("Ирина Верещук")
+    assert ManifestIssue.objects.count() == 1
+
+
+def test_a_coordinator_cancels_a_request_and_records_it_corrected(new_page, live_server, gazetteer):
+    coordinator = UserFactory(role="coordinator")
+    request = f.request(family=[("Мария", "walking", False)], by=coordinator)
+    maria = request.members.exclude(person_id=request.case.caller_id).get().person_id
+    desk = new_page(user=coordinator)
+    desk.goto(
+        f"{live_server.url}/evacuation/cases/{request.case.reference}/request/", timeout=60_000
+    )
+    expect(desk.locator("#open-request")).to_contain_text("Мария Петренко")
+    desk.fill("#id_reason", "Мария uses a wheelchair")
+    desk.get_by_role("button", name="Cancel request").click()
+
+    expect(desk.locator(".messages")).to_contain_text(f"Request {request} cancelled.")
+    expect(desk.locator(f"input[name=going_{maria}]")).to_be_checked()
+    desk.select_option(f"select[name=mobility_{maria}]", "wheelchair")
+    desk.get_by_role("button", name="Record request").click()
+
+    expect(desk.locator(".messages")).to_contain_text("Evacuation request recorded.")
+    corrected = EvacuationRequest.objects.get(case=request.case, status="waiting")
+    assert corrected.members.get(person_id=maria).mobility == "wheelchair"

@@ -26,6 +26,7 @@ from reliefline.evacuation.models import (
 )
 from reliefline.evacuation.schemas import (
     BoardingIn,
+    CancelIn,
     ConvoyIn,
     ConvoyOut,
     CorridorIn,
@@ -309,6 +310,24 @@ def requests_create(request: HttpRequest, payload: RequestIn) -> tuple[int, Requ
         case, direction=payload.direction, members=[m.to_input() for m in payload.members], by=actor
     )
     return 201, request_out(selectors.request_get(made.pk))
+
+
+@router.post(
+    "/requests/{request_id}/cancel",
+    response={200: RequestOut, **ERRORS},
+    summary="Cancel an evacuation request",
+    auth=api_auth(PLAN),
+)
+def requests_cancel(request: HttpRequest, request_id: int, payload: CancelIn) -> RequestOut:
+    """Return the request cancelled, its seats given back; the reason goes on the case's
+    timeline. 409 once anyone boarded or while it holds seats on a locked convoy (mark
+    them no-show first); a corrected request may then be filed for the case."""
+    actor = acting_user(request)
+    found = selectors.request_get(request_id, field="request_id")
+    # Through the actor's scope of cases: a request of a case they may not see is a 404.
+    case_get(str(found.case.reference), user=actor)
+    services.request_cancel(found, by=actor, reason=payload.reason)
+    return request_out(selectors.request_get(request_id))
 
 
 @router.get(

@@ -1,12 +1,26 @@
 """Forms of the evacuation pages: they parse input; the rules stay in the services."""
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
 from django import forms
+from django.forms import BoundField
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from reliefline.evacuation.models import CorridorStatus, Direction, ManifestKind, PartyRole
-from reliefline.forms import DateTimeField
-from reliefline.people.models import Language
+from reliefline.errors import ReliefError
+from reliefline.evacuation.models import (
+    CorridorStatus,
+    Direction,
+    EvacuationRequest,
+    ManifestKind,
+    Mobility,
+    PartyRole,
+)
+from reliefline.evacuation.services import MemberInput
+from reliefline.forms import DateTimeField, form_error_add
+from reliefline.people.models import ConsentMethod, Language, Person
 from reliefline.places.times import on_hotline_clock
 
 
@@ -105,4 +119,151 @@ class CodeForm(forms.Form):
         label=_("Mark as"),
         choices=[("boarded", _("Boarded")), ("arrived", _("Arrived"))],
         initial="boarded",
+    )
+
+
+class RequestForm(forms.Form):
+    """Who of the case's household goes, toward which side: one row of fields a member.
+
+    The fields of member 12 are going_12, refuses_12, mobility_12, medic_12 and
+    consent_12. A refusal of the service comes back at the member's row it names
+    (refusal_add), what was typed kept.
+    """
+
+    direction = forms.ChoiceField(
+        label=_("Toward"), choices=Direction.choices, widget=forms.RadioSelect
+    )
+
+    def __init__(
+        self,
+        data: Mapping[str, Any] | None = None,
+        *,
+        household: Sequence[Person],
+        initial: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(data, initial=initial)
+        self.household = list(household)
+        # Refusals about who is on the request as a whole ("Nobody on the request goes."),
+        # shown above the table of members.
+        self.members_errors: list[str] = []
+        for person in self.household:
+            pk = person.pk
+            self.fields[f"going_{pk}"] = _checkbox(_("Goes"))
+            self.fields[f"refuses_{pk}"] = _checkbox(_("Refuses"))
+            self.fields[f"mobility_{pk}"] = forms.ChoiceField(
+                label=_("Mobility"),
+                choices=Mobility.choices,
+                required=False,
+                initial=Mobility.WALKING,
+                widget=forms.Select(attrs={"aria-label": _("Mobility")}),
+            )
+            self.fields[f"medic_{pk}"] = _checkbox(_("Needs a medic"))
+            self.fields[f"consent_{pk}"] = forms.ChoiceField(
+                label=_("Consent given"),
+                choices=ConsentMethod.choices,
+                required=False,
+                widget=forms.Select(attrs={"aria-label": _("Consent given")}),
+            )
+
+    def clean(self) -> dict[str, Any]:
+        """Refuse a member ticked as both going and refusing: which one they said is unknown."""
+        data = super().clean() or {}
+        for person in self.household:
+            if data.get(f"going_{person.pk}") and data.get(f"refuses_{person.pk}"):
+                self.add_error(
+                    f"going_{person.pk}",
+                    _("Tick either Goes or Refuses for this person, not both."),
+                )
+        return data
+
+    def ticked(self) -> list[Person]:
+        """Return the members ticked as going or refusing, in the household's order."""
+        data = self.cleaned_data
+        return [
+            p for p in self.household if data.get(f"going_{p.pk}") or data.get(f"refuses_{p.pk}")
+        ]
+
+    def members(self) -> list[MemberInput]:
+        """Return the request's members as the service takes them (a valid form only)."""
+        data = self.cleaned_data
+        return [
+            MemberInput(
+                going=bool(data.get(f"going_{p.pk}")),
+                consent_method=data.get(f"consent_{p.pk}") or "",
+                person_id=p.pk,
+                mobility=data.get(f"mobility_{p.pk}") or Mobility.WALKING,
+                needs_medic=bool(data.get(f"medic_{p.pk}")),
+            )
+            for p in self.ticked()
+        ]
+
+    def refusal_add(self, error: ReliefError) -> None:
+        """Attach the service's refusal to the member's row it names, or where it belongs.
+
+        The service counts members as they were sent (`members[1].consent_method` is the
+        second person ticked), so the index is turned back into the person's fields.
+        """
+        if error.field == "members":
+            self.members_errors.append(error.message)
+            return
+        fields: dict[str, str] = {}
+        for i, person in enumerate(self.ticked()):
+            fields[f"members[{i}]"] = f"going_{person.pk}"
+            fields[f"members[{i}].person_id"] = f"going_{person.pk}"
+            fields[f"members[{i}].mobility"] = f"mobility_{person.pk}"
+            fields[f"members[{i}].consent_method"] = f"consent_{person.pk}"
+        form_error_add(self, error, fields=fields)
+
+    def rows(self) -> list["MemberRow"]:
+        """Return one row a member: the person, their fields and the errors at the row."""
+        rows = []
+        for person in self.household:
+            names = [
+                f"{n}_{person.pk}" for n in ("going", "refuses", "mobility", "medic", "consent")
+            ]
+            going, refuses, mobility, medic, consent = (self[name] for name in names)
+            errors = [str(e) for name in names for e in self.errors.get(name, [])]
+            rows.append(MemberRow(person, going, refuses, mobility, medic, consent, errors))
+        return rows
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    person: Person
+    going: BoundField
+    refuses: BoundField
+    mobility: BoundField
+    medic: BoundField
+    consent: BoundField
+    errors: list[str]
+
+
+def _checkbox(label: Any) -> forms.BooleanField:
+    return forms.BooleanField(
+        label=label, required=False, widget=forms.CheckboxInput(attrs={"aria-label": label})
+    )
+
+
+def request_initial(request: EvacuationRequest) -> dict[str, Any]:
+    """Return the request form filled in with a request's answers, to correct them."""
+    initial: dict[str, Any] = {"direction": request.direction}
+    for member in request.members.all():
+        pk = member.person_id
+        initial[f"going_{pk}"] = member.going
+        initial[f"refuses_{pk}"] = not member.going
+        initial[f"mobility_{pk}"] = member.mobility
+        initial[f"medic_{pk}"] = member.needs_medic
+        initial[f"consent_{pk}"] = member.consent_method
+    return initial
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is the request cancelled?"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Recorded on the case's timeline. The household leaves the waiting list until "
+            "a corrected request is recorded."
+        ),
     )

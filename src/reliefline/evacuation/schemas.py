@@ -1,9 +1,9 @@
 """Corridors, convoys, requests, runs, manifests and boarding as the JSON API reads and writes them."""
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
-from pydantic import AwareDatetime, StrictBool, StrictFloat, StrictInt
+from pydantic import AwareDatetime, StrictBool, StrictFloat, StrictInt, StringConstraints
 
 from reliefline.evacuation.models import (
     AllocationRun,
@@ -209,6 +209,10 @@ class RequestIn(ObjectIn):
     case: str = Field(max_length=16)
     direction: Direction
     members: list[MemberIn] = Field(max_length=50)
+
+
+class CancelIn(ObjectIn):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
 
 class MemberOut(Schema):

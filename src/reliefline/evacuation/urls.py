@@ -20,6 +20,8 @@ urlpatterns = [
     path("convoys/<int:pk>/field/mark/", views.mark_code, name="mark_code"),
     path("convoys/<int:pk>/reconciliation/", views.reconciliation, name="reconciliation"),
     path("vehicles/<int:pk>/manifest/", views.manifest, name="manifest"),
+    path("manifests/<int:pk>/", views.manifest_issued, name="manifest_issued"),
     path("passengers/<str:code>/mark/", views.mark, name="mark"),
     path("cases/<str:reference>/request/", views.request_new, name="request_new"),
+    path("requests/<int:pk>/cancel/", views.request_cancel, name="request_cancel"),
 ]

@@ -5,6 +5,7 @@ refuses answers with the same partial and the message, status 409 or 422, and
 changes nothing.
 """
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from functools import wraps
 from typing import Any, TypeVar
@@ -16,7 +17,7 @@ from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy, gettext_noop, ngettext
@@ -30,31 +31,36 @@ from reliefline.access.models import AuditAction
 from reliefline.errors import InvalidInput, NotFound, ReliefError
 from reliefline.evacuation import selectors, services
 from reliefline.evacuation.forms import (
+    CancelForm,
     CodeForm,
     ConvoyForm,
     CorridorForm,
     ManifestForm,
     MarkForm,
     PlaceForm,
+    RequestForm,
     RescheduleForm,
     TransitionForm,
     UnplaceForm,
     VehicleForm,
+    request_initial,
 )
 from reliefline.evacuation.models import (
     CORRIDOR_TRANSITIONS,
+    HOLDING,
     Convoy,
     Corridor,
     CorridorStatus,
-    Direction,
+    EvacuationRequest,
+    ManifestIssue,
     ManifestKind,
-    Mobility,
+    Placement,
     PlacementStatus,
+    RequestStatus,
     StopKind,
 )
 from reliefline.evacuation.services import (
     CorridorInput,
-    MemberInput,
     PartyInput,
     StopInput,
     VehicleInput,
@@ -65,10 +71,14 @@ from reliefline.evacuation.services.corridors import (
     MOVE_WAITS_REOPENING,
     manifests_outdated,
 )
+from reliefline.evacuation.services.manifests import CHECKPOINT_COLUMNS, INTERNAL_COLUMNS
+from reliefline.evacuation.services.manifests import _headers as manifest_headers
+from reliefline.evacuation.services.manifests import _row as manifest_row
 from reliefline.evacuation.services.seats import TIME_LIMIT_DEFAULT
 from reliefline.forms import form_error_add
+from reliefline.hotline.models import Case
 from reliefline.hotline.selectors import case_get
-from reliefline.people.models import ConsentMethod
+from reliefline.people.models import ConsentMethod, Person
 from reliefline.places.models import Place
 from reliefline.places.selectors import place_get
 
@@ -130,19 +140,23 @@ def _submitted(
     action: Callable[[dict[str, Any]], object],
     *,
     fields: Mapping[str, str] | None = None,
+    refused: Callable[[ReliefError], None] | None = None,
 ) -> int:
     """Return 0 once the action ran with the form's data, else the status of the refusal.
 
-    A refusal stays on the form, at the field it names (form_error_add), with what
-    was typed: the page shows the form again.
+    A refusal stays on the form, at the field it names (form_error_add, or the form's
+    own `refused`), with what was typed: the page shows the form again.
     """
     if not form.is_valid():
         return 422
     try:
         action(form.cleaned_data)
-    except ReliefError as refused:
-        form_error_add(form, refused, fields=fields)
-        return refused.status
+    except ReliefError as error:
+        if refused is not None:
+            refused(error)
+        else:
+            form_error_add(form, error, fields=fields)
+        return error.status
     return 0
 
 
@@ -255,11 +269,8 @@ def _corridor_create(data: dict[str, Any], *, by: User) -> Corridor:
     if data["waypoint"]:
         stops.append(StopInput(StopKind.WAYPOINT, data["waypoint"]))
     stops.append(StopInput(StopKind.RECEPTION, data["reception"]))
-    parties = (
-        [PartyInput(data["guarantor"], data["party_role"], timezone.now())]
-        if data["guarantor"]
-        else []
-    )
+    # Proposed, nobody has agreed yet: the guarantor agrees with the corridor (_agreed_at).
+    parties = [PartyInput(data["guarantor"], data["party_role"])] if data["guarantor"] else []
     return services.corridor_create(
         CorridorInput(
             name=data["name"],
@@ -272,9 +283,22 @@ def _corridor_create(data: dict[str, Any], *, by: User) -> Corridor:
     )
 
 
+def _agreed_at(corridor: Corridor) -> dt.datetime | None:
+    """Return when the corridor was agreed (its move to "agreed"), or None while proposed.
+
+    The parties agree the pause together: a party with no agreement of its own on
+    record (agreed_at, which the API may give) agreed when the corridor did.
+    """
+    if corridor.status == CorridorStatus.PROPOSED:
+        return None
+    agreed = [e.at for e in corridor.events.all() if e.to_status == CorridorStatus.AGREED]
+    return max(agreed, default=None)
+
+
 def _corridor_context(corridor: Corridor) -> dict[str, Any]:
     return {
         "corridor": corridor,
+        "agreed_at": _agreed_at(corridor),
         "moves": [(m, CorridorStatus(m).label) for m in CORRIDOR_TRANSITIONS[corridor.status]],
         "assembly_points": [s.place for s in corridor.stops.all() if s.kind == StopKind.ASSEMBLY],
         "convoy_form": ConvoyForm(),
@@ -622,6 +646,33 @@ def manifest(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         )
     if data["format"] in MANIFEST_FILES:
         return manifest_download(issued)
+    # Post/Redirect/Get: a reload shows this manifest again, it does not issue another.
+    return redirect("evacuation:manifest_issued", issued.issue.pk)
+
+
+@requires("evacuation.plan_evacuation")
+@_not_found_is_404
+@require_GET
+def manifest_issued(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Return the printable page of a manifest already issued, with its number: as issued."""
+    issue = (
+        ManifestIssue.objects.select_related("vehicle__convoy__window__corridor", "issued_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if issue is None:
+        raise Http404(_("No manifest %(id)s.") % {"id": pk})
+    passengers = _holders_when_issued(issue)
+    issued = _manifest_as_issued(issue, passengers)
+    audit_record(
+        user=acting_user(request),
+        action=AuditAction.READ,
+        record=f"evacuation.manifest:{issue.pk}",
+        purpose=gettext_noop("issued manifest page"),
+        person_ids=[p.person_id for p in passengers],
+        fields=issued.columns,
+    )
+    vehicle = issue.vehicle
     return render(
         request,
         "evacuation/manifest.html",
@@ -629,10 +680,40 @@ def manifest(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             "vehicle": vehicle,
             "manifest": issued,
             "rows": [([row[c] for c in issued.columns], _passenger_qr(row)) for row in issued.rows],
-            "checkpoint": data["kind"] == ManifestKind.CHECKPOINT,
-            "manifest_language": data["language"],
+            "checkpoint": issue.kind == ManifestKind.CHECKPOINT,
+            "manifest_language": issue.language,
         },
     )
+
+
+def _holders_when_issued(issue: ManifestIssue) -> list[Placement]:
+    """Return who held a place in the vehicle when the manifest was issued, in place order.
+
+    Each placement's status then is its last event up to that moment, so a passenger
+    marked boarded or a no-show since, or placed since, does not change the paper that
+    was printed and signed.
+    """
+    holders = []
+    for placement in (
+        Placement.objects.filter(vehicle=issue.vehicle, created_at__lte=issue.issued_at)
+        .select_related("person", "member__request__case", "vehicle")
+        .prefetch_related("events")
+        .order_by("kind", "number", "pk")
+    ):
+        then = [event for event in placement.events.all() if event.at <= issue.issued_at]
+        if then and then[-1].kind in HOLDING:
+            placement.status = then[-1].kind
+            holders.append(placement)
+    return holders
+
+
+def _manifest_as_issued(issue: ManifestIssue, passengers: list[Placement]) -> services.Manifest:
+    """Return the issued manifest again: its kind's columns, in its language."""
+    columns = CHECKPOINT_COLUMNS if issue.kind == ManifestKind.CHECKPOINT else INTERNAL_COLUMNS
+    with translation.override(issue.language):
+        headers = manifest_headers()
+        rows = [{c: manifest_row(p)[c] for c in columns} for p in passengers]
+    return services.Manifest(issue=issue, columns=tuple(columns), rows=rows, headers=headers)
 
 
 @requires("evacuation.board_evacuation")
@@ -756,33 +837,57 @@ def reconciliation(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @_not_found_is_404
 @require_http_methods(["GET", "POST"])
 def request_new(request: HtmxHttpRequest, reference: str) -> HttpResponse:
-    """Record who of the case's household goes where, each with consent or refusal."""
+    """Record who of the case's household goes where, each with consent or refusal.
+
+    While the case has an open request, the page shows it and the form to cancel it
+    instead: a corrected request is recorded once it is cancelled, the form filled in
+    with the cancelled one's answers (`?correct=<id>`).
+    """
     actor = acting_user(request)
     case = case_get(reference, user=actor)
     household = list(case.household.members.order_by("pk")) if case.household else []
-    error: ReliefError | None = None
+    form = RequestForm(
+        request.POST if request.method == "POST" else None,
+        household=household,
+        initial=_correcting(case, request.GET.get("correct", "")),
+    )
+    status = 200
     if request.method == "POST":
-        post = request.POST
-        members = [
-            MemberInput(
-                going=post.get(f"going_{p.pk}") == "on",
-                consent_method=post.get(f"consent_{p.pk}", "")[:20],
-                person_id=p.pk,
-                mobility=post.get(f"mobility_{p.pk}", "walking")[:20],
-                needs_medic=post.get(f"medic_{p.pk}") == "on",
-            )
-            for p in household
-            if post.get(f"going_{p.pk}") == "on" or post.get(f"refuses_{p.pk}") == "on"
-        ]
-        try:
-            services.request_create(
-                case, direction=post.get("direction", "")[:2], members=members, by=actor
-            )
-        except ReliefError as refused:
-            error = refused
-        else:
+        status = _submitted(
+            form,
+            lambda data: services.request_create(
+                case, direction=data["direction"], members=form.members(), by=actor
+            ),
+            refused=form.refusal_add,
+        )
+        if not status:
             messages.success(request, _("Evacuation request recorded."))
             return redirect("evacuation:corridors")
+    return _request_page(request, case, household, form=form, status=status)
+
+
+def _correcting(case: Case, correct: str) -> dict[str, Any] | None:
+    """Return the answers of the case's cancelled request `correct`, to file it corrected."""
+    if not correct.isdigit():
+        return None
+    cancelled = (
+        EvacuationRequest.objects.filter(pk=int(correct), case=case, status=RequestStatus.CANCELLED)
+        .prefetch_related("members")
+        .first()
+    )
+    return request_initial(cancelled) if cancelled else None
+
+
+def _request_page(
+    request: HtmxHttpRequest,
+    case: Case,
+    household: list[Person],
+    *,
+    form: RequestForm,
+    cancel_form: CancelForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    actor = acting_user(request)
     audit_record(
         user=actor,
         action=AuditAction.READ,
@@ -791,14 +896,81 @@ def request_new(request: HtmxHttpRequest, reference: str) -> HttpResponse:
         person_ids=[p.pk for p in household],
         fields=["household.names"],
     )
+    open_request = _open_request(case)
     context = {
         "case": case,
-        "household": household,
-        "error": error,
-        "mobilities": Mobility.choices,
-        "consents": ConsentMethod.choices,
-        "directions": Direction.choices,
+        "form": form,
+        "open_request": open_request,
+        "open_members": [
+            (member, _consent_label(member.consent_method))
+            for member in (open_request.members.all() if open_request else [])
+        ],
+        "seats": _request_seats(open_request) if open_request else [],
+        "cancel_form": cancel_form or CancelForm(),
     }
-    return render(
-        request, "evacuation/request_new.html", context, status=error.status if error else 200
+    return render(request, "evacuation/request_new.html", context, status=status)
+
+
+def _open_request(case: Case) -> EvacuationRequest | None:
+    """Return the case's waiting or allocated request, with its members, if it has one."""
+    return (
+        EvacuationRequest.objects.filter(
+            case=case, status__in=(RequestStatus.WAITING, RequestStatus.ALLOCATED)
+        )
+        .prefetch_related("members__person")
+        .first()
     )
+
+
+def _consent_label(method: str) -> str:
+    """Return how a member's consent was given, as the reader's language says it."""
+    return str(ConsentMethod(method).label) if method in ConsentMethod.values else method
+
+
+def _request_seats(open_request: EvacuationRequest) -> list[Placement]:
+    """Return the places the request holds, with their vehicle and convoy."""
+    return list(
+        Placement.objects.filter(member__request=open_request, status__in=HOLDING)
+        .select_related("person", "vehicle__convoy")
+        .order_by("vehicle__convoy__departure_at", "kind", "number")
+    )
+
+
+@requires("evacuation.plan_evacuation")
+@_not_found_is_404
+@require_POST
+def request_cancel(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Cancel an open request, saying why; then the page offers to record it corrected.
+
+    Refused (a household on the road, or with seats on a locked convoy), the request
+    page comes back with the reason typed and why, status 409 or 422.
+    """
+    actor = acting_user(request)
+    evacuation_request = selectors.request_get(pk)
+    # Through the actor's scope of cases: a request of a case they may not see is a 404.
+    case = case_get(str(evacuation_request.case.reference), user=actor)
+    form = CancelForm(request.POST)
+    status = _submitted(
+        form,
+        lambda data: services.request_cancel(evacuation_request, by=actor, reason=data["reason"]),
+    )
+    if status:
+        household = list(case.household.members.order_by("pk")) if case.household else []
+        return _request_page(
+            request,
+            case,
+            household,
+            form=RequestForm(household=household),
+            cancel_form=form,
+            status=status,
+        )
+    messages.success(
+        request,
+        _(
+            "Request %(request)s cancelled. The household is no longer waiting: record the "
+            "corrected request below, or leave the case without one."
+        )
+        % {"request": evacuation_request},
+    )
+    url = reverse("evacuation:request_new", args=[case.reference])
+    return redirect(f"{url}?{urlencode({'correct': pk})}")

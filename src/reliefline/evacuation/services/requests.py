@@ -23,12 +23,15 @@ from reliefline.evacuation.models import (
     RequestMember,
     RequestStatus,
 )
+from reliefline.evacuation.services.corridors import text_clean
 from reliefline.evacuation.services.seats import placements_release
-from reliefline.hotline.models import OPEN_STATUSES, Case
+from reliefline.hotline.models import OPEN_STATUSES, Case, EventKind
+from reliefline.hotline.services import case_event_append
 from reliefline.people import services as people
 from reliefline.people.models import ConsentMethod, Household, Person
 
 MEMBERS_MAX = 50
+REASON_MAX = 500
 
 
 @dataclass(frozen=True)
@@ -204,15 +207,51 @@ def request_follow_up(
 
 
 @transaction.atomic
-def request_cancel(request: EvacuationRequest, *, by: User | None) -> EvacuationRequest:
-    """Return the request cancelled, its places given back; refused once anyone boarded."""
-    request = EvacuationRequest.objects.select_for_update().get(pk=request.pk)
+def request_cancel(
+    request: EvacuationRequest, *, by: User | None, reason: str = ""
+) -> EvacuationRequest:
+    """Return the request cancelled, its places given back, and the case's timeline saying why.
+
+    Refused (Conflict) once it is no longer open, once anyone of the household boarded
+    (they are on the road), and while it holds a seat on a locked convoy: that household
+    was told where and when to come, and silently taking the seat back would leave them
+    waiting for a bus with no place (as request_unplace says). The case keeps its
+    evacuation need, so a corrected request can be filed at once; it is as old as the
+    case, so the household keeps its turn.
+    """
+    reason = text_clean(reason, limit=REASON_MAX, field="reason")
+    request = (
+        EvacuationRequest.objects.select_for_update(of=("self",))
+        .select_related("case")
+        .get(pk=request.pk)
+    )
     if request.status not in (RequestStatus.WAITING, RequestStatus.ALLOCATED):
-        raise Conflict(_("Only a waiting or allocated request can be cancelled."), field="status")
-    held = Placement.objects.filter(member__request=request, status__in=HOLDING)
-    if held.exclude(status=PlacementStatus.ALLOCATED).exists():
-        raise Conflict(_("Someone of the household has already boarded."), field="status")
-    placements_release(list(held), by=by)
+        raise Conflict(
+            _("Request %(request)s is no longer open (%(status)s): it cannot be cancelled.")
+            % {"request": request, "status": RequestStatus(request.status).label},
+            field="status",
+        )
+    held = list(
+        Placement.objects.filter(member__request=request, status__in=HOLDING).select_related(
+            "vehicle__convoy"
+        )
+    )
+    if any(p.status != PlacementStatus.ALLOCATED for p in held):
+        raise Conflict(
+            _("Someone of the household has already boarded: the request cannot be cancelled."),
+            field="status",
+        )
+    locked = next((p.vehicle.convoy for p in held if p.vehicle.convoy.locked_at), None)
+    if locked is not None:
+        raise Conflict(
+            _(
+                "The household has seats on convoy %(convoy)s, which is locked: they were told "
+                "to come. Mark them no-show at the assembly point first, then cancel."
+            )
+            % {"convoy": locked.name},
+            field="status",
+        )
+    placements_release(held, by=by)
     request.status = RequestStatus.CANCELLED
     request.save(update_fields=["status"])
     audit_record(
@@ -222,5 +261,16 @@ def request_cancel(request: EvacuationRequest, *, by: User | None) -> Evacuation
         purpose=gettext_noop("evacuation request cancelled"),
         person_ids=list(request.members.values_list("person_id", flat=True)),
         fields=["status"],
+    )
+    case_event_append(
+        request.case,
+        kind=EventKind.NOTE,
+        msgid=(
+            gettext_noop("Evacuation request %(request)s cancelled: %(reason)s")
+            if reason
+            else gettext_noop("Evacuation request %(request)s cancelled.")
+        ),
+        params={"request": str(request), "reason": reason} if reason else {"request": str(request)},
+        by=by,
     )
     return request

@@ -366,8 +366,8 @@ def test_internal_manifest_page_has_a_qr_code_per_passenger_checkpoint_none(
     url = f"/evacuation/vehicles/{f.bus(convoy).pk}/manifest/"
     form = {"language": "en", "recipient": "Convoy lead", "format": "html"}
 
-    internal = client.post(url, {**form, "kind": "internal"}).content.decode()
-    checkpoint = client.post(url, {**form, "kind": "checkpoint"}).content.decode()
+    internal = client.post(url, {**form, "kind": "internal"}, follow=True).content.decode()
+    checkpoint = client.post(url, {**form, "kind": "checkpoint"}, follow=True).content.decode()
 
     code = Placement.objects.get().code
     assert internal.count('<svg width="') == 1
