@@ -100,7 +100,8 @@ ROLE_PERMISSIONS[Role.PARTNER] |= {
     "partners.change_referral",
 }
 ROLE_PERMISSIONS[Role.DPO] |= {"partners.view_sharingagreement", "partners.view_referral"}
-# Channels: coordinators broadcast notices and edit their templates in the admin.
+# Channels: coordinators broadcast notices and edit their texts on the Notice texts
+# page (/channels/notices/templates/), not in the admin, which is for staff only.
 ROLE_PERMISSIONS[Role.COORDINATOR] |= {
     "channels.view_broadcast",
     "channels.add_broadcast",

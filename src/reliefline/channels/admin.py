@@ -5,12 +5,12 @@ Notices and inbound messages are written only by the services: shown read-only h
 
 from typing import Any
 
-from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
-from reliefline.access.admin_site import AuditedAdmin
+from reliefline.access.admin_site import AuditedAdmin, person_reference
+from reliefline.channels.forms import NoticeTemplateForm
 from reliefline.channels.models import (
     Broadcast,
     Contact,
@@ -19,22 +19,7 @@ from reliefline.channels.models import (
     Notice,
     NoticeTemplate,
 )
-from reliefline.channels.services import PLACEHOLDERS, template_check
-from reliefline.errors import InvalidInput
-
-
-class NoticeTemplateForm(forms.ModelForm):  # type: ignore[type-arg]
-    class Meta:
-        model = NoticeTemplate
-        fields = ("kind", "language", "body")
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        try:
-            template_check(kind=data.get("kind", ""), body=data.get("body", ""))
-        except InvalidInput as error:
-            raise ValidationError({"body": error.message}) from error
-        return data
+from reliefline.channels.services import PLACEHOLDERS
 
 
 @admin.register(NoticeTemplate)
@@ -71,31 +56,41 @@ class ReadOnly(AuditedAdmin):
         return False
 
 
+class PersonRecord(ReadOnly):
+    """A record of one person's, naming them by id with a link to the person's page."""
+
+    readonly_fields = ("person_ref",)
+
+    def audit_person_ids(self, obj: Any) -> list[int]:
+        return [obj.person_id] if obj.person_id else []
+
+    @admin.display(description=_("person"))
+    def person_ref(self, obj: Any) -> str:
+        return person_reference(obj.person_id)
+
+
 @admin.register(Notice)
-class NoticeAdmin(ReadOnly):
-    audit_fields = ("address", "body")
+class NoticeAdmin(PersonRecord):
+    audit_fields = ("body",)
     list_display = ("pk", "kind", "language", "medium", "status", "attempts", "created_at")
     list_filter = ("kind", "language", "medium", "status")
-    exclude = ("address",)
-
-    def audit_person_ids(self, obj: Notice) -> list[int]:
-        return [obj.person_id]
+    exclude = ("address", "person")
 
 
 @admin.register(InboundMessage)
-class InboundMessageAdmin(ReadOnly):
+class InboundMessageAdmin(PersonRecord):
+    # What the text understanding found is shown as `detected`.
+    audit_fields = ("language", "needs", "items", "vulnerabilities", "settlement")
     list_display = ("sender", "external_id", "case", "language", "opened_case", "received_at")
     list_filter = ("sender", "language", "opened_case")
+    exclude = ("person",)
 
 
 @admin.register(Contact)
-class ContactAdmin(ReadOnly):
-    audit_fields = ("address",)
+class ContactAdmin(PersonRecord):
+    audit_fields = ("language",)
     list_display = ("pk", "medium", "language", "last_inbound_at")
-    exclude = ("address",)
-
-    def audit_person_ids(self, obj: Contact) -> list[int]:
-        return [obj.person_id]
+    exclude = ("address", "person")
 
 
 @admin.register(Broadcast)

@@ -1,11 +1,16 @@
 """Forms of the channels: they parse what was typed; the rules stay in services."""
 
+from typing import Any
+
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from reliefline.channels.models import NoticeKind
-from reliefline.channels.services import BROADCAST_KINDS, PLACEHOLDERS
+from reliefline.channels.models import NoticeKind, NoticeTemplate
+from reliefline.channels.services import BROADCAST_KINDS, PLACEHOLDERS, template_check
+from reliefline.errors import InvalidInput
 from reliefline.hotline.services import MESSAGE_MAX
+from reliefline.people.models import Language
 
 # Labels of the values a broadcast's template may need.
 CONTEXT_LABELS = {
@@ -88,3 +93,72 @@ class BroadcastForm(forms.Form):
         """Return the values the chosen kind's template may use."""
         kind = self.cleaned_data.get("kind", "")
         return {name: self.cleaned_data.get(name, "") for name in PLACEHOLDERS.get(kind, ())}
+
+
+def template_body_clean(*, kind: str, body: str) -> str:
+    """Return the body of a notice template, or raise ValidationError saying what is wrong.
+
+    The one check of a template's text, shared by the admin and the coordinators'
+    page, so that neither stores a text the other would refuse.
+    """
+    try:
+        template_check(kind=kind, body=body)
+    except InvalidInput as error:
+        raise ValidationError(error.message, code="placeholder") from error
+    return body
+
+
+class NoticeTemplateForm(forms.ModelForm):  # type: ignore[type-arg]
+    """One template in one language, as the admin edits it."""
+
+    class Meta:
+        model = NoticeTemplate
+        fields = ("kind", "language", "body")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        try:
+            template_body_clean(kind=data.get("kind", ""), body=data.get("body", ""))
+        except ValidationError as error:
+            raise ValidationError({"body": error.messages}) from error
+        return data
+
+
+class NoticeTextsForm(forms.Form):
+    """One kind of notice in every language, side by side, as coordinators edit it.
+
+    Each language's text gets the admin's checks: required, no longer than the model
+    allows, and no placeholder outside the kind's.
+    """
+
+    def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
+        # The kind prefixes the fields, so every kind's form on the page has its own ids.
+        kwargs["prefix"] = kind
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        body_max = NoticeTemplate._meta.get_field("body").max_length
+        for code, label in Language.choices:
+            self.fields[code] = forms.CharField(
+                label=label,
+                max_length=body_max,
+                widget=forms.Textarea(attrs={"rows": 6, "lang": code}),
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for code in Language.values:
+            if code in data:
+                try:
+                    template_body_clean(kind=self.kind, body=data[code])
+                except ValidationError as error:
+                    self.add_error(code, error)
+        return data
+
+    @property
+    def label(self) -> str:
+        """Return the kind's name, in the reader's language."""
+        return str(NoticeKind(self.kind).label)
+
+    def placeholders(self) -> str:
+        """Return the placeholders the kind's texts may use, as they are typed."""
+        return ", ".join("{" + name + "}" for name in PLACEHOLDERS.get(self.kind, ()))

@@ -14,4 +14,5 @@ urlpatterns = [
     path("broadcasts/", views.broadcasts, name="broadcasts"),
     path("broadcasts/new/", views.broadcast_new, name="broadcast_new"),
     path("broadcasts/<int:pk>/", views.broadcast, name="broadcast"),
+    path("notices/templates/", views.notice_templates, name="notice_templates"),
 ]

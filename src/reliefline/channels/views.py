@@ -1,4 +1,4 @@
-"""Pages of the channels: the public report form, and broadcasts for coordinators.
+"""Pages of the channels: the public report form; broadcasts and notice texts for coordinators.
 
 Each view renders its whole page, or only its partial when HTMX asks.
 """
@@ -6,10 +6,14 @@ Each view renders its whole page, or only its partial when HTMX asks.
 import uuid
 from typing import Any
 
+from django.contrib import messages
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.contrib.auth.models import User
 from django.core.cache import cache
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -19,8 +23,9 @@ from reliefline.access.audit import client_address
 from reliefline.access.auth import requires
 from reliefline.access.crypto import blind_index
 from reliefline.channels import selectors
-from reliefline.channels.forms import BroadcastForm, ReportForm
-from reliefline.channels.models import Sender
+from reliefline.channels.defaults import DEFAULT_TEMPLATES
+from reliefline.channels.forms import BroadcastForm, NoticeTextsForm, ReportForm
+from reliefline.channels.models import NoticeKind, NoticeTemplate, Sender
 from reliefline.channels.services import (
     Inbound,
     broadcast_preview,
@@ -29,6 +34,7 @@ from reliefline.channels.services import (
 )
 from reliefline.errors import InvalidInput
 from reliefline.hotline.models import Channel
+from reliefline.people.models import Language
 from reliefline.people.phones import phone_normalise
 
 
@@ -165,3 +171,86 @@ def broadcast(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     progress = selectors.broadcast_progress(found)
     template = "channels/_progress.html" if _partial(request) else "channels/broadcast.html"
     return render(request, template, {"progress": progress})
+
+
+def _template_texts() -> dict[str, dict[str, str]]:
+    """Return each kind's texts by language, as the next notice of the kind uses them.
+
+    A kind with no template left at all shows the default texts, which its next
+    notice restores (services.notices._template); a single language missing shows
+    empty, to be written.
+    """
+    stored: dict[str, dict[str, str]] = {kind: {} for kind in NoticeKind.values}
+    for template in NoticeTemplate.objects.filter(kind__in=stored):
+        stored[template.kind][template.language] = template.body
+    return {kind: texts or dict(DEFAULT_TEMPLATES.get(kind, {})) for kind, texts in stored.items()}
+
+
+# How the admin's history names a change of a template's text (construct_change_message).
+ADDED: list[dict[str, Any]] = [{"added": {}}]
+CHANGED: list[dict[str, Any]] = [{"changed": {"fields": ["Body"]}}]
+
+
+@transaction.atomic
+def _template_texts_save(*, kind: str, texts: dict[str, str], by: User) -> int:
+    """Store the kind's texts that differ from the stored ones; return how many did.
+
+    Each change is stamped with its author and goes into the template's history, as a
+    change in the admin does (django_admin_log). Texts are not personal data, so the
+    audit log is not written. Two coordinators saving at once: the last one wins, as
+    in the admin.
+    """
+    stored = {t.language: t for t in NoticeTemplate.objects.select_for_update().filter(kind=kind)}
+    changed = 0
+    for language, body in texts.items():
+        template = stored.get(language)
+        if template is not None and template.body == body:
+            continue
+        template, created = NoticeTemplate.objects.update_or_create(
+            kind=kind, language=language, defaults={"body": body, "updated_by": by}
+        )
+        LogEntry.objects.log_actions(
+            user_id=by.pk,
+            queryset=[template],
+            action_flag=ADDITION if created else CHANGE,
+            change_message=ADDED if created else CHANGED,
+        )
+        changed += 1
+    return changed
+
+
+@require_http_methods(["GET", "POST"])
+@requires("channels.change_noticetemplate")
+def notice_templates(request: HttpRequest) -> HttpResponse:
+    """Return every kind's notice texts to edit side by side, or save one kind's.
+
+    A text the admin would refuse is a 422 with the error at its language, what was
+    typed kept, and nothing of the kind stored.
+    """
+    user = request.user
+    assert isinstance(user, User)
+    texts = _template_texts()
+    posted = request.POST.get("kind", "") if request.method == "POST" else None
+    if posted is not None and posted not in texts:
+        raise Http404(posted[:40])
+    kind_forms = {
+        kind: NoticeTextsForm(request.POST if kind == posted else None, kind=kind, initial=initial)
+        for kind, initial in texts.items()
+    }
+    status = 200
+    if posted is not None:
+        form = kind_forms[posted]
+        if not form.is_valid():
+            status = 422
+        else:
+            saved = {code: form.cleaned_data[code] for code in Language.values}
+            if _template_texts_save(kind=posted, texts=saved, by=user):
+                messages.success(
+                    request, _("The texts of “%(kind)s” are saved.") % {"kind": form.label}
+                )
+            else:
+                messages.info(request, _("Nothing changed in “%(kind)s”.") % {"kind": form.label})
+            return redirect(f"{reverse('channels:notice_templates')}#notice-{posted}")
+    return render(
+        request, "channels/notice_templates.html", {"forms": kind_forms.values()}, status=status
+    )

@@ -4,8 +4,9 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
-from reliefline.access.admin_site import AuditedAdmin
+from reliefline.access.admin_site import AuditedAdmin, person_reference
 from reliefline.evacuation.models import (
     AllocationRun,
     Convoy,
@@ -93,10 +94,16 @@ class PlacementAdmin(AuditedAdmin):
     audit_fields = ("placement",)
     list_display = ("code", "vehicle", "kind", "number", "status")
     list_filter = ("status", "kind")
-    readonly_fields = ("vehicle", "member", "person", "kind", "number", "status", "code")
+    # The passenger by id, linking to their page: the manifest work is not done here.
+    exclude = ("person",)
+    readonly_fields = ("vehicle", "member", "person_ref", "kind", "number", "status", "code")
 
     def audit_person_ids(self, obj: Placement) -> list[int]:
         return [obj.person_id]
+
+    @admin.display(description=_("person"))
+    def person_ref(self, obj: Placement) -> str:
+        return person_reference(obj.person_id)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -1,7 +1,10 @@
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.views.main import SEARCH_VAR
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from reliefline.access.admin import ReadOnlyAdmin
@@ -54,8 +57,15 @@ class PersonInline(admin.TabularInline):  # type: ignore[type-arg]
 
 @admin.register(Household)
 class HouseholdAdmin(AuditedAdmin):
+    """Households by number: members' names are on the household's page, which is audited.
+
+    The list has no names, so browsing it reads no one's data; a search by a member's
+    name is recorded with every member of the households it found.
+    """
+
     audit_fields = ("members.name", "members.phone", "members.birth_date")
-    list_display = ("__str__", "settlement", "size", "member_names", "created_at")
+    audit_search_fields = ("name",)
+    list_display = ("__str__", "settlement", "size", "created_at")
     list_select_related = ("settlement",)
     search_fields = ("=id", "members__family_name", "members__given_name", "settlement__name_en")
     autocomplete_fields = ("settlement",)
@@ -64,42 +74,62 @@ class HouseholdAdmin(AuditedAdmin):
     def audit_person_ids(self, obj: Household) -> list[int]:
         return list(obj.members.values_list("pk", flat=True))
 
-    @admin.display(description=_("members"))
-    def member_names(self, household: Household) -> str:
-        return ", ".join(str(person) for person in household.members.all())
+    def audit_page_person_ids(self, objects: Sequence[Household]) -> list[int]:
+        return list(Person.objects.filter(household__in=objects).values_list("pk", flat=True))
 
-    def get_queryset(self, request: Any) -> Any:
-        return super().get_queryset(request).prefetch_related("members")
+
+# The list of persons, and what it adds for a search's results: their names.
+PERSON_COLUMNS = ("id", "household", "preferred_language", "legal_basis", "created_at")
+PERSON_NAME_COLUMNS = {"family_name": "name", "given_name": "name", "patronymic": "name"}
 
 
 @admin.register(Person)
 class PersonAdmin(AuditedAdmin):
+    """Persons are listed by id; names are shown only to a search, which is audited.
+
+    Browsing every name page by page is what the admin needs least and what a stolen
+    admin session would want most; whoever looks someone up searches, and the entry
+    names the persons found (never what was searched for).
+    """
+
     audit_fields = ("name", "phone", "birth_date", "consent")
+    audit_columns = PERSON_NAME_COLUMNS
+    audit_label_fields = ("name",)  # str(person) is the full name
+    audit_search_fields = ("name",)
     # The phone is shown decrypted by its field; its blind index is never shown.
     form = PersonForm
-    list_display = (
-        "family_name",
-        "given_name",
-        "patronymic",
-        "preferred_language",
-        "legal_basis",
-        "household",
-    )
+    list_display = PERSON_COLUMNS
     list_filter = ("preferred_language", "legal_basis", "consent_method")
     search_fields = ("given_name", "family_name", "patronymic")
     autocomplete_fields = ("household",)
     readonly_fields = ("consent_recorded_by", "purged_at", "created_at")
 
+    def get_list_display(self, request: HttpRequest) -> tuple[str, ...]:
+        if request.GET.get(SEARCH_VAR, "").strip():
+            return ("id", *PERSON_NAME_COLUMNS, *PERSON_COLUMNS[1:])
+        return PERSON_COLUMNS
+
     def audit_person_ids(self, obj: Person) -> list[int]:
         return [obj.pk]
 
+    def audit_page_person_ids(self, objects: Sequence[Person]) -> list[int]:
+        return [person.pk for person in objects]
+
 
 @admin.register(PersonKey)
-class PersonKeyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    """Read-only: the keys are derived from persons on every save (reindex-people rebuilds)."""
+class PersonKeyAdmin(AuditedAdmin):
+    """Read-only: the keys are derived from persons on every save (reindex-people rebuilds).
 
-    list_display = ("person_id", "kind", "value")
+    A key's value is a name or a birth date, normalised: listed by kind only, shown
+    (and audited) on its own page.
+    """
+
+    audit_fields = ("name", "birth_date")
+    list_display = ("id", "person_id", "kind")
     list_filter = ("kind",)
+
+    def audit_person_ids(self, obj: PersonKey) -> list[int]:
+        return [obj.person_id]
 
     def has_add_permission(self, request: Any) -> bool:
         return False
