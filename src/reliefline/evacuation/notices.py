@@ -109,7 +109,13 @@ def closed_notify(request: EvacuationRequest, *, corridor: Corridor, by: User | 
         _tell(request, kind="corridor_closed", context=context, by=by)
 
 
-def arrival_notify(request: EvacuationRequest, *, place: str, by: User | None) -> None:
-    """Tell the household (the one who called) that their evacuation arrived."""
+def arrival_notify(request: EvacuationRequest, *, corridor: Corridor, by: User | None) -> None:
+    """Tell the household (the one who called) that their evacuation arrived, naming the
+    reception point in the language the notice goes out in."""
+    language = _language(request)
+    if language is None:
+        return
+    stops = corridor.stops.filter(kind=StopKind.RECEPTION).select_related("place")
+    place = ", ".join(s.place.display_name(language) for s in stops) or _route(corridor, language)
     context = {"reference": str(request.case.reference), "place": place}
     _tell(request, kind="arrival_confirmed", context=context, by=by)

@@ -261,7 +261,7 @@ class ManifestOut(Schema):
 
 
 class BoardingIn(ObjectIn):
-    code: str = Field(max_length=16)
+    code: str = Field(max_length=40)  # as the field page takes it: spaces and dashes
     status: Literal["boarded", "no_show", "arrived"]
 
 

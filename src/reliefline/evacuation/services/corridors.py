@@ -220,6 +220,10 @@ def corridor_transition(
     was = corridor.status
     corridor.status = to
     corridor.save(update_fields=["status"])
+    if to == CorridorStatus.AGREED:
+        # The parties' guarantees are what "agreed" records: those given no time of
+        # their own agreed now (a proposal never says a guarantor agreed).
+        corridor.parties.filter(agreed_at__isnull=True).update(agreed_at=timezone.now())
     if to == CorridorStatus.SUSPENDED:
         told = corridor_requests_allocated(corridor, locked_only=was != CorridorStatus.OPEN)
         for request in told:

@@ -16,7 +16,6 @@ from reliefline.evacuation.models import (
     PlacementStatus,
     RequestMember,
     RequestStatus,
-    StopKind,
 )
 from reliefline.evacuation.services.requests import request_follow_up
 from reliefline.hotline.models import EventKind, NeedType
@@ -116,10 +115,7 @@ def _household_settle(placement: Placement, *, by: User | None) -> None:
         )
     if case.caller_id in {member.person_id for member in left}:
         return
-    corridor = placement.vehicle.convoy.window.corridor
-    reception = corridor.stops.filter(kind=StopKind.RECEPTION).select_related("place").first()
-    place = reception.place.display_name(case.language) if reception else corridor.name
-    notices.arrival_notify(request, place=place, by=by)
+    notices.arrival_notify(request, corridor=placement.vehicle.convoy.window.corridor, by=by)
 
 
 def _left_behind(request: EvacuationRequest, left: list[RequestMember], *, by: User | None) -> None:

@@ -8,6 +8,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 
+from reliefline.evacuation import services
 from reliefline.evacuation.models import Corridor, CorridorParty
 from reliefline.evacuation.tests import factories as f
 
@@ -76,6 +77,20 @@ def test_the_guarantor_agrees_when_the_corridor_is_agreed(english: tuple[Client,
         assert f"agreed {agreed_at:%Y-%m-%d %H:%M}" in parties
         assert "not yet agreed" not in parties
     assert 'id="corridor-parties" hx-swap-oob="true"' in changed.content.decode()
+    # And stored, as the API reads it: the party's agreed time is the corridor's.
+    stored = CorridorParty.objects.get(corridor=corridor).agreed_at
+    assert stored is not None and abs(stored - agreed_at) < dt.timedelta(seconds=5)
+
+
+def test_a_party_agreed_earlier_keeps_its_own_time(signed_in: tuple[Client, User]) -> None:
+    _client, user = signed_in
+    corridor = f.corridor(by=user)
+    earlier = timezone.now() - dt.timedelta(days=2)
+    CorridorParty.objects.create(corridor=corridor, name="UNHCR", role="party", agreed_at=earlier)
+
+    services.corridor_transition(corridor, to="agreed", by=user)
+
+    assert CorridorParty.objects.get(name="UNHCR").agreed_at == earlier
 
 
 def test_the_api_records_no_agreement_unless_it_is_given(

@@ -10,9 +10,9 @@ import pytest
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from reliefline.channels.models import Notice
+from reliefline.channels.models import InboundMessage, Notice
 from reliefline.evacuation import services
-from reliefline.evacuation.models import Convoy, Corridor, EvacuationRequest
+from reliefline.evacuation.models import Convoy, Corridor, EvacuationRequest, Placement
 from reliefline.evacuation.services import (
     CorridorInput,
     MemberInput,
@@ -21,6 +21,7 @@ from reliefline.evacuation.services import (
     WindowInput,
 )
 from reliefline.evacuation.tests import factories as f
+from reliefline.hotline.models import Case
 from reliefline.places.times import resident_time
 
 pytestmark = pytest.mark.usefixtures("gazetteer")
@@ -143,3 +144,28 @@ def test_a_route_of_two_assembly_points_names_both(coordinator: User) -> None:
         "corridor Sudzha, Guyevo → Sumy is suspended"
         in Notice.objects.get(kind="corridor_suspended").body
     )
+
+
+def test_the_arrival_names_the_reception_point_in_each_households_language(
+    coordinator: User,
+) -> None:
+    _corridor, convoy = _open_with_households(coordinator)
+    services.convoy_lock(convoy, by=coordinator)
+    # The cases were taken in Russian; each caller then wrote in their own language,
+    # which is what their notices go out in (channels.selectors.routes_for).
+    for case in Case.objects.all():
+        InboundMessage.objects.create(
+            sender="twilio",
+            external_id=f"SM{case.pk}",
+            case=case,
+            person=case.caller,
+            language=case.language,
+        )
+    Case.objects.update(language="ru")
+    for placement in Placement.objects.all():
+        services.placement_mark(placement, to="boarded", by=coordinator)
+        services.placement_mark(placement, to="arrived", by=coordinator)
+
+    reception = {"uk": "Суми", "ru": "Сумы", "en": "Sumy"}
+    for language, body in _bodies("arrival_confirmed").items():
+        assert reception[language] in body, body
