@@ -231,20 +231,46 @@ class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     # object names forever, beyond the retention purge, and the index page's "Recent
     # actions" shows them unaudited. Such objects are named there as in the audit log.
 
+    # Django calls these once a save or a deletion went through: where the audit log
+    # records the write too, with the fields the admin's own message says changed.
+
     def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> LogEntry:
+        self._audit_write(request, [obj], AuditAction.CREATE, message)
         if not self.audit_label_fields:
             return super().log_addition(request, obj, message)
         return self._log(request, [obj], ADDITION, message)[0]
 
     def log_change(self, request: HttpRequest, obj: Any, message: Any) -> LogEntry:
+        self._audit_write(request, [obj], AuditAction.UPDATE, message)
         if not self.audit_label_fields:
             return super().log_change(request, obj, message)
         return self._log(request, [obj], CHANGE, message)[0]
 
     def log_deletions(self, request: HttpRequest, queryset: Any) -> Any:
+        objects = list(queryset)
+        self._audit_write(request, objects, AuditAction.DELETE, "")
         if not self.audit_label_fields:
             return super().log_deletions(request, queryset)
-        return self._log(request, list(queryset), DELETION, "")
+        return self._log(request, objects, DELETION, "")
+
+    def _audit_write(
+        self, request: HttpRequest, objects: Sequence[Any], action: AuditAction, message: Any
+    ) -> None:
+        """Record an admin's write of the personal data of `objects`, one entry each."""
+        fields = _changed_fields(message) or list(self.audit_fields)
+        for obj in objects:
+            person_ids = self.audit_person_ids(obj)
+            if not person_ids:
+                continue
+            audit_record(
+                user=request.user,
+                action=action,
+                record=f"{self.model._meta.label_lower}:{obj.pk}",
+                purpose=ADMIN_PURPOSE,
+                person_ids=person_ids,
+                fields=fields,
+                request=request,
+            )
 
     def _log(
         self, request: HttpRequest, objects: Sequence[Any], flag: int, message: Any
@@ -266,3 +292,17 @@ class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         for entry in entries:
             entry.save()
         return entries
+
+
+def _changed_fields(message: Any) -> list[str]:
+    """Return the field names Django's change message lists (its JSON list of dicts).
+
+    `[{"changed": {"fields": ["Family name"]}}]` names the fields by their verbose
+    names; an addition or a deletion names none.
+    """
+    fields: list[str] = []
+    for part in message if isinstance(message, list) else []:
+        for detail in part.values() if isinstance(part, dict) else []:
+            if isinstance(detail, dict):
+                fields.extend(str(name) for name in detail.get("fields", ()))
+    return fields

@@ -43,6 +43,7 @@ class AuditAction(models.TextChoices):
     EXPORT = "export", _("Export")
     SEARCH = "search", _("Search")
     PURGE = "purge", _("Purge")
+    DELETE = "delete", _("Delete")
 
 
 class AuditEntry(models.Model):

@@ -224,3 +224,39 @@ def test_an_admin_edit_of_a_person_names_them_by_id_in_the_admins_history(
     assert logged.object_repr == f"people.person:{sokolova.pk}"
     admin.get("/admin/")  # shows, once, the message naming what was just saved
     assert "Соколова" not in admin.get("/admin/").content.decode()  # "Recent actions"
+
+
+def _form_data(page) -> dict[str, str]:
+    """Return what the admin's change form would send back unchanged."""
+    form = page.context["adminform"].form
+    data = {}
+    for name, field in form.fields.items():
+        value = form[name].value()
+        if value is None or field.disabled:
+            continue
+        data[name] = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return data
+
+
+def test_an_admin_edit_of_a_person_is_recorded_as_a_write(admin: Client, sokolova: Person) -> None:
+    url = f"/admin/people/person/{sokolova.pk}/change/"
+    data = {**_form_data(admin.get(url)), "family_name": "Соколова-Ильина"}
+
+    response = admin.post(url, data)
+
+    assert response.status_code == 302, response.content[:2000]
+    write = AuditEntry.objects.get(action=AuditAction.UPDATE)
+    assert (write.record, write.person_ids) == (f"people.person:{sokolova.pk}", [sokolova.pk])
+    assert write.fields == ["Family name"]
+
+
+def test_an_admin_deletion_of_a_notice_is_recorded(admin: Client, inbound: InboundMessage) -> None:
+    person = _person_of(inbound)
+    notice = Notice.objects.create(person=person, kind="acknowledgement", language="ru", body="x")
+
+    response = admin.post(f"/admin/channels/notice/{notice.pk}/delete/", {"post": "yes"})
+
+    assert response.status_code == 302
+    deleted = AuditEntry.objects.get(action=AuditAction.DELETE)
+    assert (deleted.record, deleted.person_ids) == (f"channels.notice:{notice.pk}", [person.pk])
+    assert not Notice.objects.filter(pk=notice.pk).exists()
