@@ -1,4 +1,6 @@
-"""Admin pages: notice templates coordinators edit, Kobo form mappings, and the records.
+"""Admin pages: notice templates, Kobo form mappings, and the records.
+
+Coordinators edit the notice templates on their own page (views.notice_templates).
 
 Notices and inbound messages are written only by the services: shown read-only here.
 """
@@ -24,7 +26,7 @@ from reliefline.channels.services import PLACEHOLDERS
 
 @admin.register(NoticeTemplate)
 class NoticeTemplateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    """Coordinators edit the words residents get; placeholders are checked on save."""
+    """The words residents get, as the coordinators' page edits them; placeholders are checked on save."""
 
     form = NoticeTemplateForm
     list_display = ("kind", "language", "body", "updated_at", "updated_by")

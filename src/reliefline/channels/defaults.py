@@ -1,4 +1,4 @@
-"""The texts notices start from, in uk, ru and en; coordinators edit them in the admin.
+"""The texts notices start from, in uk, ru and en; coordinators edit them on their page.
 
 Migration 0002 seeded the same texts when the app was installed (a migration keeps its
 own copy, frozen in history). These are the fallback when a kind has no template

@@ -6,7 +6,16 @@ from dataclasses import dataclass
 
 from django.db.models import Count, F, Q
 
-from reliefline.channels.models import Broadcast, Contact, InboundMessage, Notice, NoticeStatus
+from reliefline.channels.defaults import DEFAULT_TEMPLATES
+from reliefline.channels.models import (
+    Broadcast,
+    Contact,
+    InboundMessage,
+    Notice,
+    NoticeKind,
+    NoticeStatus,
+    NoticeTemplate,
+)
 from reliefline.hotline.models import OPEN_STATUSES, Case
 from reliefline.people.models import Language, Person
 from reliefline.places.models import Place
@@ -213,3 +222,16 @@ def settlements_with_open_cases() -> list[Place]:
         "settlement_id"
     )
     return sorted(Place.objects.filter(pk__in=ids), key=lambda p: p.display_name())
+
+
+def notice_texts() -> dict[str, dict[str, str]]:
+    """Return each kind's texts by language, as the next notice of the kind uses them.
+
+    A kind with no template left at all shows the default texts, which its next
+    notice restores (services.notices._template); a single language missing shows
+    empty, to be written.
+    """
+    stored: dict[str, dict[str, str]] = {kind: {} for kind in NoticeKind.values}
+    for template in NoticeTemplate.objects.filter(kind__in=stored):
+        stored[template.kind][template.language] = template.body
+    return {kind: texts or dict(DEFAULT_TEMPLATES.get(kind, {})) for kind, texts in stored.items()}

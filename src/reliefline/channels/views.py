@@ -7,10 +7,8 @@ import uuid
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.contrib.auth.models import User
 from django.core.cache import cache
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,13 +21,13 @@ from reliefline.access.audit import client_address
 from reliefline.access.auth import requires
 from reliefline.access.crypto import blind_index
 from reliefline.channels import selectors
-from reliefline.channels.defaults import DEFAULT_TEMPLATES
 from reliefline.channels.forms import BroadcastForm, NoticeTextsForm, ReportForm
-from reliefline.channels.models import NoticeKind, NoticeTemplate, Sender
+from reliefline.channels.models import Sender
 from reliefline.channels.services import (
     Inbound,
     broadcast_preview,
     message_receive,
+    notice_texts_save,
     notices_broadcast,
 )
 from reliefline.errors import InvalidInput
@@ -173,52 +171,6 @@ def broadcast(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return render(request, template, {"progress": progress})
 
 
-def _template_texts() -> dict[str, dict[str, str]]:
-    """Return each kind's texts by language, as the next notice of the kind uses them.
-
-    A kind with no template left at all shows the default texts, which its next
-    notice restores (services.notices._template); a single language missing shows
-    empty, to be written.
-    """
-    stored: dict[str, dict[str, str]] = {kind: {} for kind in NoticeKind.values}
-    for template in NoticeTemplate.objects.filter(kind__in=stored):
-        stored[template.kind][template.language] = template.body
-    return {kind: texts or dict(DEFAULT_TEMPLATES.get(kind, {})) for kind, texts in stored.items()}
-
-
-# How the admin's history names a change of a template's text (construct_change_message).
-ADDED: list[dict[str, Any]] = [{"added": {}}]
-CHANGED: list[dict[str, Any]] = [{"changed": {"fields": ["Body"]}}]
-
-
-@transaction.atomic
-def _template_texts_save(*, kind: str, texts: dict[str, str], by: User) -> int:
-    """Store the kind's texts that differ from the stored ones; return how many did.
-
-    Each change is stamped with its author and goes into the template's history, as a
-    change in the admin does (django_admin_log). Texts are not personal data, so the
-    audit log is not written. Two coordinators saving at once: the last one wins, as
-    in the admin.
-    """
-    stored = {t.language: t for t in NoticeTemplate.objects.select_for_update().filter(kind=kind)}
-    changed = 0
-    for language, body in texts.items():
-        template = stored.get(language)
-        if template is not None and template.body == body:
-            continue
-        template, created = NoticeTemplate.objects.update_or_create(
-            kind=kind, language=language, defaults={"body": body, "updated_by": by}
-        )
-        LogEntry.objects.log_actions(
-            user_id=by.pk,
-            queryset=[template],
-            action_flag=ADDITION if created else CHANGE,
-            change_message=ADDED if created else CHANGED,
-        )
-        changed += 1
-    return changed
-
-
 @require_http_methods(["GET", "POST"])
 @requires("channels.change_noticetemplate")
 def notice_templates(request: HttpRequest) -> HttpResponse:
@@ -229,7 +181,7 @@ def notice_templates(request: HttpRequest) -> HttpResponse:
     """
     user = request.user
     assert isinstance(user, User)
-    texts = _template_texts()
+    texts = selectors.notice_texts()
     posted = request.POST.get("kind", "") if request.method == "POST" else None
     if posted is not None and posted not in texts:
         raise Http404(posted[:40])
@@ -244,7 +196,7 @@ def notice_templates(request: HttpRequest) -> HttpResponse:
             status = 422
         else:
             saved = {code: form.cleaned_data[code] for code in Language.values}
-            if _template_texts_save(kind=posted, texts=saved, by=user):
+            if notice_texts_save(kind=posted, texts=saved, by=user):
                 messages.success(
                     request, _("The texts of “%(kind)s” are saved.") % {"kind": form.label}
                 )

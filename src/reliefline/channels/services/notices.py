@@ -4,8 +4,10 @@ import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
@@ -128,7 +130,7 @@ def notice_render(*, kind: str, language: str, context: Mapping[str, str]) -> tu
     """Return (language, text) of the notice: the template of the language, filled in.
 
     Placeholders are replaced by plain substitution, never str.format, so a template
-    edited in the admin cannot reach into the objects behind the values. A missing
+    edited by a coordinator cannot reach into the objects behind the values. A missing
     value is refused, naming it, rather than sending "{time}" to a resident.
     """
     values = _context(kind, context)
@@ -524,3 +526,36 @@ def broadcast_preview(
         by_medium = {m: n for m, n in sorted(counts.get(language, {}).items())}
         lines.append(PreviewLine(language=language, text=text, by_medium=by_medium))
     return lines
+
+
+# How the admin's history names a change of a template's text (construct_change_message).
+ADDED: list[dict[str, Any]] = [{"added": {}}]
+CHANGED: list[dict[str, Any]] = [{"changed": {"fields": ["Body"]}}]
+
+
+@transaction.atomic
+def notice_texts_save(*, kind: str, texts: dict[str, str], by: User) -> int:
+    """Store the kind's texts that differ from the stored ones; return how many did.
+
+    Each change is stamped with its author and goes into the template's history, as a
+    change in the admin does (django_admin_log). Texts are not personal data, so the
+    audit log is not written. Two coordinators saving at once: the last one wins, as
+    in the admin.
+    """
+    stored = {t.language: t for t in NoticeTemplate.objects.select_for_update().filter(kind=kind)}
+    changed = 0
+    for language, body in texts.items():
+        template = stored.get(language)
+        if template is not None and template.body == body:
+            continue
+        template, created = NoticeTemplate.objects.update_or_create(
+            kind=kind, language=language, defaults={"body": body, "updated_by": by}
+        )
+        LogEntry.objects.log_actions(
+            user_id=by.pk,
+            queryset=[template],
+            action_flag=ADDITION if created else CHANGE,
+            change_message=ADDED if created else CHANGED,
+        )
+        changed += 1
+    return changed
