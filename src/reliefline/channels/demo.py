@@ -41,9 +41,7 @@ MESSAGES = (
         external_id="demo-web-0001",
         channel=Channel.WEB,
         text="My grandmother (84) is alone in Sudzha, she uses a wheelchair. Please evacuate her.",
-        phone="+491701234567",
-        medium=Medium.SMS,
-        address="+491701234567",
+        phone="+491701234567",  # typed on the form: links to nobody (services.inbound)
         given_name="Lena",
         family_name="Schmidt",
     ),
