@@ -129,8 +129,13 @@ def _small_cells(distributions: int, touched: int, quantity: int) -> Row:
     return shown, quantity
 
 
-def coverage_report() -> Report:
-    """Return per plan and item: needed, distributed in the plan's period, stock, shortfall."""
+def coverage_report(*, exact: bool = False) -> Report:
+    """Return per plan and item: needed, distributed in the plan's period, stock, shortfall.
+
+    Unless `exact` (internal staff), the units distributed, and the coverage computed
+    from them, are hidden when a small number of distributions gave them: two insulin
+    vials in a village's week can be one household's.
+    """
 
     def rows() -> Iterator[Row]:
         for plan in (
@@ -138,7 +143,7 @@ def coverage_report() -> Report:
         ):
             sheet = plan_sheet(plan)
             ends = plan.starts_on + dt.timedelta(days=plan.days)
-            given = dict(
+            given_rows = (
                 Movement.objects.filter(
                     distribution__isnull=False,
                     warehouse__settlement_id=plan.settlement_id,
@@ -146,12 +151,21 @@ def coverage_report() -> Report:
                     at__date__lt=ends,
                 )
                 .values_list("item_id")
-                .annotate(total=Sum("quantity"))
+                .annotate(
+                    total=Sum("quantity"),
+                    handed=Count(
+                        "distribution", distinct=True, filter=Q(kind=MovementKind.DISTRIBUTION)
+                    ),
+                )
                 .order_by()
             )
+            given = {item: (total, handed) for item, total, handed in given_rows}
             for row in sheet.rows:
-                distributed = -int(given.get(row.item.pk, 0) or 0)
-                coverage = round(100 * distributed / row.needed, 1) if row.needed else None
+                total, handed = given.get(row.item.pk, (0, 0))
+                distributed: Any = -int(total or 0)
+                coverage: Any = round(100 * distributed / row.needed, 1) if row.needed else None
+                if not exact and small_cell(handed) != handed:
+                    distributed = coverage = HIDDEN
                 yield (
                     plan.pk,
                     plan.settlement.display_name("en"),

@@ -264,6 +264,8 @@ def report_download(request: HttpRequest, name: str, fmt: str) -> HttpResponseBa
             until=period.cleaned_data["until"],
             exact=reads_exact_counts(acting_user(request)),
         )
+    elif name == "coverage":
+        report = reports.coverage_report(exact=reads_exact_counts(acting_user(request)))
     else:
         report = reports.REPORTS[name][1]()
     return reports.csv_response(report) if fmt == "csv" else reports.xlsx_response(report)

@@ -6,9 +6,10 @@ from collections.abc import Callable
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from openpyxl import load_workbook  # type: ignore[import-untyped]
 
-from reliefline.aid.models import ItemKind, Movement, Warehouse
+from reliefline.aid.models import Item, ItemKind, KitLine, Movement, Plan, Standard, Warehouse
 from reliefline.aid.services import movement_reverse
 from reliefline.aid.tests.factories import ItemFactory, WarehouseFactory, family, stocked
 
@@ -120,3 +121,35 @@ def test_coordinator_reads_one_distribution_exactly(
 def test_the_reports_page_tells_a_partner_small_counts_are_hidden(client_as: As) -> None:
     assert 'id="small-cells"' in client_as("partner").get("/aid/reports/").content.decode()
     assert 'id="small-cells"' not in client_as("coordinator").get("/aid/reports/").content.decode()
+
+
+def _coverage_row(client: Client) -> list[str]:
+    response = client.get("/aid/reports/coverage.csv")
+    assert response.status_code == 200
+    lines = b"".join(response.streaming_content).decode().splitlines()  # type: ignore[attr-defined]
+    (row,) = [line.split(",") for line in lines[1:] if ",WATER-5L," in line]
+    return row
+
+
+def test_partner_reads_no_coverage_that_few_distributions_gave(
+    client_as: As, point: Warehouse, give: Callable[[int], None]
+) -> None:
+    """Three bottles in a village's week, one family's: the partner reads neither."""
+    KitLine.objects.create(
+        standard=Standard.objects.get(code="water"), item=Item.objects.get(code="WATER-5L"), share=1
+    )
+    Plan.objects.create(
+        settlement=point.settlement, starts_on=timezone.localdate(), days=7, population=100
+    )
+    give(1)
+
+    partner, coordinator = (
+        _coverage_row(client_as("partner")),
+        _coverage_row(client_as("coordinator")),
+    )
+
+    header = "plan,settlement,starts_on,days,population,item,needed,distributed,coverage_percent"
+    at = header.split(",").index("distributed")
+    assert (partner[at], partner[at + 1]) == ("", "")
+    assert coordinator[at] == "3"
+    assert partner[at - 1] == coordinator[at - 1]  # what is needed stays: no household in it
