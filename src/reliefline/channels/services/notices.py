@@ -81,16 +81,47 @@ def placeholders_of(body: str) -> list[str]:
     return PLACEHOLDER.findall(body)
 
 
+def required_placeholders(kind: str) -> list[str]:
+    """Return the placeholders a text of this kind must keep: those its default uses.
+
+    Without them the resident is not told what the notice is for (a callback with
+    no {time}, an evacuation seat with no {assembly_point}).
+    """
+    default = DEFAULT_TEMPLATES.get(kind, {}).get(Language.EN, "")
+    return list(dict.fromkeys(placeholders_of(default)))
+
+
 def template_check(*, kind: str, body: str) -> None:
-    """Raise InvalidInput unless every placeholder of the body belongs to its kind."""
+    """Raise InvalidInput unless the body's placeholders are its kind's, whole and complete.
+
+    Braces anywhere but around a known name (`{ time }`, `{{reference}}`, an unclosed
+    `{time`) would reach the resident as typed, and so would a misspelt name.
+    """
     allowed = PLACEHOLDERS.get(kind, ())
+    shown = ", ".join("{" + a + "}" for a in allowed)
     for name in placeholders_of(body):
         if name not in allowed:
             raise InvalidInput(
                 _("Unknown placeholder {%(name)s}; this kind knows: %(allowed)s.")
-                % {"name": name, "allowed": ", ".join("{" + a + "}" for a in allowed)},
+                % {"name": name, "allowed": shown},
                 field="body",
             )
+    if "{" in PLACEHOLDER.sub("", body) or "}" in PLACEHOLDER.sub("", body):
+        raise InvalidInput(
+            _(
+                "Braces go only around a placeholder, with nothing else inside, such as "
+                "%(example)s; this kind knows: %(allowed)s."
+            )
+            % {"example": "{" + (allowed[0] if allowed else "reference") + "}", "allowed": shown},
+            field="body",
+        )
+    missing = [name for name in required_placeholders(kind) if name not in placeholders_of(body)]
+    if missing:
+        raise InvalidInput(
+            _("The text must say %(missing)s: without it the resident is not told.")
+            % {"missing": ", ".join("{" + name + "}" for name in missing)},
+            field="body",
+        )
 
 
 def _context(kind: str, context: Mapping[str, str]) -> dict[str, str]:

@@ -109,6 +109,29 @@ def test_an_unknown_placeholder_is_refused_at_its_field_and_nothing_is_stored(
     assert _bodies("acknowledgement") == before and not LogEntry.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("Передзвонимо щодо {{reference}} о {time}.", "Braces go only around a placeholder"),
+        ("Передзвонимо щодо {reference} о { time }.", "Braces go only around a placeholder"),
+        ("Передзвонимо щодо {reference} о {time", "Braces go only around a placeholder"),
+        ("Передзвонимо щодо {reference}.", "The text must say {time}"),
+        ("Передзвонимо.", "The text must say {reference}, {time}"),
+    ],
+    ids=["doubled", "spaces inside", "unclosed", "no time", "no placeholder"],
+)
+def test_a_text_a_resident_would_get_with_braces_or_without_its_time_is_refused(
+    coordinator: tuple[User, Client], text: str, problem: str
+) -> None:
+    """QA: a callback SMS went out as "…звернення {RL-000017} о { time }."."""
+    before = _bodies("callback_scheduled")
+    response = coordinator[1].post(PAGE, _texts("callback_scheduled", uk=text))
+    assert response.status_code == 422
+    form = {f.kind: f for f in response.context["forms"]}["callback_scheduled"]
+    assert list(form.errors) == ["uk"] and problem in form.errors["uk"][0]
+    assert _bodies("callback_scheduled") == before
+
+
 def test_an_empty_text_is_refused_as_in_the_admin(coordinator: tuple[User, Client]) -> None:
     before = _bodies("corridor_opened")
     response = coordinator[1].post(PAGE, _texts("corridor_opened", en="  "))
