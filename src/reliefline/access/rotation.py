@@ -91,6 +91,8 @@ def rotate(
     number of rows done per batch; an interrupted run resumes where it stopped,
     because rows already under the newest key are no longer stale.
     """
+    if batch < 1:
+        raise ValueError(f"a batch holds at least one row, not {batch}")
     while True:
         with transaction.atomic():
             ids = list(stale_rows(target).order_by("pk").values_list("pk", flat=True)[:batch])

@@ -1,7 +1,9 @@
+import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.test import override_settings
 
-from reliefline.access import crypto
+from reliefline.access import crypto, rotation
 from reliefline.access.rotation import encrypted_models, rotate, stale_rows
 from reliefline.hotline.models import Case, Need
 from reliefline.hotline.selectors import cases_of_caller
@@ -68,3 +70,24 @@ def test_a_sender_is_still_recognised_after_the_old_key_is_dropped(db: None) -> 
             medium=Medium.SMS, address_index__in=blind_index_candidates("+79101234567")
         )
         assert [c.person_id for c in found] == [caller.pk]
+
+
+@pytest.mark.parametrize("batch", ["0", "-1", "many"])
+def test_a_batch_of_no_rows_is_refused_before_anything_runs(db: None, batch: str) -> None:
+    """QA: --batch 0 re-encrypted nothing and said the older keys could be removed."""
+    with override_settings(FIELD_KEYS=[OLD]):
+        open_case(phone="+79101234567", message="insulin")
+    with override_settings(FIELD_KEYS=[NEW, OLD]):
+        with pytest.raises(CommandError, match="--batch"):
+            call_command("rotate-keys", "--batch", batch)
+        assert _stale_count() == 2
+
+
+def test_rows_left_under_an_older_key_keep_the_keys(db: None, monkeypatch) -> None:
+    """Should a run end with rows not re-encrypted, it must not say the old keys can go."""
+    with override_settings(FIELD_KEYS=[OLD]):
+        open_case(phone="+79101234567", message="insulin")
+    with override_settings(FIELD_KEYS=[NEW, OLD]):
+        monkeypatch.setattr(rotation, "rotate", lambda target, **kwargs: iter(()))
+        with pytest.raises(CommandError, match="still under an older key"):
+            call_command("rotate-keys")

@@ -1,13 +1,14 @@
 """`reliefline rotate-keys`: re-encrypt everything under the newest RELIEFLINE_FIELD_KEYS key."""
 
+import argparse
 import sys
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from reliefline.access import crypto
 from reliefline.access.operations import operation_start
-from reliefline.access.rotation import ROTATION, keys_rotate_operate
+from reliefline.access.rotation import ROTATION, encrypted_models, keys_rotate_operate, stale_rows
 from reliefline.access.terminal import tqdm_stages
 
 
@@ -19,7 +20,12 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--batch", type=int, default=500)
+        parser.add_argument(
+            "--batch",
+            type=batch_size,
+            default=500,
+            help="rows re-encrypted per transaction, 1 to 100000 (default 500)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         newest = crypto.field_keys()[0].key_id
@@ -27,9 +33,27 @@ class Command(BaseCommand):
         operation = operation_start(ROTATION, by=None, message=f"to key {newest}", enqueue=False)
         with tqdm_stages(sys.stderr, width=0) as bars:
             operation = keys_rotate_operate(operation.pk, batch=options["batch"], terminal=bars)
+        # Say the older keys can go only once nothing is left under them: removing them
+        # too early makes every value still under them unreadable, for good.
+        left = sum(stale_rows(target).count() for target in encrypted_models())
+        if left:
+            raise CommandError(
+                f"{left} rows are still under an older key: keep every key and run again."
+            )
         self.stdout.write(
             self.style.SUCCESS(
                 f"Done: {operation.result['rows']} rows now under key {newest}; "
                 "older keys can be removed."
             )
         )
+
+
+def batch_size(value: str) -> int:
+    """Return a batch size from 1 to 100000, or refuse it (0 would re-encrypt nothing)."""
+    try:
+        size = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if not 1 <= size <= 100_000:
+        raise argparse.ArgumentTypeError(f"from 1 to 100000, not {size}")
+    return size
