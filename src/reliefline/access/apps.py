@@ -15,6 +15,7 @@ class AccessConfig(AppConfig):
     )
 
     def ready(self) -> None:
+        from reliefline.access import checks  # noqa: F401 - registers the deploy checks
         from reliefline.access.auth import session_end_fix
         from reliefline.access.roles import sync_role_groups
 

@@ -16,6 +16,7 @@ from django.core.management.base import CommandError
 from django.test import Client
 from django.utils import translation
 
+from reliefline.access.crypto import generate_key
 from reliefline.access.management.commands.serve import ACCESS_LOG_FORMAT
 from reliefline.access.models import ApiToken
 from reliefline.access.tests.factories import UserFactory
@@ -153,17 +154,18 @@ def test_serve_collects_static_then_runs_gunicorn_on_loopback(
     assert (tmp_path / "static" / "staticfiles.json").exists()
 
 
-def test_check_deploy_is_clean_with_a_real_key_and_debug_off(tmp_path: Path) -> None:
+def _check_deploy(tmp_path: Path, **changed: str) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "RELIEFLINE_SECRET_KEY": secrets.token_urlsafe(64),
+        "RELIEFLINE_FIELD_KEYS": generate_key(),
         "RELIEFLINE_DATA_DIR": str(tmp_path),
         "RELIEFLINE_DEBUG": "0",
         "DJANGO_SETTINGS_MODULE": "reliefline.settings",
+        **changed,
     }
     env.pop("RELIEFLINE_INSECURE_HTTP", None)
-
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-m", "reliefline", "check", "--deploy", "--fail-level", "WARNING"],
         env=env,
         capture_output=True,
@@ -172,8 +174,32 @@ def test_check_deploy_is_clean_with_a_real_key_and_debug_off(tmp_path: Path) -> 
         check=False,
     )
 
+
+def test_check_deploy_is_clean_with_real_keys_and_debug_off(tmp_path: Path) -> None:
+    result = _check_deploy(tmp_path)
+
     assert result.returncode == 0, result.stdout + result.stderr
     assert "(security.W" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("changed", "error"),
+    [
+        ({"RELIEFLINE_SECRET_KEY": "short"}, "reliefline.E001"),
+        ({"RELIEFLINE_FIELD_KEYS": ""}, "reliefline.E002"),
+        ({"RELIEFLINE_FIELD_KEYS": "not-a-key"}, "reliefline.E003"),
+        ({"RELIEFLINE_REQUIRE_2FA": "0"}, "reliefline.E004"),
+    ],
+    ids=["weak secret key", "no field keys", "malformed field key", "no second factor"],
+)
+def test_check_deploy_refuses_what_production_must_not_run_without(
+    tmp_path: Path, changed: dict[str, str], error: str
+) -> None:
+    result = _check_deploy(tmp_path, **changed)
+
+    assert result.returncode != 0
+    assert error in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_the_access_log_keeps_the_path_but_no_query_string_nor_referrer(tmp_path: Path) -> None:
