@@ -46,7 +46,9 @@ def day_start(day: dt.date | None) -> dt.datetime | None:
 def audit(request: HttpRequest) -> HttpResponse:
     """Render the audit log, searchable by person, user and dates."""
     form = AuditFilterForm(request.GET or None)
-    entries = audit_search()
+    # A filter refused shows nothing rather than everything: a DPO who typed a person
+    # must not read the whole log as if it were that person's.
+    entries = audit_search() if not form.is_bound else audit_search().none()
     if form.is_valid():
         until = form.cleaned_data["until"]
         entries = audit_search(

@@ -70,3 +70,13 @@ def test_audit_page_dates_at_the_ends_of_time_are_refused_at_the_field(
 
     assert response.status_code == 200
     assert "Enter a date from the year 1900 to 2999." in response.content.decode()
+
+
+def test_a_filter_refused_shows_no_entry_rather_than_the_whole_log(entries, client_as) -> None:
+    client = client_as("dpo")
+    client.cookies["django_language"] = "en"
+
+    page = client.get("/access/audit/?person=abc").content.decode()
+
+    assert "Enter a whole number." in page
+    assert "hotline.case:RL-000001" not in page
