@@ -307,7 +307,7 @@ def test_a_lost_answer_to_a_distribution_with_a_name_is_recorded_once_with_it(
     assert _given(household) == [("WATER-5L", -2)]
 
 
-def test_a_kept_distribution_refused_for_double_dipping_says_why_and_leaves_the_phone(
+def test_a_kept_distribution_refused_for_double_dipping_says_why_and_leaves_the_send_queue(
     new_page, live_server, gazetteer
 ):
     """Another team gave the household its week's water meanwhile."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import Max, Q, QuerySet, Sum
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Sum
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -303,15 +303,25 @@ def movements_page(
     """Return movements newest first and the cursor of the next page (keyset on id).
 
     Rows are only ever appended, so the id alone orders them and a page never shifts.
+    Each says whether it can still be reversed (`reversible`): not a reversal itself,
+    and not reversed yet (a transfer's legs are reversed together, so both say no),
+    so that the ledger offers "Reverse" only where movement_reverse would do it.
     """
-    movements = Movement.objects.select_related("warehouse", "item", "by").order_by("-id")
+    movements = (
+        Movement.objects.select_related("warehouse", "item", "by")
+        .annotate(
+            reversible=~Q(kind=MovementKind.REVERSAL)
+            & ~Exists(Movement.objects.filter(reverses=OuterRef("pk")))
+        )
+        .order_by("-id")
+    )
     if warehouse is not None:
         movements = movements.filter(warehouse=warehouse)
     if item is not None:
         movements = movements.filter(item=item)
     if cursor:
         movements = movements.filter(pk__lt=_cursor_id(cursor))
-    rows = list(movements[: size + 1])
+    rows: list[Movement] = list(movements[: size + 1])
     next_cursor = None
     if len(rows) > size:
         next_cursor = base64.urlsafe_b64encode(str(rows[size - 1].pk).encode()).decode()

@@ -81,11 +81,30 @@ window.relieflineOutbox = function (name) {
     return text;
   }
 
-  function time(at) {
-    return new Date(at).toLocaleTimeString(document.documentElement.lang || undefined, {
-      hour: "2-digit",
-      minute: "2-digit",
-    });
+  // Return when `at` was (a time; with the day and month when `dated`) on the
+  // operation's clock, <html data-time-zone> (settings.TIME_ZONE), as the pages show
+  // their times: the phone's own clock may be set to another zone, and the same
+  // distribution would read 20:45 here and 19:45 on its household's page. A browser
+  // that does not know the zone (Europe/Kyiv is from 2022) shows the phone's clock,
+  // naming it.
+  function time(at, dated) {
+    var root = document.documentElement;
+    var options = { hour: "2-digit", minute: "2-digit" };
+    if (dated) {
+      options.day = "2-digit";
+      options.month = "2-digit";
+    }
+    var zone = root.getAttribute("data-time-zone");
+    if (zone) {
+      options.timeZone = zone;
+      try {
+        return new Date(at).toLocaleString(root.lang || undefined, options);
+      } catch (error) {
+        delete options.timeZone; // a RangeError: unknown to this browser
+        options.timeZoneName = "short";
+      }
+    }
+    return new Date(at).toLocaleString(root.lang || undefined, options);
   }
 
   // Show what waits (`count` over one line per item, `line(item)`), the problem kept

@@ -19,8 +19,15 @@
  * (access.idempotency): the answer is the first one replayed, or, when the first
  * request carried the name this copy lacks, the refusal of the key for another
  * request, which the server gives only after a first request that succeeded, or,
- * days later, "already sent" once the answer itself is no longer kept. A
- * refused one leaves the list with the reasons, for a person to settle. One that
+ * days later, "already sent" once the answer itself is no longer kept.
+ *
+ * A refused one (the double-dipping rules, the stock, the form's errors) was handed
+ * out all the same, and nothing on the server knows of it: it moves to a second list,
+ * `reliefline.distributions.refused`, with the reasons, and the panel shows it on
+ * every aid field page, surviving reloads, until a person settles it. On its
+ * household's page it can be put back in the form ("Record it again": for a rules
+ * refusal, only where the form takes a coordinator's justification), and it leaves
+ * the list once recorded; or it is removed by hand, once read and settled. One that
  * cannot be sent because the session ended (the answer is the sign-in page) or the
  * page is stale (403) stays, and the panel asks to sign in again. One answered with
  * a server error stays too and is sent again: it left the form, and the goods were
@@ -45,6 +52,7 @@
     return; // the form posts the ordinary way
   }
   var outbox = window.relieflineOutbox("reliefline.distributions");
+  var refusedList = window.relieflineOutbox("reliefline.distributions.refused");
   var RETRY_MS = 15000;
   var FORM = "distribution-form";
   var UNKEPT = { recipient_name: "data-outbox-no-name", override_reason: "data-outbox-no-justification" };
@@ -53,6 +61,7 @@
   var sending = false;
   var submitting = false;
   var ordinary = false; // a submit to let go the ordinary way (to the sign-in page)
+  var settling = null; // the key of the refused one put back in the form
 
   function say(attribute, values) {
     return outbox.say(box, attribute, values);
@@ -68,6 +77,90 @@
       var line = kept.label + " · " + outbox.time(kept.at);
       return serverFailed[kept.key] ? line + " · " + say("data-outbox-server-failed") : line;
     }, note);
+    refusedShow();
+  }
+
+  // The form of this page's household, if this is a household's page.
+  function formHere() {
+    return document.getElementById(FORM);
+  }
+
+  // Return whether the refused one can be put back in this page's form: its
+  // household's, taking a coordinator's justification when the rules refused it.
+  function againOffered(refused) {
+    var form = formHere();
+    return (
+      form !== null &&
+      refused.action === outbox.address(form.getAttribute("action") || window.location.href) &&
+      (!refused.rules || form.elements.namedItem("override_reason") !== null)
+    );
+  }
+
+  function settleButton(refused, attribute, act) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "link";
+    button.setAttribute("data-settle", act);
+    button.setAttribute("data-key", refused.key);
+    button.textContent = say(attribute);
+    return button;
+  }
+
+  // One refused distribution: what, when handed out, why; the household's page (or,
+  // on it, "Record it again"), and "Settled".
+  function refusedLine(refused) {
+    var entry = document.createElement("li");
+    var text = document.createElement("span");
+    text.textContent = say("data-outbox-refused-line", {
+      label: refused.label,
+      when: outbox.time(refused.at, true),
+      result: refused.why,
+    });
+    entry.appendChild(text);
+    if (againOffered(refused)) {
+      entry.append(" ", settleButton(refused, "data-outbox-again", "again"));
+    } else if (refused.action !== outbox.address(window.location.href)) {
+      var link = document.createElement("a");
+      link.href = refused.action;
+      link.textContent = say("data-outbox-open");
+      entry.append(" ", link);
+    }
+    entry.append(" ", settleButton(refused, "data-outbox-settled", "settled"));
+    return entry;
+  }
+
+  // The refused ones this user kept, until each is settled: they keep the panel open.
+  function refusedShow() {
+    var refused = refusedList.load().filter(ours);
+    var section = box.querySelector(".outbox-settle");
+    var list = section.querySelector(".outbox-refused");
+    list.textContent = "";
+    refused.forEach(function (one) {
+      list.appendChild(refusedLine(one));
+    });
+    section.querySelector(".outbox-settle-count").textContent = say("data-outbox-refused-count", { n: refused.length });
+    section.hidden = !refused.length;
+    if (refused.length) {
+      box.hidden = false;
+    }
+  }
+
+  // Return whether the refused one is kept apart, to settle, with why it was refused.
+  function refusedKeep(kept, outcome) {
+    var refused = refusedList.load().filter(function (other) {
+      return other.key !== kept.key;
+    });
+    refused.push({
+      action: kept.action,
+      fields: kept.fields,
+      key: kept.key,
+      label: kept.label,
+      at: kept.at,
+      user: kept.user,
+      why: outcome.why,
+      rules: outcome.rules,
+    });
+    return refusedList.store(refused);
   }
 
   // Return the answer and its page; rejected when no answer came, or half of one.
@@ -133,7 +226,8 @@
       }
     });
     form.querySelector("[name=idempotency_key]").value = outbox.newKey();
-    document.querySelectorAll("#main .messages, #refused, #" + FORM + " .error").forEach(function (said) {
+    settling = null;
+    document.querySelectorAll("#main .messages, #refused, #" + FORM + " .error, #" + FORM + " .settle-note").forEach(function (said) {
       said.remove();
     });
     form.querySelectorAll(".has-error").forEach(function (field) {
@@ -145,6 +239,9 @@
   // key and all, and the panel says to record it once the connection is back.
   function keep(form, sent) {
     if (outbox.keep(box, sent.kept, say("data-outbox-not-kept"))) {
+      if (settling !== null) {
+        refusedList.drop(settling); // waiting again, and back here if refused again
+      }
       reset(form);
       show(sent.unkept.length ? { className: "kept", text: sent.unkept.join(" ") } : null);
     } else {
@@ -212,6 +309,12 @@
           ordinary = false;
         } else if (!render(answer.page)) {
           failedSay(form, "data-refused");
+        } else {
+          if (settling !== null && recorded(answer.response, answer.page)) {
+            refusedList.drop(settling);
+            settling = null;
+          }
+          show();
         }
       },
       function () {
@@ -253,23 +356,34 @@
     });
   }
 
-  // What came of a kept distribution: recorded, or refused with why.
-  function result(kept, response, page) {
-    var why = reasons(page);
+  // Return whether the answer says the distribution is recorded, now or before.
+  function recorded(response, page) {
     // The key's first request was recorded: with the name this copy is sent without
     // (access.idempotency keeps only a success's answer, and refuses the same key
     // for another request), or longer ago than its answer is kept (the key is
     // remembered a month): recorded then, once.
     var before = page.getElementById("already-sent") !== null;
     var replayed = response.headers.get("Idempotent-Replayed") === "true";
-    if (before || ((response.ok || replayed) && !why.length)) {
+    return before || ((response.ok || replayed) && !reasons(page).length);
+  }
+
+  // What came of a kept distribution: recorded, or refused with why (`why`), and
+  // whether the double-dipping rules refused it (`rules`).
+  function result(kept, response, page) {
+    if (recorded(response, page)) {
       return { className: "done", text: say("data-outbox-sent", { label: kept.label }) };
     }
+    var why = reasons(page);
     var heading = page.querySelector("#main h1");
     if (!why.length) {
       why.push(heading ? heading.textContent.trim() : String(response.status));
     }
-    return { className: "error", text: say("data-outbox-refused", { label: kept.label, result: why.join(" ") }) };
+    return {
+      className: "error",
+      text: say("data-outbox-refused", { label: kept.label, result: why.join(" ") }),
+      why: why.join(" "),
+      rules: page.getElementById("refused") !== null,
+    };
   }
 
   // This household's page shows what it was given, as the answer has it.
@@ -310,13 +424,18 @@
           show();
           return;
         }
-        outbox.drop(kept.key);
+        var outcome = result(kept, response, answer.page);
+        // A refused one leaves the outbox only once kept apart to settle: where the
+        // phone cannot keep it so, it stays, and is refused again, but is not lost.
+        if (outcome.className === "done" || refusedKeep(kept, outcome)) {
+          outbox.drop(kept.key);
+        }
         delete serverFailed[kept.key];
         if (box.dataset.problem === say("data-outbox-sign-in")) {
           delete box.dataset.problem;
         }
         householdShow(kept, answer.page);
-        show(result(kept, response, answer.page));
+        show(outcome);
         sendFrom(waiting, index + 1);
       },
       function () {
@@ -334,6 +453,54 @@
     sending = true;
     sendFrom(waiting, 0);
   }
+
+  // Put a refused one back in the form: its warehouse, quantities and code (the name
+  // and a justification were never kept), for the person settling it to check and
+  // record. Recorded, it leaves the list of refused ones.
+  function again(refused) {
+    var form = formHere();
+    reset(form);
+    refused.fields.forEach(function (field) {
+      var element = form.elements.namedItem(field[0]);
+      if (element && !UNKEPT[field[0]]) {
+        element.value = field[1];
+      }
+    });
+    settling = refused.key;
+    var note = document.createElement("p");
+    note.className = "settle-note warn-box";
+    note.setAttribute("role", "status");
+    note.textContent = say("data-outbox-again-note", { label: refused.label, when: outbox.time(refused.at, true) });
+    form.prepend(note);
+    var next = form.elements.namedItem(refused.rules ? "override_reason" : "warehouse");
+    (next || form).scrollIntoView({ block: "center" });
+    if (next) {
+      next.focus();
+    }
+  }
+
+  box.addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-settle]");
+    if (!button) {
+      return;
+    }
+    var key = button.getAttribute("data-key");
+    var refused = refusedList.load().filter(function (one) {
+      return one.key === key && ours(one);
+    })[0];
+    if (refused && button.getAttribute("data-settle") === "again" && againOffered(refused)) {
+      again(refused);
+    } else if (button.getAttribute("data-settle") === "settled") {
+      refusedList.drop(key);
+      if (settling === key) {
+        settling = null;
+        document.querySelectorAll("#" + FORM + " .settle-note").forEach(function (note) {
+          note.remove();
+        });
+      }
+    }
+    show();
+  });
 
   window.addEventListener("online", send);
   window.setInterval(send, RETRY_MS);
