@@ -106,3 +106,63 @@ def _popup_open(page: Page, point: Locator) -> None:
         except PlaywrightTimeout:
             continue
     raise AssertionError("no popup opened after five clicks on the point")
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def _overflow(page: Page) -> int:
+    return int(
+        page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    )
+
+
+@pytest.mark.parametrize("language", ["uk", "ru"])
+def test_situation_and_settlement_pages_fit_a_phone(new_page, live_server, gazetteer, language):
+    """Wide tables scroll inside their own box and badges wrap: the page never gets wider
+    than a 390 px screen, in the languages with the longest words."""
+    demo_users_ensure()
+    demo_load()
+    page = new_page(user=User.objects.get(username="coordinator"), language=language, **PHONE)
+    # The first request imports every URLconf and API schema: slow on a busy machine.
+    page.goto(f"{live_server.url}/places/situation/", timeout=60_000)
+    expect(page.locator("table.claims-summary")).to_be_visible()
+    screenshot(page, f"situation-phone-{language}")
+    assert _overflow(page) <= 0
+    # Five columns are wider than a phone: the table scrolls in its own box.
+    sources = page.locator(".table-scroll:has(table.claims-summary)")
+    assert sources.evaluate("box => box.scrollWidth > box.clientWidth")
+
+    page.goto(f"{live_server.url}/places/settlements/{SUDZHA}/")
+    expect(page.locator("table.claims-side-by-side")).to_be_visible()
+    screenshot(page, f"settlement-phone-{language}")
+    assert _overflow(page) <= 0
+    # Each attribute puts its sources under its name and agreement: nothing is cut off.
+    side = page.locator(".table-scroll:has(table.claims-side-by-side)")
+    assert side.evaluate("box => box.scrollWidth <= box.clientWidth")
+    expect(page.locator("h1")).to_have_text("Суджа")  # once, its names being spelled alike
+
+
+def test_turning_a_report_into_a_claim_needs_a_choice(new_page, live_server, gazetteer):
+    """Pressing the button without choosing records nothing: the browser stops at the select."""
+    from reliefline.places.models import Claim
+
+    demo_users_ensure()
+    case = open_case(settlement_id=SUDZHA, needs=(NeedInput(type="water"),))
+    page = new_page(user=User.objects.get(username="operator"), **PHONE)
+    # The first request imports every URLconf and API schema: slow on a busy machine.
+    page.goto(f"{live_server.url}/hotline/cases/{case.reference}/", timeout=60_000)
+    report = page.locator("#claim-report")
+    expect(report).to_have_value("")
+
+    page.fill("#claim-note", "since Tuesday")
+    page.click(".claim-from-case button[type=submit]")
+
+    assert report.evaluate("select => select.validity.valueMissing")
+    expect(page).to_have_url(f"{live_server.url}/hotline/cases/{case.reference}/")
+    assert not Claim.objects.exists()
+
+    report.select_option("water:none")
+    page.click(".claim-from-case button[type=submit]")
+    expect(page.locator(".messages")).to_contain_text("Recorded as a claim")
+    assert Claim.objects.get().value == "none"

@@ -1,13 +1,16 @@
 """Every write of situation claims: append-only, one function per use case."""
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
+import phonenumbers
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +27,7 @@ from reliefline.places.models import (
     SourceKind,
 )
 from reliefline.text import text_check
+from reliefline.translit import skeleton
 
 SETTLEMENTS_MAX = 500
 NOTE_MAX = 2_000
@@ -170,13 +174,103 @@ def claim_record(
     return claim
 
 
-# What a resident's need most often reports about their settlement, offered first.
+# What a resident's need most often reports about their settlement: the case page
+# suggests it, never chooses it.
 NEED_REPORTS = {
     "water": (Attribute.WATER, "none"),
     "food": (Attribute.FOOD, "short"),
     "medicine": (Attribute.MEDICAL, "limited"),
     "medical_care": (Attribute.MEDICAL, "limited"),
 }
+# The regions whose numbers residents give, in their own national formats too.
+PHONE_REGIONS = ("RU", "UA")
+# A name's ending changes with its grammatical case (Шевцова, Шевцовою; Олег, Олегу): a
+# word that is a name's stem (its last vowel dropped, when it has five letters or more)
+# and up to three letters more is that name. A stem under four letters (Іра, Ян) would
+# match common words, so such a name must match whole.
+NAME_ENDINGS = 3
+NAME_STEM_MIN = 4
+_VOWELS = frozenset("аеиоуюя")
+
+# places sits below hotline and cannot read a case: the names of the people in a case
+# come from providers registered from an AppConfig.ready() (places/apps.py), given the
+# case reference.
+CaseNames = Callable[[str], Iterable[str]]
+_case_names: list[CaseNames] = []
+
+
+def register_case_names(provider: CaseNames) -> None:
+    """Let claim_from_report find the names of a case's people by its reference."""
+    if provider not in _case_names:
+        _case_names.append(provider)
+
+
+def _name_stem(word: str) -> str:
+    if len(word) > NAME_STEM_MIN and word[-1] in _VOWELS:
+        return word[:-1]
+    return word
+
+
+def _is_name(word: str, name: str) -> bool:
+    if word == name:
+        return True
+    stem = _name_stem(name)
+    return (
+        len(stem) >= NAME_STEM_MIN
+        and word.startswith(stem)
+        and len(word) - len(stem) <= NAME_ENDINGS
+    )
+
+
+def _names_in(note: str, names: Iterable[str]) -> bool:
+    """Return whether a word of the note is one of the names, in any script or case."""
+    keys = {word for name in names for word in skeleton(name).split() if len(word) > 1}
+    return any(_is_name(word, key) for word in skeleton(note).split() for key in keys)
+
+
+def _phone_in(note: str) -> bool:
+    """Return whether the note holds a valid number, written as either country writes it."""
+    for region in PHONE_REGIONS:
+        matcher = phonenumbers.PhoneNumberMatcher(
+            note, region, leniency=phonenumbers.Leniency.VALID
+        )
+        if matcher.has_next():
+            return True
+    return False
+
+
+def _check_report_note(note: str, *, case_reference: str) -> None:
+    """Refuse a note that holds a phone number or a name of the case's people.
+
+    The note leaves the case: it sits beside the other sources' claims, outside the
+    encrypted fields and the subject's export, and only the case's purge empties it
+    (claim_notes_forget), so it must not identify anyone. Anyone else's name cannot
+    be told from any other word; the label asks for none.
+    """
+    if _phone_in(note):
+        raise InvalidInput(
+            _("Leave out the phone number: the note goes with the claim, outside the case."),
+            field="note",
+        )
+    names = [name for provider in _case_names for name in provider(case_reference)]
+    if _names_in(note, names):
+        raise InvalidInput(
+            _(
+                "Leave out the names of the caller and their household: the note goes with "
+                "the claim, outside the case."
+            ),
+            field="note",
+        )
+
+
+def _check_report(attribute: str, value: str) -> None:
+    if not attribute or not value:
+        raise InvalidInput(_("Choose what the resident reported."), field="value")
+    if attribute == Attribute.CONTROL:
+        # A resident reports what they see, not who holds the settlement.
+        raise InvalidInput(
+            _("A resident's report cannot be a claim about control."), field="attribute"
+        )
 
 
 @transaction.atomic
@@ -193,13 +287,11 @@ def claim_from_report(
     """Return the claim a resident's report makes about their settlement.
 
     The source is the hotline's resident reports, never the caller: the claim keeps
-    the case reference, which only those who may see the case can follow. One case
-    gives one claim per attribute and value.
+    the case reference, which only those who may see the case can follow, and a note
+    with a phone number or a name of the case's people is refused. One case gives
+    one claim per attribute and value; nothing is chosen for the operator.
     """
-    if Claim.objects.filter(
-        case_reference=case_reference, attribute=attribute, value=value
-    ).exists():
-        raise Conflict(_("This report is already a claim."), field="value")
+    _check_report(attribute, value)
     day = today or timezone.localdate()
     data = ClaimInput(
         attribute=attribute,
@@ -211,4 +303,22 @@ def claim_from_report(
         settlements=[place.pk],
         note=note,
     )
+    _check_text(data)  # the note's length first: the checks below read all of it
+    _check_report_note(note, case_reference=case_reference)
+    if Claim.objects.filter(
+        case_reference=case_reference, attribute=attribute, value=value
+    ).exists():
+        raise Conflict(_("This report is already a claim."), field="value")
     return claim_record(data, by=by, case_reference=case_reference, today=day)
+
+
+@transaction.atomic
+def claim_notes_forget(*, case_references: Iterable[str] | QuerySet[Any, str | None]) -> int:
+    """Return how many claims made from these cases (a list, or a subquery) lost their note.
+
+    Retention empties a purged case's message; the notes written beside its report
+    go with it. The claim itself stays: what was reported about the settlement is
+    not personal.
+    """
+    claims = Claim.objects.filter(case_reference__in=case_references).exclude(note="")
+    return claims.update(note="")

@@ -55,6 +55,25 @@ class Place(models.Model):
                 return name
         return self.id
 
+    def other_names(self, language: str | None = None) -> list[str]:
+        """Return the Russian and Ukrainian names that differ from the one shown, once each.
+
+        A reader of one script still recognises the other's spelling (Курськ, Курск);
+        where both are spelled alike (Суджа) there is nothing to add.
+        """
+        shown = self.display_name(language)
+        names = (self.name_ru, self.name_uk)
+        return list(dict.fromkeys(name for name in names if name and name != shown))
+
+    @property
+    def admin_language(self) -> str:
+        """Return the language the gazetteer names the district and oblast in.
+
+        It keeps them only as the country's own sources write them: Russian for
+        Russia, Ukrainian for Ukraine (places/data/SOURCES.md), in no other language.
+        """
+        return "ru" if self.country == "RU" else "uk"
+
 
 class Assignment(models.Model):
     """A field team member's assigned settlement: they see cases there and nowhere else."""

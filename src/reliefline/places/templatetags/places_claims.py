@@ -1,5 +1,6 @@
 """{% claim_from_case case %}: the case page's form that turns a report into a claim."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import template
@@ -21,16 +22,27 @@ def report_choices() -> list[tuple[str, str]]:
     ]
 
 
+def suggested_reports(needs: Iterable[str]) -> set[str]:
+    """Return the "attribute:value" reports that the case's needs suggest."""
+    reports = (NEED_REPORTS[need] for need in needs if need in NEED_REPORTS)
+    return {f"{attribute}:{value}" for attribute, value in reports}
+
+
 @register.inclusion_tag("places/_claim_from_case.html", takes_context=True)
 def claim_from_case(context: dict[str, Any], case: Any) -> dict[str, Any]:
-    """Return the form's context; nothing shows without a settlement or the permission."""
+    """Return the form's context; nothing shows without a settlement or the permission.
+
+    Nothing is preselected: "access open" or "no water" must never be recorded because
+    the operator pressed the button without choosing. What the needs suggest is listed
+    first, under its own heading, and still has to be chosen.
+    """
     user = context["request"].user
-    needs = [need.type for need in case.needs.all()]
-    default = next((NEED_REPORTS[n] for n in needs if n in NEED_REPORTS), None)
+    choices = report_choices()
+    suggested = suggested_reports(need.type for need in case.needs.all())
     return {
         "show": case.settlement_id is not None and user.has_perm("places.add_claim"),
         "case": case,
-        "choices": report_choices(),
-        "selected": f"{default[0]}:{default[1]}" if default else "",
+        "suggested": [choice for choice in choices if choice[0] in suggested],
+        "others": [choice for choice in choices if choice[0] not in suggested],
         "csrf_token": context.get("csrf_token"),
     }

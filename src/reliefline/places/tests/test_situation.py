@@ -120,3 +120,40 @@ def test_stranger_is_sent_to_sign_in() -> None:
 def test_a_layer_key_must_be_an_identifier() -> None:
     with pytest.raises(ValueError, match="identifier"):
         layers.register_layer("a/b", "x", lambda user: {})
+
+
+KURSK = "geonames:538560"
+
+
+@pytest.mark.parametrize(
+    ("language", "place_id", "heading"),
+    [
+        ("uk", SUDZHA, "<h1>Суджа</h1>"),  # spelled alike in Russian and Ukrainian: once
+        ("ru", SUDZHA, "<h1>Суджа</h1>"),
+        ("en", SUDZHA, '<h1>Sudzha <span class="muted">Суджа</span></h1>'),
+        ("uk", KURSK, '<h1>Курськ <span class="muted">Курск</span></h1>'),
+        ("ru", KURSK, '<h1>Курск <span class="muted">Курськ</span></h1>'),
+        ("en", KURSK, '<h1>Kursk <span class="muted">Курск / Курськ</span></h1>'),
+    ],
+)
+def test_settlement_heading_adds_only_the_spellings_not_shown(
+    client_as: ClientAs, language: str, place_id: str, heading: str
+) -> None:
+    coordinator = client_as("coordinator")
+    coordinator.cookies["django_language"] = language
+
+    page = coordinator.get(f"/places/settlements/{place_id}/").content.decode()
+
+    assert heading in page
+
+
+def test_settlement_district_and_oblast_say_which_language_they_are_in(
+    client_as: ClientAs,
+) -> None:
+    """The gazetteer names them only as the country's own sources do (data/SOURCES.md)."""
+    coordinator = client_as("coordinator")
+    coordinator.cookies["django_language"] = "uk"
+
+    page = coordinator.get(f"/places/settlements/{SUDZHA}/").content.decode()
+
+    assert '<span lang="ru">Суджанский район, Курская область</span>' in page
