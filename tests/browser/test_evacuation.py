@@ -592,3 +592,56 @@ def test_a_coordinator_cancels_a_request_and_records_it_corrected(new_page, live
     expect(desk.locator(".messages")).to_contain_text("Evacuation request recorded.")
     corrected = EvacuationRequest.objects.get(case=request.case, status="waiting")
     assert corrected.members.get(person_id=maria).mobility == "wheelchair"
+
+
+def test_on_a_phone_the_locked_households_request_page_fits_and_says_why_it_stays(
+    new_page, live_server, gazetteer
+):
+    from reliefline.evacuation import services
+
+    coordinator = UserFactory(role="coordinator")
+    convoy = f.convoy(by=coordinator)
+    request = f.request(family=[("Мария", "wheelchair", False)], by=coordinator)
+    services.convoy_allocate(convoy, by=coordinator, time_limit=2)
+    services.convoy_lock(convoy, by=coordinator)
+    phone = new_page(user=coordinator, language="ru", **PHONE)
+
+    phone.goto(
+        f"{live_server.url}/evacuation/cases/{request.case.reference}/request/", timeout=60_000
+    )
+
+    # The lock is said in words that wrap: the page is no wider than the phone's screen,
+    # so a tap lands where the finger is.
+    expect(phone.locator("#open-request")).to_contain_text("Мария Петренко")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    # Said before any reason is typed, instead of a form the service would refuse.
+    expect(phone.locator("#cannot-cancel")).to_contain_text(convoy.name)
+    expect(phone.locator("#cancel-request")).to_have_count(0)
+    screenshot(phone, "evacuation-request-locked-phone")
+
+
+def test_an_issued_manifest_is_found_again_from_the_convoy_page(new_page, live_server, gazetteer):
+    from reliefline.evacuation import services
+
+    coordinator = UserFactory(role="coordinator")
+    convoy = f.allocated_convoy(by=coordinator)
+    issued = services.manifest_issue(
+        f.bus(convoy),
+        kind="checkpoint",
+        language="ru",
+        recipient="Пост ДПС Суджа",
+        format="pdf",
+        by=coordinator,
+    )
+    desk = new_page(user=coordinator)
+    desk.goto(f"{live_server.url}/evacuation/convoys/{convoy.pk}/", timeout=60_000)
+
+    desk.locator(f"[data-manifest='{issued.issue.pk}']").get_by_role(
+        "link", name=str(issued.issue.pk)
+    ).click()
+
+    expect(desk).to_have_url(f"{live_server.url}/evacuation/manifests/{issued.issue.pk}/")
+    expect(desk.locator(".manifest header")).to_contain_text("Суджа → Сумы")
+    expect(desk.locator(".manifest header")).to_contain_text("(по московскому времени)")
+    expect(desk.locator(".manifest-table")).to_contain_text("Ирина Верещук")
+    assert ManifestIssue.objects.count() == 1

@@ -11,6 +11,9 @@ from django.utils.translation import gettext as _
 
 from reliefline.channels.selectors import notice_route
 from reliefline.channels.services import notice_send
+
+# A module, not its functions: the selectors import the services, which import this one.
+from reliefline.evacuation import selectors
 from reliefline.evacuation.models import Convoy, Corridor, EvacuationRequest, StopKind
 from reliefline.places.times import resident_time
 
@@ -28,19 +31,6 @@ def _tell(
     case = request.case
     if case.caller is not None:
         notice_send(person=case.caller, kind=kind, context=context, case=case, by=by)
-
-
-def _route(corridor: Corridor, language: str) -> str:
-    """Return the corridor as the household knows it, its assembly points to its reception
-    point, named from the gazetteer in `language`: "Суджа → Суми" in Ukrainian.
-
-    Never the corridor's name: a coordinator types that in one language, and a
-    Ukrainian household sent "Суджа → Сумы" reads Russian inside its own notice.
-    """
-    stops = corridor.stops.select_related("place").order_by("position")
-    assembly = [s.place.display_name(language) for s in stops if s.kind == StopKind.ASSEMBLY]
-    reception = [s.place.display_name(language) for s in stops if s.kind == StopKind.RECEPTION]
-    return " → ".join([", ".join(assembly), *reception])
 
 
 def _departure(request: EvacuationRequest, convoy: Convoy, language: str) -> dict[str, str]:
@@ -81,7 +71,7 @@ def suspended_notify(request: EvacuationRequest, *, corridor: Corridor, by: User
     """Tell the household that the corridor they were allocated to is suspended."""
     language = _language(request)
     if language is not None:
-        context = {"corridor": _route(corridor, language)}
+        context = {"corridor": selectors.corridor_route(corridor, language)}
         _tell(request, kind="corridor_suspended", context=context, by=by)
 
 
@@ -97,7 +87,7 @@ def reopened_notify(
             language=language,
             until=convoy.window.ends_at,
         )
-        context = {"corridor": _route(corridor, language), "window": window}
+        context = {"corridor": selectors.corridor_route(corridor, language), "window": window}
         _tell(request, kind="corridor_opened", context=context, by=by)
 
 
@@ -105,7 +95,10 @@ def closed_notify(request: EvacuationRequest, *, corridor: Corridor, by: User | 
     """Tell the household the corridor closed before they left: do not go, still waiting."""
     language = _language(request)
     if language is not None:
-        context = {"corridor": _route(corridor, language), "reference": str(request.case.reference)}
+        context = {
+            "corridor": selectors.corridor_route(corridor, language),
+            "reference": str(request.case.reference),
+        }
         _tell(request, kind="corridor_closed", context=context, by=by)
 
 
@@ -116,6 +109,8 @@ def arrival_notify(request: EvacuationRequest, *, corridor: Corridor, by: User |
     if language is None:
         return
     stops = corridor.stops.filter(kind=StopKind.RECEPTION).select_related("place")
-    place = ", ".join(s.place.display_name(language) for s in stops) or _route(corridor, language)
+    place = ", ".join(s.place.display_name(language) for s in stops) or selectors.corridor_route(
+        corridor, language
+    )
     context = {"reference": str(request.case.reference), "place": place}
     _tell(request, kind="arrival_confirmed", context=context, by=by)

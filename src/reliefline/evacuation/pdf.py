@@ -16,13 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import segno
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from reliefline.evacuation.models import ManifestKind
-from reliefline.places.times import resident_time
 
 if TYPE_CHECKING:
     from reliefline.evacuation.services.manifests import Manifest
@@ -74,18 +73,22 @@ def _qr_png(code: str) -> io.BytesIO:
 
 def _header_lines(manifest: "Manifest") -> list[str]:
     issue = manifest.issue
-    convoy = issue.vehicle.convoy
-    # On the assembly point's clock, named: the checkpoint may keep Moscow time.
-    departure = resident_time(convoy.departure_at, place=convoy.assembly_point)
-    issued_at = timezone.localtime(issue.issued_at).strftime("%Y-%m-%d %H:%M")
+    # The printed page's heading (services.manifests.ManifestHeading): the route from the
+    # gazetteer in the manifest's language, and every time on the assembly point's
+    # clock, named: the checkpoint may keep Moscow time.
+    heading = manifest.heading()
     # Whole lines as messages: makemessages cannot see a gettext call inside an f-string.
     return [
         _("Corridor: %(corridor)s · Convoy: %(convoy)s")
-        % {"corridor": convoy.window.corridor.name, "convoy": convoy.name},
+        % {"corridor": heading.route, "convoy": issue.vehicle.convoy.name},
         _("Vehicle: %(vehicle)s · Departure: %(departure)s · Assembly point: %(point)s")
-        % {"vehicle": issue.vehicle.label, "departure": departure, "point": convoy.assembly_point},
+        % {
+            "vehicle": issue.vehicle.label,
+            "departure": heading.departure,
+            "point": heading.assembly_point,
+        },
         _("No. %(n)s, issued %(at)s to %(to)s")
-        % {"n": issue.pk, "at": issued_at, "to": issue.recipient},
+        % {"n": issue.pk, "at": heading.issued_at, "to": issue.recipient},
     ]
 
 

@@ -14,9 +14,11 @@ from reliefline.evacuation.models import (
     Convoy,
     Corridor,
     EvacuationRequest,
+    ManifestIssue,
     Placement,
     PlacementStatus,
     RequestStatus,
+    StopKind,
     Vehicle,
 )
 from reliefline.evacuation.services.seats import CODE_ALPHABET, convoy_candidates
@@ -30,6 +32,21 @@ SEARCH_LIMIT = 30
 def corridor_list() -> QuerySet[Corridor]:
     """Return every corridor with its route, windows and parties, newest first."""
     return Corridor.objects.prefetch_related("stops__place", "windows", "parties")
+
+
+def corridor_route(corridor: Corridor, language: str) -> str:
+    """Return the corridor as a family or a checkpoint knows it, its assembly points to its
+    reception point, named from the gazetteer in `language`: "Суджа → Суми" in Ukrainian,
+    "Суджа → Сумы" in Russian, "Sudzha, Guyevo → Sumy" for two assembly points.
+
+    Never the corridor's name: a coordinator types that in one language, and a Russian
+    checkpoint handed "Sudzha → Kursk", or a Ukrainian household sent "Суджа → Сумы",
+    reads another language on its own paper.
+    """
+    stops = corridor.stops.select_related("place").order_by("position")
+    assembly = [s.place.display_name(language) for s in stops if s.kind == StopKind.ASSEMBLY]
+    reception = [s.place.display_name(language) for s in stops if s.kind == StopKind.RECEPTION]
+    return " → ".join([", ".join(assembly), *reception])
 
 
 def corridor_get(pk: int) -> Corridor:
@@ -80,6 +97,12 @@ def vehicle_get(pk: int) -> Vehicle:
     if vehicle is None:
         raise NotFound(_("No vehicle %(id)s.") % {"id": pk}, field="vehicle")
     return vehicle
+
+
+def vehicle_manifests(vehicle: Vehicle) -> list[ManifestIssue]:
+    """Return the manifests issued for the vehicle, newest first, with who issued each:
+    to find one again and print it, or to know whom to hand a new one after a change."""
+    return list(vehicle.manifests.select_related("issued_by").order_by("-issued_at", "-pk"))
 
 
 def request_get(pk: int, *, field: str = "request") -> EvacuationRequest:
@@ -176,6 +199,8 @@ def placement_by_code(
 class VehicleLoad:
     vehicle: Vehicle
     placements: list[Placement] = field(default_factory=list)
+    # The manifests issued for the vehicle, newest first (convoy_loads(manifests=True)).
+    manifests: list[ManifestIssue] = field(default_factory=list)
 
     def used(self, kind: str) -> int:
         return sum(1 for p in self.placements if p.kind == kind)
@@ -212,8 +237,11 @@ class VehicleLoad:
         return [p for p in self.placements if p.status == PlacementStatus.BOARDED]
 
 
-def convoy_loads(convoy: Convoy, *, statuses: tuple[str, ...] = HOLDING) -> list[VehicleLoad]:
-    """Return each vehicle of the convoy with who holds (or held) its places."""
+def convoy_loads(
+    convoy: Convoy, *, statuses: tuple[str, ...] = HOLDING, manifests: bool = False
+) -> list[VehicleLoad]:
+    """Return each vehicle of the convoy with who holds (or held) its places, and with
+    `manifests` the manifests issued for it (the convoy page links each, to print again)."""
     loads = {v.pk: VehicleLoad(v) for v in convoy.vehicles.all().order_by("label", "pk")}
     placements = (
         Placement.objects.filter(vehicle__convoy=convoy, status__in=statuses)
@@ -222,6 +250,10 @@ def convoy_loads(convoy: Convoy, *, statuses: tuple[str, ...] = HOLDING) -> list
     )
     for placement in placements:
         loads[placement.vehicle_id].placements.append(placement)
+    if manifests:
+        issued = ManifestIssue.objects.filter(vehicle__convoy=convoy).select_related("issued_by")
+        for issue in issued.order_by("-issued_at", "-pk"):
+            loads[issue.vehicle_id].manifests.append(issue)
     return list(loads.values())
 
 
@@ -266,3 +298,56 @@ def passengers_search(convoy: Convoy, query: str) -> list[Placement]:
 def reconciliation(convoy: Convoy) -> list[VehicleLoad]:
     """Return per vehicle everyone allocated, boarded, arrived or absent, for the check-out."""
     return convoy_loads(convoy, statuses=(*HOLDING, PlacementStatus.NO_SHOW))
+
+
+def subject_export(person_id: int) -> dict[str, list[dict[str, object]]]:
+    """Return the person's evacuation requests, for the data-subject export.
+
+    One row per request they are a member of: where the household asked to go, whether
+    they go, their mobility, their consent, and every place they were given with its
+    boarding code and what happened to it. Other members are left out: their data is
+    theirs.
+    """
+    requests = (
+        EvacuationRequest.objects.filter(members__person_id=person_id)
+        .select_related("case")
+        .prefetch_related("members__placements__vehicle__convoy", "members__placements__events")
+        .order_by("pk")
+        .distinct()
+    )
+    rows: list[dict[str, object]] = []
+    for request in requests:
+        for member in request.members.all():
+            if member.person_id != person_id:
+                continue
+            rows.append(
+                {
+                    "request": str(request),
+                    "case": request.case.reference,
+                    "direction": request.direction,
+                    "status": request.status,
+                    "requested_at": request.requested_at.isoformat(),
+                    "going": member.going,
+                    "mobility": member.mobility,
+                    "needs_medic": member.needs_medic,
+                    "consent_method": member.consent_method,
+                    "consent_at": member.consent_at.isoformat(),
+                    "places": [
+                        {
+                            "convoy": placement.vehicle.convoy.name,
+                            "departure_at": placement.vehicle.convoy.departure_at.isoformat(),
+                            "vehicle": placement.vehicle.label,
+                            "kind": placement.kind,
+                            "number": placement.number,
+                            "status": placement.status,
+                            "code": placement.code,
+                            "events": [
+                                {"kind": event.kind, "at": event.at.isoformat()}
+                                for event in placement.events.all()
+                            ],
+                        }
+                        for placement in member.placements.all()
+                    ],
+                }
+            )
+    return {"evacuation_requests": rows}

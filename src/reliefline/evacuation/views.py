@@ -74,6 +74,7 @@ from reliefline.evacuation.services.corridors import (
 from reliefline.evacuation.services.manifests import CHECKPOINT_COLUMNS, INTERNAL_COLUMNS
 from reliefline.evacuation.services.manifests import _headers as manifest_headers
 from reliefline.evacuation.services.manifests import _row as manifest_row
+from reliefline.evacuation.services.requests import request_cancel_refusal
 from reliefline.evacuation.services.seats import TIME_LIMIT_DEFAULT
 from reliefline.forms import form_error_add
 from reliefline.hotline.models import Case
@@ -373,7 +374,7 @@ def _convoy_context(
     return {
         "convoy": convoy,
         "corridor": convoy.window.corridor,
-        "loads": selectors.convoy_loads(convoy),
+        "loads": selectors.convoy_loads(convoy, manifests=True),
         "run": run,
         "gap": (100 * (run.bound - run.objective) / run.bound) if run and run.bound else 0,
         "time_limit": f"{TIME_LIMIT_DEFAULT:g}",
@@ -622,28 +623,30 @@ def manifest_download(manifest: services.Manifest, *, status: int = 200) -> Http
 @_not_found_is_404
 @require_http_methods(["GET", "POST"])
 def manifest(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    """Issue a vehicle's manifest (recorded with its recipient): a printable page, PDF or CSV."""
+    """Issue a vehicle's manifest (recorded with its recipient): a printable page, PDF or CSV.
+
+    The page lists the manifests issued for the vehicle, each linked to its printable page.
+    """
     vehicle = selectors.vehicle_get(pk)
     form = ManifestForm(request.POST or None, initial={"language": get_language()[:2]})
+
+    def page(status: int) -> HttpResponse:
+        # With the manifests already issued for the vehicle, each linked to print again.
+        context = {
+            "vehicle": vehicle,
+            "form": form,
+            "manifests": selectors.vehicle_manifests(vehicle),
+        }
+        return render(request, "evacuation/manifest_form.html", context, status=status)
+
     if request.method == "GET" or not form.is_valid():
-        status = 422 if request.method == "POST" else 200
-        return render(
-            request,
-            "evacuation/manifest_form.html",
-            {"vehicle": vehicle, "form": form},
-            status=status,
-        )
+        return page(422 if request.method == "POST" else 200)
     data = form.cleaned_data
     try:
         issued = services.manifest_issue(vehicle, by=acting_user(request), **data)
     except ReliefError as error:
         form.add_error(None, error.message)
-        return render(
-            request,
-            "evacuation/manifest_form.html",
-            {"vehicle": vehicle, "form": form},
-            status=error.status,
-        )
+        return page(error.status)
     if data["format"] in MANIFEST_FILES:
         return manifest_download(issued)
     # Post/Redirect/Get: a reload shows this manifest again, it does not issue another.
@@ -656,7 +659,9 @@ def manifest(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def manifest_issued(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Return the printable page of a manifest already issued, with its number: as issued."""
     issue = (
-        ManifestIssue.objects.select_related("vehicle__convoy__window__corridor", "issued_by")
+        ManifestIssue.objects.select_related(
+            "vehicle__convoy__window__corridor", "vehicle__convoy__assembly_point", "issued_by"
+        )
         .filter(pk=pk)
         .first()
     )
@@ -679,6 +684,7 @@ def manifest_issued(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         {
             "vehicle": vehicle,
             "manifest": issued,
+            "heading": issued.heading(),
             "rows": [([row[c] for c in issued.columns], _passenger_qr(row)) for row in issued.rows],
             "checkpoint": issue.kind == ManifestKind.CHECKPOINT,
             "manifest_language": issue.language,
@@ -907,6 +913,11 @@ def _request_page(
         ],
         "seats": _request_seats(open_request) if open_request else [],
         "cancel_form": cancel_form or CancelForm(),
+        # Why the request cannot be cancelled now, said instead of a form that would be
+        # refused once a reason is typed. A form sent and refused comes back as typed.
+        "cancel_refusal": (
+            request_cancel_refusal(open_request) if open_request and cancel_form is None else None
+        ),
     }
     return render(request, "evacuation/request_new.html", context, status=status)
 

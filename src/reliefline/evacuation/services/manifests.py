@@ -20,6 +20,9 @@ from reliefline.access import audit_labels
 from reliefline.access.audit import audit_record
 from reliefline.access.models import AuditAction
 from reliefline.errors import InvalidInput
+
+# A module, not its functions: the selectors import the services.
+from reliefline.evacuation import selectors
 from reliefline.evacuation.models import (
     HOLDING,
     ManifestIssue,
@@ -30,6 +33,7 @@ from reliefline.evacuation.models import (
 )
 from reliefline.evacuation.services.corridors import text_clean
 from reliefline.people.models import Language
+from reliefline.places.times import resident_time
 
 # "json" is the API's answer with the rows; "html" the printable page.
 FORMATS = ("csv", "html", "pdf", "json")
@@ -49,11 +53,44 @@ INTERNAL_COLUMNS = (
 
 
 @dataclass(frozen=True)
+class ManifestHeading:
+    """What a manifest says above its table, in its language.
+
+    Every time on one clock, the assembly point's, which the checkpoint and the families
+    keep, and named: "28.11.2026 09:00 (Moscow time)". A time of issue on the hotline's
+    clock, unnamed, beside it reads an hour off. The route is named from the gazetteer
+    in that language, not by the corridor's name, which a coordinator typed in one
+    language only.
+    """
+
+    route: str
+    departure: str
+    assembly_point: str
+    issued_at: str
+
+
+def manifest_heading(issue: ManifestIssue) -> ManifestHeading:
+    """Return the heading of the issued manifest, in its language."""
+    convoy = issue.vehicle.convoy
+    place, language = convoy.assembly_point, issue.language
+    return ManifestHeading(
+        route=selectors.corridor_route(convoy.window.corridor, language),
+        departure=resident_time(convoy.departure_at, place=place, language=language),
+        assembly_point=place.display_name(language),
+        issued_at=resident_time(issue.issued_at, place=place, language=language),
+    )
+
+
+@dataclass(frozen=True)
 class Manifest:
     issue: ManifestIssue
     columns: tuple[str, ...]
     rows: list[dict[str, str]]
     headers: dict[str, str]
+
+    def heading(self) -> ManifestHeading:
+        """Return what the manifest says above its table (page and PDF alike)."""
+        return manifest_heading(self.issue)
 
     def as_csv(self) -> str:
         """Return the manifest as CSV, with headers in the manifest's language."""

@@ -206,6 +206,55 @@ def request_follow_up(
     return follow_up
 
 
+def _held(request: EvacuationRequest) -> list[Placement]:
+    """Return the places the request holds, with their vehicle and convoy."""
+    return list(
+        Placement.objects.filter(member__request=request, status__in=HOLDING).select_related(
+            "vehicle__convoy"
+        )
+    )
+
+
+def _cancel_refusal(request: EvacuationRequest, held: Sequence[Placement]) -> Conflict | None:
+    """Return why the request, holding `held`, cannot be cancelled now and what to do
+    instead; None if it can."""
+    if request.status not in (RequestStatus.WAITING, RequestStatus.ALLOCATED):
+        # The status as a label after a colon: inside the sentence, its gender would have
+        # to agree with "request" ("заявка … отменена"), and the label is neuter.
+        return Conflict(
+            _("Request %(request)s is no longer open and cannot be cancelled. Status: %(status)s.")
+            % {"request": request, "status": RequestStatus(request.status).label},
+            field="status",
+        )
+    if any(p.status != PlacementStatus.ALLOCATED for p in held):
+        return Conflict(
+            _(
+                "Someone of the household has already boarded: the request cannot be cancelled. "
+                "It is settled on arrival: mark anyone who did not travel a no-show, and those "
+                "left behind get a new request."
+            ),
+            field="status",
+        )
+    locked = next((p.vehicle.convoy for p in held if p.vehicle.convoy.locked_at), None)
+    if locked is not None:
+        return Conflict(
+            _(
+                "The household has seats on convoy %(convoy)s, which is locked: they were told "
+                "to come. Mark them no-show at the assembly point first, then cancel."
+            )
+            % {"convoy": locked.name},
+            field="status",
+        )
+    return None
+
+
+def request_cancel_refusal(request: EvacuationRequest) -> Conflict | None:
+    """Return why the request cannot be cancelled now, and what to do instead; None if it
+    can. The request page asks before it offers the form; request_cancel asks again,
+    with the request locked, and raises it."""
+    return _cancel_refusal(request, _held(request))
+
+
 @transaction.atomic
 def request_cancel(
     request: EvacuationRequest, *, by: User | None, reason: str = ""
@@ -225,32 +274,9 @@ def request_cancel(
         .select_related("case")
         .get(pk=request.pk)
     )
-    if request.status not in (RequestStatus.WAITING, RequestStatus.ALLOCATED):
-        raise Conflict(
-            _("Request %(request)s is no longer open (%(status)s): it cannot be cancelled.")
-            % {"request": request, "status": RequestStatus(request.status).label},
-            field="status",
-        )
-    held = list(
-        Placement.objects.filter(member__request=request, status__in=HOLDING).select_related(
-            "vehicle__convoy"
-        )
-    )
-    if any(p.status != PlacementStatus.ALLOCATED for p in held):
-        raise Conflict(
-            _("Someone of the household has already boarded: the request cannot be cancelled."),
-            field="status",
-        )
-    locked = next((p.vehicle.convoy for p in held if p.vehicle.convoy.locked_at), None)
-    if locked is not None:
-        raise Conflict(
-            _(
-                "The household has seats on convoy %(convoy)s, which is locked: they were told "
-                "to come. Mark them no-show at the assembly point first, then cancel."
-            )
-            % {"convoy": locked.name},
-            field="status",
-        )
+    held = _held(request)
+    if (refusal := _cancel_refusal(request, held)) is not None:
+        raise refusal
     placements_release(held, by=by)
     request.status = RequestStatus.CANCELLED
     request.save(update_fields=["status"])

@@ -244,4 +244,6 @@ def test_a_cancellation_of_a_request_closed_meanwhile_says_why_on_the_page(
     response = client.post(f"/evacuation/requests/{request.pk}/cancel/", {"reason": "Again"})
 
     assert response.status_code == 409
-    assert f"Request {request} is no longer open (Cancelled)" in response.content.decode()
+    assert f"Request {request} is no longer open and cannot be cancelled. Status: Cancelled." in (
+        response.content.decode()
+    )
