@@ -455,3 +455,15 @@ def test_a_method_an_api_path_does_not_take_is_a_405_in_json(
     body = _assert_json_error(response, 405)
     assert body["code"] == "method_not_allowed"
     assert response["Allow"] and response["Allow"] in body["detail"]
+
+
+def test_a_counted_limit_agrees_with_its_number_in_russian(api_as) -> None:
+    """QA: 'Не менее 1 символов' — the number decides the word's form."""
+    response = api_as("coordinator").post(
+        "/api/v1/evacuation/requests/1/cancel",
+        {"reason": ""},
+        content_type="application/json",
+        headers={"Accept-Language": "ru"},
+    )
+    problems = {e["field"]: e["problem"] for e in response.json().get("errors", [])}
+    assert problems.get("reason") == "Не менее 1 символа."

@@ -9,7 +9,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext_lazy
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.schema import OpenAPISchema
@@ -162,10 +162,6 @@ PROBLEMS = {
     "bool_parsing": gettext_lazy("Enter true or false."),
     "bool_type": gettext_lazy("Enter true or false."),
     "string_type": gettext_lazy("Enter text."),
-    "string_too_long": gettext_lazy("At most %(max_length)s characters."),
-    "string_too_short": gettext_lazy("At least %(min_length)s characters."),
-    "too_long": gettext_lazy("At most %(max_length)s items."),
-    "too_short": gettext_lazy("At least %(min_length)s items."),
     "list_type": gettext_lazy("Enter a list ([...])."),
     "dict_type": _OBJECT,
     "model_type": _OBJECT,
@@ -189,8 +185,33 @@ PROBLEMS = {
 }
 
 
+# Problems whose words agree with a number (Ukrainian and Russian have three forms);
+# the lazy plural picks its form from the context value it names.
+COUNTED = {
+    "string_too_long": ngettext_lazy(
+        "At most %(max_length)s character.", "At most %(max_length)s characters.", "max_length"
+    ),
+    "string_too_short": ngettext_lazy(
+        "At least %(min_length)s character.", "At least %(min_length)s characters.", "min_length"
+    ),
+    "too_long": ngettext_lazy(
+        "At most %(max_length)s item.", "At most %(max_length)s items.", "max_length"
+    ),
+    "too_short": ngettext_lazy(
+        "At least %(min_length)s item.", "At least %(min_length)s items.", "min_length"
+    ),
+}
+
+
 def _problem(error: dict[str, Any]) -> str:
     """Return what is wrong with one value, in the active language where we know it."""
+    counted = COUNTED.get(error.get("type", ""))
+    limits = {k: v for k, v in (error.get("ctx") or {}).items() if isinstance(v, int)}
+    if counted is not None and limits:
+        try:
+            return str(counted % limits)
+        except (KeyError, TypeError):
+            pass  # not the limit this type usually carries: its words below
     known = PROBLEMS.get(error.get("type", ""))
     if known is None:
         return str(error.get("msg", ""))
@@ -219,7 +240,7 @@ def authentication_error(request: HttpRequest, exc: AuthenticationError) -> Http
     return api.create_response(
         request,
         {
-            "detail": "Authentication required: send Authorization: Bearer <token>.",
+            "detail": _("Authentication required: send Authorization: Bearer <token>."),
             "code": "unauthenticated",
         },
         status=401,
@@ -239,7 +260,7 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 @api.exception_handler(PermissionDenied)
 def permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
     return api.create_response(
-        request, {"detail": "Your role does not allow this.", "code": "forbidden"}, status=403
+        request, {"detail": _("Your role does not allow this."), "code": "forbidden"}, status=403
     )
 
 
@@ -247,7 +268,7 @@ def permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpRespon
 def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
     return api.create_response(
         request,
-        {"detail": "The request body is too large.", "code": "too_large", "field": "body"},
+        {"detail": _("The request body is too large."), "code": "too_large", "field": "body"},
         status=413,
     )
 

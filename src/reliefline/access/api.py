@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
 from reliefline.access.audit import audit_search
@@ -69,9 +70,15 @@ def _out(entry: AuditEntry) -> AuditEntryOut:
 )
 def audit_list(request: HttpRequest, filters: Query[AuditFilters]) -> AuditPage:
     if not 1 <= filters.limit <= MAX_LIMIT:
-        raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}.", field="limit")
+        raise InvalidInput(
+            _("A whole number from %(low)s to %(high)s.") % {"low": 1, "high": MAX_LIMIT},
+            field="limit",
+        )
     if not 0 <= filters.offset <= MAX_OFFSET:
-        raise InvalidInput(f"offset must be between 0 and {MAX_OFFSET}.", field="offset")
+        raise InvalidInput(
+            _("A whole number from %(low)s to %(high)s.") % {"low": 0, "high": MAX_OFFSET},
+            field="offset",
+        )
     entries = audit_search(
         person_id=filters.person, username=filters.user, since=filters.since, until=filters.until
     )

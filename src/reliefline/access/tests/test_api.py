@@ -39,3 +39,13 @@ def test_audit_dates_at_the_ends_of_time_are_422_not_500(
     assert response.status_code == 422
     assert response.json()["field"] == name
     assert "1900 to 2999" in response.json()["detail"]
+
+
+def test_refusals_follow_accept_language(api_as: ApiAs) -> None:
+    forbidden = api_as("partner").get("/api/v1/audit", headers={"Accept-Language": "uk"})
+    anonymous = Client().get("/api/v1/audit", headers={"Accept-Language": "ru"})
+    limit = api_as("dpo").get("/api/v1/audit?limit=0", headers={"Accept-Language": "uk"})
+
+    assert forbidden.status_code == 403 and "role" not in forbidden.json()["detail"]
+    assert anonymous.status_code == 401 and "Authentication" not in anonymous.json()["detail"]
+    assert limit.status_code == 422 and "number" not in limit.json()["detail"]
