@@ -25,6 +25,9 @@ ENDPOINTS: dict[tuple[str, str], str] = {
     ("GET", "metrics"): SENDER_SIGNED,
     ("GET", "access/2fa/"): SIGNED_IN,
     ("GET", "access/audit/"): "access.view_audit",
+    # The data-subject export as a download (the same as GET api/v1/subjects/<person_id>).
+    ("GET", "access/subjects/"): "hotline.export_subject",
+    ("POST", "access/subjects/"): "hotline.export_subject",
     # Long operations: each one's kind names the permission to see it (access.operations).
     ("GET", "access/operations/<int:pk>/"): SIGNED_IN,
     ("GET", "access/operations/<int:pk>/files/<str:name>"): SIGNED_IN,

@@ -5,6 +5,7 @@ from reliefline.access import views
 app_name = "access"
 urlpatterns = [
     path("audit/", views.audit, name="audit"),
+    path("subjects/", views.subjects, name="subjects"),
 ]
 urlpatterns += [path("2fa/", views.two_factor, name="two_factor")]
 urlpatterns += [

@@ -1,7 +1,9 @@
 """The data protection officer's pages."""
 
 import datetime as dt
+import json
 
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.paginator import Paginator
@@ -11,7 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp import login as otp_login
 
 from reliefline.access import audit_labels, crypto
@@ -30,6 +33,11 @@ from reliefline.access.operations import (
 from reliefline.access.rotation import ROTATION
 from reliefline.access.two_factor import device_secret, two_factor_confirm, two_factor_device
 from reliefline.errors import NotFound, ReliefError
+
+# The DPO's pages sit here with the audit log, but the data-subject export is built
+# above, in the hotline, from every app's sections (hotline.subject): this page calls
+# it as the API (hotline.api_subjects) and `reliefline export-subject` do.
+from reliefline.hotline.subject import subject_export
 
 PAGE_SIZE = 50
 
@@ -60,6 +68,40 @@ def audit(request: HttpRequest) -> HttpResponse:
     page = Paginator(entries.select_related("user"), PAGE_SIZE).get_page(request.GET.get("page"))
     template = "access/_audit_table.html" if request.htmx else "access/audit.html"  # type: ignore[attr-defined]
     return render(request, template, {"form": form, "page": page, "chain": audit_verify()})
+
+
+class SubjectForm(forms.Form):
+    person = forms.IntegerField(label=gettext_lazy("Person ID"), min_value=1)
+
+
+@require_http_methods(["GET", "POST"])
+@requires("hotline.export_subject")
+def subjects(request: HttpRequest) -> HttpResponse:
+    """Render the data-subject export form; on POST, download the person's export as JSON.
+
+    The same export, audited the same way, as GET /api/v1/subjects/{id}: a DPO answers
+    a subject access request from the browser, without an API token. Only a POST
+    exports, so that following a link (the audit page's) records nothing by itself.
+    """
+    if request.method == "GET":
+        form = SubjectForm(initial={"person": request.GET.get("person", "")})
+        return render(request, "access/subjects.html", {"form": form})
+    form = SubjectForm(request.POST)
+    if not form.is_valid():
+        return render(request, "access/subjects.html", {"form": form}, status=422)
+    assert isinstance(request.user, User)
+    person_id = form.cleaned_data["person"]
+    try:
+        export = subject_export(person_id, by=request.user)
+    except NotFound as error:
+        form.add_error("person", error.message)
+        return render(request, "access/subjects.html", {"form": form}, status=error.status)
+    response = HttpResponse(
+        json.dumps(export.as_dict(), ensure_ascii=False, indent=2),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="subject-{person_id}.json"'
+    return response
 
 
 @login_required

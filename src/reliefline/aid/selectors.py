@@ -458,3 +458,41 @@ def entitlements(group: Sequence[int], *, now: dt.datetime) -> list[Entitlement]
                 next_from = max(next_from or interval_end, interval_end)
         found.append(Entitlement(rule, len(ats), ats[-1] if ats else None, next_from))
     return found
+
+
+def subject_export(person_id: int) -> dict[str, list[dict[str, Any]]]:
+    """Return the distributions to the person's household or to them, for the export.
+
+    The name the recipient gave at the point is theirs to see when the distribution
+    names no one or names them; when it names another member, that member appears by
+    id only, as everywhere in the export.
+    """
+    distributions = (
+        Distribution.objects.filter(Q(household__members=person_id) | Q(person_id=person_id))
+        .select_related("warehouse")
+        .prefetch_related("lines__item")
+        .order_by("pk")
+        .distinct()
+    )
+    return {
+        "distributions": [
+            {
+                "reference": str(distribution),
+                "at": distribution.at.isoformat(),
+                "household": distribution.household_id,
+                "recipient": distribution.person_id,
+                "recipient_name": distribution.recipient_name
+                if distribution.person_id in (None, person_id)
+                else None,
+                "confirmation_code": distribution.confirmation_code,
+                "warehouse": distribution.warehouse.name,
+                "items": [
+                    {"item": line.item.code, "quantity": line.quantity}
+                    for line in distribution.lines.all()
+                ],
+                "overridden_rules": distribution.overridden_rules,
+                "override_reason": distribution.override_reason,
+            }
+            for distribution in distributions
+        ]
+    }

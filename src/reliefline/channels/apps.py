@@ -8,6 +8,8 @@ class ChannelsConfig(AppConfig):
     # Enqueued by `reliefline scheduler` on every tick: a notice whose worker died
     # mid-send is settled even when no other notice is sent afterwards.
     periodic_tasks = ("reliefline.channels.tasks.notices_settle",)
+    # What this app holds about a person, for the data-subject export (hotline.subject).
+    subject_export = "reliefline.channels.selectors.subject_export"
 
     def ready(self) -> None:
         from reliefline.channels.services.retention import retention_ran

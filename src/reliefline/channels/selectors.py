@@ -235,3 +235,62 @@ def notice_texts() -> dict[str, dict[str, str]]:
     for template in NoticeTemplate.objects.filter(kind__in=stored):
         stored[template.kind][template.language] = template.body
     return {kind: texts or dict(DEFAULT_TEMPLATES.get(kind, {})) for kind, texts in stored.items()}
+
+
+def subject_export(person_id: int) -> dict[str, list[dict[str, object]]]:
+    """Return what channels holds about the person, for the data-subject export.
+
+    `contacts`: the addresses they wrote from; `notices`: every message made for them,
+    with its text and where it went; `inbound_messages`: the messages they sent and
+    what was recognised in them, also those that opened one of their cases without
+    naming them (the web form's); the text itself is the case's message or timeline.
+    """
+    contacts = [
+        {
+            "medium": contact.medium,
+            "address": contact.address,
+            "language": contact.language,
+            "last_inbound_at": contact.last_inbound_at.isoformat()
+            if contact.last_inbound_at
+            else None,
+            "created_at": contact.created_at.isoformat(),
+        }
+        for contact in Contact.objects.filter(person_id=person_id).order_by("pk")
+    ]
+    notices = [
+        {
+            "id": notice.pk,
+            "case": notice.case.reference if notice.case else None,
+            "kind": notice.kind,
+            "language": notice.language,
+            "medium": notice.medium,
+            "address": notice.address,
+            "text": notice.body,
+            "status": notice.status,
+            "attempts": notice.attempts,
+            "provider_id": notice.provider_id,
+            "error": notice.error,
+            "created_at": notice.created_at.isoformat(),
+            "sent_at": notice.sent_at.isoformat() if notice.sent_at else None,
+        }
+        for notice in Notice.objects.filter(person_id=person_id)
+        .select_related("case")
+        .order_by("pk")
+    ]
+    inbound = [
+        {
+            "sender": message.sender,
+            "external_id": message.external_id,
+            "case": message.case.reference if message.case else None,
+            "language": message.language,
+            "detected": message.detected,
+            "opened_case": message.opened_case,
+            "received_at": message.received_at.isoformat(),
+        }
+        for message in InboundMessage.objects.filter(
+            Q(person_id=person_id) | Q(case__caller_id=person_id)
+        )
+        .select_related("case")
+        .order_by("pk")
+    ]
+    return {"contacts": contacts, "notices": notices, "inbound_messages": inbound}

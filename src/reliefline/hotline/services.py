@@ -13,7 +13,7 @@ from django.utils.translation import gettext_noop
 from reliefline.access import audit_labels
 from reliefline.access.audit import audit_record
 from reliefline.access.models import AuditAction
-from reliefline.errors import InvalidInput
+from reliefline.errors import Conflict, InvalidInput
 from reliefline.hotline import priority
 from reliefline.hotline.errors import IllegalTransition
 from reliefline.hotline.models import (
@@ -186,6 +186,7 @@ def _case_write(data: CaseInput, *, settlement: Place | None, by: User | None) -
                 % {"id": caller.merged_into_id},
                 field="person_id",
             )
+        people.person_writable(caller, field="person_id")
         household = caller.household
         if household is None:
             household = people.household_create(settlement=settlement, size=size)
@@ -287,12 +288,45 @@ def _locked(case: Case) -> Case:
     return Case.objects.select_for_update().get(pk=case.pk)
 
 
+def _writable(case: Case) -> Case:
+    """Return the case locked for a write, or raise Conflict (field "case") once it is purged.
+
+    Retention purges a case once and then passes it by, so a note, a call, a name or a
+    member recorded on it afterwards would be kept for good. Every write an operator
+    makes on a case passes through here; reliefline's own notes on a purged case are
+    kept as the purge leaves them (_note_params).
+    """
+    case = _locked(case)
+    if case.purged_at is not None:
+        raise _purged(case)
+    return case
+
+
+def _purged(case: Case) -> Conflict:
+    return Conflict(
+        _("Case %(reference)s was purged under retention: nothing more is recorded on it.")
+        % {"reference": case.reference},
+        field="case",
+    )
+
+
+def _note_params(case: Case, params: dict[str, NoteParam]) -> dict[str, NoteParam]:
+    """Return the parameters a system note keeps on the case: none once it is purged.
+
+    Parameters can name people (who arrived, what was given), and the purge empties
+    those of every note. A note reliefline writes later on a purged case (a request
+    cancelled by the purge itself, a late delivery report, an arrival) is kept as the
+    purge would have left it; refusing it would undo the cancel, report or arrival too.
+    """
+    return {} if case.purged_at is not None else params
+
+
 @transaction.atomic
 def case_transition(case: Case, *, to: str, by: User, note: str = "") -> Case:
     """Return the case moved to status `to`, or raise IllegalTransition."""
     _choice(to, Status.values, field="status")
     note = _text(note, limit=NOTE_MAX, field="note")
-    case = _locked(case)
+    case = _writable(case)
     if to not in TRANSITIONS[case.status]:
         raise IllegalTransition(
             reference=str(case.reference),
@@ -315,6 +349,7 @@ def case_note(case: Case, *, text: str, by: User) -> CaseEvent:
     text = _text(text, limit=NOTE_MAX, field="text")
     if not text:
         raise InvalidInput(_("The note is empty."), field="text")
+    case = _writable(case)
     event = CaseEvent.objects.create(case=case, kind=EventKind.NOTE, text=text, by=by)
     _audit_update(case, by=by, field="timeline", purpose=gettext_noop("case note"))
     return event
@@ -330,7 +365,7 @@ def case_call_attempt(case: Case, *, outcome: str, by: User, note: str = "") -> 
     """
     _choice(outcome, CallOutcome.values, field="outcome")
     note = _text(note, limit=NOTE_MAX, field="text")
-    case = _locked(case)
+    case = _writable(case)
     if case.callback_at is not None and case.callback_at <= timezone.now() + CALLBACK_EARLY:
         case.callback_at = None
         case.save(update_fields=["callback_at", "updated_at"])
@@ -381,7 +416,7 @@ def case_schedule_callback(
             _("A callback at most %(days)s days ahead.") % {"days": CALLBACK_AHEAD_MAX.days},
             field="due_at",
         )
-    case = _locked(case)
+    case = _writable(case)
     case.callback_at = at
     case.save(update_fields=["callback_at", "updated_at"])
     CaseEvent.objects.create(case=case, kind=EventKind.CALLBACK, due_at=at, text=note, by=by)
@@ -394,7 +429,7 @@ def case_schedule_callback(
 @transaction.atomic
 def case_assign(case: Case, *, to: User, by: User) -> Case:
     """Return the case assigned to `to`; a new or triaged case becomes assigned."""
-    case = _locked(case)
+    case = _writable(case)
     case.assignee = to
     if case.status in (Status.NEW, Status.TRIAGED):
         if case.status == Status.NEW:
@@ -441,6 +476,7 @@ def case_caller_name(case: Case, data: people.PersonInput, *, by: User) -> Perso
     A message brings a phone and no name: the operator who calls back records it, and
     from then on the identity matcher finds the caller by name in any script.
     """
+    case = _writable(case)
     caller = (
         Person.objects.select_for_update().filter(pk=case.caller_id).first()
         if case.caller_id is not None
@@ -448,6 +484,7 @@ def case_caller_name(case: Case, data: people.PersonInput, *, by: User) -> Perso
     )
     if caller is None:
         raise InvalidInput(_("The case has no caller."), field="caller")
+    people.person_writable(caller, field="caller")
     cleaned = people.person_validate(
         replace(
             data,
@@ -458,7 +495,7 @@ def case_caller_name(case: Case, data: people.PersonInput, *, by: User) -> Perso
         ),
         field="caller",
     )
-    people.person_update(caller, cleaned)
+    people.person_update(caller, cleaned, field="caller")
     CaseEvent.objects.create(
         case=case, kind=EventKind.NOTE, msgid=gettext_noop("Caller's name recorded."), by=by
     )
@@ -473,6 +510,7 @@ def case_member_add(case: Case, data: people.PersonInput, *, by: User) -> Person
     The caller speaks for the household, so a member is held on vital interest until
     they consent themselves (an evacuation request records each person's consent).
     """
+    case = _writable(case)
     household = case.household
     if household is None:
         raise InvalidInput(_("The case has no household."), field="household")
@@ -493,7 +531,6 @@ def case_member_add(case: Case, data: people.PersonInput, *, by: User) -> Person
     if household.size < count:
         household.size = count
         household.save(update_fields=["size"])
-    case = _locked(case)
     if case.household_size < count:
         case.household_size = count
         case.save(update_fields=["household_size", "updated_at"])
@@ -527,7 +564,9 @@ def needs_fulfil(
     cases = {need.case_id: need.case for need in open_needs}
     Need.objects.filter(pk__in=[n.pk for n in open_needs]).update(fulfilled_at=now)
     for case in cases.values():
-        CaseEvent.objects.create(case=case, kind=EventKind.NOTE, msgid=msgid, params=params, by=by)
+        CaseEvent.objects.create(
+            case=case, kind=EventKind.NOTE, msgid=msgid, params=_note_params(case, params), by=by
+        )
         _audit_update(case, by=by, field="needs", purpose=gettext_noop("aid"))
     return len(open_needs)
 
@@ -569,11 +608,23 @@ def case_event_append(
     each notice sent to them and its delivery (kind NOTE). Text reliefline writes itself
     comes as a `msgid` marked with gettext_noop and its `params` (see hotline.timeline),
     so each reader sees it in their own language. Operators add notes through case_note.
+
+    On a purged case only such a note is kept, without its parameters (_note_params); a
+    resident's message or a note of free text is refused (Conflict, field "case").
     """
     _choice(kind, (EventKind.MESSAGE, EventKind.NOTE), field="kind")
     text = _text(text, limit=MESSAGE_MAX, field="text")
+    # Read afresh: the channel's copy of the case may be older than the purge.
+    case.purged_at = Case.objects.values_list("purged_at", flat=True).get(pk=case.pk)
+    if case.purged_at is not None and (kind != EventKind.NOTE or text or not msgid):
+        raise _purged(case)
     event = CaseEvent.objects.create(
-        case=case, kind=kind, text=text, msgid=msgid, params=_params(params or {}), by=by
+        case=case,
+        kind=kind,
+        text=text,
+        msgid=msgid,
+        params=_note_params(case, _params(params or {})),
+        by=by,
     )
     _audit_update(case, by=by, field="timeline", purpose=gettext_noop("channel"))
     return event

@@ -286,7 +286,9 @@ def _members(case: Case) -> list[Person]:
 
 def _case_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, Any]:
     now = timezone.now()
-    can_assign = request.user.has_perm("hotline.assign_case")
+    # A purged case takes no more writes (services._writable): no form offers one.
+    writable = case.purged_at is None
+    can_assign = writable and request.user.has_perm("hotline.assign_case")
     assignees = [user.username for user in users_in_roles(CASE_WORKERS)] if can_assign else []
     caller = case.caller
     return {
@@ -311,8 +313,9 @@ def _case_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, A
         "vulnerabilities": [Vulnerability(v).label for v in case.vulnerabilities],
         "transitions": [Status(status) for status in TRANSITIONS[case.status]],
         "events": list(case.events.all()),
-        "can_change": request.user.has_perm("hotline.change_case"),
+        "can_change": writable and request.user.has_perm("hotline.change_case"),
         "can_assign": can_assign,
+        "can_add_member": writable and request.user.has_perm("people.add_person"),
         "call_form": CallAttemptForm(),
         "callback_form": CallbackForm(initial={"tell": callback_notify_default(case)}),
         "note_form": NoteForm(),

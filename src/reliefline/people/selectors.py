@@ -259,3 +259,48 @@ def person_match(query: MatchQuery, *, limit: int = 5) -> list[Candidate]:
             Candidate(c.person, replace(c.score, decision=Decision.POSSIBLE)) for c in plausible
         ]
     return plausible[:limit]
+
+
+def subject_export(person_id: int) -> dict[str, list[dict[str, object]]]:
+    """Return the duplicate pairs and merges the person is in, for the data-subject export.
+
+    The other person of a pair or merge appears by id only. A merge gives this person's
+    own values before and after it (kept encrypted for undo, emptied by the purge),
+    never the other record's.
+    """
+    from reliefline.people.merge import merge_snapshot
+    from reliefline.people.models import DuplicatePair, Merge
+
+    pairs = [
+        {
+            "other_person": pair.second_id if pair.first_id == person_id else pair.first_id,
+            "probability": pair.probability,
+            "comparisons": pair.comparisons,
+            "status": pair.status,
+            "found_at": pair.found_at.isoformat(),
+            "decided_at": pair.decided_at.isoformat() if pair.decided_at else None,
+            "merge": pair.merge_id,
+        }
+        for pair in DuplicatePair.objects.filter(
+            Q(first_id=person_id) | Q(second_id=person_id)
+        ).order_by("pk")
+    ]
+    merges = []
+    for merge in Merge.objects.filter(Q(survivor_id=person_id) | Q(merged_id=person_id)).order_by(
+        "pk"
+    ):
+        role = "survivor" if merge.survivor_id == person_id else "merged"
+        snapshot = merge_snapshot(merge)
+        merges.append(
+            {
+                "reference": str(merge),
+                "role": role,
+                "other_person": merge.merged_id if role == "survivor" else merge.survivor_id,
+                "at": merge.at.isoformat(),
+                "undone_at": merge.undone_at.isoformat() if merge.undone_at else None,
+                "moved": merge.moved,
+                "values_before": snapshot.get(f"{role}_before"),
+                "values_after": snapshot.get(f"{role}_after"),
+            }
+        )
+    return {"duplicate_pairs": pairs, "merges": merges}

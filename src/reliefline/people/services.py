@@ -13,7 +13,7 @@ from django.utils.translation import gettext_noop
 
 from reliefline.access.audit import audit_record
 from reliefline.access.models import AuditAction
-from reliefline.errors import InvalidInput
+from reliefline.errors import Conflict, InvalidInput
 from reliefline.people.errors import InvalidPhone
 from reliefline.people.models import (
     ConsentMethod,
@@ -117,12 +117,30 @@ def person_create(
     )
 
 
+def person_writable(person: Person, *, field: str = "person") -> Person:
+    """Return the person, or raise Conflict (naming `field`) once retention purged them.
+
+    Retention anonymises a person once and then passes them by, so a name or phone
+    written on them afterwards would be kept for good. Every write of personal data
+    onto an existing person passes through here.
+    """
+    if person.purged_at is not None:
+        raise Conflict(
+            _("P-%(id)s was purged under retention: nothing more is recorded on this person.")
+            % {"id": person.pk},
+            field=field,
+        )
+    return person
+
+
 @transaction.atomic
-def person_update(person: Person, data: PersonInput) -> Person:
+def person_update(person: Person, data: PersonInput, *, field: str = "person") -> Person:
     """Return the person with the identifying fields of validated input (see person_validate).
 
-    Person.save rewrites the person's matching keys in the same transaction.
+    Person.save rewrites the person's matching keys in the same transaction. A purged
+    person is refused (person_writable).
     """
+    person_writable(person, field=field)
     person.given_name = data.given_name
     person.family_name = data.family_name
     person.patronymic = data.patronymic

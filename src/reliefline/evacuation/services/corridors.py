@@ -315,7 +315,9 @@ def _split_follow_up(
             params={"corridor": corridor.name, "left": left.count()},
             by=by,
         )
-        if by is not None:
+        # A purged case takes no callback (hotline refuses writes on it): its people
+        # have no data left to call them by.
+        if by is not None and request.case.purged_at is None:
             soon = timezone.now() + SPLIT_CALL_WITHIN
             case_schedule_callback(request.case, at=soon, by=by)
     CorridorEvent.objects.create(

@@ -40,6 +40,7 @@ from reliefline.evacuation.models import (
     RequestStatus,
     Vehicle,
 )
+from reliefline.hotline.models import OPEN_STATUSES
 
 TIME_LIMIT_MAX = 60.0
 TIME_LIMIT_DEFAULT = 10.0  # the convoy page's Allocate button; the API may ask for another
@@ -125,10 +126,17 @@ def placements_release(placements: Sequence[Placement], *, by: User | None) -> N
 
 
 def convoy_candidates(convoy: Convoy) -> QuerySet[EvacuationRequest]:
-    """Return the requests the convoy may take: waiting, toward the corridor's side."""
+    """Return the requests the convoy may take: waiting, toward the corridor's side.
+
+    Only those of an open case, the cases request_create accepts: a case resolved or
+    closed (and then purged, its people nameless) leaves its request waiting, and its
+    household is not given a scarce place nobody would follow up.
+    """
     return (
         EvacuationRequest.objects.filter(
-            status=RequestStatus.WAITING, direction=convoy.window.corridor.direction
+            status=RequestStatus.WAITING,
+            direction=convoy.window.corridor.direction,
+            case__status__in=OPEN_STATUSES,
         )
         .select_related("case")
         .prefetch_related("members")

@@ -1,5 +1,6 @@
 """`reliefline purge [--dry-run] [--days N]`: anonymise cases past their retention period."""
 
+import argparse
 from typing import Any
 
 from django.conf import settings
@@ -7,17 +8,24 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from reliefline.hotline.retention import cases_purge
 
+DAYS_MAX = 36_500
+# A first purge of a registry lists its first persons, then counts the rest.
+PERSONS_LISTED = 100
+
 
 class Command(BaseCommand):
-    help = "Anonymise cases closed longer than the retention period and people with no case left."
+    help = (
+        "Anonymise cases closed longer than the retention period, people with no case left, "
+        "and registry persons in no case recorded before the cutoff."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--dry-run", action="store_true", help="Show what would be purged.")
         parser.add_argument(
             "--days",
-            type=int,
+            type=retention_days,
             default=None,
-            help=f"Retention in days (default {settings.RETENTION_DAYS}).",
+            help=f"Retention in days, 0 to {DAYS_MAX} (default {settings.RETENTION_DAYS}).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -29,3 +37,24 @@ class Command(BaseCommand):
         )
         for reference in report.case_references:
             self.stdout.write(f"  {reference}")
+        caseless = report.caseless_person_ids
+        if caseless:
+            self.stdout.write(
+                f"Of these persons, {len(caseless)} were in no case (registry records) "
+                "and recorded before the cutoff:"
+            )
+            for person_id in caseless[:PERSONS_LISTED]:
+                self.stdout.write(f"  P-{person_id}")
+            if len(caseless) > PERSONS_LISTED:
+                self.stdout.write(f"  and {len(caseless) - PERSONS_LISTED} more")
+
+
+def retention_days(value: str) -> int:
+    """Return a retention period in days, or refuse it: a negative one puts the cutoff ahead."""
+    try:
+        days = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if not 0 <= days <= DAYS_MAX:
+        raise argparse.ArgumentTypeError(f"from 0 to {DAYS_MAX} days, not {days}")
+    return days

@@ -8,6 +8,7 @@ AppConfig's `periodic_tasks` (dotted paths): apps above the hotline (channels) a
 their housekeeping without the hotline importing them.
 """
 
+import argparse
 import time
 from typing import Any
 
@@ -32,7 +33,10 @@ class Command(BaseCommand):
             "--once", action="store_true", help="Enqueue both jobs now and exit (cron)."
         )
         parser.add_argument(
-            "--purge-hour", type=int, default=3, help="Local hour of the daily purge."
+            "--purge-hour",
+            type=purge_hour,
+            default=3,
+            help="Local hour of the daily purge, 0 to 23 (default 3).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -64,3 +68,14 @@ class Command(BaseCommand):
     def _enqueue_purge(self) -> None:
         result = retention_purge.enqueue()
         self.stdout.write(f"enqueued retention_purge {result.id}")
+
+
+def purge_hour(value: str) -> int:
+    """Return an hour of the day, or refuse it: any other never comes, and no purge would run."""
+    try:
+        hour = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if not 0 <= hour <= 23:
+        raise argparse.ArgumentTypeError(f"an hour from 0 to 23, not {hour}")
+    return hour
