@@ -200,6 +200,7 @@ class NewCaseForm(forms.Form):
             needs=needs,
             vulnerabilities=data.get("vulnerabilities") or [],
             message=data.get("message") or "",
+            caller_phone=data["phone"] if person_id is not None else "",
         )
 
     def _chosen_needs(self) -> list[str]:

@@ -33,6 +33,7 @@ from reliefline.hotline.notices import callback_notify
 from reliefline.hotline.timeline import NoteParam
 from reliefline.people import services as people
 from reliefline.people.models import ConsentMethod, Language, LegalBasis, Person
+from reliefline.people.phones import phone_normalise
 from reliefline.places.models import Place
 from reliefline.text import text_check
 
@@ -68,6 +69,8 @@ class CaseInput:
     needs: Sequence[NeedInput] = field(default_factory=tuple)
     vulnerabilities: Sequence[str] = field(default_factory=tuple)
     message: str = ""
+    # The phone a known caller (person_id) gave on this call: it becomes theirs.
+    caller_phone: str = ""
 
 
 # How a caller gives consent follows from how they reach the hotline: by voice on the
@@ -162,11 +165,17 @@ def case_open(data: CaseInput, *, by: User | None) -> Case:
     size = data.household_size or 1
     if not 1 <= size <= 50:
         raise InvalidInput(_("A household has 1 to 50 persons."), field="household_size")
+    caller_phone = ""
+    if data.person_id is not None and data.caller_phone.strip():
+        caller_phone = phone_normalise(data.caller_phone) or ""
+        if not caller_phone:
+            raise InvalidInput(_("Not a phone number."), field="caller.phone")
     valid = replace(
         data,
         needs=_needs(data.needs),
         message=_text(data.message, limit=MESSAGE_MAX, field="message"),
         caller=None if data.caller is None else people.person_validate(data.caller),
+        caller_phone=caller_phone,
     )
     settlement = _settlement(data.settlement_id)
     with transaction.atomic():
@@ -175,6 +184,7 @@ def case_open(data: CaseInput, *, by: User | None) -> Case:
 
 def _case_write(data: CaseInput, *, settlement: Place | None, by: User | None) -> Case:
     size = data.household_size or 1
+    new_phone = False
     if data.person_id is not None:
         caller = Person.objects.select_related("household").filter(pk=data.person_id).first()
         if caller is None:
@@ -187,6 +197,11 @@ def _case_write(data: CaseInput, *, settlement: Place | None, by: User | None) -
                 field="person_id",
             )
         people.person_writable(caller, field="person_id")
+        # A known caller on a new number: the number they can be called back on now.
+        new_phone = bool(data.caller_phone) and data.caller_phone != caller.phone
+        if new_phone:
+            caller.phone = data.caller_phone
+            caller.save()  # rewrites the phone's blind index and matching keys
         household = caller.household
         if household is None:
             household = people.household_create(settlement=settlement, size=size)
@@ -226,6 +241,16 @@ def _case_write(data: CaseInput, *, settlement: Place | None, by: User | None) -
     _prioritise(case, now=case.created_at, needs=data.needs)
     case.save(update_fields=["reference", "priority", "band", "priority_reasons", "due_at"])
     CaseEvent.objects.create(case=case, kind=EventKind.CREATED, to_status=Status.NEW, by=actor)
+    if new_phone:
+        case_event_append(
+            case,
+            kind=EventKind.NOTE,
+            msgid=gettext_noop(
+                "The caller gave a new phone number on this call; it replaces the one "
+                "recorded, for callbacks and messages."
+            ),
+            by=actor,
+        )
     _audit_write(
         case,
         by=actor,

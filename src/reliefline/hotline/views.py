@@ -66,6 +66,7 @@ from reliefline.people.selectors import Candidate, MatchQuery, person_lookup, pe
 from reliefline.people.services import person_match_audit
 from reliefline.places.models import Place
 from reliefline.places.selectors import place_get
+from reliefline.translit import skeleton, yo_variants
 
 QUEUE_REFRESH_SECONDS = 15
 DASHBOARD_REFRESH_SECONDS = 30
@@ -216,6 +217,23 @@ def caller_lookup(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, "hotline/_caller_matches.html", context)
 
 
+def _caller_not_typed(form: NewCaseForm) -> bool:
+    """Return whether a known caller is chosen whose given and family names both differ
+    from those typed (in any script: the skeletons are compared)."""
+    chosen = form.cleaned_data.get("person_id")
+    if not isinstance(chosen, int):
+        return False
+    person = Person.objects.filter(pk=chosen).only("given_name", "family_name").first()
+    if person is None:
+        return False  # the service says the person is unknown
+    typed = [(form.cleaned_data.get(name) or "").strip() for name in ("given_name", "family_name")]
+    known = (person.given_name, person.family_name)
+    return all(
+        t and skeleton(t) != skeleton(k) and not yo_variants(skeleton(t), skeleton(k))
+        for t, k in zip(typed, known, strict=True)
+    )
+
+
 def _phone_known(form: NewCaseForm) -> bool:
     """Return whether the phone typed is a registered person's (merged ones aside)."""
     phone = phone_normalise(form.cleaned_data.get("phone") or "")
@@ -230,6 +248,16 @@ def new_case(request: HtmxHttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = NewCaseForm(request.POST)
+        if form.is_valid() and _caller_not_typed(form):
+            # The name was retyped after the choice, before the known callers were
+            # shown again: the case would open for someone the operator no longer means.
+            form.add_error(
+                "given_name",
+                _(
+                    "The caller chosen below does not match the name typed. Choose the "
+                    "caller again, or “Create a new person”."
+                ),
+            )
         if form.is_valid() and not form.caller_chosen() and _phone_known(form):
             # Sent before the known callers appeared (they come after a pause in
             # typing): a second household for the same family is what would follow.

@@ -68,3 +68,53 @@ def test_a_person_id_that_is_no_id_is_refused(client_as, value: str) -> None:
 
     assert response.status_code == 422
     assert not Case.objects.exists()
+
+
+def test_a_known_caller_on_a_new_number_keeps_the_new_one(client_as) -> None:
+    """QA: choosing the caller threw away the phone she called from."""
+    earlier = open_case(phone=PHONE, given_name="Олена")
+
+    response = _call(
+        client_as("operator"), person_id=str(earlier.caller_id), phone="+7 910 555-01-99"
+    )
+
+    assert response.status_code == 302
+    caller = Person.objects.get(pk=earlier.caller_id)
+    assert caller.phone == "+79105550199"
+    latest = Case.objects.exclude(pk=earlier.pk).get()
+    assert latest.caller_id == caller.pk
+    assert latest.events.filter(msgid__contains="new phone number").exists()
+
+
+def test_a_caller_chosen_before_the_name_was_retyped_is_not_used(client_as) -> None:
+    """QA: the choice of one caller stayed while another's name was typed and sent."""
+    earlier = open_case(phone=PHONE, given_name="Татьяна", family_name="Романенко")
+    client = client_as("operator")
+    client.cookies["django_language"] = "en"
+
+    response = _call(
+        client,
+        person_id=str(earlier.caller_id),
+        phone="+79105550101",
+        given_name="Пётр",
+        family_name="Новиков",
+    )
+
+    assert response.status_code == 422
+    assert "does not match the name typed" in response.content.decode()
+    assert Case.objects.count() == 1
+    assert Person.objects.get(pk=earlier.caller_id).phone == PHONE
+
+
+def test_a_caller_chosen_and_typed_in_latin_letters_is_used(client_as) -> None:
+    earlier = open_case(phone=PHONE, given_name="Олена", family_name="Коваль")
+
+    response = _call(
+        client_as("operator"),
+        person_id=str(earlier.caller_id),
+        given_name="Olena",
+        family_name="Koval",
+    )
+
+    assert response.status_code == 302
+    assert Case.objects.exclude(pk=earlier.pk).get().caller_id == earlier.caller_id
