@@ -126,6 +126,9 @@ def test_printable_manifest_is_a_page_in_the_language_asked(
     assert response.status_code == 200 and response["Cache-Control"] == "no-store"
     assert "Мария Петренко" in page and "Год рождения" in page
     assert ManifestIssue.objects.get().language == "ru"
+    # The route from the gazetteer in Russian, and the issue on the departure's clock.
+    assert "Суджа → Сумы" in page
+    assert page.count("(по московскому времени)") >= 2
 
 
 def test_partner_downloads_the_checkpoint_manifest_as_pdf(
