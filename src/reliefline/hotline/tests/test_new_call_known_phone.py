@@ -79,7 +79,7 @@ def test_a_known_caller_on_a_new_number_keeps_the_new_one(client_as) -> None:
     )
 
     assert response.status_code == 302
-    caller = Person.objects.get(pk=earlier.caller_id)
+    caller = Person.objects.get(cases=earlier)
     assert caller.phone == "+79105550199"
     latest = Case.objects.exclude(pk=earlier.pk).get()
     assert latest.caller_id == caller.pk
@@ -103,7 +103,7 @@ def test_a_caller_chosen_before_the_name_was_retyped_is_not_used(client_as) -> N
     assert response.status_code == 422
     assert "does not match the name typed" in response.content.decode()
     assert Case.objects.count() == 1
-    assert Person.objects.get(pk=earlier.caller_id).phone == PHONE
+    assert Person.objects.get(cases=earlier).phone == PHONE
 
 
 def test_a_caller_chosen_and_typed_in_latin_letters_is_used(client_as) -> None:

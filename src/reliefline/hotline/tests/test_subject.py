@@ -62,3 +62,5 @@ def test_export_command_prints_json_for_a_dpo_only(case, user_in, capsys) -> Non
     assert json.loads(capsys.readouterr().out)["person"]["id"] == case.caller_id
     with pytest.raises(CommandError, match="may not export"):
         call_command("export-subject", str(case.caller_id), "--by", operator.username)
+    with pytest.raises(CommandError, match="No active user 'nosuchuser'"):
+        call_command("export-subject", str(case.caller_id), "--by", "nosuchuser")

@@ -167,3 +167,9 @@ def test_a_shared_phone_alone_makes_a_candidate() -> None:
     )
     dedupe_run()
     assert list(DuplicatePair.objects.values_list("first", "second")) == [(one.pk, two.pk)]
+
+
+@pytest.mark.parametrize(("value", "said"), [("2", "at most 1, not 2"), ("half", "not a number")])
+def test_a_threshold_that_is_no_probability_is_refused_by_name(value: str, said: str) -> None:
+    with pytest.raises(CommandError, match=said):
+        call_command("dedupe", "--threshold", value)

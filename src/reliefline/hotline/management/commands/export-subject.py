@@ -19,7 +19,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         dpo = User.objects.filter(username=options["by"], is_active=True).first()
-        if dpo is None or not dpo.has_perm("hotline.export_subject"):
+        if dpo is None:
+            raise CommandError(f"No active user {options['by']!r}: --by names the DPO answering.")
+        if not dpo.has_perm("hotline.export_subject"):
             raise CommandError(f"{options['by']} may not export personal data (role dpo needed).")
         try:
             export = subject_export(options["person_id"], by=dpo)

@@ -30,7 +30,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--once", action="store_true", help="Enqueue both jobs now and exit (cron)."
+            "--once",
+            action="store_true",
+            help="Enqueue every periodic job now, the purge included, and exit (cron).",
         )
         parser.add_argument(
             "--purge-hour",

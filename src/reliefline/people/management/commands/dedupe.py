@@ -1,5 +1,6 @@
 """`reliefline dedupe`: find likely duplicate persons and queue them for review."""
 
+import argparse
 import sys
 from typing import Any
 
@@ -14,9 +15,13 @@ STAGES = {"index": "key", "candidates": "person", "scoring": "pair", "storing": 
 
 
 def _threshold(text: str) -> float:
-    value = float(text)
+    """Return a probability above 0 and at most 1, or refuse it by name."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
     if not 0.0 < value <= 1.0:
-        raise ValueError(text)
+        raise argparse.ArgumentTypeError(f"a probability above 0 and at most 1, not {value:g}")
     return value
 
 
