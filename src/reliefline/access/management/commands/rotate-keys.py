@@ -1,6 +1,5 @@
 """`reliefline rotate-keys`: re-encrypt everything under the newest RELIEFLINE_FIELD_KEYS key."""
 
-import argparse
 import sys
 from typing import Any
 
@@ -10,6 +9,7 @@ from reliefline.access import crypto
 from reliefline.access.operations import operation_start
 from reliefline.access.rotation import ROTATION, encrypted_models, keys_rotate_operate, stale_rows
 from reliefline.access.terminal import tqdm_stages
+from reliefline.arguments import whole_number
 
 
 class Command(BaseCommand):
@@ -22,7 +22,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--batch",
-            type=batch_size,
+            type=whole_number(1, 100_000, unit="rows"),
             default=500,
             help="rows re-encrypted per transaction, 1 to 100000 (default 500)",
         )
@@ -46,14 +46,3 @@ class Command(BaseCommand):
                 "older keys can be removed."
             )
         )
-
-
-def batch_size(value: str) -> int:
-    """Return a batch size from 1 to 100000, or refuse it (0 would re-encrypt nothing)."""
-    try:
-        size = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
-    if not 1 <= size <= 100_000:
-        raise argparse.ArgumentTypeError(f"from 1 to 100000, not {size}")
-    return size

@@ -1,11 +1,11 @@
 """`reliefline purge [--dry-run] [--days N]`: anonymise cases past their retention period."""
 
-import argparse
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from reliefline.arguments import whole_number
 from reliefline.hotline.retention import cases_purge
 
 DAYS_MAX = 36_500
@@ -23,7 +23,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Show what would be purged.")
         parser.add_argument(
             "--days",
-            type=retention_days,
+            type=whole_number(0, DAYS_MAX, unit="days"),
             default=None,
             help=f"Retention in days, 0 to {DAYS_MAX} (default {settings.RETENTION_DAYS}).",
         )
@@ -47,14 +47,3 @@ class Command(BaseCommand):
                 self.stdout.write(f"  P-{person_id}")
             if len(caseless) > PERSONS_LISTED:
                 self.stdout.write(f"  and {len(caseless) - PERSONS_LISTED} more")
-
-
-def retention_days(value: str) -> int:
-    """Return a retention period in days, or refuse it: a negative one puts the cutoff ahead."""
-    try:
-        days = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
-    if not 0 <= days <= DAYS_MAX:
-        raise argparse.ArgumentTypeError(f"from 0 to {DAYS_MAX} days, not {days}")
-    return days

@@ -8,7 +8,6 @@ AppConfig's `periodic_tasks` (dotted paths): apps above the hotline (channels) a
 their housekeeping without the hotline importing them.
 """
 
-import argparse
 import time
 from typing import Any
 
@@ -17,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from reliefline.arguments import whole_number
 from reliefline.hotline.tasks import queue_reprioritise, retention_purge
 
 REPRIORITISE_EVERY = 15 * 60  # seconds
@@ -36,7 +36,7 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--purge-hour",
-            type=purge_hour,
+            type=whole_number(0, 23),
             default=3,
             help="Local hour of the daily purge, 0 to 23 (default 3).",
         )
@@ -70,14 +70,3 @@ class Command(BaseCommand):
     def _enqueue_purge(self) -> None:
         result = retention_purge.enqueue()
         self.stdout.write(f"enqueued retention_purge {result.id}")
-
-
-def purge_hour(value: str) -> int:
-    """Return an hour of the day, or refuse it: any other never comes, and no purge would run."""
-    try:
-        hour = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
-    if not 0 <= hour <= 23:
-        raise argparse.ArgumentTypeError(f"an hour from 0 to 23, not {hour}")
-    return hour
