@@ -129,3 +129,25 @@ def allocated_convoy(*, by: User, seats: int = 3) -> Convoy:
     request(by=by)
     services.convoy_allocate(made, by=by, time_limit=2)
     return made
+
+
+# Plans are for days to come (a window already ended is refused): a year ahead, the
+# same day and hour on every run, so the clocks beside it read the same.
+NEXT_YEAR = timezone.now().year + 1
+
+
+def corridor_form(**changes: str) -> dict[str, str]:
+    """Return what the coordinator's corridor form sends: Sudzha → Sumy next August,
+    with the ICRC as guarantor, and `changes` typed over it."""
+    return {
+        "name": "Sudzha → Sumy",
+        "direction": "UA",
+        "assembly": SUDZHA,
+        "waypoint": "",
+        "reception": SUMY,
+        "starts_at": f"{NEXT_YEAR}-08-17T08:00",
+        "ends_at": f"{NEXT_YEAR}-08-17T14:00",
+        "guarantor": "ICRC",
+        "party_role": "guarantor",
+        **changes,
+    }

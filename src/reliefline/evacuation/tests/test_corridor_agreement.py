@@ -13,7 +13,7 @@ from reliefline.evacuation.models import Corridor, CorridorParty
 from reliefline.evacuation.tests import factories as f
 
 pytestmark = pytest.mark.usefixtures("gazetteer")
-NEXT_YEAR = timezone.now().year + 1
+NEXT_YEAR = f.NEXT_YEAR
 
 
 @pytest.fixture
@@ -24,20 +24,7 @@ def english(signed_in: tuple[Client, User]) -> tuple[Client, User]:
 
 
 def _propose(client: Client) -> Corridor:
-    response = client.post(
-        "/evacuation/corridors/new/",
-        {
-            "name": "Sudzha → Sumy",
-            "direction": "UA",
-            "assembly": f.SUDZHA,
-            "waypoint": "",
-            "reception": f.SUMY,
-            "starts_at": f"{NEXT_YEAR}-08-17T08:00",
-            "ends_at": f"{NEXT_YEAR}-08-17T14:00",
-            "guarantor": "ICRC",
-            "party_role": "guarantor",
-        },
-    )
+    response = client.post("/evacuation/corridors/new/", f.corridor_form())
     assert response.status_code == 302
     return Corridor.objects.get()
 

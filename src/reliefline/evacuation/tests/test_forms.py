@@ -13,7 +13,7 @@ from reliefline.evacuation.models import Convoy, Corridor, Vehicle
 from reliefline.evacuation.tests import factories as f
 
 pytestmark = pytest.mark.usefixtures("gazetteer")
-NEXT_YEAR = timezone.now().year + 1
+NEXT_YEAR = f.NEXT_YEAR
 
 
 def field_of(page: str, input_id: str) -> str:
