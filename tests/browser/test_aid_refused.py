@@ -151,6 +151,9 @@ def test_the_outbox_shows_times_on_the_operations_clock_not_the_phones(
     devtools = phone.context.new_cdp_session(phone)
     devtools.send("Emulation.setTimezoneOverride", {"timezoneId": "Asia/Tokyo"})
     phone.reload()
+    # Everything the reload asked for answered: a request still being served when the
+    # test ends would meet the database being flushed for the next test.
+    phone.wait_for_load_state("networkidle")
     assert phone.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone") == "Asia/Tokyo"
     phone.context.set_offline(True)
 
