@@ -17,7 +17,7 @@ from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy, gettext_noop, ngettext
@@ -71,9 +71,6 @@ from reliefline.evacuation.services.corridors import (
     MOVE_WAITS_REOPENING,
     manifests_outdated,
 )
-from reliefline.evacuation.services.manifests import CHECKPOINT_COLUMNS, INTERNAL_COLUMNS
-from reliefline.evacuation.services.manifests import _headers as manifest_headers
-from reliefline.evacuation.services.manifests import _row as manifest_row
 from reliefline.evacuation.services.requests import request_cancel_refusal
 from reliefline.evacuation.services.seats import TIME_LIMIT_DEFAULT
 from reliefline.forms import form_error_add
@@ -667,8 +664,7 @@ def manifest_issued(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     )
     if issue is None:
         raise Http404(_("No manifest %(id)s.") % {"id": pk})
-    passengers = _holders_when_issued(issue)
-    issued = _manifest_as_issued(issue, passengers)
+    issued, passengers = services.manifest_as_issued(issue)
     audit_record(
         user=acting_user(request),
         action=AuditAction.READ,
@@ -690,36 +686,6 @@ def manifest_issued(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             "manifest_language": issue.language,
         },
     )
-
-
-def _holders_when_issued(issue: ManifestIssue) -> list[Placement]:
-    """Return who held a place in the vehicle when the manifest was issued, in place order.
-
-    Each placement's status then is its last event up to that moment, so a passenger
-    marked boarded or a no-show since, or placed since, does not change the paper that
-    was printed and signed.
-    """
-    holders = []
-    for placement in (
-        Placement.objects.filter(vehicle=issue.vehicle, created_at__lte=issue.issued_at)
-        .select_related("person", "member__request__case", "vehicle")
-        .prefetch_related("events")
-        .order_by("kind", "number", "pk")
-    ):
-        then = [event for event in placement.events.all() if event.at <= issue.issued_at]
-        if then and then[-1].kind in HOLDING:
-            placement.status = then[-1].kind
-            holders.append(placement)
-    return holders
-
-
-def _manifest_as_issued(issue: ManifestIssue, passengers: list[Placement]) -> services.Manifest:
-    """Return the issued manifest again: its kind's columns, in its language."""
-    columns = CHECKPOINT_COLUMNS if issue.kind == ManifestKind.CHECKPOINT else INTERNAL_COLUMNS
-    with translation.override(issue.language):
-        headers = manifest_headers()
-        rows = [{c: manifest_row(p)[c] for c in columns} for p in passengers]
-    return services.Manifest(issue=issue, columns=tuple(columns), rows=rows, headers=headers)
 
 
 @requires("evacuation.board_evacuation")

@@ -15,7 +15,7 @@ from reliefline.evacuation.services.corridors import (
     vehicle_add,
 )
 from reliefline.evacuation.services.field import placement_mark
-from reliefline.evacuation.services.manifests import Manifest, manifest_issue
+from reliefline.evacuation.services.manifests import Manifest, manifest_as_issued, manifest_issue
 from reliefline.evacuation.services.requests import MemberInput, request_cancel, request_create
 from reliefline.evacuation.services.seats import (
     convoy_allocate,
@@ -42,6 +42,7 @@ __all__ = [
     "corridor_transition",
     "corridor_window_add",
     "departure_move_waits",
+    "manifest_as_issued",
     "manifest_issue",
     "placement_mark",
     "request_cancel",

@@ -150,6 +150,42 @@ def manifest_passengers(vehicle: Vehicle) -> list[Placement]:
     )
 
 
+def _holders_when_issued(issue: ManifestIssue) -> list[Placement]:
+    """Return who held a place in the vehicle when the manifest was issued, in place order.
+
+    Each placement's status then is its last event up to that moment, so a passenger
+    marked boarded or a no-show since, or placed since, does not change the paper that
+    was printed and signed.
+    """
+    holders = []
+    for placement in (
+        Placement.objects.filter(vehicle=issue.vehicle, created_at__lte=issue.issued_at)
+        .select_related("person", "member__request__case", "vehicle")
+        .prefetch_related("events")
+        .order_by("kind", "number", "pk")
+    ):
+        then = [event for event in placement.events.all() if event.at <= issue.issued_at]
+        if then and then[-1].kind in HOLDING:
+            placement.status = then[-1].kind
+            holders.append(placement)
+    return holders
+
+
+def _manifest_of(issue: ManifestIssue, passengers: list[Placement]) -> Manifest:
+    """Return the issued manifest again: its kind's columns, in its language."""
+    columns = CHECKPOINT_COLUMNS if issue.kind == ManifestKind.CHECKPOINT else INTERNAL_COLUMNS
+    with translation.override(issue.language):
+        headers = _headers()
+        rows = [{c: _row(p)[c] for c in columns} for p in passengers]
+    return Manifest(issue=issue, columns=tuple(columns), rows=rows, headers=headers)
+
+
+def manifest_as_issued(issue: ManifestIssue) -> tuple[Manifest, list[Placement]]:
+    """Return a manifest already issued as it was printed, and the placements on it."""
+    passengers = _holders_when_issued(issue)
+    return _manifest_of(issue, passengers), passengers
+
+
 @transaction.atomic
 def manifest_issue(
     vehicle: Vehicle,
