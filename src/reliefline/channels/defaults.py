@@ -15,8 +15,9 @@ DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {
         "An operator will contact you. Keep this number.",
     },
     "callback_scheduled": {
-        "uk": "reliefline: оператор передзвонить вам щодо звернення {reference} о {time}.",
-        "ru": "reliefline: оператор перезвонит вам по обращению {reference} в {time}.",
+        "uk": "reliefline: оператор передзвонить вам щодо звернення {reference}. "
+        "Час дзвінка: {time}.",
+        "ru": "reliefline: оператор перезвонит вам по обращению {reference}. Время звонка: {time}.",
         "en": "reliefline: an operator will call you back about case {reference} at {time}.",
     },
     "evacuation_allocated": {

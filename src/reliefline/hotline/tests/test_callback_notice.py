@@ -31,7 +31,8 @@ def test_the_caller_is_told_the_callback_on_their_settlements_clock(user_in) -> 
     moscow = at.astimezone(ZoneInfo("Europe/Moscow")).strftime("%d.%m.%Y %H:%M")
     assert notice.person_id == case.caller_id and notice.language == "ru"
     assert case.reference in notice.body
-    assert f"{moscow} (по московскому времени)" in notice.body
+    # The time stands apart: "в 28.11.2026 09:00" is no Russian.
+    assert f"Время звонка: {moscow} (по московскому времени)." in notice.body
 
 
 def test_without_notify_nobody_is_told(user_in) -> None:
