@@ -82,7 +82,12 @@ class CaseIn(ObjectIn):
 
     channel: Channel
     language: Language
-    caller: CallerIn | None = None
+    caller: CallerIn | None = Field(
+        None,
+        description="The caller as given. Linked to the registered person with this phone "
+        "when the identity matcher is certain (the names agree); otherwise a new person, "
+        "and the case's timeline names the others registered with the phone.",
+    )
     person_id: StrictInt | None = Field(
         None, ge=1, description="An earlier caller the operator picked, instead of `caller`."
     )
@@ -150,6 +155,7 @@ def case_input(data: CaseIn) -> CaseInput:
             else consent_method_for(data.channel.value),
         ),
         person_id=data.person_id,
+        link_known_caller=True,
         settlement_id=data.settlement,
         household_size=data.household_size,
         needs=[

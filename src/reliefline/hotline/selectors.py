@@ -13,8 +13,10 @@ from django.utils.translation import gettext as _
 
 from reliefline.errors import InvalidInput
 from reliefline.hotline.errors import CaseNotFound
-from reliefline.hotline.models import OPEN_STATUSES, Band, Case, Need, Status
-from reliefline.people.selectors import person_lookup
+from reliefline.hotline.models import OPEN_STATUSES, Band, Case, Channel, Need, Status
+from reliefline.people.matching import Decision
+from reliefline.people.models import Person
+from reliefline.people.selectors import MatchQuery, person_lookup, person_match
 from reliefline.places.models import Place
 from reliefline.text import text_unstorable
 
@@ -139,6 +141,57 @@ def cases_of_caller(*, phone: str = "", name: str = "", limit: int = 20) -> list
         .distinct()
         .order_by("-created_at")[:limit]
     )
+
+
+def callers_web_only(person_ids: Sequence[int]) -> set[int]:
+    """Return the ids of those whose only cases came through the public web form.
+
+    Anyone can type anyone's phone there, so such a person's phone vouches for nobody.
+    """
+    callers = Case.objects.filter(caller_id__in=person_ids)
+    web = set(callers.filter(channel=Channel.WEB).values_list("caller_id", flat=True))
+    if not web:
+        return set()
+    return web - set(callers.exclude(channel=Channel.WEB).values_list("caller_id", flat=True))
+
+
+@dataclass(frozen=True)
+class KnownCaller:
+    """Who a caller with no operator to ask is (intake by the API), and who shares the phone."""
+
+    person: Person | None
+    # The other registered persons with the caller's phone, when none is linked.
+    phone_holders: list[int]
+
+
+def caller_known(
+    *, phone: str, given_name: str, family_name: str, patronymic: str, birth_date: dt.date | None
+) -> KnownCaller:
+    """Return the registered person this caller is, if certain, with the phone's holders.
+
+    A caller is linked only when their phone is registered and the identity matcher is
+    certain of one person holding it (the names agree and nothing vetoes: a family
+    shares a phone, a father and son a name). A phone alone never links, nor does a
+    phone only the public web form gave (callers_web_only). `phone` is in E.164.
+    """
+    if not phone:
+        return KnownCaller(None, [])
+    holders = [p.pk for p in person_lookup(phone=phone) if p.purged_at is None]
+    if not holders:
+        return KnownCaller(None, [])
+    vouched = set(holders) - callers_web_only(holders)
+    if vouched and (given_name or family_name):
+        query = MatchQuery(
+            given_name=given_name,
+            family_name=family_name,
+            patronymic=patronymic,
+            birth_date=birth_date,
+            phone=phone,
+        )
+        for candidate in person_match(query):
+            if candidate.decision == Decision.MATCH and candidate.person.pk in vouched:
+                return KnownCaller(candidate.person, [])
+    return KnownCaller(None, sorted(holders))
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from reliefline.hotline.models import (
     Vulnerability,
 )
 from reliefline.hotline.notices import callback_notify
+from reliefline.hotline.selectors import caller_known
 from reliefline.hotline.timeline import NoteParam
 from reliefline.people import services as people
 from reliefline.people.models import ConsentMethod, Language, LegalBasis, Person
@@ -71,6 +72,10 @@ class CaseInput:
     message: str = ""
     # The phone a known caller (person_id) gave on this call: it becomes theirs.
     caller_phone: str = ""
+    # With no operator to ask which caller this is (the API), link `caller` to the
+    # registered person the identity matcher is certain of (selectors.caller_known).
+    # The operator's page asks instead, and "a new person" there means one.
+    link_known_caller: bool = False
 
 
 # How a caller gives consent follows from how they reach the hotline: by voice on the
@@ -177,9 +182,34 @@ def case_open(data: CaseInput, *, by: User | None) -> Case:
         caller=None if data.caller is None else people.person_validate(data.caller),
         caller_phone=caller_phone,
     )
+    phone_holders: list[int] = []
+    if valid.link_known_caller and valid.person_id is None and valid.caller is not None:
+        known = caller_known(
+            phone=valid.caller.phone,
+            given_name=valid.caller.given_name,
+            family_name=valid.caller.family_name,
+            patronymic=valid.caller.patronymic,
+            birth_date=valid.caller.birth_date,
+        )
+        if known.person is not None:
+            valid = replace(valid, caller=None, person_id=known.person.pk)
+        phone_holders = known.phone_holders
     settlement = _settlement(data.settlement_id)
     with transaction.atomic():
-        return _case_write(valid, settlement=settlement, by=by)
+        case = _case_write(valid, settlement=settlement, by=by)
+        if phone_holders:
+            case_event_append(
+                case,
+                kind=EventKind.NOTE,
+                msgid=gettext_noop(
+                    "The caller's phone is also registered to person %(persons)s. Ask the "
+                    "caller whether they are that person; if so, merge the two in the "
+                    "duplicate review."
+                ),
+                params={"persons": ", ".join(str(pk) for pk in phone_holders)},
+                by=by,
+            )
+        return case
 
 
 def _case_write(data: CaseInput, *, settlement: Place | None, by: User | None) -> Case:

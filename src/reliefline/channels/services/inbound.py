@@ -19,8 +19,8 @@ from reliefline.channels.selectors import Route, settlement_find
 from reliefline.channels.services.notices import notice_replied, notice_send
 from reliefline.channels.understand import Understanding, text_understand
 from reliefline.errors import InvalidInput
-from reliefline.hotline.models import OPEN_STATUSES, Case, Channel, EventKind
-from reliefline.hotline.selectors import cases_of_caller
+from reliefline.hotline.models import OPEN_STATUSES, Case, EventKind
+from reliefline.hotline.selectors import callers_web_only, cases_of_caller
 from reliefline.hotline.services import (
     MESSAGE_MAX,
     CaseInput,
@@ -158,14 +158,11 @@ def _web_only(persons: Sequence[Person]) -> set[int]:
     stranger holds. A case by any other channel, or a contact (only vouched senders
     write one), makes the phone theirs.
     """
-    ids = [p.pk for p in persons]
-    callers = Case.objects.filter(caller_id__in=ids)
-    web = set(callers.filter(channel=Channel.WEB).values_list("caller_id", flat=True))
+    web = callers_web_only([p.pk for p in persons])
     if not web:
         return set()
-    other = set(callers.exclude(channel=Channel.WEB).values_list("caller_id", flat=True))
     contacted = set(Contact.objects.filter(person_id__in=web).values_list("person_id", flat=True))
-    return web - other - contacted
+    return web - contacted
 
 
 def _open_case(person: Person) -> Case | None:

@@ -1,0 +1,98 @@
+"""An API intake from a registered phone: the same caller is linked, a namesake is not.
+
+The API has no operator to ask which caller it is (the page asks), so it links only
+when the identity matcher is certain of one person holding the phone; otherwise it
+records a new person and tells the operator, on the timeline, who else holds it.
+"""
+
+import json
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from reliefline.hotline.models import Case, EventKind
+from reliefline.hotline.tests.factories import open_case
+from reliefline.people.models import Person
+
+pytestmark = pytest.mark.django_db
+PHONE = "+79101234567"
+
+
+def _intake(api: Client, caller: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    body = {"channel": "rapidpro", "language": "ru", "caller": caller, **extra}
+    response = api.post("/api/v1/cases", json.dumps(body), content_type="application/json")
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def _notes(reference: str) -> list[str]:
+    case = Case.objects.get(reference=reference)
+    return [e.display_text for e in case.events.filter(kind=EventKind.NOTE)]
+
+
+def test_the_same_caller_in_another_script_is_linked_with_their_household(api_as) -> None:
+    earlier = open_case(phone=PHONE, given_name="Ирина", family_name="Верещук", household_size=4)
+    api = api_as("operator")
+
+    answer = _intake(api, {"given_name": "Iryna", "family_name": "Vereshchuk", "phone": PHONE})
+
+    assert answer["person_id"] == earlier.caller_id
+    assert answer["household_id"] == earlier.household_id
+    assert answer["household_size"] == 4  # none given keeps the known size
+    assert Person.objects.count() == 1
+    assert not _notes(answer["reference"])
+
+
+def test_a_family_member_on_the_same_phone_is_a_new_person_named_on_the_timeline(
+    api_as,
+) -> None:
+    mother = open_case(phone=PHONE, given_name="Ирина", family_name="Верещук")
+    api = api_as("operator")
+
+    answer = _intake(api, {"given_name": "Олег", "family_name": "Верещук", "phone": PHONE})
+
+    assert answer["person_id"] != mother.caller_id
+    assert Person.objects.count() == 2
+    (note,) = _notes(answer["reference"])
+    assert f"registered to person {mother.caller_id}" in note
+
+
+def test_a_phone_alone_links_nobody(api_as) -> None:
+    earlier = open_case(phone=PHONE)
+
+    answer = _intake(api_as("operator"), {"phone": "8 910 123-45-67"})
+
+    assert answer["person_id"] != earlier.caller_id
+    assert f"person {earlier.caller_id}" in _notes(answer["reference"])[0]
+
+
+def test_a_phone_only_the_public_web_form_gave_links_nobody(api_as) -> None:
+    """Anyone can type a phone and a name there: it vouches for no one."""
+    typed = open_case(phone=PHONE, channel="web")
+
+    answer = _intake(
+        api_as("operator"), {"given_name": "Ирина", "family_name": "Верещук", "phone": PHONE}
+    )
+
+    assert answer["person_id"] != typed.caller_id
+    assert f"person {typed.caller_id}" in _notes(answer["reference"])[0]
+
+
+def test_a_new_phone_links_nobody_and_notes_nothing(api_as) -> None:
+    open_case(phone="+79107654321")
+
+    answer = _intake(
+        api_as("operator"), {"given_name": "Ирина", "family_name": "Верещук", "phone": PHONE}
+    )
+
+    assert Person.objects.count() == 2
+    assert not _notes(answer["reference"])
+
+
+def test_the_operators_service_call_never_links_by_itself() -> None:
+    """On the page the operator chose "a new person": the service takes them at their word."""
+    first = open_case(phone=PHONE)
+    second = open_case(phone=PHONE)
+    assert first.caller_id != second.caller_id
+    assert not [e for e in second.events.all() if e.kind == EventKind.NOTE]
