@@ -22,6 +22,8 @@ from reliefline.widgets import DateInput
 
 ANY = ("", _("Any"))
 NEW_PERSON = "new"
+# The choice of a new person in a known household: "household-<id>".
+IN_HOUSEHOLD = "household-"
 
 
 class QueueFilterForm(forms.Form):
@@ -78,7 +80,8 @@ class NewCaseForm(forms.Form):
     # The service's check says "impossible birth date" for a year our DateField refuses.
     birth_date = forms.DateField(label=_("Birth date"), required=False, widget=DateInput())
     # A known caller's id, NEW_PERSON when the operator chose to register another
-    # person, or empty when no choice was made (see `new_case`).
+    # person, IN_HOUSEHOLD and a household's id for another person of that household,
+    # or empty when no choice was made (see `new_case`).
     person_id = forms.CharField(required=False, max_length=20)
     legal_basis = forms.ChoiceField(
         label=_("Legal basis"),
@@ -156,9 +159,17 @@ class NewCaseForm(forms.Form):
             return None
         if value == NEW_PERSON:
             return NEW_PERSON
-        if not value.isdigit() or not 0 < int(value) < 2**63:
+        number = value.removeprefix(IN_HOUSEHOLD)
+        if not number.isdigit() or not 0 < int(number) < 2**63:
             raise forms.ValidationError(_("Choose a known caller or a new person."))
-        return int(value)
+        return value if number != value else int(value)
+
+    def household_chosen(self) -> int | None:
+        """Return the known household the operator put the new caller in, if any."""
+        chosen = self.cleaned_data.get("person_id")
+        if isinstance(chosen, str) and chosen.startswith(IN_HOUSEHOLD):
+            return int(chosen.removeprefix(IN_HOUSEHOLD))
+        return None
 
     def caller_chosen(self) -> bool:
         """Return whether the operator chose the caller: a known one, or a new person."""
@@ -201,6 +212,7 @@ class NewCaseForm(forms.Form):
             vulnerabilities=data.get("vulnerabilities") or [],
             message=data.get("message") or "",
             caller_phone=data["phone"] if person_id is not None else "",
+            household_id=self.household_chosen(),
         )
 
     def _chosen_needs(self) -> list[str]:
@@ -223,6 +235,8 @@ class NewCaseForm(forms.Form):
             return "needs"
         if service_field.startswith("vulnerabilities"):
             return "vulnerabilities"
+        if service_field == "household_id":
+            return "person_id"
         name = service_field.removeprefix("caller.").removeprefix("caller")
         if name == "preferred_language":
             return "language"

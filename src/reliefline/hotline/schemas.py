@@ -91,6 +91,12 @@ class CaseIn(ObjectIn):
     person_id: StrictInt | None = Field(
         None, ge=1, description="An earlier caller the operator picked, instead of `caller`."
     )
+    household_id: StrictInt | None = Field(
+        None,
+        ge=1,
+        description="A registered household the new `caller` belongs to (a family member "
+        "calling from its phone), instead of a household of their own.",
+    )
     settlement: str | None = Field(None, max_length=PLACE_ID_MAX, description="A place id.")
     household_size: StrictInt | None = Field(None, ge=1, le=50)
     needs: list[NeedIn] = Field(default_factory=list, max_length=NEEDS_MAX)
@@ -156,6 +162,7 @@ def case_input(data: CaseIn) -> CaseInput:
         ),
         person_id=data.person_id,
         link_known_caller=True,
+        household_id=data.household_id,
         settlement_id=data.settlement,
         household_size=data.household_size,
         needs=[

@@ -33,7 +33,7 @@ from reliefline.hotline.notices import callback_notify
 from reliefline.hotline.selectors import caller_known
 from reliefline.hotline.timeline import NoteParam
 from reliefline.people import services as people
-from reliefline.people.models import ConsentMethod, Language, LegalBasis, Person
+from reliefline.people.models import ConsentMethod, Household, Language, LegalBasis, Person
 from reliefline.people.phones import phone_normalise
 from reliefline.places.models import Place
 from reliefline.text import text_check
@@ -72,6 +72,9 @@ class CaseInput:
     message: str = ""
     # The phone a known caller (person_id) gave on this call: it becomes theirs.
     caller_phone: str = ""
+    # A registered household the new `caller` belongs to: a family member calling from
+    # the household's phone joins it instead of starting a second household.
+    household_id: int | None = None
     # With no operator to ask which caller this is (the API), link `caller` to the
     # registered person the identity matcher is certain of (selectors.caller_known).
     # The operator's page asks instead, and "a new person" there means one.
@@ -170,6 +173,11 @@ def case_open(data: CaseInput, *, by: User | None) -> Case:
     size = data.household_size or 1
     if not 1 <= size <= 50:
         raise InvalidInput(_("A household has 1 to 50 persons."), field="household_size")
+    if data.household_id is not None and (data.person_id is not None or data.caller is None):
+        raise InvalidInput(
+            _("A household is chosen for a new caller: give the caller, not person_id."),
+            field="household_id",
+        )
     caller_phone = ""
     if data.person_id is not None and data.caller_phone.strip():
         caller_phone = phone_normalise(data.caller_phone) or ""
@@ -183,7 +191,12 @@ def case_open(data: CaseInput, *, by: User | None) -> Case:
         caller_phone=caller_phone,
     )
     phone_holders: list[int] = []
-    if valid.link_known_caller and valid.person_id is None and valid.caller is not None:
+    if (
+        valid.link_known_caller
+        and valid.caller is not None
+        and valid.person_id is None
+        and valid.household_id is None
+    ):
         known = caller_known(
             phone=valid.caller.phone,
             given_name=valid.caller.given_name,
@@ -237,12 +250,11 @@ def _case_write(data: CaseInput, *, settlement: Place | None, by: User | None) -
             household = people.household_create(settlement=settlement, size=size)
             caller.household = household
             caller.save(update_fields=["household"])
-        # No size given keeps the known household's; a size given never goes below
-        # the members recorded in it.
-        size = max(data.household_size or household.size, household.members.count())
-        if household.size != size:
-            household.size = size
-            household.save(update_fields=["size"])
+        size = _household_resize(household, data.household_size)
+    elif data.caller is not None and data.household_id is not None:
+        household = _household_joined(data.household_id)
+        caller = people.person_create(data.caller, household=household, by=by)
+        size = _household_resize(household, data.household_size)
     elif data.caller is not None:
         household = people.household_create(settlement=settlement, size=size)
         caller = people.person_create(data.caller, household=household, by=by)
@@ -289,6 +301,33 @@ def _case_write(data: CaseInput, *, settlement: Place | None, by: User | None) -
         purpose=gettext_noop("case intake"),
     )
     return case
+
+
+def _household_joined(household_id: int) -> Household:
+    """Return the registered household a new caller joins, or raise InvalidInput."""
+    household = Household.objects.filter(pk=household_id).first()
+    if household is None:
+        raise InvalidInput(_("Unknown household."), field="household_id")
+    if household.merged_into_id is not None:
+        raise InvalidInput(
+            _("This household was merged into household %(id)s; use that one.")
+            % {"id": household.merged_into_id},
+            field="household_id",
+        )
+    return household
+
+
+def _household_resize(household: Household, given: int | None) -> int:
+    """Return the size of a known household on this call, saved if it changed.
+
+    No size given keeps the household's; a size given never goes below the members
+    recorded in it.
+    """
+    size = max(given or household.size, household.members.count())
+    if household.size != size:
+        household.size = size
+        household.save(update_fields=["size"])
+    return size
 
 
 # What a case page or case detail shows of the people in it (for the audit log).

@@ -4,7 +4,7 @@ Each view renders its whole page, or only its partial (`_<thing>.html`) when HTM
 asks, so the same URL serves the first load, the live refresh and the no-JS browser.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django import forms
@@ -164,7 +164,22 @@ def _caller_matches(phone: str, given_name: str, family_name: str) -> dict[str, 
         "searched": True,
         "cases": cases_of_caller(phone=phone, name=name, limit=10) if persons else [],
         "persons": persons,
+        "households": _households(persons),
     }
+
+
+def _households(persons: Iterable[Person]) -> list[Person]:
+    """Return one person of each household among these (to offer a new member of it).
+
+    A family shares a phone: the caller may be someone of the household not registered
+    yet, who belongs in it rather than in a second household of their own.
+    """
+    firsts: dict[int, Person] = {}
+    for person in persons:
+        household = person.household
+        if household is not None and household.merged_into_id is None:
+            firsts.setdefault(household.pk, person)
+    return list(firsts.values())
 
 
 # What the console shows of a candidate (hotline/_caller_matches.html), for the audit log.
@@ -211,6 +226,7 @@ def caller_lookup(request: HtmxHttpRequest) -> HttpResponse:
     candidates = _caller_candidates(request)
     shown = {c.person.pk for c in candidates}
     context["candidates"] = candidates
+    context["households"] = _households([*(c.person for c in candidates), *context["persons"]])
     context["persons"] = [p for p in context["persons"] if p.pk not in shown]
     context["searched"] = context["searched"] or bool(candidates)
     context["selected"] = get.get("person_id", "")

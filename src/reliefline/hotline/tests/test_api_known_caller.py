@@ -96,3 +96,51 @@ def test_the_operators_service_call_never_links_by_itself() -> None:
     second = open_case(phone=PHONE)
     assert first.caller_id != second.caller_id
     assert not [e for e in second.events.all() if e.kind == EventKind.NOTE]
+
+
+def test_a_new_caller_can_join_a_registered_household(api_as) -> None:
+    mother = open_case(phone=PHONE, household_size=2)
+
+    answer = _intake(
+        api_as("operator"),
+        {"given_name": "Олег", "family_name": "Верещук", "phone": PHONE},
+        household_id=mother.household_id,
+    )
+
+    assert answer["household_id"] == mother.household_id
+    assert answer["person_id"] != mother.caller_id
+    assert answer["household_size"] == 2
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"household_id": 999999}, "household_id"),
+        ({"household_id": "1"}, "household_id"),
+        ({"household_id": 0}, "household_id"),
+    ],
+)
+def test_a_bad_household_is_refused_and_stores_nothing(api_as, extra, field) -> None:
+    body = {"channel": "sms", "language": "ru", "caller": {"phone": PHONE}, **extra}
+    response = api_as("operator").post(
+        "/api/v1/cases", json.dumps(body), content_type="application/json"
+    )
+    assert response.status_code == 422, response.content
+    assert field in json.dumps(response.json()["detail"])
+    assert (Case.objects.count(), Person.objects.count()) == (0, 0)
+
+
+def test_a_household_with_a_known_person_id_is_refused(api_as) -> None:
+    mother = open_case(phone=PHONE)
+    body = {
+        "channel": "sms",
+        "language": "ru",
+        "person_id": mother.caller_id,
+        "household_id": mother.household_id,
+    }
+    response = api_as("operator").post(
+        "/api/v1/cases", json.dumps(body), content_type="application/json"
+    )
+    assert response.status_code == 422
+    assert "household_id" in json.dumps(response.json()["detail"])
+    assert Case.objects.count() == 1

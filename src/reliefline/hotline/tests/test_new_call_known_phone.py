@@ -118,3 +118,42 @@ def test_a_caller_chosen_and_typed_in_latin_letters_is_used(client_as) -> None:
 
     assert response.status_code == 302
     assert Case.objects.exclude(pk=earlier.pk).get().caller_id == earlier.caller_id
+
+
+def test_a_family_member_on_the_households_phone_joins_that_household(client_as) -> None:
+    """The son calls from his mother's phone: one family, one household, two persons."""
+    mother = open_case(phone=PHONE, household_size=3)
+    household = f"household-{mother.household_id}"
+    client = client_as("operator")
+    client.cookies["django_language"] = "en"
+
+    offered = _call(client).content.decode()
+    response = _call(client, given_name="Олег", person_id=household)
+
+    assert f'value="{household}"' in offered
+    assert "Create a new person in household" in offered
+    assert response.status_code == 302
+    son = Person.objects.exclude(pk=mother.caller_id).get()
+    latest = Case.objects.exclude(pk=mother.pk).get()
+    assert (latest.caller_id, latest.household_id) == (son.pk, mother.household_id)
+    assert Household.objects.count() == 1
+    assert Household.objects.get().size == 3  # no size given keeps the household's
+
+
+def test_an_unknown_household_is_refused_at_the_choice(client_as) -> None:
+    open_case(phone=PHONE)
+    client = client_as("operator")
+    client.cookies["django_language"] = "en"
+
+    response = _call(client, person_id="household-999999")
+
+    assert response.status_code == 422
+    assert "Unknown household." in response.content.decode()
+    assert Case.objects.count() == 1
+
+
+@pytest.mark.parametrize("value", ["household-", "household-x", "household--1", "home-1"])
+def test_a_malformed_choice_is_refused(client_as, value: str) -> None:
+    response = _call(client_as("operator"), person_id=value)
+    assert response.status_code == 422
+    assert Case.objects.count() == 0
