@@ -23,7 +23,8 @@ def _intake(api: Client, caller: dict[str, Any], **extra: Any) -> dict[str, Any]
     body = {"channel": "rapidpro", "language": "ru", "caller": caller, **extra}
     response = api.post("/api/v1/cases", json.dumps(body), content_type="application/json")
     assert response.status_code == 201, response.content
-    return response.json()
+    answer: dict[str, Any] = response.json()
+    return answer
 
 
 def _notes(reference: str) -> list[str]:

@@ -133,6 +133,7 @@ def test_a_family_member_on_the_households_phone_joins_that_household(client_as)
     assert f'value="{household}"' in offered
     assert "Create a new person in household" in offered
     assert response.status_code == 302
+    assert mother.caller_id is not None
     son = Person.objects.exclude(pk=mother.caller_id).get()
     latest = Case.objects.exclude(pk=mother.pk).get()
     assert (latest.caller_id, latest.household_id) == (son.pk, mother.household_id)
