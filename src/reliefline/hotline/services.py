@@ -229,7 +229,14 @@ def _case_write(data: CaseInput, *, settlement: Place | None, by: User | None) -
     size = data.household_size or 1
     new_phone = False
     if data.person_id is not None:
-        caller = Person.objects.select_related("household").filter(pk=data.person_id).first()
+        # Locked, as a retention batch locks the persons it purges: one that got there
+        # first has committed by now, and the caller is refused as purged below.
+        caller = (
+            Person.objects.select_for_update(of=("self",))
+            .select_related("household")
+            .filter(pk=data.person_id)
+            .first()
+        )
         if caller is None:
             raise InvalidInput(_("Unknown person."), field="person_id")
         if caller.merged_into_id is not None:

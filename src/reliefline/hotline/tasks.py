@@ -8,7 +8,11 @@ from reliefline.hotline.services import case_reprioritise_open
 
 @task()
 def retention_purge() -> dict[str, int]:
-    """Anonymise cases past their retention period; return what was done."""
+    """Anonymise cases past their retention period; return what was done.
+
+    The purge commits batch by batch: a failed run (PurgeStopped, saying how far it
+    got) keeps what it did, and the next day's run goes on from there.
+    """
     report = cases_purge()
     return {"cases": len(report.case_references), "persons": len(report.person_ids)}
 

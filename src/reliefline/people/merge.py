@@ -12,7 +12,7 @@ changed, when a later edit would be overwritten.
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -569,13 +569,13 @@ def merge_snapshot(merge: Merge) -> dict[str, Any]:
     return data
 
 
-def merges_forget(person: Person) -> int:
-    """Blank the values kept for undo by the merges of a purged person; return how many.
+def merges_forget(person_ids: Collection[int]) -> int:
+    """Blank the values kept for undo by the merges of these purged persons; return how many.
 
     Such a merge can no longer be undone (merge_undo says so): the values are gone.
     """
     return (
-        Merge.objects.filter(Q(survivor=person) | Q(merged=person))
+        Merge.objects.filter(Q(survivor__in=person_ids) | Q(merged__in=person_ids))
         .exclude(snapshot="")
         .update(snapshot="")
     )

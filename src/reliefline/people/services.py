@@ -1,7 +1,7 @@
 """Every write to households and persons."""
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
@@ -182,15 +182,42 @@ def person_anonymise(person: Person, *, now: dt.datetime) -> None:
     Records merged into the person, and the field values merges kept for undo, go too:
     a merged record has no case of its own left for retention to find it by.
     """
+    persons_anonymise([person.pk], now=now)
+    person.refresh_from_db()
+
+
+@transaction.atomic
+def persons_anonymise(person_ids: Collection[int], *, now: dt.datetime) -> None:
+    """Remove every personal field of these persons and of the records merged into them.
+
+    As person_anonymise, in a few queries for them all: retention anonymises hundreds
+    of persons per transaction, and one save each (with its matching keys, merged
+    records and merges) held SQLite's write lock about 6 ms per person.
+    """
     from reliefline.people.merge import merges_forget  # merge builds on this module
 
-    person.given_name = person.family_name = person.patronymic = person.phone = ""
-    person.birth_date = None
-    person.purged_at = now
-    person.save()
-    for merged in Person.objects.filter(merged_into=person, purged_at__isnull=True):
-        person_anonymise(merged, now=now)
-    merges_forget(person)
+    ids = set(person_ids)
+    merged = ids
+    while merged:  # a record merged into one merged into these, and so on
+        merged = set(
+            Person.objects.filter(merged_into__in=merged, purged_at__isnull=True)
+            .exclude(pk__in=ids)
+            .values_list("pk", flat=True)
+        )
+        ids |= merged
+    # What Person.save would derive from the emptied fields, which update() skips.
+    Person.objects.filter(pk__in=ids).update(
+        given_name="",
+        family_name="",
+        patronymic="",
+        phone="",
+        birth_date=None,
+        purged_at=now,
+        name_key=Person.name_key_for(family_name="", given_name=""),
+        phone_index="",
+    )
+    PersonKey.objects.filter(person__in=ids).delete()
+    merges_forget(ids)
 
 
 MATCH_PURPOSE = gettext_noop("identity match")

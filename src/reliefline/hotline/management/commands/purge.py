@@ -1,12 +1,16 @@
-"""`reliefline purge [--dry-run] [--days N]`: anonymise cases past their retention period."""
+"""`reliefline purge [--dry-run] [--days N] [--batch N]`: anonymise cases past their retention.
+
+The purge commits batch by batch: if one fails, the command says how much was done
+before it, and running it again finishes the rest.
+"""
 
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from reliefline.arguments import whole_number
-from reliefline.hotline.retention import cases_purge
+from reliefline.hotline.retention import BATCH, BATCH_MAX, PurgeStopped, cases_purge
 
 DAYS_MAX = 36_500
 # A first purge of a registry lists its first persons, then counts the rest.
@@ -27,9 +31,20 @@ class Command(BaseCommand):
             default=None,
             help=f"Retention in days, 0 to {DAYS_MAX} (default {settings.RETENTION_DAYS}).",
         )
+        parser.add_argument(
+            "--batch",
+            type=whole_number(1, BATCH_MAX, unit="per batch"),
+            default=BATCH,
+            help=f"Cases or persons purged per transaction, 1 to {BATCH_MAX} (default {BATCH}).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        report = cases_purge(days=options["days"], dry_run=options["dry_run"])
+        try:
+            report = cases_purge(
+                days=options["days"], dry_run=options["dry_run"], batch=options["batch"]
+            )
+        except PurgeStopped as stopped:
+            raise CommandError(str(stopped)) from stopped
         verb = "Would anonymise" if report.dry_run else "Anonymised"
         self.stdout.write(
             f"{verb} {len(report.case_references)} cases closed before {report.cutoff:%Y-%m-%d %H:%M} "
