@@ -1,24 +1,31 @@
 """Admin for the aid catalogue, standards and rules; the ledger is read-only here.
 
 Stock changes only through the services (receipt, transfer, loss, adjustment,
-reversal), so the admin never adds, changes or deletes movements or balances.
+reversal), so the admin never adds, changes or deletes movements or balances. Nor
+refused distributions: they are settled on the aid pages (aid.services.refusals),
+where a write-off books its loss in the ledger.
 """
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
 
+from reliefline.access.admin_site import AuditedAdmin
 from reliefline.aid.models import (
     Balance,
+    DistributionRefusal,
     DistributionRule,
     Item,
     KitLine,
     Movement,
     Plan,
+    RefusalLine,
     Standard,
     Warehouse,
 )
+from reliefline.people.models import Person
 
 
 @admin.register(Item)
@@ -93,3 +100,48 @@ class BalanceAdmin(ReadOnly):
     list_display = ("warehouse", "item", "lot", "expiry", "quantity")
     list_filter = ("warehouse",)
     list_select_related = ("warehouse", "item")
+
+
+class RefusalLineInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = RefusalLine
+    fields = ("item", "quantity")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(DistributionRefusal)
+class DistributionRefusalAdmin(ReadOnly, AuditedAdmin):
+    """Refusals name a household and may tell of it: every view is audited, none is changed."""
+
+    audit_fields = ("household", "items", "reasons", "note")
+    audit_columns = {"household": "household"}
+    list_display = ("__str__", "household", "warehouse", "handed_out_at", "by", "status")
+    list_filter = ("status", "settlement", "warehouse")
+    list_select_related = ("household", "warehouse", "by")
+    exclude = ("write_off",)
+    readonly_fields = (
+        "household",
+        "warehouse",
+        "handed_out_at",
+        "by",
+        "reasons",
+        "confirmation_code",
+        "status",
+        "settlement",
+        "settled_by",
+        "settled_at",
+        "distribution",
+        "note",
+    )
+    inlines = (RefusalLineInline,)
+
+    def audit_person_ids(self, obj: DistributionRefusal) -> list[int]:
+        return list(obj.household.members.values_list("pk", flat=True))
+
+    def audit_page_person_ids(self, objects: Sequence[Any]) -> list[int]:
+        households = {obj.household_id for obj in objects}
+        return list(Person.objects.filter(household__in=households).values_list("pk", flat=True))

@@ -5,7 +5,7 @@ from ninja import Query, Router
 
 from reliefline.access.auth import acting_user, api_auth
 from reliefline.access.idempotency import request_key
-from reliefline.aid import services
+from reliefline.aid import selectors, services
 from reliefline.aid.models import Item, Warehouse
 from reliefline.aid.schemas import (
     DistributionIn,
@@ -17,12 +17,17 @@ from reliefline.aid.schemas import (
     MovementQuery,
     Names,
     ReceiptIn,
+    RefusalIn,
+    RefusalOut,
+    RefusalQuery,
+    RefusalSettleIn,
     StockOut,
     StockQuery,
     WarehouseIn,
     WarehouseOut,
     distribution_out,
     movement_out,
+    refusal_out,
 )
 from reliefline.aid.selectors import movements_page, stock_balance
 from reliefline.aid.services.common import item_by_code, warehouse_by_code
@@ -153,3 +158,50 @@ def movements_list(request: HttpRequest, params: Query[MovementQuery]) -> Moveme
         size=params.limit,
     )
     return MovementPage(items=[movement_out(m) for m in page], next_cursor=next_cursor)
+
+
+@router.post(
+    "/refusals",
+    response={200: RefusalOut, 201: RefusalOut, **ERRORS},
+    summary="Report a distribution handed out offline and refused once sent",
+    auth=api_auth("aid.distribute"),
+)
+def refusals_report(request: HttpRequest, payload: RefusalIn) -> tuple[int, RefusalOut]:
+    """Return the stored refusal: 201, or 200 when its key was reported before."""
+    reported = services.refusal_report(payload.to_input(), by=acting_user(request))
+    return (201 if reported.created else 200), refusal_out(reported.refusal)
+
+
+@router.get(
+    "/refusals",
+    response={200: list[RefusalOut], **ERRORS},
+    summary="Distributions refused once sent",
+    auth=api_auth("aid.distribute"),
+)
+def refusals_list(request: HttpRequest, params: Query[RefusalQuery]) -> list[RefusalOut]:
+    """Return the refusals of this status (open by default): all to whom settles them
+    (aid.manage_stock), else the user's own; newest first."""
+    user = acting_user(request)
+    refusals = selectors.refusals_list(user, status=params.status)
+    services.refusals_read(refusals, status=params.status, by=user)
+    return [refusal_out(refusal) for refusal in refusals]
+
+
+@router.post(
+    "/refusals/{refusal_id}/settle",
+    response={200: RefusalOut, **ERRORS},
+    summary="Settle a distribution refused once sent",
+    auth=api_auth("aid.manage_stock"),
+)
+def refusals_settle(request: HttpRequest, refusal_id: int, payload: RefusalSettleIn) -> RefusalOut:
+    """Return the settled refusal; 409 when settled before or the stock cannot be written off."""
+    user = acting_user(request)
+    refusal = services.refusal_settle(
+        selectors.refusal_get(refusal_id, user=user),
+        how=payload.how.value,
+        note=payload.note,
+        distribution_id=payload.distribution_id,
+        override_reason=payload.override_reason,
+        by=user,
+    )
+    return refusal_out(refusal)

@@ -96,3 +96,28 @@ class UnknownCode(InvalidInput):
 
     def __init__(self, *, kind: Kind, value: str, field: str) -> None:
         super().__init__(_(_UNKNOWN[kind]) % {"code": str(value)[:64]}, field=field)
+
+
+class AlreadySettled(Conflict):
+    code = "already_settled"
+
+    def __init__(self, *, reference: str) -> None:
+        super().__init__(
+            _("%(ref)s has already been settled.") % {"ref": reference}, field="settlement"
+        )
+
+
+class WriteOffShort(Conflict):
+    """The warehouse holds too little to book a refused distribution as a loss."""
+
+    code = "write_off_short"
+
+    def __init__(self, *, reference: str, detail: str) -> None:
+        super().__init__(
+            _(
+                "%(ref)s cannot be written off: %(detail)s Put the stock right first (a "
+                "receipt or a count), or settle it another way."
+            )
+            % {"ref": reference, "detail": detail},
+            field="settlement",
+        )

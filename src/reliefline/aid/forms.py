@@ -1,10 +1,11 @@
 """Forms of the aid pages: they parse input; the rules stay in the services."""
 
 from django import forms
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from reliefline.aid.models import Item, Warehouse
-from reliefline.forms import DateField
+from reliefline.aid.models import Distribution, Item, Settlement, Warehouse
+from reliefline.forms import DateField, DateTimeField
 
 
 class ReceiptForm(forms.Form):
@@ -105,3 +106,48 @@ class ReportPeriodForm(forms.Form):
     def errors_named(self) -> list[str]:
         """Return each error as "field: message", naming the query parameter."""
         return [f"{name}: {error}" for name, errors in self.errors.items() for error in errors]
+
+
+class RefusalReportForm(DistributionForm):
+    """A kept distribution's fields, as the phone sent them, and what the server said."""
+
+    household = forms.IntegerField(min_value=1, max_value=2**63 - 1, label=_("Household"))
+    key = forms.CharField(max_length=255, label=_("Key"))
+    handed_out_at = DateTimeField(label=_("Handed out at"))
+    reasons = forms.CharField(max_length=2000, label=_("Why it was refused"))
+
+
+class RefusalSettleForm(forms.Form):
+    """How a coordinator settles a refused distribution; the service checks the rest."""
+
+    how = forms.ChoiceField(choices=Settlement.choices, label=_("Settle as"))
+    distribution = forms.TypedChoiceField(
+        coerce=int,
+        required=False,
+        empty_value=None,
+        label=_("Distribution recorded afterwards"),
+    )
+    override_reason = forms.CharField(
+        max_length=2000,
+        required=False,
+        label=_("Override justification (when the rules refused it)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    note = forms.CharField(
+        max_length=2000,
+        required=False,
+        label=_("Note (required when not given)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: object, candidates: list[Distribution], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        field = self.fields["distribution"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [("", _("Record it now from these lines"))] + [
+            (
+                str(d.pk),
+                f"{d} · {formats.date_format(timezone.localtime(d.at), 'SHORT_DATETIME_FORMAT')}",
+            )
+            for d in candidates
+        ]

@@ -387,3 +387,104 @@ class Plan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.settlement_id} {self.starts_on} +{self.days} d"
+
+
+class RefusalStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    SETTLED = "settled", _("Settled")
+
+
+class Settlement(models.TextChoices):
+    """How a refused distribution was put right."""
+
+    RECORDED = "recorded", _("Recorded as a distribution")
+    WRITTEN_OFF = "written_off", _("Written off as a loss")
+    NOT_GIVEN = "not_given", _("Not handed out after all")
+
+
+class DistributionRefusal(models.Model):
+    """A distribution a phone kept offline, handed out, and the server refused once sent.
+
+    The goods left the warehouse all the same, so the fact is kept here until a
+    coordinator settles it: recorded afterwards as a distribution, written off as a
+    loss in the ledger, or found not given after all. The refused request itself
+    stored nothing; this is the phone's second, explicit report of it.
+    """
+
+    household = models.ForeignKey(
+        "people.Household", on_delete=models.PROTECT, related_name="aid_refusals"
+    )
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="refusals")
+    # When the phone's clock said it was handed out: the phone may be wrong, so it is
+    # shown as given, next to created_at (when the server heard of it).
+    handed_out_at = models.DateTimeField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # The server's answer as the phone showed it; purged with the household's data.
+    reasons = models.TextField(blank=True, default="")
+    confirmation_code = models.CharField(max_length=20, blank=True, default="")
+    # The refused distribution's idempotency key: a report sent again is stored once.
+    key = models.CharField(max_length=255, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    status = models.CharField(
+        max_length=8, choices=RefusalStatus.choices, default=RefusalStatus.OPEN
+    )
+    settlement = models.CharField(max_length=12, choices=Settlement.choices, blank=True)
+    settled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    settled_at = models.DateTimeField(null=True, blank=True)
+    distribution = models.OneToOneField(
+        Distribution, null=True, blank=True, on_delete=models.PROTECT, related_name="refusal"
+    )
+    write_off = models.ManyToManyField(Movement, blank=True, related_name="refusals")
+    # May tell of the household's circumstances: encrypted, and purged with its data.
+    note = EncryptedTextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("refused distribution")
+        verbose_name_plural = _("refused distributions")
+        constraints = [
+            models.UniqueConstraint(fields=["key"], name="refusal_once_per_key"),
+            models.CheckConstraint(
+                condition=models.Q(
+                    status="open",
+                    settlement="",
+                    settled_at__isnull=True,
+                    settled_by__isnull=True,
+                    distribution__isnull=True,
+                )
+                | models.Q(
+                    status="settled",
+                    settlement__in=[s.value for s in Settlement],
+                    settled_at__isnull=False,
+                ),
+                name="refusal_settled_says_how",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(settlement="recorded") | models.Q(distribution__isnull=False),
+                name="refusal_recorded_names_distribution",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"R-{self.pk:06d}" if self.pk else "R-new"
+
+
+class RefusalLine(models.Model):
+    refusal = models.ForeignKey(DistributionRefusal, on_delete=models.CASCADE, related_name="lines")
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("refused distribution line")
+        verbose_name_plural = _("refused distribution lines")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(quantity__gte=1), name="refusal_line_quantity_positive"
+            ),
+            models.UniqueConstraint(fields=["refusal", "item"], name="refusal_line_one_per_item"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} × {self.quantity}"

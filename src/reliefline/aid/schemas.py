@@ -6,9 +6,17 @@ from decimal import Decimal
 from ninja import Field, Schema
 from pydantic import StrictBool, StrictInt
 
-from reliefline.aid.models import Distribution, ItemKind, Movement, Unit
-from reliefline.aid.services import DistributionInput, ItemInput, LineInput
-from reliefline.schemas import Id, IsoDate, ObjectIn
+from reliefline.aid.models import (
+    Distribution,
+    DistributionRefusal,
+    ItemKind,
+    Movement,
+    RefusalStatus,
+    Settlement,
+    Unit,
+)
+from reliefline.aid.services import DistributionInput, ItemInput, LineInput, RefusalInput
+from reliefline.schemas import Id, IsoDate, IsoDateTime, ObjectIn
 
 CODE_MAX = 40
 NAME_MAX = 120
@@ -179,4 +187,86 @@ def distribution_out(distribution: Distribution) -> DistributionOut:
         ],
         overridden_rules=list(distribution.overridden_rules),
         at=distribution.at,
+    )
+
+
+class RefusalIn(ObjectIn):
+    """A distribution kept offline, handed out, and refused once sent."""
+
+    key: str = Field(max_length=255, description="The refused distribution's idempotency key.")
+    warehouse: str = Field(max_length=CODE_MAX)
+    household_id: Id
+    lines: list[LineIn] = Field(max_length=20)
+    handed_out_at: IsoDateTime = Field(description="When the phone's clock said it was given.")
+    reasons: str = Field(max_length=TEXT_MAX, description="The refusal as the server gave it.")
+    confirmation_code: str = Field("", max_length=20)
+
+    def to_input(self) -> RefusalInput:
+        return RefusalInput(
+            key=self.key,
+            warehouse=self.warehouse,
+            household_id=self.household_id,
+            lines=[LineInput(item=line.item, quantity=line.quantity) for line in self.lines],
+            handed_out_at=self.handed_out_at,
+            reasons=self.reasons,
+            confirmation_code=self.confirmation_code,
+        )
+
+
+class RefusalSettleIn(ObjectIn):
+    how: Settlement
+    note: str = Field("", max_length=TEXT_MAX)
+    distribution_id: Id | None = Field(
+        None,
+        description="With `recorded`: the distribution recorded afterwards; none records one now.",
+    )
+    override_reason: str = Field("", max_length=TEXT_MAX)
+
+
+class RefusalQuery(Schema):
+    status: RefusalStatus = RefusalStatus.OPEN
+
+
+class RefusalOut(Schema):
+    id: int
+    reference: str
+    household_id: int
+    warehouse: str
+    lines: list[StockOut]
+    handed_out_at: dt.datetime
+    by: str
+    reasons: str
+    confirmation_code: str
+    created_at: dt.datetime
+    status: str
+    settlement: str
+    settled_by: str | None
+    settled_at: dt.datetime | None
+    distribution_id: int | None
+    movements: list[int]
+    note: str
+
+
+def refusal_out(refusal: DistributionRefusal) -> RefusalOut:
+    return RefusalOut(
+        id=refusal.pk,
+        reference=str(refusal),
+        household_id=refusal.household_id,
+        warehouse=refusal.warehouse.code,
+        lines=[
+            StockOut(item=line.item.code, quantity=line.quantity)
+            for line in sorted(refusal.lines.all(), key=lambda line: line.item.code)
+        ],
+        handed_out_at=refusal.handed_out_at,
+        by=refusal.by.username,
+        reasons=refusal.reasons,
+        confirmation_code=refusal.confirmation_code,
+        created_at=refusal.created_at,
+        status=refusal.status,
+        settlement=refusal.settlement,
+        settled_by=refusal.settled_by.username if refusal.settled_by else None,
+        settled_at=refusal.settled_at,
+        distribution_id=refusal.distribution_id,
+        movements=sorted(movement.pk for movement in refusal.write_off.all()),
+        note=refusal.note,
     )

@@ -14,11 +14,13 @@ from django.utils.translation import gettext as _
 from reliefline.aid.models import (
     Balance,
     Distribution,
+    DistributionRefusal,
     DistributionRule,
     Item,
     ItemKind,
     Movement,
     MovementKind,
+    RefusalStatus,
     Warehouse,
 )
 from reliefline.errors import InvalidInput, NotFound
@@ -27,6 +29,7 @@ from reliefline.hotline.selectors import needs_open
 from reliefline.people import matching
 from reliefline.people.models import Household, Person
 from reliefline.people.selectors import MatchQuery, person_lookup, person_match
+from reliefline.schemas import MAX_ID
 
 # Case needs an item of each kind fulfils; other kinds fulfil none.
 NEED_OF_KIND: dict[str, str] = {
@@ -460,8 +463,95 @@ def entitlements(group: Sequence[int], *, now: dt.datetime) -> list[Entitlement]
     return found
 
 
+# ---- distributions refused once sent ------------------------------------------------
+
+
+def refusal_scope(user: User) -> QuerySet[DistributionRefusal]:
+    """Return the refusals a user sees: all for who settles them (aid.manage_stock), else own."""
+    if user.has_perm("aid.manage_stock"):
+        return DistributionRefusal.objects.all()
+    return DistributionRefusal.objects.filter(by=user)
+
+
+def refusals_list(user: User, *, status: str, limit: int = 100) -> list[DistributionRefusal]:
+    """Return the refusals of this status in the user's sight, newest first, with their lines."""
+    if status not in RefusalStatus.values:
+        raise InvalidInput(
+            _("One of: %(choices)s.") % {"choices": ", ".join(RefusalStatus.values)},
+            field="status",
+        )
+    return list(
+        refusal_scope(user)
+        .filter(status=status)
+        .select_related("household", "warehouse", "by", "settled_by", "distribution")
+        .prefetch_related("lines__item", "write_off")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def refusal_get(refusal_id: int, *, user: User) -> DistributionRefusal:
+    """Return the refusal in the user's sight, or raise NotFound (whether or not it exists)."""
+    if not 0 < refusal_id <= MAX_ID:  # a path's number the database cannot hold
+        raise NotFound(_("No refused distribution %(id)s.") % {"id": refusal_id}, field="refusal")
+    found = (
+        refusal_scope(user)
+        .select_related("household", "warehouse", "by", "settled_by", "distribution")
+        .prefetch_related("lines__item", "write_off")
+        .filter(pk=refusal_id)
+        .first()
+    )
+    if found is None:
+        raise NotFound(_("No refused distribution %(id)s.") % {"id": refusal_id}, field="refusal")
+    return found
+
+
+def refusal_candidates(refusal: DistributionRefusal, *, limit: int = 10) -> list[Distribution]:
+    """Return the household's distributions that may settle the refusal as recorded.
+
+    Recorded since it was handed out (or reported, should the phone's clock run
+    fast) and settling no other refusal, newest first.
+    """
+    since = min(refusal.handed_out_at, refusal.created_at)
+    return list(
+        Distribution.objects.filter(household=refusal.household_id, at__gte=since)
+        .filter(refusal__isnull=True)
+        .order_by("-at")[:limit]
+    )
+
+
+def _refusals_export(person_id: int) -> list[dict[str, Any]]:
+    refusals = (
+        DistributionRefusal.objects.filter(household__members=person_id)
+        .select_related("warehouse", "distribution")
+        .prefetch_related("lines__item", "write_off")
+        .order_by("pk")
+        .distinct()
+    )
+    return [
+        {
+            "reference": str(refusal),
+            "handed_out_at": refusal.handed_out_at.isoformat(),
+            "reported_at": refusal.created_at.isoformat(),
+            "household": refusal.household_id,
+            "warehouse": refusal.warehouse.name,
+            "items": [
+                {"item": line.item.code, "quantity": line.quantity} for line in refusal.lines.all()
+            ],
+            "reasons": refusal.reasons,
+            "confirmation_code": refusal.confirmation_code,
+            "status": refusal.status,
+            "settlement": refusal.settlement,
+            "settled_at": refusal.settled_at.isoformat() if refusal.settled_at else None,
+            "distribution": str(refusal.distribution) if refusal.distribution else None,
+            "note": refusal.note,
+        }
+        for refusal in refusals
+    ]
+
+
 def subject_export(person_id: int) -> dict[str, list[dict[str, Any]]]:
-    """Return the distributions to the person's household or to them, for the export.
+    """Return the distributions to the person's household or to them, for the export,
+    and the distributions to the household refused once sent (`distribution_refusals`).
 
     The name the recipient gave at the point is theirs to see when the distribution
     names no one or names them; when it names another member, that member appears by
@@ -494,5 +584,6 @@ def subject_export(person_id: int) -> dict[str, list[dict[str, Any]]]:
                 "override_reason": distribution.override_reason,
             }
             for distribution in distributions
-        ]
+        ],
+        "distribution_refusals": _refusals_export(person_id),
     }

@@ -15,6 +15,9 @@ urlpatterns = [
     path("plans/<int:plan_id>/", views.plan_page, name="plan"),
     path("field/", views.field_page, name="field"),
     path("field/households/<int:household_id>/", views.household_page, name="household"),
+    path("refusals/", views.refusals_page, name="refusals"),
+    path("refusals/report/", views.refusal_report, name="refusal_report"),
+    path("refusals/<int:refusal_id>/settle/", views.refusal_settle, name="refusal_settle"),
     path("reports/", views.reports_page, name="reports"),
     path("reports/<str:name>.<str:fmt>", views.report_download, name="report"),
 ]

@@ -3,10 +3,14 @@
 Views parse input, call one service or selector and render; rules stay in services.
 """
 
+from typing import Any
+
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -21,11 +25,20 @@ from reliefline.aid.forms import (
     DistributionForm,
     PlanForm,
     ReceiptForm,
+    RefusalReportForm,
+    RefusalSettleForm,
     ReportPeriodForm,
     ReverseForm,
     StockChangeForm,
 )
-from reliefline.aid.models import Item, Movement, Plan, Warehouse
+from reliefline.aid.models import (
+    DistributionRefusal,
+    Item,
+    Movement,
+    Plan,
+    RefusalStatus,
+    Warehouse,
+)
 from reliefline.aid.planning import plan_create, plan_sheet
 from reliefline.aid.selectors import (
     entitlements,
@@ -38,6 +51,7 @@ from reliefline.aid.selectors import (
 )
 from reliefline.disclosure import reads_exact_counts
 from reliefline.errors import InvalidInput, ReliefError
+from reliefline.forms import form_error_add
 from reliefline.hotline.selectors import needs_open
 from reliefline.places.models import Place
 
@@ -368,3 +382,127 @@ def movement_reverse_view(request: HttpRequest, movement_id: int) -> HttpRespons
     else:
         messages.success(request, _("Movement %(id)s reversed.") % {"id": movement.pk})
     return redirect("aid:ledger")
+
+
+# ---- distributions refused once sent ------------------------------------------------
+
+
+@require_POST
+@requires("aid.distribute")
+def refusal_report(request: HttpRequest) -> JsonResponse:
+    """Store the refusal of a distribution the phone kept offline (aid/outbox.js).
+
+    The phone's second request after the refused one, with the kept form's fields:
+    201 (or 200 for a key reported before) with the record's address; 4xx with
+    {"detail", "field"}, nothing stored.
+    """
+    form = RefusalReportForm(request.POST, items=list(Item.objects.order_by("code")))
+    if not form.is_valid():
+        name, errors = next(iter(form.errors.items()))
+        return JsonResponse(InvalidInput(errors[0], field=name).as_dict(), status=422)
+    data = form.cleaned_data
+    try:
+        reported = services.refusal_report(
+            services.RefusalInput(
+                key=data["key"],
+                warehouse=data["warehouse"].code,
+                household_id=data["household"],
+                handed_out_at=data["handed_out_at"],
+                reasons=data["reasons"],
+                lines=[services.LineInput(code, quantity) for code, quantity in form.lines()],
+                confirmation_code=data["confirmation_code"],
+            ),
+            by=acting_user(request),
+        )
+    except ReliefError as error:
+        return JsonResponse(error.as_dict(), status=error.status)
+    refusal = reported.refusal
+    body = {"id": refusal.pk, "reference": str(refusal), "url": _refusal_url(refusal)}
+    return JsonResponse(body, status=201 if reported.created else 200)
+
+
+def _refusal_url(refusal: DistributionRefusal) -> str:
+    status = "" if refusal.status == RefusalStatus.OPEN else f"?status={refusal.status}"
+    return f"{reverse('aid:refusals')}{status}#refusal-{refusal.pk}"
+
+
+def _settle_form(refusal: DistributionRefusal, data: Any = None) -> RefusalSettleForm:
+    return RefusalSettleForm(
+        data,
+        candidates=selectors.refusal_candidates(refusal),
+        auto_id=f"id_r{refusal.pk}_%s",
+    )
+
+
+def _refusal_row(request: HttpRequest, refusal: DistributionRefusal) -> dict[str, Any]:
+    settles = refusal.status == RefusalStatus.OPEN and request.user.has_perm("aid.manage_stock")
+    return {"refusal": refusal, "form": _settle_form(refusal) if settles else None}
+
+
+@require_GET
+@requires("aid.distribute")
+def refusals_page(request: HttpRequest) -> HttpResponse:
+    """List refused distributions, open ones (?status=open) or settled ones; settle them.
+
+    Coordinators (aid.manage_stock) see and settle all; a field team sees its own.
+    """
+    status = request.GET.get("status", RefusalStatus.OPEN)
+    return _refusals(request, status=status if status in RefusalStatus.values else "open")
+
+
+def _refusals(
+    request: HttpRequest, *, status: str, bound: dict[str, Any] | None = None, code: int = 200
+) -> HttpResponse:
+    """Render the list; `bound` is a row whose settle form came back with errors."""
+    actor = acting_user(request)
+    refusals = selectors.refusals_list(actor, status=status)
+    services.refusals_read(refusals, status=status, by=actor)
+    rows = [_refusal_row(request, refusal) for refusal in refusals]
+    if bound is not None:
+        rows = [bound if row["refusal"].pk == bound["refusal"].pk else row for row in rows]
+    context = {"status": status, "statuses": RefusalStatus.choices, "rows": rows}
+    htmx = getattr(request, "htmx", None)
+    partial = htmx is not None and bool(htmx) and not htmx.history_restore_request
+    response = render(
+        request, "aid/_refusals.html" if partial else "aid/refusals.html", context, status=code
+    )
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+@require_POST
+@requires("aid.manage_stock")
+def refusal_settle(request: HttpRequest, refusal_id: int) -> HttpResponse:
+    """Settle one refusal: recorded, written off or not given (the button pressed)."""
+    actor = acting_user(request)
+    try:
+        refusal = selectors.refusal_get(refusal_id, user=actor)
+    except ReliefError:
+        raise Http404 from None
+    form = _settle_form(refusal, request.POST)
+    status = 422
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            refusal = services.refusal_settle(
+                refusal,
+                how=data["how"],
+                note=data["note"],
+                distribution_id=data["distribution"],
+                override_reason=data["override_reason"],
+                by=actor,
+            )
+        except ReliefError as error:
+            form_error_add(form, error, fields={"lines": "override_reason"})
+            status = error.status
+        else:
+            if not getattr(request, "htmx", None):
+                messages.success(request, _("%(ref)s settled.") % {"ref": str(refusal)})
+                return redirect(_refusal_url(refusal))
+            refusal = selectors.refusal_get(refusal.pk, user=actor)
+            done = {"refusal": refusal, "form": None, "done": True}
+            return render(request, "aid/_refusal.html", {"row": done})
+    row: dict[str, Any] = {"refusal": refusal, "form": form}
+    if not getattr(request, "htmx", None):
+        return _refusals(request, status=refusal.status, bound=row, code=status)
+    return render(request, "aid/_refusal.html", {"row": row}, status=status)

@@ -13,14 +13,26 @@ from reliefline.aid.services.ledger import (
     stock_receive,
     stock_transfer,
 )
+from reliefline.aid.services.refusals import (
+    RefusalInput,
+    Reported,
+    refusal_report,
+    refusal_settle,
+    refusals_read,
+)
 
 __all__ = [
     "DistributionInput",
     "ItemInput",
     "LineInput",
+    "RefusalInput",
+    "Reported",
     "distribution_record",
     "item_create",
     "movement_reverse",
+    "refusal_report",
+    "refusal_settle",
+    "refusals_read",
     "stock_count_adjust",
     "stock_lose",
     "stock_receive",

@@ -68,7 +68,8 @@ class DistributionInput:
     confirmation_code: str = ""
 
 
-def _lines(lines: Sequence[LineInput]) -> list[tuple[Item, int]]:
+def lines_parse(lines: Sequence[LineInput]) -> list[tuple[Item, int]]:
+    """Return (item, quantity) in item order, or raise InvalidInput naming the line."""
     if not lines:
         raise InvalidInput(_("Give at least one item."), field="lines")
     if len(lines) > LINES_MAX:
@@ -118,7 +119,7 @@ def distribution_record(
     elif key:
         _recorded_check(key, by=by)
     warehouse = warehouse_by_code(data.warehouse)
-    lines = _lines(data.lines)
+    lines = lines_parse(data.lines)
     household = household_for(data.household_id, user=by)
     person = None
     if data.person_id is not None:

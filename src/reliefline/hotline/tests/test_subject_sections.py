@@ -20,6 +20,7 @@ SECTIONS = [
     "inbound_messages",
     "evacuation_requests",
     "distributions",
+    "distribution_refusals",
     "accesses",
 ]
 

@@ -22,9 +22,17 @@
  * days later, "already sent" once the answer itself is no longer kept.
  *
  * A refused one (the double-dipping rules, the stock, the form's errors) was handed
- * out all the same, and nothing on the server knows of it: it moves to a second list,
- * `reliefline.distributions.refused`, with the reasons, and the panel shows it on
- * every aid field page, surviving reloads, until a person settles it. On its
+ * out all the same. The refused request stored nothing, so the phone reports it in a
+ * second request (POST /aid/refusals/report/, with its key: stored once however often
+ * sent), where a coordinator settles it (aid/refusals/): a phone lost or reset then
+ * loses nothing. Reports wait in their own list, `reliefline.distributions.reports`,
+ * and are sent again, like distributions, until the server answers; one it refuses
+ * (4xx) stays unreported, and the panel says why. The refused one also moves to a
+ * second list, `reliefline.distributions.refused`, with the reasons, and the panel
+ * shows it on every aid field page, surviving reloads, with a link to the server's
+ * record once reported, until a person removes it. Removing it there takes it off
+ * this phone only: a report still waiting is sent all the same, and the server's
+ * record is settled on the coordinators' page. On its
  * household's page it can be put back in the form ("Record it again": for a rules
  * refusal, only where the form takes a coordinator's justification), and it leaves
  * the list once recorded; or it is removed by hand, once read and settled. One that
@@ -53,12 +61,14 @@
   }
   var outbox = window.relieflineOutbox("reliefline.distributions");
   var refusedList = window.relieflineOutbox("reliefline.distributions.refused");
+  var reports = window.relieflineOutbox("reliefline.distributions.reports");
   var RETRY_MS = 15000;
   var FORM = "distribution-form";
   var UNKEPT = { recipient_name: "data-outbox-no-name", override_reason: "data-outbox-no-justification" };
   var user = document.body.getAttribute("data-user") || "";
   var serverFailed = {}; // keys of kept ones the server failed on, this round or the last
   var sending = false;
+  var reporting = false;
   var submitting = false;
   var ordinary = false; // a submit to let go the ordinary way (to the sign-in page)
   var settling = null; // the key of the refused one put back in the form
@@ -117,6 +127,7 @@
       result: refused.why,
     });
     entry.appendChild(text);
+    entry.append(" ", serverSaid(refused));
     if (againOffered(refused)) {
       entry.append(" ", settleButton(refused, "data-outbox-again", "again"));
     } else if (refused.action !== outbox.address(window.location.href)) {
@@ -127,6 +138,23 @@
     }
     entry.append(" ", settleButton(refused, "data-outbox-settled", "settled"));
     return entry;
+  }
+
+  // What the server made of the report: its record (a link), its refusal, or waiting.
+  function serverSaid(refused) {
+    if (refused.server) {
+      var link = document.createElement("a");
+      link.href = refused.server;
+      link.className = "outbox-server";
+      link.textContent = say("data-outbox-reported", { ref: refused.reference || "" });
+      return link;
+    }
+    var note = document.createElement("span");
+    note.className = "outbox-server";
+    note.textContent = refused.unreported
+      ? say("data-outbox-report-refused", { detail: refused.unreported })
+      : say("data-outbox-reporting");
+    return note;
   }
 
   // The refused ones this user kept, until each is settled: they keep the panel open.
@@ -161,6 +189,97 @@
       rules: outcome.rules,
     });
     return refusedList.store(refused);
+  }
+
+  // Return whether the refusal is kept to report: the server must learn of it too.
+  function reportKeep(kept, outcome) {
+    var waiting = reports.load().filter(function (other) {
+      return other.key !== kept.key;
+    });
+    waiting.push({
+      action: kept.action,
+      fields: kept.fields,
+      key: kept.key,
+      at: kept.at,
+      user: kept.user,
+      why: outcome.why,
+    });
+    return reports.store(waiting);
+  }
+
+  // Note on the refused one (if still on this phone) what the server made of its report.
+  function refusedMark(key, said) {
+    var refused = refusedList.load();
+    refused.forEach(function (one) {
+      if (one.key === key) {
+        Object.keys(said).forEach(function (name) {
+          one[name] = said[name];
+        });
+      }
+    });
+    refusedList.store(refused);
+  }
+
+  // The household's number in its page's address: /aid/field/households/42/.
+  function householdOf(action) {
+    var found = /\/households\/(\d+)\/?$/.exec(action);
+    return found ? found[1] : "";
+  }
+
+  function reportFrom(waiting, index) {
+    var one = waiting[index];
+    if (!one) {
+      reporting = false;
+      show();
+      return;
+    }
+    var body = new URLSearchParams(one.fields);
+    body.set("csrfmiddlewaretoken", box.getAttribute("data-csrf"));
+    body.set("key", one.key);
+    body.set("household", householdOf(one.action));
+    body.set("handed_out_at", new Date(one.at).toISOString());
+    body.set("reasons", one.why);
+    var stop = function () {
+      reporting = false; // no connection yet: the next round tries again
+      show();
+    };
+    window
+      .fetch(box.getAttribute("data-report-url"), {
+        method: "POST",
+        body: body,
+        credentials: "same-origin",
+        headers: { Accept: "application/json" },
+      })
+      .then(function (response) {
+        if (response.status >= 500) {
+          reportFrom(waiting, index + 1); // kept, and sent again; the next meanwhile
+          return null;
+        }
+        var json = /json/.test(response.headers.get("Content-Type") || "");
+        if (!json || response.status === 403 || response.redirected) {
+          box.dataset.problem = say("data-outbox-sign-in"); // the sign-in page, a stale token
+          stop();
+          return null;
+        }
+        return response.json().then(function (answer) {
+          reports.drop(one.key);
+          refusedMark(
+            one.key,
+            response.ok ? { server: answer.url, reference: answer.reference } : { unreported: answer.detail }
+          );
+          reportFrom(waiting, index + 1);
+        });
+      })
+      .catch(stop);
+  }
+
+  function reportsSend() {
+    var waiting = reports.load().filter(ours);
+    if (reporting || !waiting.length) {
+      return;
+    }
+    reporting = true;
+    reportFrom(waiting, 0);
   }
 
   // Return the answer and its page; rejected when no answer came, or half of one.
@@ -405,6 +524,7 @@
     if (!kept) {
       sending = false;
       show();
+      reportsSend();
       return;
     }
     var body = new URLSearchParams(kept.fields);
@@ -425,9 +545,10 @@
           return;
         }
         var outcome = result(kept, response, answer.page);
-        // A refused one leaves the outbox only once kept apart to settle: where the
-        // phone cannot keep it so, it stays, and is refused again, but is not lost.
-        if (outcome.className === "done" || refusedKeep(kept, outcome)) {
+        // A refused one leaves the outbox only once kept apart to settle and to report:
+        // where the phone cannot keep it so, it stays, and is refused again, but is not
+        // lost.
+        if (outcome.className === "done" || (reportKeep(kept, outcome) && refusedKeep(kept, outcome))) {
           outbox.drop(kept.key);
         }
         delete serverFailed[kept.key];
@@ -446,6 +567,7 @@
   }
 
   function send() {
+    reportsSend();
     var waiting = outbox.load().filter(ours);
     if (sending || !waiting.length) {
       return;
@@ -502,6 +624,20 @@
     show();
   });
 
+  // Refused ones a phone kept before it reported them (an older version of this
+  // script) are reported now, so that none stays known to this phone only.
+  function reportsBackfill() {
+    var waiting = reports.load().map(function (one) {
+      return one.key;
+    });
+    refusedList.load().filter(ours).forEach(function (one) {
+      if (!one.server && !one.unreported && waiting.indexOf(one.key) < 0) {
+        reportKeep(one, one);
+      }
+    });
+  }
+
+  reportsBackfill();
   window.addEventListener("online", send);
   window.setInterval(send, RETRY_MS);
   show();
