@@ -151,6 +151,7 @@ FIELD_LABELS = {
     "consent_method": _("consent method"),
     "consent_recorded_by": _("consent recorded by"),
     "description": _("description"),
+    "direction": _("direction"),
     "ends_on": _("end date"),
     "event.params": _("timeline details"),
     "event.text": _("timeline notes"),

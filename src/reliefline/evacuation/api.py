@@ -25,6 +25,7 @@ from reliefline.evacuation.models import (
     RequestStatus,
 )
 from reliefline.evacuation.schemas import (
+    AmendIn,
     BoardingIn,
     CancelIn,
     ConvoyIn,
@@ -323,10 +324,37 @@ def requests_cancel(request: HttpRequest, request_id: int, payload: CancelIn) ->
     timeline. 409 once anyone boarded or while it holds seats on a locked convoy (mark
     them no-show first); a corrected request may then be filed for the case."""
     actor = acting_user(request)
-    found = selectors.request_get(request_id, field="request_id")
-    # Through the actor's scope of cases: a request of a case they may not see is a 404.
-    case_get(str(found.case.reference), user=actor)
-    services.request_cancel(found, by=actor, reason=payload.reason)
+    services.request_cancel(
+        selectors.request_get(request_id, field="request_id", user=actor),
+        by=actor,
+        reason=payload.reason,
+    )
+    return request_out(selectors.request_get(request_id))
+
+
+@router.post(
+    "/requests/{request_id}/amend",
+    response={200: RequestOut, **ERRORS},
+    summary="Amend an evacuation request in place",
+    auth=api_auth(PLAN),
+)
+def requests_amend(request: HttpRequest, request_id: int, payload: AmendIn) -> RequestOut:
+    """Return the request amended: its side, its members (the whole list, as at its
+    creation; a member left out stays on it, not going), with the reason on the case's
+    timeline. It keeps its id and its turn. Seats on a convoy not yet locked are given
+    back when who goes, how they travel or the side changes (the request waits again);
+    409 once anyone boarded, while it holds seats on a locked convoy (mark them no-show
+    first) or once it is no longer open. An amendment that changes nothing changes
+    nothing and returns the request as it is."""
+    actor = acting_user(request)
+    members = None if payload.members is None else [m.to_input() for m in payload.members]
+    services.request_amend(
+        selectors.request_get(request_id, field="request_id", user=actor),
+        direction=payload.direction,
+        members=members,
+        by=actor,
+        reason=payload.reason,
+    )
     return request_out(selectors.request_get(request_id))
 
 

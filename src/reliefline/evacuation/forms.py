@@ -140,8 +140,9 @@ class RequestForm(forms.Form):
         *,
         household: Sequence[Person],
         initial: dict[str, Any] | None = None,
+        auto_id: str = "id_%s",
     ) -> None:
-        super().__init__(data, initial=initial)
+        super().__init__(data, initial=initial, auto_id=auto_id)
         self.household = list(household)
         # Refusals about who is on the request as a whole ("Nobody on the request goes."),
         # shown above the table of members.
@@ -255,6 +256,31 @@ def request_initial(request: EvacuationRequest) -> dict[str, Any]:
         initial[f"medic_{pk}"] = member.needs_medic
         initial[f"consent_{pk}"] = member.consent_method
     return initial
+
+
+class AmendForm(RequestForm):
+    """The request form filled in with an open request's answers, to amend it in place.
+
+    Its fields have ids of their own (amend_…): the cancel form beside it has a reason too.
+    """
+
+    reason = forms.CharField(
+        label=_("Why is it amended? (optional)"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Recorded on the case's timeline, with what changed."),
+    )
+
+    def __init__(
+        self,
+        data: Mapping[str, Any] | None = None,
+        *,
+        household: Sequence[Person],
+        request: EvacuationRequest | None = None,
+    ) -> None:
+        initial = request_initial(request) if request is not None else None
+        super().__init__(data, household=household, initial=initial, auto_id="amend_%s")
 
 
 class CancelForm(forms.Form):

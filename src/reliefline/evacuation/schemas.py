@@ -3,7 +3,14 @@
 from typing import Annotated, Literal
 
 from ninja import Field, Schema
-from pydantic import AwareDatetime, StrictBool, StrictFloat, StrictInt, StringConstraints
+from pydantic import (
+    AwareDatetime,
+    ConfigDict,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StringConstraints,
+)
 
 from reliefline.evacuation.models import (
     AllocationRun,
@@ -213,6 +220,19 @@ class RequestIn(ObjectIn):
 
 class CancelIn(ObjectIn):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+class AmendIn(ObjectIn):
+    """An amendment in place: what is given replaces what the request says, what is left
+    out stays as it is; `members` is the request's whole list, as at its creation."""
+
+    # A field misspelt or not amendable is refused, not ignored: an amendment that
+    # silently changed nothing would read as done.
+    model_config = ConfigDict(extra="forbid")
+
+    direction: Direction | None = None
+    members: list[MemberIn] | None = Field(default=None, max_length=50)
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
 
 
 class MemberOut(Schema):

@@ -23,6 +23,7 @@ from reliefline.evacuation.models import (
 )
 from reliefline.evacuation.services.seats import CODE_ALPHABET, convoy_candidates
 from reliefline.hotline.models import OPEN_STATUSES, Case, NeedType
+from reliefline.hotline.selectors import case_get
 from reliefline.text import text_unstorable
 from reliefline.translit import skeleton
 
@@ -105,9 +106,10 @@ def vehicle_manifests(vehicle: Vehicle) -> list[ManifestIssue]:
     return list(vehicle.manifests.select_related("issued_by").order_by("-issued_at", "-pk"))
 
 
-def request_get(pk: int, *, field: str = "request") -> EvacuationRequest:
+def request_get(pk: int, *, field: str = "request", user: User | None = None) -> EvacuationRequest:
     """Return the request with its case and members; NotFound names `field`, where the
-    caller read the id."""
+    caller read the id. With `user`, through their scope of cases: a request of a case
+    they may not see is not found either (hotline.selectors.case_get)."""
     request = (
         EvacuationRequest.objects.select_related("case__caller")
         .prefetch_related("members__person")
@@ -116,6 +118,8 @@ def request_get(pk: int, *, field: str = "request") -> EvacuationRequest:
     )
     if request is None:
         raise NotFound(_("No evacuation request %(id)s.") % {"id": pk}, field=field)
+    if user is not None:
+        case_get(str(request.case.reference), user=user)
     return request
 
 

@@ -24,4 +24,5 @@ urlpatterns = [
     path("passengers/<str:code>/mark/", views.mark, name="mark"),
     path("cases/<str:reference>/request/", views.request_new, name="request_new"),
     path("requests/<int:pk>/cancel/", views.request_cancel, name="request_cancel"),
+    path("requests/<int:pk>/amend/", views.request_amend, name="request_amend"),
 ]

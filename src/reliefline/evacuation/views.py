@@ -31,6 +31,7 @@ from reliefline.access.models import AuditAction
 from reliefline.errors import InvalidInput, NotFound, ReliefError
 from reliefline.evacuation import selectors, services
 from reliefline.evacuation.forms import (
+    AmendForm,
     CancelForm,
     CodeForm,
     ConvoyForm,
@@ -71,7 +72,10 @@ from reliefline.evacuation.services.corridors import (
     MOVE_WAITS_REOPENING,
     manifests_outdated,
 )
-from reliefline.evacuation.services.requests import request_cancel_refusal
+from reliefline.evacuation.services.requests import (
+    request_amend_refusal,
+    request_cancel_refusal,
+)
 from reliefline.evacuation.services.seats import TIME_LIMIT_DEFAULT
 from reliefline.forms import form_error_add
 from reliefline.hotline.models import Case
@@ -811,13 +815,13 @@ def reconciliation(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def request_new(request: HtmxHttpRequest, reference: str) -> HttpResponse:
     """Record who of the case's household goes where, each with consent or refusal.
 
-    While the case has an open request, the page shows it and the form to cancel it
-    instead: a corrected request is recorded once it is cancelled, the form filled in
-    with the cancelled one's answers (`?correct=<id>`).
+    While the case has an open request, the page shows it and the forms to amend it in
+    place (request_amend) or to cancel it instead; after a cancel, a new request may be
+    recorded, the form filled in with the cancelled one's answers (`?correct=<id>`).
     """
     actor = acting_user(request)
     case = case_get(reference, user=actor)
-    household = list(case.household.members.order_by("pk")) if case.household else []
+    household = _household(case)
     form = RequestForm(
         request.POST if request.method == "POST" else None,
         household=household,
@@ -836,6 +840,11 @@ def request_new(request: HtmxHttpRequest, reference: str) -> HttpResponse:
             messages.success(request, _("Evacuation request recorded."))
             return redirect("evacuation:corridors")
     return _request_page(request, case, household, form=form, status=status)
+
+
+def _household(case: Case) -> list[Person]:
+    """Return the case's household members, in the order the request form lists them."""
+    return list(case.household.members.order_by("pk")) if case.household else []
 
 
 def _correcting(case: Case, correct: str) -> dict[str, Any] | None:
@@ -857,6 +866,7 @@ def _request_page(
     *,
     form: RequestForm,
     cancel_form: CancelForm | None = None,
+    amend_form: AmendForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     actor = acting_user(request)
@@ -879,10 +889,14 @@ def _request_page(
         ],
         "seats": _request_seats(open_request) if open_request else [],
         "cancel_form": cancel_form or CancelForm(),
-        # Why the request cannot be cancelled now, said instead of a form that would be
-        # refused once a reason is typed. A form sent and refused comes back as typed.
+        # Why the request cannot be cancelled (amended) now, said instead of a form that
+        # would be refused once sent. A form sent and refused comes back as typed.
         "cancel_refusal": (
             request_cancel_refusal(open_request) if open_request and cancel_form is None else None
+        ),
+        "amend_form": amend_form or AmendForm(household=household, request=open_request),
+        "amend_refusal": (
+            request_amend_refusal(open_request) if open_request and amend_form is None else None
         ),
     }
     return render(request, "evacuation/request_new.html", context, status=status)
@@ -923,16 +937,15 @@ def request_cancel(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     page comes back with the reason typed and why, status 409 or 422.
     """
     actor = acting_user(request)
-    evacuation_request = selectors.request_get(pk)
-    # Through the actor's scope of cases: a request of a case they may not see is a 404.
-    case = case_get(str(evacuation_request.case.reference), user=actor)
+    evacuation_request = selectors.request_get(pk, user=actor)
+    case = evacuation_request.case
     form = CancelForm(request.POST)
     status = _submitted(
         form,
         lambda data: services.request_cancel(evacuation_request, by=actor, reason=data["reason"]),
     )
     if status:
-        household = list(case.household.members.order_by("pk")) if case.household else []
+        household = _household(case)
         return _request_page(
             request,
             case,
@@ -951,3 +964,65 @@ def request_cancel(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     )
     url = reverse("evacuation:request_new", args=[case.reference])
     return redirect(f"{url}?{urlencode({'correct': pk})}")
+
+
+@requires("evacuation.plan_evacuation")
+@_not_found_is_404
+@require_POST
+def request_amend(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Amend an open request in place: who goes or stays, how they travel, which side.
+
+    Post/Redirect/Get to the request page, which shows it amended. Refused, the request
+    page comes back with the form open as typed: a refusal about a member at their row
+    (422), one about the request on top (409: someone boarded, seats on a locked
+    convoy, or the request closed meanwhile).
+    """
+    actor = acting_user(request)
+    evacuation_request = selectors.request_get(pk, user=actor)
+    case = evacuation_request.case
+    household = _household(case)
+    form = AmendForm(request.POST, household=household)
+    done: list[services.Amendment] = []
+    status = _submitted(
+        form,
+        lambda data: done.append(
+            services.request_amend(
+                evacuation_request,
+                direction=data["direction"],
+                members=form.members(),
+                by=actor,
+                reason=data["reason"],
+            )
+        ),
+        refused=form.refusal_add,
+    )
+    if status:
+        return _request_page(
+            request,
+            case,
+            household,
+            form=RequestForm(household=household),
+            amend_form=form,
+            status=status,
+        )
+    _amended_say(request, done[0])
+    return redirect("evacuation:request_new", case.reference)
+
+
+def _amended_say(request: HttpRequest, amendment: services.Amendment) -> None:
+    """Say what the amendment did, and what the coordinator does next if it gave seats back."""
+    said = {"request": amendment.request}
+    if not amendment.changed:
+        messages.info(request, _("Nothing to amend: request %(request)s already says so.") % said)
+    elif amendment.released:
+        convoys = sorted({p.vehicle.convoy.name for p in amendment.released})
+        messages.success(
+            request,
+            _(
+                "Request %(request)s amended. Its places on convoy %(convoy)s were given back: "
+                "allocate the convoy again to seat the household as it now travels."
+            )
+            % {**said, "convoy": ", ".join(convoys)},
+        )
+    else:
+        messages.success(request, _("Request %(request)s amended.") % said)

@@ -16,7 +16,13 @@ from reliefline.evacuation.services.corridors import (
 )
 from reliefline.evacuation.services.field import placement_mark
 from reliefline.evacuation.services.manifests import Manifest, manifest_as_issued, manifest_issue
-from reliefline.evacuation.services.requests import MemberInput, request_cancel, request_create
+from reliefline.evacuation.services.requests import (
+    Amendment,
+    MemberInput,
+    request_amend,
+    request_cancel,
+    request_create,
+)
 from reliefline.evacuation.services.seats import (
     convoy_allocate,
     convoy_lock,
@@ -26,6 +32,7 @@ from reliefline.evacuation.services.seats import (
 )
 
 __all__ = [
+    "Amendment",
     "CorridorInput",
     "Manifest",
     "MemberInput",
@@ -45,6 +52,7 @@ __all__ = [
     "manifest_as_issued",
     "manifest_issue",
     "placement_mark",
+    "request_amend",
     "request_cancel",
     "request_create",
     "request_place",

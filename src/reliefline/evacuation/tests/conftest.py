@@ -18,3 +18,11 @@ def signed_in(coordinator: User) -> tuple[Client, User]:
     client = Client()
     client.force_login(coordinator)
     return client, coordinator
+
+
+@pytest.fixture
+def english(signed_in: tuple[Client, User]) -> tuple[Client, User]:
+    """Return the coordinator's client with the English language cookie, and the coordinator."""
+    client, user = signed_in
+    client.cookies["django_language"] = "en"
+    return client, user

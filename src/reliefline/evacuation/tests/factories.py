@@ -123,10 +123,19 @@ def bus(convoy_: Convoy) -> Vehicle:
     return found
 
 
-def allocated_convoy(*, by: User, seats: int = 3) -> Convoy:
-    """Return a convoy of one bus holding the household of one new request, allocated."""
-    made = convoy(vehicles=[VehicleInput("Bus", seats=seats)], by=by)
-    request(by=by)
+def allocated_convoy(
+    *,
+    by: User,
+    seats: int = 3,
+    wheelchair_places: int = 0,
+    family: Sequence[tuple[str, str, bool]] = (),
+) -> Convoy:
+    """Return a convoy of one bus holding the household of one new request (the caller
+    plus `family`, as request() takes it), allocated."""
+    made = convoy(
+        vehicles=[VehicleInput("Bus", seats=seats, wheelchair_places=wheelchair_places)], by=by
+    )
+    request(family=family, by=by)
     services.convoy_allocate(made, by=by, time_limit=2)
     return made
 

@@ -16,13 +16,6 @@ pytestmark = pytest.mark.usefixtures("gazetteer")
 NEXT_YEAR = f.NEXT_YEAR
 
 
-@pytest.fixture
-def english(signed_in: tuple[Client, User]) -> tuple[Client, User]:
-    client, user = signed_in
-    client.cookies["django_language"] = "en"
-    return client, user
-
-
 def _propose(client: Client) -> Corridor:
     response = client.post("/evacuation/corridors/new/", f.corridor_form())
     assert response.status_code == 302

@@ -18,22 +18,10 @@ from reliefline.evacuation.models import (
     RequestStatus,
 )
 from reliefline.evacuation.tests import factories as f
-from reliefline.hotline.models import CaseEvent
+from reliefline.evacuation.tests.helpers import timeline
 
 pytestmark = pytest.mark.usefixtures("gazetteer")
 API = "/api/v1/evacuation"
-
-
-@pytest.fixture
-def english(signed_in: tuple[Client, User]) -> tuple[Client, User]:
-    client, user = signed_in
-    client.cookies["django_language"] = "en"
-    return client, user
-
-
-def _timeline(request: EvacuationRequest) -> list[str]:
-    with translation.override("en"):
-        return [e.display_text for e in CaseEvent.objects.filter(case=request.case)]
 
 
 def test_the_request_page_shows_the_open_request_and_cancels_it_with_a_reason(
@@ -53,7 +41,7 @@ def test_the_request_page_shows_the_open_request_and_cancels_it_with_a_reason(
     assert response["Location"] == f"{url}?correct={request.pk}"
     request.refresh_from_db()
     assert request.status == RequestStatus.CANCELLED
-    assert f"Evacuation request {request} cancelled: Мария stays with a neighbour" in _timeline(
+    assert f"Evacuation request {request} cancelled: Мария stays with a neighbour" in timeline(
         request
     )
     audit = AuditEntry.objects.get(record=f"evacuation.request:{request.pk}", action="update")
@@ -149,7 +137,7 @@ def test_a_household_on_the_road_cannot_be_cancelled(coordinator: User) -> None:
     assert request.status == RequestStatus.ALLOCATED
 
 
-def test_the_api_cancels_a_request_and_says_why_on_the_timeline(
+def test_the_api_cancels_a_request_and_says_why_on_thetimeline(
     api_as: Callable[[str], Client],
 ) -> None:
     request = f.request()
@@ -161,9 +149,7 @@ def test_the_api_cancels_a_request_and_says_why_on_the_timeline(
     assert response.status_code == 200, response.content
     body = response.json()
     assert (body["id"], body["status"]) == (request.pk, "cancelled")
-    assert f"Evacuation request {request} cancelled: Duplicate of a later call" in _timeline(
-        request
-    )
+    assert f"Evacuation request {request} cancelled: Duplicate of a later call" in timeline(request)
 
 
 def test_the_api_refuses_a_locked_convoys_household_with_409_json(

@@ -13,25 +13,9 @@ from reliefline.evacuation import services
 from reliefline.evacuation.models import EvacuationRequest, Placement
 from reliefline.evacuation.services.requests import request_cancel_refusal
 from reliefline.evacuation.tests import factories as f
+from reliefline.evacuation.tests.helpers import request_page, said_in
 
 pytestmark = pytest.mark.usefixtures("gazetteer")
-
-
-@pytest.fixture
-def english(signed_in: tuple[Client, User]) -> tuple[Client, User]:
-    client, user = signed_in
-    client.cookies["django_language"] = "en"
-    return client, user
-
-
-def _page(client: Client, request: EvacuationRequest) -> str:
-    response = client.get(f"/evacuation/cases/{request.case.reference}/request/")
-    assert response.status_code == 200
-    return response.content.decode()
-
-
-def _cannot_cancel(page: str) -> str:
-    return page.split('id="cannot-cancel">')[1].split("</p>")[0]
 
 
 def test_a_household_with_seats_on_a_locked_convoy_is_told_why_instead_of_a_form(
@@ -41,14 +25,14 @@ def test_a_household_with_seats_on_a_locked_convoy_is_told_why_instead_of_a_form
     convoy = f.allocated_convoy(by=user)
     request = EvacuationRequest.objects.get()
     # Allocated, not locked: its seats can be given back, and the form is there.
-    before = _page(client, request)
+    before = request_page(client, request)
     assert 'id="cancel-request"' in before and 'id="cannot-cancel"' not in before
     services.convoy_lock(convoy, by=user)
 
-    page = _page(client, request)
+    page = request_page(client, request)
 
     assert 'id="cancel-request"' not in page and 'name="reason"' not in page
-    said = _cannot_cancel(page)
+    said = said_in(page, "cannot-cancel")
     assert f"seats on convoy {convoy.name}, which is locked" in said
     assert "Mark them no-show at the assembly point first, then cancel." in said
 
@@ -61,10 +45,10 @@ def test_a_household_on_the_road_is_told_why_and_what_to_do_instead_of_a_form(
     services.convoy_lock(convoy, by=user)
     services.placement_mark(Placement.objects.get(), to="boarded", by=user)
 
-    page = _page(client, EvacuationRequest.objects.get())
+    page = request_page(client, EvacuationRequest.objects.get())
 
     assert 'id="cancel-request"' not in page
-    said = _cannot_cancel(page)
+    said = said_in(page, "cannot-cancel")
     assert "already boarded" in said and "no-show" in said and "new request" in said
 
 
@@ -108,7 +92,7 @@ def test_the_places_held_are_headed_for_every_kind_and_the_lock_wraps(
     services.convoy_allocate(convoy, by=user, time_limit=2)
     services.convoy_lock(convoy, by=user)
 
-    page = _page(client, request)
+    page = request_page(client, request)
 
     places = page.split("<h3>Places on convoys</h3>")[1].split("</ul>")[0]
     assert "Wheelchair place 1" in places and "<h3>Seats</h3>" not in page

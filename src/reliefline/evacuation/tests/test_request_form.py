@@ -8,17 +8,11 @@ from django.test import Client
 
 from reliefline.evacuation.models import EvacuationRequest
 from reliefline.evacuation.tests import factories as f
+from reliefline.evacuation.tests.helpers import row
 from reliefline.hotline.models import Case
 from reliefline.people.models import Person
 
 pytestmark = pytest.mark.usefixtures("gazetteer")
-
-
-@pytest.fixture
-def english(signed_in: tuple[Client, User]) -> tuple[Client, User]:
-    client, user = signed_in
-    client.cookies["django_language"] = "en"
-    return client, user
 
 
 def _family(user: User) -> tuple[Case, Person, Person]:
@@ -29,13 +23,6 @@ def _family(user: User) -> tuple[Case, Person, Person]:
         f.PersonInput(given_name="Валентина", family_name="Соколова"), household=case.household
     )
     return case, case.caller, relative
-
-
-def _row(page: str, person: Person) -> str:
-    """Return the HTML of the person's row of the form's table."""
-    found = re.search(rf'<tr data-person="{person.pk}"[^>]*>.*?</tr>', page, re.S)
-    assert found, f"no row of person {person.pk}"
-    return found.group(0)
 
 
 def test_a_person_ticked_going_and_refusing_is_refused_at_their_row(
@@ -58,15 +45,15 @@ def test_a_person_ticked_going_and_refusing_is_refused_at_their_row(
     assert response.status_code == 422
     assert not EvacuationRequest.objects.exists()
     page = response.content.decode()
-    row = _row(page, relative)
-    assert "Tick either Goes or Refuses for this person, not both." in row
+    relative_row = row(page, relative.pk)
+    assert "Tick either Goes or Refuses for this person, not both." in relative_row
     # What was typed stays: both boxes, the wheelchair, the consent, the side.
-    assert re.search(rf'name="going_{relative.pk}"[^>]*checked', row)
-    assert re.search(rf'name="refuses_{relative.pk}"[^>]*checked', row)
-    assert '<option value="wheelchair" selected>' in row
-    assert '<option value="in_person" selected>' in row
+    assert re.search(rf'name="going_{relative.pk}"[^>]*checked', relative_row)
+    assert re.search(rf'name="refuses_{relative.pk}"[^>]*checked', relative_row)
+    assert '<option value="wheelchair" selected>' in relative_row
+    assert '<option value="in_person" selected>' in relative_row
     assert re.search(r'name="direction" value="UA"[^>]*checked', page)
-    assert "Tick either" not in _row(page, caller)
+    assert "Tick either" not in row(page, caller.pk)
 
 
 def test_a_refusal_of_the_service_shows_the_message_at_the_row_without_the_field_code(
@@ -87,8 +74,8 @@ def test_a_refusal_of_the_service_shows_the_message_at_the_row_without_the_field
     assert response.status_code == 422
     page = response.content.decode()
     # members[1] is the second person ticked: the relative, not the caller.
-    assert "Record how the person consented to leave." in _row(page, relative)
-    assert "Record how the person consented" not in _row(page, caller)
+    assert "Record how the person consented to leave." in row(page, relative.pk)
+    assert "Record how the person consented" not in row(page, caller.pk)
     assert "members[" not in page and "consent_method" not in page
 
 
