@@ -257,7 +257,8 @@ def refusal_out(refusal: DistributionRefusal) -> RefusalOut:
             StockOut(item=line.item.code, quantity=line.quantity)
             for line in sorted(refusal.lines.all(), key=lambda line: line.item.code)
         ],
-        handed_out_at=refusal.handed_out_at,
+        # As stored (UTC), whether just reported with an offset or read back.
+        handed_out_at=refusal.handed_out_at.astimezone(dt.UTC),
         by=refusal.by.username,
         reasons=refusal.reasons,
         confirmation_code=refusal.confirmation_code,

@@ -215,3 +215,16 @@ def test_field_team_sees_its_own_refusals_only_and_cannot_settle(
         field.post(f"/aid/refusals/{refusal.pk}/settle/", {"how": "written_off"}).status_code == 403
     )
     assert client_as("partner").get("/aid/refusals/").status_code == 403
+
+
+def test_a_report_answers_its_time_in_utc_first_and_again(
+    api_as: As, point: Warehouse, household: Household
+):
+    """The first answer and a retry's show the one instant the same way (UTC, as stored)."""
+    client = api_as("coordinator")
+    first = _post(client, "/api/v1/aid/refusals", _body(household))
+    again = _post(client, "/api/v1/aid/refusals", _body(household))
+
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["handed_out_at"] == again.json()["handed_out_at"]
+    assert first.json()["handed_out_at"] == "2024-08-12T07:15:00Z"
