@@ -10,7 +10,15 @@ import datetime as dt
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, Field, StrictInt
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+)
 from pydantic_core import PydanticCustomError
 
 # Ids are 64-bit: a larger number is refused as input, never sent to the database.
@@ -27,7 +35,12 @@ class ObjectIn(BaseModel):
 
     Plain pydantic, not ninja's Schema: Schema reads its fields as attributes of any
     object, so a JSON list or string would pass as an object with every field missing.
+    An unknown key is refused (422 "Unknown field." naming it), at every level: a
+    misspelt `household_id` or `mobilty` silently dropped would store something else
+    than what was sent (a second household, a member on foot).
     """
+
+    model_config = ConfigDict(extra="forbid")
 
 
 # The error types are pydantic's own, so reliefline.api.PROBLEMS words them in the

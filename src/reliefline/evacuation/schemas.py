@@ -5,7 +5,6 @@ from typing import Annotated, Literal
 from ninja import Field, Schema
 from pydantic import (
     AwareDatetime,
-    ConfigDict,
     StrictBool,
     StrictFloat,
     StrictInt,
@@ -178,6 +177,9 @@ class PlaceIn(ObjectIn):
 
 
 class NewPersonIn(ObjectIn):
+    """A member not yet recorded. No phone: the caller's speaks for the household, so a
+    member's is not collected here (sent, it is a 422 like any other unknown field)."""
+
     given_name: str = Field(default="", max_length=100)
     family_name: str = Field(default="", max_length=100)
     patronymic: str = Field(default="", max_length=100)
@@ -224,11 +226,9 @@ class CancelIn(ObjectIn):
 
 class AmendIn(ObjectIn):
     """An amendment in place: what is given replaces what the request says, what is left
-    out stays as it is; `members` is the request's whole list, as at its creation."""
-
-    # A field misspelt or not amendable is refused, not ignored: an amendment that
-    # silently changed nothing would read as done.
-    model_config = ConfigDict(extra="forbid")
+    out stays as it is; `members` is the request's whole list, as at its creation. A field
+    misspelt or not amendable is refused (ObjectIn): an amendment that silently changed
+    nothing would read as done."""
 
     direction: Direction | None = None
     members: list[MemberIn] | None = Field(default=None, max_length=50)

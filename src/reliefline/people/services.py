@@ -49,8 +49,12 @@ class PersonInput:
     consent_method: str = ConsentMethod.VERBAL
 
 
-def person_validate(data: PersonInput, *, field: str = "caller") -> PersonInput:
-    """Return the input cleaned (phone in E.164, names trimmed), or raise InvalidInput."""
+def person_validate(data: PersonInput, *, field: str = "caller", nameless: str = "") -> PersonInput:
+    """Return the input cleaned (phone in E.164, names trimmed), or raise InvalidInput.
+
+    Refusals name `field` and its fields (`caller.birth_date`); `nameless` is what to say
+    when neither a phone nor a name is given, by default that the caller's is needed.
+    """
     names = {}
     for name in ("given_name", "family_name", "patronymic"):
         value = " ".join(text_check(getattr(data, name), field=f"{field}.{name}").split())
@@ -65,7 +69,7 @@ def person_validate(data: PersonInput, *, field: str = "caller") -> PersonInput:
         if not phone:
             raise InvalidPhone(field=f"{field}.phone", value=data.phone)
     if not phone and not (names["given_name"] or names["family_name"]):
-        raise InvalidInput(_("Give the caller's phone or name."), field=field)
+        raise InvalidInput(nameless or _("Give the caller's phone or name."), field=field)
     if data.birth_date is not None:
         today = timezone.localdate()
         if not dt.date(1900, 1, 1) <= data.birth_date <= today:

@@ -83,6 +83,11 @@ def _members(case: Case, members: Sequence[MemberInput]) -> list[tuple[MemberInp
             raise InvalidInput(
                 _("Record how the person consented to leave."), field=f"members[{i}].consent_method"
             )
+        if member.person_id is not None and member.new_person is not None:
+            # Which one was meant is unknown: taking either would record the wrong person.
+            raise InvalidInput(
+                _("Choose a person or name a new one, not both."), field=f"members[{i}]"
+            )
         if member.person_id is not None:
             if member.person_id not in household_ids:
                 raise InvalidInput(
@@ -93,11 +98,26 @@ def _members(case: Case, members: Sequence[MemberInput]) -> list[tuple[MemberInp
             seen.add(member.person_id)
             checked.append((member, None))
         elif member.new_person is not None:
-            data = people.person_validate(member.new_person, field=f"members[{i}]")
+            data = _new_person(member.new_person, field=f"members[{i}]")
             checked.append((MemberInput(**{**member.__dict__, "new_person": data}), None))
         else:
             raise InvalidInput(_("Choose a person or name a new one."), field=f"members[{i}]")
     return checked
+
+
+def _new_person(data: people.PersonInput, *, field: str) -> people.PersonInput:
+    """Return a new member's person cleaned (people.person_validate), refusals named as
+    the API names them: `members[0].new_person.birth_date`, but the consent, which is
+    the member's, `members[0].consent_method`."""
+    try:
+        # A member is not a caller: their phone is not collected here, their name is needed.
+        return people.person_validate(
+            data, field=f"{field}.new_person", nameless=_("Give the new member's name.")
+        )
+    except InvalidInput as error:
+        if error.field != f"{field}.new_person.consent_method":
+            raise
+        raise InvalidInput(error.message, field=f"{field}.consent_method") from None
 
 
 @transaction.atomic

@@ -100,12 +100,28 @@ def test_open_case_needs_only_channel_language_and_a_name(operator: Client) -> N
     assert response.json()["household_id"] is not None
 
 
-def test_open_case_ignores_fields_a_sender_adds_to_the_caller(operator: Client) -> None:
-    caller = {"given_name": "Ирина", "phone": "+79101234567", "twilio_sid": "SM123"}
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        # A misspelt household_id, ignored, made a second household for the family.
+        ({"household": 1}, "household"),
+        (
+            {"caller": {"given_name": "Ирина", "phone": "+79101234567", "twilio_sid": "SM1"}},
+            "caller.twilio_sid",
+        ),
+        ({"needs": [{"type": "water", "quantiy": 3}]}, "needs[0].quantiy"),
+    ],
+)
+def test_open_case_refuses_a_field_it_does_not_know(
+    operator: Client, body: dict[str, object], field: str
+) -> None:
+    before = counts()
 
-    response = post(operator, CASES, sms(caller=caller))
+    response = post(operator, CASES, {**sms(), **body})
 
-    assert response.status_code == 201
+    assert response.status_code == 422
+    assert field in response.json()["detail"]
+    assert counts() == before
 
 
 def test_open_case_attaches_to_an_earlier_caller(operator: Client) -> None:
