@@ -326,7 +326,7 @@ def test_a_kept_distribution_refused_for_double_dipping_says_why_and_leaves_the_
     refused = phone.locator("#outbox .outbox-sent li.error")
     expect(refused).to_contain_text(f"Not recorded: {household} · {WATER} × 2.", timeout=20_000)
     expect(refused).to_contain_text("already received 1 distribution")
-    expect(refused).to_contain_text("a person must settle it")
+    expect(refused).to_contain_text("a coordinator must settle it")
     expect(phone.locator("#outbox .outbox-waiting li")).to_have_count(0)
     expect(phone.locator("#entitlements")).to_contain_text("1 of 1 in 7 days")
     assert _kept(phone) == []

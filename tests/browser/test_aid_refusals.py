@@ -50,6 +50,8 @@ def test_a_refusal_once_sent_is_reported_and_settled_on_the_coordinators_page(
     expect(row).to_contain_text(f"{WATER} × 2")
     expect(row).to_contain_text("already received 1 distribution")
     expect(row).to_contain_text(team.username)
+    # The distribution recorded meanwhile caused the refusal: it does not settle it.
+    expect(row.locator("select[name=distribution] option")).to_have_count(1)
     # A phone's width: nothing wider than the screen.
     assert desk.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     row.get_by_role("button", name="Write off as loss").click()

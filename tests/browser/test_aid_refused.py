@@ -60,7 +60,9 @@ def test_a_refused_kept_distribution_stays_on_the_phone_until_a_person_settles_i
 ):
     phone, household, _team = _refused_once_sent(new_page, live_server, role="field")
 
-    expect(phone.locator("#outbox .outbox-sent li.error")).to_contain_text("it stays on this phone")
+    expect(phone.locator("#outbox .outbox-sent li.error")).to_contain_text(
+        "it is reported to the server"
+    )
     refused = phone.locator(REFUSED)
     expect(refused).to_have_count(1)
     expect(refused).to_contain_text(f"{household} · {WATER} × 2 · handed out")

@@ -89,6 +89,23 @@ class AlreadyReversed(Conflict):
         )
 
 
+class SettlesRefusal(Conflict):
+    """A LOSS movement that books a refused distribution's write-off (services.refusals)."""
+
+    code = "settles_refusal"
+
+    def __init__(self, *, movement_id: int, reference: str) -> None:
+        super().__init__(
+            _(
+                "Movement %(id)s settles refusal %(ref)s as written off: reversing it would "
+                "put the goods back in stock with the refusal still settled. It is not "
+                "reversed."
+            )
+            % {"id": movement_id, "ref": reference},
+            field="movement",
+        )
+
+
 class UnknownCode(InvalidInput):
     """A warehouse or item code in a request that names nothing known."""
 

@@ -145,9 +145,13 @@ class RefusalSettleForm(forms.Form):
         field = self.fields["distribution"]
         assert isinstance(field, forms.TypedChoiceField)
         field.choices = [("", _("Record it now from these lines"))] + [
-            (
-                str(d.pk),
-                f"{d} · {formats.date_format(timezone.localtime(d.at), 'SHORT_DATETIME_FORMAT')}",
-            )
-            for d in candidates
+            (str(d.pk), _candidate_label(d)) for d in candidates
         ]
+
+
+def _candidate_label(distribution: Distribution) -> str:
+    """Return "D-000007 · when · what": the items tell which hand-out it is."""
+    when = formats.date_format(timezone.localtime(distribution.at), "SHORT_DATETIME_FORMAT")
+    lines = sorted(distribution.lines.all(), key=lambda line: line.item.code)
+    what = ", ".join(f"{line.item.display_name()} × {line.quantity}" for line in lines)
+    return f"{distribution} · {when} · {what}"

@@ -307,14 +307,16 @@ def movements_page(
 
     Rows are only ever appended, so the id alone orders them and a page never shifts.
     Each says whether it can still be reversed (`reversible`): not a reversal itself,
-    and not reversed yet (a transfer's legs are reversed together, so both say no),
-    so that the ledger offers "Reverse" only where movement_reverse would do it.
+    not reversed yet (a transfer's legs are reversed together, so both say no), and
+    not a refusal's write-off, so that the ledger offers "Reverse" only where
+    movement_reverse would do it.
     """
     movements = (
         Movement.objects.select_related("warehouse", "item", "by")
         .annotate(
             reversible=~Q(kind=MovementKind.REVERSAL)
             & ~Exists(Movement.objects.filter(reverses=OuterRef("pk")))
+            & ~Exists(DistributionRefusal.objects.filter(write_off=OuterRef("pk")))
         )
         .order_by("-id")
     )
@@ -505,17 +507,26 @@ def refusal_get(refusal_id: int, *, user: User) -> DistributionRefusal:
     return found
 
 
-def refusal_candidates(refusal: DistributionRefusal, *, limit: int = 10) -> list[Distribution]:
-    """Return the household's distributions that may settle the refusal as recorded.
+def refusal_settlers(refusal: DistributionRefusal) -> QuerySet[Distribution]:
+    """Return the distributions that may settle the refusal as recorded: the one rule.
 
-    Recorded since it was handed out (or reported, should the phone's clock run
-    fast) and settling no other refusal, newest first.
+    The household's, from the same warehouse, recorded after the refusal was reported
+    (created_at: one recorded before is what caused the refusal, or an earlier
+    hand-out; one recorded after is the team entering it again), and settling no
+    other refusal.
     """
-    since = min(refusal.handed_out_at, refusal.created_at)
+    return Distribution.objects.filter(
+        household=refusal.household_id,
+        warehouse=refusal.warehouse_id,
+        at__gt=refusal.created_at,
+        refusal__isnull=True,
+    )
+
+
+def refusal_candidates(refusal: DistributionRefusal, *, limit: int = 10) -> list[Distribution]:
+    """Return the distributions that may settle the refusal, newest first, with their lines."""
     return list(
-        Distribution.objects.filter(household=refusal.household_id, at__gte=since)
-        .filter(refusal__isnull=True)
-        .order_by("-at")[:limit]
+        refusal_settlers(refusal).prefetch_related("lines__item").order_by("-at", "-pk")[:limit]
     )
 
 

@@ -20,7 +20,7 @@ from reliefline.access.auth import acting_user, requires
 from reliefline.access.idempotency import AnswerGone, refusal, request_key
 from reliefline.access.models import AuditAction
 from reliefline.aid import reports, selectors, services
-from reliefline.aid.errors import DoubleDipping
+from reliefline.aid.errors import AlreadySettled, DoubleDipping
 from reliefline.aid.forms import (
     DistributionForm,
     PlanForm,
@@ -379,8 +379,8 @@ def movement_reverse_view(request: HttpRequest, movement_id: int) -> HttpRespons
         )
     except ReliefError as error:
         messages.error(request, error.message)
-    else:
-        messages.success(request, _("Movement %(id)s reversed.") % {"id": movement.pk})
+        return _ledger(request, StockChangeForm(), status=error.status)
+    messages.success(request, _("Movement %(id)s reversed.") % {"id": movement.pk})
     return redirect("aid:ledger")
 
 
@@ -470,6 +470,10 @@ def _refusals(
     return response
 
 
+# The service's names for the settle form's fields, where they differ.
+SETTLE_FIELDS = {"lines": "override_reason", "distribution_id": "distribution"}
+
+
 @require_POST
 @requires("aid.manage_stock")
 def refusal_settle(request: HttpRequest, refusal_id: int) -> HttpResponse:
@@ -479,6 +483,8 @@ def refusal_settle(request: HttpRequest, refusal_id: int) -> HttpResponse:
         refusal = selectors.refusal_get(refusal_id, user=actor)
     except ReliefError:
         raise Http404 from None
+    if refusal.status != RefusalStatus.OPEN:  # a stale page: settled in another tab
+        return _refusal_alert(request, refusal, AlreadySettled(reference=str(refusal)))
     form = _settle_form(refusal, request.POST)
     status = 422
     if form.is_valid():
@@ -492,8 +498,10 @@ def refusal_settle(request: HttpRequest, refusal_id: int) -> HttpResponse:
                 override_reason=data["override_reason"],
                 by=actor,
             )
+        except AlreadySettled as error:  # settled by another in the meantime
+            return _refusal_alert(request, selectors.refusal_get(refusal.pk, user=actor), error)
         except ReliefError as error:
-            form_error_add(form, error, fields={"lines": "override_reason"})
+            form_error_add(form, error, fields=SETTLE_FIELDS)
             status = error.status
         else:
             if not getattr(request, "htmx", None):
@@ -503,6 +511,19 @@ def refusal_settle(request: HttpRequest, refusal_id: int) -> HttpResponse:
             done = {"refusal": refusal, "form": None, "done": True}
             return render(request, "aid/_refusal.html", {"row": done})
     row: dict[str, Any] = {"refusal": refusal, "form": form}
+    return _refusal_answer(request, row, status=status)
+
+
+def _refusal_alert(
+    request: HttpRequest, refusal: DistributionRefusal, error: ReliefError
+) -> HttpResponse:
+    """Answer the refusal as it stands now, with why this settlement was refused."""
+    row: dict[str, Any] = {"refusal": refusal, "form": None, "alert": error.message}
+    return _refusal_answer(request, row, status=error.status)
+
+
+def _refusal_answer(request: HttpRequest, row: dict[str, Any], *, status: int) -> HttpResponse:
+    """Return the row alone (HTMX) or the whole list of its status with the row in it."""
     if not getattr(request, "htmx", None):
-        return _refusals(request, status=refusal.status, bound=row, code=status)
+        return _refusals(request, status=row["refusal"].status, bound=row, code=status)
     return render(request, "aid/_refusal.html", {"row": row}, status=status)

@@ -15,8 +15,16 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from reliefline.aid.errors import AlreadyReversed, InsufficientStock
-from reliefline.aid.models import Balance, Distribution, Item, Movement, MovementKind, Warehouse
+from reliefline.aid.errors import AlreadyReversed, InsufficientStock, SettlesRefusal
+from reliefline.aid.models import (
+    Balance,
+    Distribution,
+    DistributionRefusal,
+    Item,
+    Movement,
+    MovementKind,
+    Warehouse,
+)
 from reliefline.aid.services.common import quantity_check, text_clean
 from reliefline.errors import InvalidInput
 
@@ -358,12 +366,16 @@ def movement_reverse(movement: Movement, *, reason: str, by: User | None) -> lis
 
     A reversal is never reversed itself: record the movement again instead. Raise
     AlreadyReversed when it was undone before, InsufficientStock when what it added
-    has since been taken.
+    has since been taken, SettlesRefusal when it books a refusal's write-off (the
+    goods would be back with nothing open).
     """
     reason = text_clean(reason, limit=REASON_MAX, field="reason", required=True)
     legs: Sequence[Movement] = [movement]
     if movement.kind == MovementKind.REVERSAL:
         raise InvalidInput(_("A reversal cannot be reversed."), field="movement")
+    settles = DistributionRefusal.objects.filter(write_off=movement).first()
+    if settles is not None:
+        raise SettlesRefusal(movement_id=movement.pk, reference=str(settles))
     if movement.kind == MovementKind.TRANSFER_OUT:
         legs = [movement, *Movement.objects.filter(transfer_of=movement)]
     elif movement.kind == MovementKind.TRANSFER_IN and movement.transfer_of is not None:

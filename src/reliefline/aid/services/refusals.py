@@ -26,7 +26,7 @@ from reliefline.aid.models import (
     RefusalStatus,
     Settlement,
 )
-from reliefline.aid.selectors import household_for
+from reliefline.aid.selectors import household_for, refusal_settlers
 from reliefline.aid.services.common import text_clean, warehouse_by_code
 from reliefline.aid.services.distributions import (
     DistributionInput,
@@ -41,6 +41,10 @@ from reliefline.people.models import Person
 KEY_MAX = 255
 REASONS_MAX = 2000
 NOTE_MAX = 2000
+# A hand-out time the phone's clock could not have given: reported at once when
+# online, or kept offline for days, never a year; an hour or so ahead is a clock.
+AHEAD_MAX = dt.timedelta(days=1)
+BACK_MAX = dt.timedelta(days=366)
 PURPOSE = gettext_noop("aid distribution refused")
 
 
@@ -104,6 +108,12 @@ def refusal_report(data: RefusalInput, *, by: User) -> Reported:
     household = household_for(data.household_id, user=by)
     if not isinstance(data.handed_out_at, dt.datetime) or timezone.is_naive(data.handed_out_at):
         raise InvalidInput(_("A date and time with its time zone."), field="handed_out_at")
+    now = timezone.now()
+    if not now - BACK_MAX <= data.handed_out_at <= now + AHEAD_MAX:
+        raise InvalidInput(
+            _("A time within the last 366 days and no more than a day ahead."),
+            field="handed_out_at",
+        )
     reasons = text_clean(data.reasons, limit=REASONS_MAX, field="reasons", required=True)
     code = text_clean(data.confirmation_code, limit=20, field="confirmation_code")
     try:
@@ -147,22 +157,36 @@ def _how(value: str) -> Settlement:
 
 
 def _recorded_afterwards(refusal: DistributionRefusal, distribution_id: int) -> Distribution:
-    """Return the household's distribution that settles the refusal, or raise InvalidInput."""
+    """Return the distribution that settles the refusal (selectors.refusal_settlers).
+
+    Anything else raises InvalidInput naming `distribution_id`.
+    """
     if isinstance(distribution_id, bool) or not isinstance(distribution_id, int):
-        raise InvalidInput(_("A distribution number."), field="distribution")
-    found = Distribution.objects.filter(pk=distribution_id, household=refusal.household_id).first()
-    if found is None:
-        raise InvalidInput(
-            _("No distribution %(id)s to this household.") % {"id": distribution_id},
-            field="distribution",
+        raise InvalidInput(_("A distribution number."), field="distribution_id")
+    found = refusal_settlers(refusal).filter(pk=distribution_id).first()
+    if found is not None:
+        return found
+    settles = (
+        DistributionRefusal.objects.filter(
+            distribution=distribution_id, household=refusal.household_id
         )
-    settles = DistributionRefusal.objects.filter(distribution=found).first()
+        .select_related("distribution")
+        .first()
+    )
     if settles is not None:
         raise InvalidInput(
-            _("%(dist)s already settles %(ref)s.") % {"dist": str(found), "ref": str(settles)},
-            field="distribution",
+            _("%(dist)s already settles %(ref)s.")
+            % {"dist": str(settles.distribution), "ref": str(settles)},
+            field="distribution_id",
         )
-    return found
+    raise InvalidInput(
+        _(
+            "No distribution %(id)s to this household from %(warehouse)s recorded after "
+            "%(ref)s was reported."
+        )
+        % {"id": distribution_id, "warehouse": refusal.warehouse.code, "ref": str(refusal)},
+        field="distribution_id",
+    )
 
 
 def _record_now(refusal: DistributionRefusal, *, override_reason: str, by: User) -> Distribution:
@@ -201,6 +225,24 @@ def _write_off(refusal: DistributionRefusal, *, by: User) -> list[Movement]:
     return movements
 
 
+def _recorded_only(
+    settlement: Settlement, *, distribution_id: int | None, override_reason: str
+) -> None:
+    """Refuse what only `recorded` takes, rather than ignore it silently."""
+    if distribution_id is not None and settlement != Settlement.RECORDED:
+        raise InvalidInput(
+            _("Only a refusal settled as recorded names a distribution."),
+            field="distribution_id",
+        )
+    if override_reason.strip() and (
+        settlement != Settlement.RECORDED or distribution_id is not None
+    ):
+        raise InvalidInput(
+            _("An override justification goes only with recording it now from its lines."),
+            field="override_reason",
+        )
+
+
 def refusal_settle(
     refusal: DistributionRefusal,
     *,
@@ -213,13 +255,15 @@ def refusal_settle(
     """Return the refusal settled as `how` says, with what settles it.
 
     `recorded` links `distribution_id`, recorded afterwards (say, again from the
-    phone), or with none records one now from the refusal's lines (a double-dipping
-    rule then needs `override_reason`, as on the field page);
+    phone; selectors.refusal_settlers says which), or with none records one now from
+    the refusal's lines (a double-dipping rule then needs `override_reason`, as on the
+    field page); only `recorded` takes either, others refuse them (422);
     `written_off` books the goods as LOSS movements through the ledger, refused
     (WriteOffShort, 409) when the warehouse holds too little; `not_given` needs a
     note. Raise AlreadySettled (409) the second time; nothing is written then.
     """
     settlement = _how(how)
+    _recorded_only(settlement, distribution_id=distribution_id, override_reason=override_reason)
     note = text_clean(note, limit=NOTE_MAX, field="note", required=settlement == "not_given")
     with transaction.atomic():
         # Locked first: two coordinators settling at once settle it once.
