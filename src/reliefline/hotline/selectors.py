@@ -160,8 +160,10 @@ class KnownCaller:
     """Who a caller with no operator to ask is (intake by the API), and who shares the phone."""
 
     person: Person | None
-    # The other registered persons with the caller's phone, when none is linked.
-    phone_holders: list[int]
+    # Where the others registered with the caller's phone are, when none is linked: their
+    # households' references (H-000012), as the operator's pages show them; a person in
+    # no household by number (P-31).
+    phone_holders: list[str]
 
 
 def caller_known(
@@ -170,17 +172,21 @@ def caller_known(
     """Return the registered person this caller is, if certain, with the phone's holders.
 
     A caller is linked only when their phone is registered and the identity matcher is
-    certain of one person holding it (the names agree and nothing vetoes: a family
-    shares a phone, a father and son a name). A phone alone never links, nor does a
-    phone only the public web form gave (callers_web_only). `phone` is in E.164.
+    certain of one person holding it, both giving a given and a family name (the names
+    agree and nothing vetoes: a family shares a phone and a family name, a father and
+    son a name). A phone alone never links, nor a family name alone, nor a phone only
+    the public web form gave (callers_web_only). `phone` is in E.164.
     """
     if not phone:
         return KnownCaller(None, [])
-    holders = [p.pk for p in person_lookup(phone=phone) if p.purged_at is None]
-    if not holders:
+    found = [p for p in person_lookup(phone=phone) if p.purged_at is None]
+    if not found:
         return KnownCaller(None, [])
+    holders = [p.pk for p in found]
     vouched = set(holders) - callers_web_only(holders)
-    if vouched and (given_name or family_name):
+    # Both names on both sides: with a given name missing, the match rests on the family
+    # name and the phone, which a whole family shares.
+    if vouched and given_name and family_name:
         query = MatchQuery(
             given_name=given_name,
             family_name=family_name,
@@ -189,9 +195,16 @@ def caller_known(
             phone=phone,
         )
         for candidate in person_match(query):
-            if candidate.decision == Decision.MATCH and candidate.person.pk in vouched:
-                return KnownCaller(candidate.person, [])
-    return KnownCaller(None, sorted(holders))
+            person = candidate.person
+            if (
+                candidate.decision == Decision.MATCH
+                and person.pk in vouched
+                and person.given_name
+                and person.family_name
+            ):
+                return KnownCaller(person, [])
+    where = {str(p.household) if p.household_id else f"P-{p.pk}" for p in found}
+    return KnownCaller(None, sorted(where))
 
 
 @dataclass(frozen=True)

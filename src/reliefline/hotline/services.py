@@ -190,7 +190,7 @@ def case_open(data: CaseInput, *, by: User | None) -> Case:
         caller=None if data.caller is None else people.person_validate(data.caller),
         caller_phone=caller_phone,
     )
-    phone_holders: list[int] = []
+    phone_holders: list[str] = []
     if (
         valid.link_known_caller
         and valid.caller is not None
@@ -215,11 +215,11 @@ def case_open(data: CaseInput, *, by: User | None) -> Case:
                 case,
                 kind=EventKind.NOTE,
                 msgid=gettext_noop(
-                    "The caller's phone is also registered to person %(persons)s. Ask the "
-                    "caller whether they are that person; if so, merge the two in the "
-                    "duplicate review."
+                    "The caller's phone is also registered in %(households)s, and the "
+                    "names given do not make the caller certainly one of them. Ask the "
+                    "caller; if they are, merge the two in the duplicate review."
                 ),
-                params={"persons": ", ".join(str(pk) for pk in phone_holders)},
+                params={"households": ", ".join(phone_holders)},
                 by=by,
             )
         return case
@@ -317,8 +317,8 @@ def _household_joined(household_id: int) -> Household:
         raise InvalidInput(_("Unknown household."), field="household_id")
     if household.merged_into_id is not None:
         raise InvalidInput(
-            _("This household was merged into household %(id)s; use that one.")
-            % {"id": household.merged_into_id},
+            _("This household was merged into %(household)s; use that one.")
+            % {"household": str(Household(pk=household.merged_into_id))},
             field="household_id",
         )
     return household

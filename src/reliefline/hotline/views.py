@@ -25,6 +25,7 @@ from django_htmx.middleware import HtmxDetails
 
 from reliefline.access.audit import audit_record
 from reliefline.access.auth import acting_user, requires
+from reliefline.access.crypto import blind_index_candidates
 from reliefline.access.models import AuditAction
 from reliefline.access.roles import Role
 from reliefline.access.selectors import users_in_roles
@@ -250,6 +251,32 @@ def _caller_not_typed(form: NewCaseForm) -> bool:
     )
 
 
+def _household_not_typed(form: NewCaseForm) -> bool:
+    """Return whether a known household is chosen that holds nobody with the phone typed,
+    nor anyone of the family name typed (in any script).
+
+    The household is offered for the phone or name being typed; retyped before the known
+    callers were shown again, the new person would join a family that is not theirs.
+    """
+    household_id = form.household_chosen()
+    if household_id is None:
+        return False
+    phone = phone_normalise(form.cleaned_data.get("phone") or "")
+    family = skeleton((form.cleaned_data.get("family_name") or "").strip())
+    members = Person.objects.filter(household_id=household_id, purged_at__isnull=True)
+    if not members.exists():
+        return False  # the service says the household is unknown
+    if phone and members.filter(phone_index__in=blind_index_candidates(phone)).exists():
+        return False
+    return not (
+        family
+        and any(
+            skeleton(known) == family or yo_variants(skeleton(known), family)
+            for known in members.values_list("family_name", flat=True)
+        )
+    )
+
+
 def _phone_known(form: NewCaseForm) -> bool:
     """Return whether the phone typed is a registered person's (merged ones aside)."""
     phone = phone_normalise(form.cleaned_data.get("phone") or "")
@@ -272,6 +299,14 @@ def new_case(request: HtmxHttpRequest) -> HttpResponse:
                 _(
                     "The caller chosen below does not match the name typed. Choose the "
                     "caller again, or “Create a new person”."
+                ),
+            )
+        if form.is_valid() and _household_not_typed(form):
+            form.add_error(
+                "person_id",
+                _(
+                    "The household chosen below holds nobody with the phone or family name "
+                    "typed. Choose again among the known callers, or “Create a new person”."
                 ),
             )
         if form.is_valid() and not form.caller_chosen() and _phone_known(form):

@@ -56,7 +56,7 @@ def test_a_family_member_on_the_same_phone_is_a_new_person_named_on_the_timeline
     assert answer["person_id"] != mother.caller_id
     assert Person.objects.count() == 2
     (note,) = _notes(answer["reference"])
-    assert f"registered to person {mother.caller_id}" in note
+    assert f"also registered in {mother.household}," in note
 
 
 def test_a_phone_alone_links_nobody(api_as) -> None:
@@ -65,7 +65,7 @@ def test_a_phone_alone_links_nobody(api_as) -> None:
     answer = _intake(api_as("operator"), {"phone": "8 910 123-45-67"})
 
     assert answer["person_id"] != earlier.caller_id
-    assert f"person {earlier.caller_id}" in _notes(answer["reference"])[0]
+    assert str(earlier.household) in _notes(answer["reference"])[0]
 
 
 def test_a_phone_only_the_public_web_form_gave_links_nobody(api_as) -> None:
@@ -77,7 +77,7 @@ def test_a_phone_only_the_public_web_form_gave_links_nobody(api_as) -> None:
     )
 
     assert answer["person_id"] != typed.caller_id
-    assert f"person {typed.caller_id}" in _notes(answer["reference"])[0]
+    assert str(typed.household) in _notes(answer["reference"])[0]
 
 
 def test_a_new_phone_links_nobody_and_notes_nothing(api_as) -> None:
@@ -145,3 +145,31 @@ def test_a_household_with_a_known_person_id_is_refused(api_as) -> None:
     assert response.status_code == 422
     assert "household_id" in json.dumps(response.json()["detail"])
     assert Case.objects.count() == 1
+
+
+def test_a_family_name_alone_links_nobody(api_as) -> None:
+    """A son calling from his mother's phone gives the family name only: not certain."""
+    mother = open_case(phone=PHONE, given_name="Ирина", family_name="Верещук")
+
+    answer = _intake(api_as("operator"), {"family_name": "Верещук", "phone": PHONE})
+
+    assert answer["person_id"] != mother.caller_id
+    assert str(mother.household) in _notes(answer["reference"])[0]
+
+
+def test_a_registered_person_without_a_given_name_is_never_the_one_linked(api_as) -> None:
+    """What the caller gives (a given name, a birth date) would be lost on a nameless record."""
+    nameless = open_case(phone=PHONE, given_name="", family_name="Шевцова")
+
+    answer = _intake(
+        api_as("operator"),
+        {
+            "given_name": "Ольга",
+            "family_name": "Шевцова",
+            "birth_date": "2001-01-01",
+            "phone": PHONE,
+        },
+    )
+
+    assert answer["person_id"] != nameless.caller_id
+    assert Person.objects.get(pk=answer["person_id"]).given_name == "Ольга"

@@ -158,3 +158,36 @@ def test_a_malformed_choice_is_refused(client_as, value: str) -> None:
     response = _call(client_as("operator"), person_id=value)
     assert response.status_code == 422
     assert Case.objects.count() == 0
+
+
+def test_a_household_chosen_then_phone_and_name_retyped_is_refused(client_as) -> None:
+    """Retyped before the known callers were shown again: another family's household."""
+    theirs = open_case(phone=PHONE, family_name="Романенко")
+    other_phone = "+380670009988"
+    client = client_as("operator")
+    client.cookies["django_language"] = "en"
+
+    response = _call(
+        client,
+        phone=other_phone,
+        family_name="Дьяченко",
+        person_id=f"household-{theirs.household_id}",
+    )
+
+    assert response.status_code == 422
+    assert "The household chosen below holds nobody with the phone" in response.content.decode()
+    assert Case.objects.count() == 1
+
+
+def test_a_household_chosen_by_family_name_in_another_script_is_kept(client_as) -> None:
+    theirs = open_case(phone=PHONE, family_name="Романенко")
+
+    response = _call(
+        client_as("operator"),
+        phone="+380670009988",  # the son's own phone
+        family_name="Romanenko",
+        person_id=f"household-{theirs.household_id}",
+    )
+
+    assert response.status_code == 302
+    assert Case.objects.exclude(pk=theirs.pk).get().household_id == theirs.household_id

@@ -82,9 +82,9 @@ def test_dry_run_reports_and_changes_nothing(db: None, operator) -> None:
 def test_purge_command_prints_what_it_did(db: None, operator, capsys) -> None:
     case = _closed(100, by=operator)
     call_command("purge", "--dry-run")
-    assert "Would anonymise 1 cases" in capsys.readouterr().out
+    assert "Would anonymise 1 case closed" in capsys.readouterr().out
     call_command("purge")
     out = capsys.readouterr().out
-    assert "Anonymised 1 cases" in out and str(case.reference) in out
+    assert "Anonymised 1 case closed" in out and str(case.reference) in out
     call_command("purge")
     assert "Anonymised 0 cases" in capsys.readouterr().out

@@ -225,7 +225,7 @@ def test_the_command_says_how_far_a_failed_purge_got(
     cases_purged.disconnect(failing)
     call_command("purge", "--batch", "2")
     out = capsys.readouterr().out
-    assert "Anonymised 1 cases" in out and str(cases[2].reference) in out
+    assert "Anonymised 1 case closed" in out and str(cases[2].reference) in out
 
 
 @pytest.mark.parametrize(

@@ -87,7 +87,7 @@ def test_the_dry_run_lists_registry_persons_and_changes_nothing(db: None, capsys
     call_command("purge", "--dry-run")
 
     out = capsys.readouterr().out
-    assert "Would anonymise 0 cases" in out and "and 1 persons with no case left." in out
+    assert "Would anonymise 0 cases" in out and "and 1 person with no case left." in out
     assert "1 were in no case (registry records)" in out and f"  P-{old.pk}\n" in out
     assert Person.objects.get(pk=old.pk).family_name == "Sokolova"
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from reliefline.arguments import whole_number
 from reliefline.hotline.retention import BATCH, BATCH_MAX, PurgeStopped, cases_purge
@@ -15,6 +16,10 @@ from reliefline.hotline.retention import BATCH, BATCH_MAX, PurgeStopped, cases_p
 DAYS_MAX = 36_500
 # A first purge of a registry lists its first persons, then counts the rest.
 PERSONS_LISTED = 100
+
+
+def _counted(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 class Command(BaseCommand):
@@ -46,9 +51,12 @@ class Command(BaseCommand):
         except PurgeStopped as stopped:
             raise CommandError(str(stopped)) from stopped
         verb = "Would anonymise" if report.dry_run else "Anonymised"
+        # On the hotline's clock, named, as the pages show times.
+        cutoff = timezone.localtime(report.cutoff)
         self.stdout.write(
-            f"{verb} {len(report.case_references)} cases closed before {report.cutoff:%Y-%m-%d %H:%M} "
-            f"and {len(report.person_ids)} persons with no case left."
+            f"{verb} {_counted(len(report.case_references), 'case')} closed before "
+            f"{cutoff:%Y-%m-%d %H:%M} ({cutoff.tzname()}, {settings.TIME_ZONE}) and "
+            f"{_counted(len(report.person_ids), 'person')} with no case left."
         )
         for reference in report.case_references:
             self.stdout.write(f"  {reference}")
