@@ -4,12 +4,10 @@ and the coordinators' page shows it to settle (aid/outbox.js, aid/refusals/)."""
 import pytest
 from playwright.sync_api import expect
 
-from conftest import SUDZHA
 from reliefline.access.tests.factories import UserFactory
 from reliefline.aid.models import Balance, DistributionRefusal
-from reliefline.aid.services import DistributionInput, LineInput, distribution_record
-from reliefline.places.models import Assignment
 from tests.browser.test_aid import PHONE, WATER, _give, _household_page
+from tests.browser.test_aid_refused import _given_meanwhile_by_another_team
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 REFUSED = "#outbox .outbox-refused li"
@@ -24,14 +22,7 @@ def test_a_refusal_once_sent_is_reported_and_settled_on_the_coordinators_page(
     phone.context.set_offline(True)
     _give(phone, water=2, code="4821")
     expect(phone.locator("#outbox .outbox-waiting li")).to_have_count(1)
-    other_team = UserFactory(role="field")
-    Assignment.objects.create(user=other_team, place_id=SUDZHA)
-    distribution_record(
-        DistributionInput(
-            warehouse="SUDZHA-SCHOOL", household_id=household.pk, lines=[LineInput("WATER-5L", 1)]
-        ),
-        by=other_team,
-    )
+    _given_meanwhile_by_another_team(household)
 
     phone.context.set_offline(False)
 
