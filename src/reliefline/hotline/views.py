@@ -25,7 +25,6 @@ from django_htmx.middleware import HtmxDetails
 
 from reliefline.access.audit import audit_record
 from reliefline.access.auth import acting_user, requires
-from reliefline.access.crypto import blind_index_candidates
 from reliefline.access.models import AuditAction
 from reliefline.access.roles import Role
 from reliefline.access.selectors import users_in_roles
@@ -63,7 +62,13 @@ from reliefline.hotline.selectors import (
 )
 from reliefline.people.models import Language, Person
 from reliefline.people.phones import phone_normalise
-from reliefline.people.selectors import Candidate, MatchQuery, person_lookup, person_match
+from reliefline.people.selectors import (
+    Candidate,
+    MatchQuery,
+    household_holds,
+    person_lookup,
+    person_match,
+)
 from reliefline.people.services import person_match_audit
 from reliefline.places.models import Place
 from reliefline.places.selectors import place_get
@@ -261,20 +266,12 @@ def _household_not_typed(form: NewCaseForm) -> bool:
     household_id = form.household_chosen()
     if household_id is None:
         return False
-    phone = phone_normalise(form.cleaned_data.get("phone") or "")
-    family = skeleton((form.cleaned_data.get("family_name") or "").strip())
-    members = Person.objects.filter(household_id=household_id, purged_at__isnull=True)
-    if not members.exists():
-        return False  # the service says the household is unknown
-    if phone and members.filter(phone_index__in=blind_index_candidates(phone)).exists():
-        return False
-    return not (
-        family
-        and any(
-            skeleton(known) == family or yo_variants(skeleton(known), family)
-            for known in members.values_list("family_name", flat=True)
-        )
+    holds = household_holds(
+        household_id,
+        phone=form.cleaned_data.get("phone") or "",
+        family_name=form.cleaned_data.get("family_name") or "",
     )
+    return holds is False  # None: the service says the household is unknown
 
 
 def _phone_known(form: NewCaseForm) -> bool:

@@ -22,7 +22,7 @@ from reliefline.people.models import Household, Person, PersonKey
 from reliefline.people.phones import phone_normalise
 from reliefline.places.models import Place
 from reliefline.places.selectors import place_search
-from reliefline.translit import skeleton
+from reliefline.translit import skeleton, yo_variants
 
 MIN_NAME_KEY = 3
 
@@ -50,6 +50,22 @@ def person_lookup(*, phone: str = "", name: str = "", limit: int = 20) -> QueryS
         Person.objects.filter(condition, merged_into__isnull=True)
         .select_related("household__settlement")
         .order_by("-created_at")[:limit]
+    )
+
+
+def household_holds(household_id: int, *, phone: str, family_name: str) -> bool | None:
+    """Return whether the household holds someone with this phone or this family name
+    (in any script); None when it holds nobody unpurged (an unknown household)."""
+    members = Person.objects.filter(household_id=household_id, purged_at__isnull=True)
+    if not members.exists():
+        return None
+    normalised = phone_normalise(phone) if phone else None
+    if normalised and members.filter(phone_index__in=blind_index_candidates(normalised)).exists():
+        return True
+    family = skeleton(family_name.strip())
+    return bool(family) and any(
+        skeleton(known) == family or yo_variants(skeleton(known), family)
+        for known in members.values_list("family_name", flat=True)
     )
 
 
