@@ -307,11 +307,8 @@ def test_a_lost_answer_to_a_distribution_with_a_name_is_recorded_once_with_it(
     assert _given(household) == [("WATER-5L", -2)]
 
 
-def test_a_kept_distribution_refused_for_double_dipping_says_why_and_leaves_the_send_queue(
-    new_page, live_server, gazetteer
-):
-    """Another team gave the household its week's water meanwhile."""
-    phone, household, _team = _kept_offline(new_page, live_server)
+def _given_meanwhile_by_another_team(household) -> None:
+    """Another team gives the household its week's water (1 in 7 days) meanwhile."""
     other_team = UserFactory(role="field")
     Assignment.objects.create(user=other_team, place_id=SUDZHA)
     distribution_record(
@@ -320,6 +317,14 @@ def test_a_kept_distribution_refused_for_double_dipping_says_why_and_leaves_the_
         ),
         by=other_team,
     )
+
+
+def test_a_kept_distribution_refused_for_double_dipping_says_why_and_leaves_the_send_queue(
+    new_page, live_server, gazetteer
+):
+    """Another team gave the household its week's water meanwhile."""
+    phone, household, _team = _kept_offline(new_page, live_server)
+    _given_meanwhile_by_another_team(household)
 
     phone.context.set_offline(False)
 

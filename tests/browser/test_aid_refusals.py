@@ -6,8 +6,13 @@ from playwright.sync_api import expect
 
 from reliefline.access.tests.factories import UserFactory
 from reliefline.aid.models import Balance, DistributionRefusal
-from tests.browser.test_aid import PHONE, WATER, _give, _household_page
-from tests.browser.test_aid_refused import _given_meanwhile_by_another_team
+from tests.browser.test_aid import (
+    PHONE,
+    WATER,
+    _give,
+    _given_meanwhile_by_another_team,
+    _household_page,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 REFUSED = "#outbox .outbox-refused li"

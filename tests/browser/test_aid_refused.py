@@ -10,14 +10,18 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import expect
 
-from conftest import SUDZHA
-from reliefline.access.tests.factories import UserFactory
 from reliefline.aid.models import Distribution, Item, Warehouse
-from reliefline.aid.services import DistributionInput, LineInput, distribution_record, stock_lose
+from reliefline.aid.services import stock_lose
 from reliefline.aid.tests.factories import stocked
-from reliefline.places.models import Assignment
 from tests.browser.conftest import screenshot
-from tests.browser.test_aid import WATER, _give, _given, _household_page, _kept
+from tests.browser.test_aid import (
+    WATER,
+    _give,
+    _given,
+    _given_meanwhile_by_another_team,
+    _household_page,
+    _kept,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 REFUSED = "#outbox .outbox-refused li"
@@ -26,18 +30,6 @@ REFUSED = "#outbox .outbox-refused li"
 def _refused(phone) -> list[dict]:
     return phone.evaluate(
         "JSON.parse(localStorage.getItem('reliefline.distributions.refused') || '[]')"
-    )
-
-
-def _given_meanwhile_by_another_team(household) -> None:
-    """Another team gives the household its week's water (1 in 7 days) meanwhile."""
-    other_team = UserFactory(role="field")
-    Assignment.objects.create(user=other_team, place_id=SUDZHA)
-    distribution_record(
-        DistributionInput(
-            warehouse="SUDZHA-SCHOOL", household_id=household.pk, lines=[LineInput("WATER-5L", 1)]
-        ),
-        by=other_team,
     )
 
 
