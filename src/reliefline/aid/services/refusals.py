@@ -82,8 +82,18 @@ def _reported(key: str, *, by: User) -> DistributionRefusal | None:
     return earlier
 
 
-def _members(refusal: DistributionRefusal) -> list[int]:
-    return list(refusal.household.members.values_list("pk", flat=True))
+def _audit(
+    refusal: DistributionRefusal, action: AuditAction, fields: list[str], *, by: User
+) -> None:
+    """Record a write of the refusal, naming every member of its household."""
+    audit_record(
+        user=by,
+        action=action,
+        record=f"aid.refusal:{refusal.pk}",
+        purpose=PURPOSE,
+        person_ids=list(refusal.household.members.values_list("pk", flat=True)),
+        fields=fields,
+    )
 
 
 def refusal_report(data: RefusalInput, *, by: User) -> Reported:
@@ -131,14 +141,7 @@ def refusal_report(data: RefusalInput, *, by: User) -> Reported:
                 RefusalLine(refusal=refusal, item=item, quantity=quantity)
                 for item, quantity in lines
             )
-            audit_record(
-                user=by,
-                action=AuditAction.CREATE,
-                record=f"aid.refusal:{refusal.pk}",
-                purpose=PURPOSE,
-                person_ids=_members(refusal),
-                fields=["household", "items", "reasons"],
-            )
+            _audit(refusal, AuditAction.CREATE, ["household", "items", "reasons"], by=by)
     except IntegrityError:
         # The same report sent twice at once: the other one stored it.
         earlier = _reported(key, by=by)
@@ -297,14 +300,7 @@ def refusal_settle(
             ]
         )
         locked.write_off.set(movements)
-        audit_record(
-            user=by,
-            action=AuditAction.UPDATE,
-            record=f"aid.refusal:{locked.pk}",
-            purpose=PURPOSE,
-            person_ids=_members(locked),
-            fields=["settlement", "note"],
-        )
+        _audit(locked, AuditAction.UPDATE, ["settlement", "note"], by=by)
     return locked
 
 

@@ -175,10 +175,7 @@
 
   // Return whether the refused one is kept apart, to settle, with why it was refused.
   function refusedKeep(kept, outcome) {
-    var refused = refusedList.load().filter(function (other) {
-      return other.key !== kept.key;
-    });
-    refused.push({
+    return keptOnce(refusedList, {
       action: kept.action,
       fields: kept.fields,
       key: kept.key,
@@ -188,15 +185,20 @@
       why: outcome.why,
       rules: outcome.rules,
     });
-    return refusedList.store(refused);
+  }
+
+  // Return whether `entry` is stored in `list` in place of any other with its key.
+  function keptOnce(list, entry) {
+    var others = list.load().filter(function (other) {
+      return other.key !== entry.key;
+    });
+    others.push(entry);
+    return list.store(others);
   }
 
   // Return whether the refusal is kept to report: the server must learn of it too.
   function reportKeep(kept, outcome) {
-    var waiting = reports.load().filter(function (other) {
-      return other.key !== kept.key;
-    });
-    waiting.push({
+    return keptOnce(reports, {
       action: kept.action,
       fields: kept.fields,
       key: kept.key,
@@ -204,7 +206,6 @@
       user: kept.user,
       why: outcome.why,
     });
-    return reports.store(waiting);
   }
 
   // Note on the refused one (if still on this phone) what the server made of its report.
