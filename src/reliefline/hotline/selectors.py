@@ -3,7 +3,7 @@
 import base64
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
@@ -203,8 +203,16 @@ def caller_known(
                 and person.family_name
             ):
                 return KnownCaller(person, [])
-    where = {str(p.household) if p.household_id else f"P-{p.pk}" for p in found}
-    return KnownCaller(None, sorted(where))
+    return KnownCaller(None, persons_where(found))
+
+
+def persons_where(persons: Iterable[Person]) -> list[str]:
+    """Return where these persons are registered, as the operator's pages name it.
+
+    Their households' references (H-000012), once each; a person in no household by
+    number (P-31). A note names them so, never by a bare internal id.
+    """
+    return sorted({str(p.household) if p.household_id else f"P-{p.pk}" for p in persons})
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from reliefline.channels.services.notices import notice_replied, notice_send
 from reliefline.channels.understand import Understanding, text_understand
 from reliefline.errors import InvalidInput
 from reliefline.hotline.models import OPEN_STATUSES, Case, EventKind
-from reliefline.hotline.selectors import callers_web_only, cases_of_caller
+from reliefline.hotline.selectors import callers_web_only, cases_of_caller, persons_where
 from reliefline.hotline.services import (
     MESSAGE_MAX,
     CaseInput,
@@ -210,6 +210,16 @@ def _contact_note(data: Inbound, person: Person, language: str) -> None:
         )
 
 
+# The note as earlier versions wrote it, by person id: timelines keep it (a note is
+# stored as its msgid), so its translations stay in the catalog.
+_POSSIBLE_MATCH_NOTE_BY_ID = gettext_noop(
+    "Sent through the public web form with the phone of a person already "
+    "registered (person %(persons)s; earlier cases: %(references)s). Anyone can "
+    "type a phone there: ask the caller before treating them as that person, or "
+    "merge the two in the duplicate review."
+)
+
+
 def _possible_match_note(data: Inbound, case: Case) -> None:
     """Warn on a web request's new case when its phone is already someone's.
 
@@ -220,7 +230,7 @@ def _possible_match_note(data: Inbound, case: Case) -> None:
     phone = phone_normalise(data.phone) if data.phone else None
     if not phone:
         return
-    persons = [p.pk for p in person_lookup(phone=phone) if p.pk != case.caller_id]
+    persons = [p for p in person_lookup(phone=phone) if p.pk != case.caller_id]
     if not persons:
         return
     earlier = [str(c.reference) for c in cases_of_caller(phone=phone) if c.pk != case.pk]
@@ -228,13 +238,13 @@ def _possible_match_note(data: Inbound, case: Case) -> None:
         case,
         kind=EventKind.NOTE,
         msgid=gettext_noop(
-            "Sent through the public web form with the phone of a person already "
-            "registered (person %(persons)s; earlier cases: %(references)s). Anyone can "
-            "type a phone there: ask the caller before treating them as that person, or "
-            "merge the two in the duplicate review."
+            "Sent through the public web form with a phone already registered (in "
+            "%(households)s; earlier cases: %(references)s). Anyone can type a phone "
+            "there: ask the caller before treating them as someone registered with it, "
+            "or merge the two in the duplicate review."
         ),
         params={
-            "persons": ", ".join(str(pk) for pk in sorted(persons)),
+            "households": ", ".join(persons_where(persons)),
             "references": ", ".join(earlier[:POSSIBLE_MATCH_CASES]) or "—",
         },
     )

@@ -91,8 +91,8 @@ def test_the_operator_sees_the_possible_match_on_the_web_case(
     _anonymous(client)
     new = Case.objects.exclude(pk=victim.pk).get()
     page = case_page(client_as("operator"), new, "en")
-    assert "Sent through the public web form with the phone of a person already" in page
-    assert f"person {caller_of(victim).pk}; earlier cases: {victim.reference}" in page
+    assert "Sent through the public web form with a phone already registered" in page
+    assert f"(in {caller_of(victim).household}; earlier cases: {victim.reference})" in page
 
 
 def test_the_duplicate_review_offers_the_two_persons(client: Client, victim: Case) -> None:
