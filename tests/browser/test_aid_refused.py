@@ -68,6 +68,10 @@ def test_a_refused_kept_distribution_stays_on_the_phone_until_a_person_settles_i
     expect(phone.locator(REFUSED)).to_contain_text(f"{household} · {WATER} × 2")
     [kept] = _refused(phone)
     assert dict(kept["fields"])["qty_WATER-5L"] == "2"
+    # Written as the pages and the server's reasons write times, on the operation's clock.
+    handed = dt.datetime.fromtimestamp(kept["at"] / 1000, tz=dt.UTC)
+    when = handed.astimezone(ZoneInfo(settings.TIME_ZONE)).strftime("%Y-%m-%d %H:%M")
+    expect(phone.locator(REFUSED)).to_contain_text(f"handed out {when}")
     assert dict(kept["fields"])["confirmation_code"] == "4821"
 
     phone.goto(f"{live_server.url}/aid/field/")
@@ -156,7 +160,7 @@ def test_the_outbox_shows_times_on_the_operations_clock_not_the_phones(
     line = phone.locator("#outbox .outbox-waiting li")
     expect(line).to_have_count(1)
     at = dt.datetime.fromtimestamp(_kept(phone)[0]["at"] / 1000, tz=dt.UTC)
-    operation = at.astimezone(ZoneInfo(settings.TIME_ZONE)).strftime("%I:%M %p")
-    tokyo = at.astimezone(ZoneInfo("Asia/Tokyo")).strftime("%I:%M %p")
+    operation = at.astimezone(ZoneInfo(settings.TIME_ZONE)).strftime("%H:%M")
+    tokyo = at.astimezone(ZoneInfo("Asia/Tokyo")).strftime("%H:%M")
     expect(line).to_have_text(re.compile(rf" · {operation}$"))
     assert tokyo not in line.inner_text()

@@ -151,7 +151,7 @@ class RefusalSettleForm(forms.Form):
 
 def _candidate_label(distribution: Distribution) -> str:
     """Return "D-000007 · when · what": the items tell which hand-out it is."""
-    when = formats.date_format(timezone.localtime(distribution.at), "SHORT_DATETIME_FORMAT")
+    when = formats.date_format(timezone.localtime(distribution.at), "Y-m-d H:i")
     lines = sorted(distribution.lines.all(), key=lambda line: line.item.code)
     what = ", ".join(f"{line.item.display_name()} × {line.quantity}" for line in lines)
     return f"{distribution} · {when} · {what}"

@@ -202,9 +202,8 @@ def rule_breaches(
                     _("%(kind)s: last received %(when)s, less than %(days)s days ago.")
                     % {
                         "kind": label,
-                        "when": formats.date_format(
-                            timezone.localtime(last), "SHORT_DATETIME_FORMAT"
-                        ),
+                        # As staff pages write times (and the phone's outbox).
+                        "when": formats.date_format(timezone.localtime(last), "Y-m-d H:i"),
                         "days": rule.min_interval_days,
                     }
                     + also,

@@ -81,30 +81,36 @@ window.relieflineOutbox = function (name) {
     return text;
   }
 
-  // Return when `at` was (a time; with the day and month when `dated`) on the
-  // operation's clock, <html data-time-zone> (settings.TIME_ZONE), as the pages show
-  // their times: the phone's own clock may be set to another zone, and the same
-  // distribution would read 20:45 here and 19:45 on its household's page. A browser
-  // that does not know the zone (Europe/Kyiv is from 2022) shows the phone's clock,
-  // naming it.
+  // Return when `at` was, "22:40" (with its date when `dated`, "2026-11-27 22:40"), as
+  // the staff pages and the server's messages write times (Y-m-d H:i), on the
+  // operation's clock, <html data-time-zone> (settings.TIME_ZONE): the phone's own clock
+  // may be set to another zone, and the same distribution would read 20:45 here and
+  // 19:45 on its household's page. A browser that does not know the zone (Europe/Kyiv
+  // is from 2022) shows the phone's clock, naming it.
   function time(at, dated) {
-    var root = document.documentElement;
-    var options = { hour: "2-digit", minute: "2-digit" };
+    var options = { hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
     if (dated) {
-      options.day = "2-digit";
+      options.year = "numeric";
       options.month = "2-digit";
+      options.day = "2-digit";
     }
-    var zone = root.getAttribute("data-time-zone");
-    if (zone) {
-      options.timeZone = zone;
-      try {
-        return new Date(at).toLocaleString(root.lang || undefined, options);
-      } catch (error) {
-        delete options.timeZone; // a RangeError: unknown to this browser
-        options.timeZoneName = "short";
-      }
+    var zone = document.documentElement.getAttribute("data-time-zone");
+    // Only the numbers are taken, so the locale only makes them Latin digits.
+    var format;
+    try {
+      format = new Intl.DateTimeFormat("en-US", Object.assign({ timeZone: zone || undefined }, options));
+    } catch (error) {
+      // a RangeError: the zone is unknown to this browser
+      options.timeZoneName = "short";
+      format = new Intl.DateTimeFormat("en-US", options);
     }
-    return new Date(at).toLocaleString(root.lang || undefined, options);
+    var part = {};
+    format.formatToParts(new Date(at)).forEach(function (one) {
+      part[one.type] = one.value;
+    });
+    var text = part.hour + ":" + part.minute;
+    if (dated) text = part.year + "-" + part.month + "-" + part.day + " " + text;
+    return part.timeZoneName ? text + " " + part.timeZoneName : text;
   }
 
   // Show what waits (`count` over one line per item, `line(item)`), the problem kept
