@@ -20,10 +20,24 @@ from reliefline.places.layers import (
 from reliefline.places.models import Place
 
 
+def _shown(households: int) -> bool:
+    return small_cell(households) == households
+
+
 def _count(households: int) -> str:
-    if small_cell(households) == households:
+    if _shown(households):
         return str(households)
     return _("fewer than %(n)d") % {"n": settings.RELIEFLINE_SMALL_CELL}
+
+
+def _size(rows: list[NeedCell]) -> int:
+    """Return the circle's radius from the biggest count the popup shows.
+
+    A hidden count draws as the smallest circle, whatever it hides: a radius computed
+    from it would give back the count the popup hides (8 pixels was 3 households).
+    """
+    biggest = max((row.households for row in rows if _shown(row.households)), default=0)
+    return int(5 + 2 * math.sqrt(biggest))
 
 
 def _line(cell: NeedCell) -> str:
@@ -34,7 +48,8 @@ def _line(cell: NeedCell) -> str:
 
 
 def needs_layer(user: Reader) -> dict[str, object]:
-    """Return one point per settlement with open needs, sized by its open cases."""
+    """Return one point per settlement with open needs, sized by the biggest count of
+    households it shows (small counts hidden)."""
     cells: dict[str, list[NeedCell]] = defaultdict(list)
     for cell in needs_by_settlement():
         if cell.settlement_id:
@@ -45,14 +60,13 @@ def needs_layer(user: Reader) -> dict[str, object]:
         place = places.get(place_id)
         if place is None:
             continue
-        biggest = max(row.households for row in rows)
         features.append(
             point(
                 place,
                 title=_("Open needs in %(place)s") % {"place": place.display_name()},
                 details=[_line(row) for row in rows],
                 tone="info",
-                size=int(5 + 2 * math.sqrt(biggest)),
+                size=_size(rows),
             )
         )
     return feature_collection(features)
