@@ -1,11 +1,15 @@
 """Reads for the duplicate review queue: clusters by score, a cluster side by side."""
 
+import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import QuerySet
+from django.db.models import Field, ForeignKey, QuerySet
 from django.http import HttpRequest
+from django.utils import formats, timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
@@ -178,12 +182,57 @@ def _shown(person: Person, name: str) -> str:
         place = f" · {household.settlement}" if household.settlement else ""
         return f"{household} ({household.size}){place}"
     if name == "consent":
-        when = f" · {person.consent_at:%Y-%m-%d}" if person.consent_at else ""
+        when = ""
+        if person.consent_at:  # the day on the operation's clock, not UTC's
+            when = " · " + formats.date_format(timezone.localtime(person.consent_at), "Y-m-d")
         return f"{person.get_legal_basis_display()} · {person.get_consent_method_display()}{when}"
     if name == "preferred_language":
         return str(person.get_preferred_language_display())
     value: Any = getattr(person, name)
     return str(value) if value not in (None, "") else "—"
+
+
+def _person_field(name: str) -> Field[Any, Any] | None:
+    """Return the person's field by name or attname (a snapshot keys foreign keys so)."""
+    return next((f for f in Person._meta.concrete_fields if name in (f.name, f.attname)), None)
+
+
+def field_label(name: str) -> str:
+    """Return the person's field as the reader's language names it ("Given name")."""
+    field = _person_field(name)
+    return capfirst(str(field.verbose_name)) if field is not None else name  # renamed since
+
+
+def _value_shown(field: Field[Any, Any] | None, value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if field is None:
+        return str(value)  # a field renamed since the snapshot
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(field, ForeignKey):
+        # The row the id named, as pages name it: H-000028, a username, a person.
+        related = field.remote_field.model._base_manager.filter(pk=value).first()
+        return str(related) if related is not None else str(value)
+    plain = field.to_python(value)
+    if isinstance(plain, dt.datetime):
+        # On the operation's clock, as every staff page writes a moment.
+        moment = timezone.localtime(plain) if timezone.is_aware(plain) else plain
+        return formats.date_format(moment, "Y-m-d H:i")
+    if isinstance(plain, dt.date):
+        return formats.date_format(plain, "Y-m-d")
+    return str(plain)
+
+
+def person_values_shown(values: Mapping[str, Any]) -> dict[str, str]:
+    """Return a person's snapshot (people.merge.values_of: attnames, plain JSON values)
+    as a reader reads it: each field's label and value in the active language, a
+    choice by its label, a related row as pages name it, a moment as "Y-m-d H:i" on
+    the operation's clock, "—" for nothing."""
+    return {
+        field_label(name): _value_shown(_person_field(name), value)
+        for name, value in values.items()
+    }
 
 
 def field_choices(first: Person, second: Person) -> list[FieldChoice]:

@@ -9,7 +9,6 @@ from typing import Any
 from django.apps import apps
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Field
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -40,10 +39,12 @@ from reliefline.people.review import (
     cluster_queue,
     cluster_view,
     field_choices,
+    field_label,
     linked_records,
     merge_get,
     merges_recent,
     pair_get,
+    person_values_shown,
     review_audit,
 )
 
@@ -222,7 +223,7 @@ def _merge_context(merge: Merge, **extra: Any) -> dict[str, Any]:
     for row in merge.moved:  # a case moves by its caller and by its household: one case
         moved.setdefault(_records_label(row["model"]), set()).add(row["pk"])
     changed = sorted(
-        _field_label(name)
+        field_label(name)
         for name, before in snapshot["survivor_before"].items()
         if snapshot["survivor_after"].get(name) != before
     )
@@ -230,31 +231,11 @@ def _merge_context(merge: Merge, **extra: Any) -> dict[str, Any]:
         "merge": merge,
         "moved": sorted((label, len(pks)) for label, pks in moved.items()),
         "changed": changed,
-        "merged_before": {
-            _field_label(name): _field_value(name, value)
-            for name, value in snapshot["merged_before"].items()
-        },
+        "merged_before": person_values_shown(snapshot["merged_before"]),
         "linked": linked_records([merge.survivor_id, merge.merged_id]),
         "cluster_open": ClusterStatus.OPEN,
         **extra,
     }
-
-
-def _person_field(name: str) -> Field[Any, Any] | None:
-    """Return the person's field by name or attname (a snapshot keys foreign keys so)."""
-    return next((f for f in Person._meta.concrete_fields if name in (f.name, f.attname)), None)
-
-
-def _field_label(name: str) -> str:
-    """Return the person's field as the reader's language names it ("Given name")."""
-    field = _person_field(name)
-    return capfirst(str(field.verbose_name)) if field is not None else name  # renamed since
-
-
-def _field_value(name: str, value: object) -> object:
-    """Return a choice's label ("Russian" for "ru"); any other value as it is."""
-    field = _person_field(name)
-    return dict(field.flatchoices).get(value, value) if field is not None else value
 
 
 def _records_label(model: str) -> str:
