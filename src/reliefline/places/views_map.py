@@ -4,15 +4,16 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from reliefline.access.auth import requires
-from reliefline.errors import NotFound
+from reliefline.errors import InvalidInput, NotFound
+from reliefline.forms import DateField
 from reliefline.places.layers import feature_collection, layer_for, layers_for, point, sections_for
 from reliefline.places.models import ATTRIBUTE_VALUES, Attribute, Claim, Place, value_label
 from reliefline.places.selectors import (
@@ -31,12 +32,24 @@ TONE = {
 }
 
 
-def _filters(request: HttpRequest) -> tuple[str, dt.date | None]:
+def _filters(request: HttpRequest) -> tuple[str, dt.date | None, InvalidInput | None]:
+    """Return the attribute, the day asked for, and the refusal of a day that is none.
+
+    A well-formed but impossible day (2024-02-30), like any other that is not a date,
+    is refused as the API refuses it; the map then shows today's picture.
+    """
     attribute = request.GET.get("attribute", Attribute.CONTROL)
     if attribute not in ATTRIBUTE_VALUES:
         attribute = Attribute.CONTROL
-    as_of = parse_date(request.GET.get("as_of", "")[:10]) if request.GET.get("as_of") else None
-    return attribute, as_of
+    # The API's words for the same mistake (reliefline.api.PROBLEMS), in the reader's language.
+    as_of_field = DateField(
+        required=False, error_messages={"invalid": _("Enter a real date as YYYY-MM-DD.")}
+    )
+    try:
+        as_of = as_of_field.clean(request.GET.get("as_of", "")[:10])
+    except ValidationError as error:
+        return attribute, None, InvalidInput(error.messages[0], field="as_of")
+    return attribute, as_of, None
 
 
 def _claim_line(claim: Claim) -> str:
@@ -47,7 +60,7 @@ def _claim_line(claim: Claim) -> str:
 @require_GET
 def situation(request: HttpRequest) -> HttpResponse:
     """Return the situation page: the sources side by side, the map, the disagreements."""
-    attribute, as_of = _filters(request)
+    attribute, as_of, refused = _filters(request)
     summary = claims_summary(attribute=attribute, as_of=as_of)
     query = f"?attribute={attribute}" + (f"&as_of={as_of.isoformat()}" if as_of else "")
     config = {
@@ -72,6 +85,7 @@ def situation(request: HttpRequest) -> HttpResponse:
         "attribute_label": Attribute(attribute).label,
         "attributes": Attribute.choices,
         "as_of": as_of,
+        "as_of_error": refused.message if refused else "",
         "config": config,
         "disputed": [row for row in summary.settlements if row.agreement == Agreement.DISAGREE],
         "sources": [
@@ -90,14 +104,16 @@ def situation(request: HttpRequest) -> HttpResponse:
             for row in summary.sources
         ],
     }
-    return render(request, "places/situation.html", context)
+    return render(request, "places/situation.html", context, status=422 if refused else 200)
 
 
 @requires("places.view_claim")
 @require_GET
 def map_settlements(request: HttpRequest) -> JsonResponse:
     """Return the gazetteer as GeoJSON points coloured by the sources' agreement."""
-    attribute, as_of = _filters(request)
+    attribute, as_of, refused = _filters(request)
+    if refused:
+        return JsonResponse(refused.as_dict(), status=refused.status)
     rows = {
         row.place.pk: row for row in claims_summary(attribute=attribute, as_of=as_of).settlements
     }

@@ -157,3 +157,58 @@ def test_settlement_district_and_oblast_say_which_language_they_are_in(
     page = coordinator.get(f"/places/settlements/{SUDZHA}/").content.decode()
 
     assert '<span lang="ru">Суджанский район, Курская область</span>' in page
+
+
+@pytest.mark.parametrize("as_of", ["2024-02-30", "2024-13-45", "30 February", "0001-01-01"])
+def test_situation_page_refuses_a_day_that_is_none_at_its_field(
+    client_as: ClientAs, disputed: Place, as_of: str
+) -> None:
+    response = client_as("partner").get("/places/situation/", {"as_of": as_of})
+
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert 'aria-describedby="as_of-error"' in page
+    assert "Enter a real date as YYYY-MM-DD." in page or "Enter a date from the year" in page
+    assert '<td class="num stated">74</td>' in page  # the rest of the page is today's
+
+
+def test_situation_page_refuses_the_day_in_the_readers_language(client_as: ClientAs) -> None:
+    partner = client_as("partner")
+    partner.cookies["django_language"] = "uk"
+
+    page = partner.get("/places/situation/", {"as_of": "2024-02-30"}).content.decode()
+
+    assert "Введіть справжню дату у форматі YYYY-MM-DD." in page
+
+
+def test_situation_page_keeps_a_real_day(client_as: ClientAs, disputed: Place) -> None:
+    response = client_as("partner").get("/places/situation/", {"as_of": "2024-02-29"})
+
+    assert response.status_code == 200
+    assert 'value="2024-02-29"' in response.content.decode()
+    assert "as_of-error" not in response.content.decode()
+
+
+@pytest.mark.parametrize("as_of", ["2024-02-30", "2024-13-45", "yesterday"])
+def test_settlements_geojson_refuses_a_day_that_is_none_as_422(
+    client_as: ClientAs, as_of: str
+) -> None:
+    response = client_as("field").get("/places/situation/settlements.geojson", {"as_of": as_of})
+
+    assert response.status_code == 422
+    assert response.json() == {
+        "detail": "as_of: Enter a real date as YYYY-MM-DD.",
+        "code": "invalid",
+        "field": "as_of",
+    }
+
+
+def test_settlements_geojson_refuses_a_day_in_the_apis_words(
+    client_as: ClientAs, api_as: ClientAs
+) -> None:
+    query = {"as_of": "2024-02-30"}
+    api = api_as("partner").get("/api/v1/places/claims/summary", query)
+    geojson = client_as("partner").get("/places/situation/settlements.geojson", query)
+
+    assert api.status_code == geojson.status_code == 422
+    assert api.json()["detail"] == geojson.json()["detail"]
