@@ -122,6 +122,28 @@ def _settlements(ids: Sequence[str], *, stated_count: int | None) -> list[Place]
     return list(places.values())
 
 
+def _check_kind(data: ClaimInput) -> None:
+    """Refuse a claim about control from resident reports, however it comes in.
+
+    A resident says what they see (no water, shelling), not who holds the settlement.
+    The API, the case page and any import all pass here. `_source` holds a known
+    source to its recorded kind, so checking the kind sent is enough, once the
+    hotline's own source (matched as `_source` matches names) cannot be sent as
+    another kind before its first claim is stored.
+    """
+    name = " ".join(data.source.split()).casefold()
+    if name == RESIDENT_SOURCE.casefold() and data.source_kind != SourceKind.RESIDENTS:
+        raise InvalidInput(
+            _("%(name)s is recorded as %(kind)s.")
+            % {"name": RESIDENT_SOURCE, "kind": SourceKind.RESIDENTS.label},
+            field="source_kind",
+        )
+    if data.attribute == Attribute.CONTROL and data.source_kind == SourceKind.RESIDENTS:
+        raise InvalidInput(
+            _("A resident's report cannot be a claim about control."), field="attribute"
+        )
+
+
 def _source(name: str, kind: str) -> Source:
     name = " ".join(text_check(name, field="source").split())
     if not name:
@@ -153,6 +175,7 @@ def claim_record(
     Raises InvalidInput naming the field for anything that cannot be stored.
     """
     _check_value(data)
+    _check_kind(data)
     refers_to = _check_dates(data, today=today or timezone.localdate())
     _check_text(data)
     places = _settlements(list(dict.fromkeys(data.settlements)), stated_count=data.stated_count)
@@ -266,11 +289,6 @@ def _check_report_note(note: str, *, case_reference: str) -> None:
 def _check_report(attribute: str, value: str) -> None:
     if not attribute or not value:
         raise InvalidInput(_("Choose what the resident reported."), field="value")
-    if attribute == Attribute.CONTROL:
-        # A resident reports what they see, not who holds the settlement.
-        raise InvalidInput(
-            _("A resident's report cannot be a claim about control."), field="attribute"
-        )
 
 
 @transaction.atomic

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from conftest import SUDZHA
-from reliefline.places.models import Claim
+from reliefline.places.models import Claim, Source
 from reliefline.places.tests.factories import ClaimFactory, PlaceFactory, SourceFactory
 
 ApiAs = Callable[[str], Client]
@@ -84,6 +84,51 @@ def test_bad_claim_is_422_naming_the_field(
     assert response.status_code == 422, response.content
     assert response.json()["detail"].startswith(field)
     assert not Claim.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "source", ["Resident reports (hotline)", "RESIDENT REPORTS (HOTLINE)", "Residents of Sudzha"]
+)
+@pytest.mark.parametrize("value", ["russian_forces", "retracted"])
+def test_a_claim_about_control_from_resident_reports_is_refused(
+    api_as: ApiAs, source: str, value: str
+) -> None:
+    """A resident says what they see, not who holds the settlement (docs/partners.md)."""
+    body = _body(source=source, attribute="control", value=value)
+
+    response = api_as("coordinator").post(URL, body, content_type="application/json")
+
+    assert response.status_code == 422, response.content
+    assert response.json()["detail"] == (
+        "attribute: A resident's report cannot be a claim about control."
+    )
+    assert not Claim.objects.exists()
+    assert not Source.objects.exists()
+
+
+def test_the_hotlines_source_cannot_be_sent_as_another_kind(api_as: ApiAs) -> None:
+    """Stored as an analyst before its first report, it would take control claims and
+    refuse every report the hotline turns into a claim."""
+    body = _body(
+        source=" resident reports  (HOTLINE)",
+        source_kind="analyst",
+        attribute="control",
+        value="russian_forces",
+    )
+
+    response = api_as("coordinator").post(URL, body, content_type="application/json")
+
+    assert response.status_code == 422, response.content
+    assert response.json()["field"] == "source_kind"
+    assert not Source.objects.exists()
+
+
+def test_other_sources_still_claim_control(api_as: ApiAs) -> None:
+    body = _body(source="ISW", source_kind="analyst", attribute="control", value="contested")
+
+    response = api_as("coordinator").post(URL, body, content_type="application/json")
+
+    assert response.status_code == 201, response.content
 
 
 @pytest.mark.parametrize("body", [None, [_body()], "water"])

@@ -83,6 +83,31 @@ def test_a_report_about_control_stores_nothing(client_as: ClientAs, water_case: 
     assert not Claim.objects.exists()
 
 
+def test_a_report_about_control_is_refused_with_the_reason(
+    client_as: ClientAs, water_case: Case
+) -> None:
+    page = client_as("operator").post(
+        _url(water_case), {"report": "control:russian_forces"}, follow=True
+    )
+
+    assert "A resident&#x27;s report cannot be a claim about control." in page.content.decode()
+    assert not Claim.objects.exists()
+
+
+def test_the_service_refuses_a_report_about_control(user_in: Callable[[str], User]) -> None:
+    with pytest.raises(InvalidInput, match="cannot be a claim about control") as refused:
+        claim_from_report(
+            place=Place.objects.get(pk=SUDZHA),
+            attribute="control",
+            value="contested",
+            case_reference="RL-000001",
+            by=user_in("operator"),
+        )
+
+    assert refused.value.field == "attribute"
+    assert not Claim.objects.exists()
+
+
 @pytest.mark.parametrize(
     "note",
     [

@@ -90,6 +90,9 @@ def test_claim_record_keeps_the_stated_count_without_a_list() -> None:
         ({"confidence": "sure"}, "confidence"),
         ({"settlements": ["nowhere"]}, "settlements"),
         ({"settlements": []}, "settlements"),
+        # A resident says what they see, not who holds the settlement.
+        ({"source_kind": "residents"}, "attribute"),
+        ({"source": "Resident reports (hotline)"}, "source_kind"),
     ],
 )
 def test_bad_claim_names_the_field_and_stores_nothing(
