@@ -75,6 +75,21 @@ def skeleton(text: str) -> str:
     return " ".join(word for word in words if word)
 
 
+# Scientific and ISO 9 romanisation write with a háček one letter the others spell with
+# two (Sudža, Sudzha); skeleton() strips the mark and would read z, з.
+_HACEK_LETTERS = str.maketrans({"č": "ch", "š": "sh", "ž": "zh", "ŝ": "shch"})
+
+
+def hacek_spell(text: str) -> str:
+    """Return the text lowercased, its háček letters spelled as skeleton() reads them.
+
+    Sudža gives sudzha and Ščors shchors, which fold as Суджа and Щорс do. skeleton()
+    does not call it yet: the person keys stored with skeleton() (people's name_key
+    and PersonKey) would need rekeying first, as people/migrations/0008 did for ё.
+    """
+    return unicodedata.normalize("NFC", text).lower().translate(_HACEK_LETTERS)
+
+
 _CONSONANTS = frozenset("бвгджзклмнпрстфцчшщ")
 
 

@@ -9,18 +9,19 @@ from django.utils.translation import gettext as _
 
 from reliefline.errors import InvalidInput, NotFound
 from reliefline.places.models import ATTRIBUTE_VALUES, RETRACTED, Claim, Place, Source
+from reliefline.places.names import place_query_key
 from reliefline.text import text_unstorable
-from reliefline.translit import skeleton
 
 
 def place_search(query: str, *, limit: int = 20) -> list[Place]:
     """Return places whose name in any script matches the query, best first.
 
-    "Суджа", "Sudzha" and "Sudja" all find Суджа: the query and every name are
-    compared as script-independent skeletons. Exact names rank first, then names
-    that start with the query, then larger places.
+    "Суджа", "Sudzha", "Sudža", "г. Суджа" and "Суджа, Курська обл." all find Суджа:
+    the query and every name are compared as script-independent keys
+    (reliefline.places.names). Exact names rank first, then names that start with
+    the query, then larger places.
     """
-    key = skeleton(query[:100])
+    key = place_query_key(query)
     if not key:
         return []
     condition = Q()

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from reliefline.errors import InvalidInput
 from reliefline.places.models import Place
-from reliefline.translit import skeleton
+from reliefline.places.names import name_key, ukrainian_spelling
 
 BUNDLED_SETTLEMENTS = Path(__file__).resolve().parent / "data" / "settlements.csv"
 REQUIRED_COLUMNS = {"id", "name_ru", "name_uk", "name_en", "country", "lat", "lon"}
@@ -23,8 +23,15 @@ class ImportResult:
 
 
 def place_search_key(place: Place) -> str:
-    """Return the skeletons of all of a place's names, for search in any script."""
-    keys = {skeleton(name) for name in (place.name_ru, place.name_uk, place.name_en) if name}
+    """Return the keys of all of a place's names, for search in any script.
+
+    A Russian village without a Ukrainian name is found by the Ukrainian spelling of
+    its Russian one too (Кореневе for Коренево; reliefline.places.names).
+    """
+    names = [place.name_ru, place.name_uk, place.name_en]
+    if place.name_ru and not place.name_uk:
+        names.append(ukrainian_spelling(place.name_ru))
+    keys = {name_key(name) for name in names if name} - {""}
     return " | ".join(sorted(keys))
 
 

@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reliefline.translit import skeleton
+from reliefline.translit import hacek_spell, skeleton
 
 
 @pytest.mark.parametrize(
@@ -44,3 +44,17 @@ def test_skeleton_never_crashes_and_is_idempotent(text: str) -> None:
 @given(st.text(alphabet="абвгґдеєжзиіїйклмнопрстуфхцчшщьюяёыэъ -'", max_size=40))
 def test_skeleton_of_cyrillic_uses_only_canonical_letters(text: str) -> None:
     assert set(skeleton(text)) <= set("абвгдежзиклмнопрстуфцчшщюя ")
+
+
+@pytest.mark.parametrize(
+    ("hacek", "plain"),
+    [("Sudža", "Sudzha"), ("Šostka", "Shostka"), ("Čuikivka", "Chuikivka"), ("Ščors", "Щорс")],
+)
+def test_hacek_letters_fold_as_their_spelled_out_romanisation(hacek: str, plain: str) -> None:
+    assert skeleton(hacek_spell(hacek)) == skeleton(plain)
+
+
+@given(st.text())
+def test_hacek_spell_never_crashes_and_is_idempotent(text: str) -> None:
+    once = hacek_spell(text)
+    assert hacek_spell(once) == once
