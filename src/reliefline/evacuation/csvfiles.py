@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TypeVar
 
 from reliefline.evacuation.engine import DIRECTIONS, MOBILITIES, Person, Vehicle
+from reliefline.schemas import YEAR_MAX, YEAR_MIN
 
 REQUEST_COLUMNS = (
     "person_id",
@@ -104,6 +105,9 @@ def _moment(value: str) -> dt.datetime:
         moment = dt.datetime.fromisoformat(cleaned)
     except ValueError:
         raise ValueError(f"must be an ISO 8601 date and time, not {cleaned[:30]!r}") from None
+    if not YEAR_MIN <= moment.year <= YEAR_MAX:
+        # Year 1 with an offset cannot even be compared with another time (OverflowError).
+        raise ValueError(f"must be in the years {YEAR_MIN} to {YEAR_MAX}, not {moment.year}")
     # A time without offset is read as UTC, so every row compares with every other.
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 

@@ -107,6 +107,12 @@ def test_bad_date_names_row_and_column() -> None:
         requests_parse(HEADER + "p1,h1,UA,walking,0,10,yesterday\n")
 
 
+def test_a_date_in_year_one_with_an_offset_is_refused_not_overflowed() -> None:
+    text = HEADER + "p1,h1,UA,walking,0,10,0001-01-01T00:00+14:00\n"
+    with pytest.raises(CsvError, match=r"row 2, column requested_at: must be in the years"):
+        requests_parse(text)
+
+
 def test_missing_column_is_named() -> None:
     with pytest.raises(CsvError, match=r"row 1, column priority: the header lacks priority"):
         requests_parse("person_id,household_id,direction,mobility,needs_medic,requested_at\n")
