@@ -149,6 +149,7 @@ _DATE = gettext_lazy("Enter a real date as YYYY-MM-DD.")
 _DATETIME = gettext_lazy("Enter a date and time as YYYY-MM-DDTHH:MM with its offset, +03:00.")
 _WHOLE = gettext_lazy("Enter a whole number.")
 _OBJECT = gettext_lazy("Enter an object ({...}).")
+_NUMBER = gettext_lazy("Enter a number.")
 # Pydantic's problems by type, in the reader's language; %(name)s are the error's
 # context values. A type not listed keeps pydantic's English text.
 PROBLEMS = {
@@ -157,11 +158,17 @@ PROBLEMS = {
     "int_parsing": _WHOLE,
     "int_type": _WHOLE,
     "int_from_float": _WHOLE,
-    "float_parsing": gettext_lazy("Enter a number."),
-    "float_type": gettext_lazy("Enter a number."),
+    "int_parsing_size": gettext_lazy("The number is too large."),
+    "float_parsing": _NUMBER,
+    "float_type": _NUMBER,
+    "decimal_parsing": _NUMBER,
+    "decimal_type": _NUMBER,
+    "finite_number": _NUMBER,
     "bool_parsing": gettext_lazy("Enter true or false."),
     "bool_type": gettext_lazy("Enter true or false."),
     "string_type": gettext_lazy("Enter text."),
+    # A lone surrogate ("\ud800"): the words of reliefline.text.text_check.
+    "string_unicode": gettext_lazy("Contains a character that cannot be stored."),
     "list_type": gettext_lazy("Enter a list ([...])."),
     "dict_type": _OBJECT,
     "model_type": _OBJECT,
@@ -200,6 +207,19 @@ COUNTED = {
     "too_short": ngettext_lazy(
         "At least %(min_length)s item.", "At least %(min_length)s items.", "min_length"
     ),
+    "decimal_max_digits": ngettext_lazy(
+        "At most %(max_digits)s digit.", "At most %(max_digits)s digits.", "max_digits"
+    ),
+    "decimal_max_places": ngettext_lazy(
+        "At most %(decimal_places)s digit after the decimal point.",
+        "At most %(decimal_places)s digits after the decimal point.",
+        "decimal_places",
+    ),
+    "decimal_whole_digits": ngettext_lazy(
+        "At most %(whole_digits)s digit before the decimal point.",
+        "At most %(whole_digits)s digits before the decimal point.",
+        "whole_digits",
+    ),
 }
 
 
@@ -212,6 +232,10 @@ def _problem(error: dict[str, Any]) -> str:
             return str(counted % limits)
         except (KeyError, TypeError):
             pass  # not the limit this type usually carries: its words below
+    if error.get("type") == "value_error" and "error" in (error.get("ctx") or {}):
+        # A schema's own validator raised it, in the reader's language already; pydantic
+        # would put "Value error, " before it.
+        return str(error["ctx"]["error"])
     known = PROBLEMS.get(error.get("type", ""))
     if known is None:
         return str(error.get("msg", ""))

@@ -204,7 +204,7 @@ def test_the_scenario_end_to_end(new_page, live_server, gazetteer, settings, out
     top = desk.locator("#queue-table tbody tr").first
     expect(top).to_have_attribute("data-reference", reference)
     expect(top.locator(".badge")).to_contain_text("Critical")
-    expect(top).to_contain_text("Medicine (insulin)")
+    expect(top).to_contain_text("Medicine (инсулин)")  # as the SMS writes it
     _shot(desk, "tour-01-queue", key=True)
 
     top.get_by_role("link", name=reference).click()

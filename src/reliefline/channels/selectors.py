@@ -1,5 +1,6 @@
 """Reads of channels: where and in which language a person is answered, broadcasts."""
 
+import secrets
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from reliefline.translit import skeleton
 # The operation's residents read Russian first (the authorities in the scenario
 # repeat every message in Russian "so that residents understand").
 DEFAULT_LANGUAGE = Language.RU
+# How far past the latest case a decoy case number may land (reference_decoy).
+DECOY_SPREAD = 5
 
 
 @dataclass(frozen=True)
@@ -294,3 +297,15 @@ def subject_export(person_id: int) -> dict[str, list[dict[str, object]]]:
         .order_by("pk")
     ]
     return {"contacts": contacts, "notices": notices, "inbound_messages": inbound}
+
+
+def reference_decoy() -> str:
+    """Return a case number like the next one, which no case has: the answer to a bot.
+
+    A bot that filled the web form's hidden field must not tell from the page that it
+    was caught, so it reads a number as a resident does (numbered as
+    hotline.services.case_open numbers a case). Numbers count up and are no secret:
+    one that a later case gets tells the bot nothing the sequence does not.
+    """
+    latest = Case.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    return f"RL-{latest + 1 + secrets.randbelow(DECOY_SPREAD):06d}"

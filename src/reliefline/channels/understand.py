@@ -116,11 +116,13 @@ VULNERABILITY_WORDS: dict[str, tuple[str, ...]] = {
     Vulnerability.DISABILITY: ("инвалид", "інвалід", "disab", "ограниченн", "обмежен",
                                "mobility", "неходяч"),
 }  # fmt: skip
-# Medicines whose interruption kills within days (hotline.priority names them).
-CRITICAL_ITEMS = {
-    "insulin": ("инсулин", "insulin"),
-    "oxygen": ("кислород", "кисень", "oxygen"),
-    "dialysis": ("диализ", "dialysis"),
+# Medicines whose interruption kills within days, as each language writes them: the
+# stems a message is searched for, and the item a case stores in its own language, so
+# an operator never reads "Ліки: insulin". hotline.priority knows each of these words.
+CRITICAL_ITEMS: dict[str, dict[str, str]] = {
+    "insulin": {Language.UK: "інсулін", Language.RU: "инсулин", Language.EN: "insulin"},
+    "oxygen": {Language.UK: "кисень", Language.RU: "кислород", Language.EN: "oxygen"},
+    "dialysis": {Language.UK: "діаліз", Language.RU: "диализ", Language.EN: "dialysis"},
 }
 # "82-летняя", "82 роки", "aged 82", "82 years": the age that makes someone 75+.
 AGE = re.compile(
@@ -137,7 +139,7 @@ class Understanding:
 
     language: str | None
     needs: tuple[str, ...] = ()
-    items: tuple[str, ...] = ()  # critical medicines named (insulin, oxygen, dialysis)
+    items: tuple[str, ...] = ()  # critical medicines named, as CRITICAL_ITEMS keys
     vulnerabilities: tuple[str, ...] = ()
 
 
@@ -162,7 +164,7 @@ def _stems(words: tuple[str, ...]) -> list[tuple[str, bool]]:
 
 _NEEDS = {need: _stems(words) for need, words in NEED_WORDS.items()}
 _VULNERABILITIES = {v: _stems(words) for v, words in VULNERABILITY_WORDS.items()}
-_ITEMS = {item: _stems(words) for item, words in CRITICAL_ITEMS.items()}
+_ITEMS = {item: _stems(tuple(words.values())) for item, words in CRITICAL_ITEMS.items()}
 
 
 def _matches(token: str, stem: str, whole: bool) -> bool:
@@ -212,3 +214,9 @@ def text_understand(text: str) -> Understanding:
         items=_found(tokens, _ITEMS),
         vulnerabilities=tuple(sorted(vulnerabilities)),
     )
+
+
+def item_word(item: str, language: str) -> str:
+    """Return a critical item (a CRITICAL_ITEMS key) as a reader of `language` writes it."""
+    words = CRITICAL_ITEMS[item]
+    return words.get(language, words[Language.RU])

@@ -103,8 +103,10 @@ def report(request: HttpRequest) -> HttpResponse:
     form = ReportForm(request.POST)
     if form.is_valid():
         if form.cleaned_data["website"]:
-            # A bot filled the hidden field: answer as if all went well, keep nothing.
-            return render(request, "channels/report_sent.html", {"reference": ""})
+            # A bot filled the hidden field: answer as a request is answered, with a
+            # number no case has, and keep nothing.
+            decoy = selectors.reference_decoy()
+            return render(request, "channels/report_sent.html", {"reference": decoy})
         try:
             reference = _report_receive(form)
         except InvalidInput as error:

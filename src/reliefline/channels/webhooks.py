@@ -26,6 +26,7 @@ from reliefline.channels.models import KoboMapping, Medium, Sender
 from reliefline.channels.services import (
     ACK_REPLY,
     ACK_SEND,
+    EXTERNAL_ID_MAX,
     Inbound,
     message_receive,
     notice_delivery_report,
@@ -36,6 +37,11 @@ from reliefline.people.phones import phone_normalise
 from reliefline.text import text_check
 
 BODY_MAX = 128 * 1024
+# A count a sender writes (a body's length, a number of photos, of persons) has at most
+# this many digits; more is no count, and int() refuses texts of thousands of digits.
+COUNT_DIGITS = 18
+# The household sizes a case takes (hotline.services.case_open refuses others).
+HOUSEHOLD_MIN, HOUSEHOLD_MAX = 1, 50
 Handler = Callable[[HttpRequest], HttpResponse]
 
 
@@ -50,6 +56,17 @@ class Refused(Exception):
     """The request does not come from the sender (403)."""
 
 
+def _count(text: str) -> int | None:
+    """Return the whole number `text` writes in ASCII digits ("4"), else None.
+
+    str.isdigit() alone also takes "²", which int() refuses (a 500), and "٣", which no
+    sender writes.
+    """
+    if not (text.isascii() and text.isdigit()) or len(text) > COUNT_DIGITS:
+        return None
+    return int(text)
+
+
 def webhook(secret_setting: str) -> Callable[[Handler], Handler]:
     """Wrap a sender's view: POST only, channel on, body bounded, errors as JSON."""
 
@@ -60,9 +77,9 @@ def webhook(secret_setting: str) -> Callable[[Handler], Handler]:
                 return _json_error(403, _("This channel is not configured."), "channel_disabled")
             if request.method != "POST":
                 return _json_error(405, _("Only POST is accepted."), "method_not_allowed")
-            length = request.META.get("CONTENT_LENGTH") or "0"
+            length = _count(request.META.get("CONTENT_LENGTH") or "0")
             try:
-                if not length.isdigit() or int(length) > BODY_MAX:
+                if length is None or length > BODY_MAX:
                     raise RequestDataTooBig
                 return view(request)
             except Refused:
@@ -99,7 +116,7 @@ def _json_body(request: HttpRequest) -> dict[str, Any]:
     text = _body_text(request)
     try:
         data = json.loads(text)
-    except json.JSONDecodeError as error:
+    except ValueError as error:  # JSONDecodeError, or a number of thousands of digits
         raise Malformed(_("Not valid JSON."), field="body") from error
     if not isinstance(data, dict):
         raise Malformed(_("Expected a JSON object."), field="body")
@@ -158,10 +175,10 @@ def twilio_inbound(request: HttpRequest) -> HttpResponse:
     if not phone_normalise(phone):
         raise InvalidInput(_("Not a phone number."), field="From")
     body = form.get("Body", "")
-    media = form.get("NumMedia", "0")
-    if not media.isdigit():
+    media = _count(form.get("NumMedia", "0"))
+    if media is None:
         raise InvalidInput(_("Not a number."), field="NumMedia")
-    if not body and not int(media):
+    if not body.strip() and not media:
         raise InvalidInput(_("The message is empty."), field="Body")
     receipt = message_receive(
         Inbound(
@@ -173,7 +190,7 @@ def twilio_inbound(request: HttpRequest) -> HttpResponse:
             address=phone_normalise(phone) or phone,
             phone=phone,
             given_name=form.get("ProfileName", "")[:100] if whatsapp else "",
-            attachments=int(media),
+            attachments=media,
             acknowledge=ACK_REPLY,
             fields={
                 "external_id": "MessageSid",
@@ -207,6 +224,11 @@ def twilio_status(request: HttpRequest) -> HttpResponse:
 TELEGRAM_MEDIA = ("photo", "voice", "video", "video_note", "audio", "document")
 
 
+def _telegram_ignored() -> JsonResponse:
+    # Edits, stickers, joins, blank texts: acknowledged so Telegram stops retrying them.
+    return JsonResponse({"ok": True, "ignored": True})
+
+
 @webhook("RELIEFLINE_TELEGRAM_SECRET")
 def telegram_update(request: HttpRequest) -> HttpResponse:
     """Take a Telegram Bot API Update; messages become cases, the rest is ignored.
@@ -222,11 +244,13 @@ def telegram_update(request: HttpRequest) -> HttpResponse:
     message = _path(update, "message", dict, required=False)
     attached = message is not None and any(kind in message for kind in TELEGRAM_MEDIA)
     if message is None or ("text" not in message and not attached):
-        # Edits, stickers, joins, ...: acknowledged so Telegram stops retrying them.
-        return JsonResponse({"ok": True, "ignored": True})
-    chat_id = _path(update, "message.chat.id", int)
+        return _telegram_ignored()
     text_field = "message.text" if "text" in message else "message.caption"
     text = _path(update, text_field, str, required=not attached) or ""
+    if not text.strip() and not attached:
+        # Nothing an operator could act on, as Twilio's empty Body (which is refused).
+        return _telegram_ignored()
+    chat_id = _path(update, "message.chat.id", int)
     first = _path(update, "message.from.first_name", str, required=False) or ""
     last = _path(update, "message.from.last_name", str, required=False) or ""
     hint = _path(update, "message.from.language_code", str, required=False) or ""
@@ -257,6 +281,8 @@ def telegram_update(request: HttpRequest) -> HttpResponse:
 # RapidPro's contact languages are ISO 639-3.
 RAPIDPRO_LANGUAGES = {"ukr": "uk", "rus": "ru", "eng": "en"}
 URN_MEDIA = {"tel": Medium.SMS, "whatsapp": Medium.WHATSAPP, "telegram": Medium.TELEGRAM}
+# The message id is "<run uuid>:<step uuid>"; each is 36 characters as RapidPro makes them.
+RAPIDPRO_UUID_MAX = (EXTERNAL_ID_MAX - 1) // 2
 
 
 def _urn(urn: str) -> tuple[str, str, str]:
@@ -272,6 +298,13 @@ def _urn(urn: str) -> tuple[str, str, str]:
     return medium, path if medium else "", ""
 
 
+def _uuid_bounded(uuid: str, *, field: str) -> str:
+    """Return a RapidPro uuid short enough that run and step together make a message id."""
+    if len(uuid) > RAPIDPRO_UUID_MAX:
+        raise InvalidInput(_("At most %(n)s characters.") % {"n": RAPIDPRO_UUID_MAX}, field=field)
+    return text_check(uuid, field=field)
+
+
 @webhook("RELIEFLINE_RAPIDPRO_SECRET")
 def rapidpro_webhook(request: HttpRequest) -> HttpResponse:
     """Take RapidPro's default Call Webhook body; answer JSON a flow can relay (@webhook)."""
@@ -279,10 +312,11 @@ def rapidpro_webhook(request: HttpRequest) -> HttpResponse:
     if scheme != "Token" or not _secret_matches(token, settings.RELIEFLINE_RAPIDPRO_SECRET):
         raise Refused
     data = _json_body(request)
-    run_uuid = _path(data, "run.uuid", str)
+    run_uuid = _uuid_bounded(_path(data, "run.uuid", str), field="run.uuid")
     path = _path(data, "path", list, required=False) or []
     step = path[-1] if path and isinstance(path[-1], dict) else {}
     step_uuid = step.get("uuid", "") if isinstance(step.get("uuid", ""), str) else ""
+    _uuid_bounded(step_uuid, field=f"path[{len(path) - 1}].uuid")
     text = _path(data, "input.text", str, required=False) or ""
     urn = _path(data, "contact.urn", str, required=False) or ""
     medium, address, phone = _urn(urn)
@@ -355,6 +389,22 @@ def _kobo_choices(data: dict[str, Any], path: str, allowed: list[str]) -> list[s
     return chosen
 
 
+def kobo_household_size(answer: str, *, field: str) -> int | None:
+    """Return the household size a Kobo answer gives, None when unanswered.
+
+    Raise InvalidInput naming the question for anything but a whole number of
+    persons a case takes: "0" too, which a case would read as unanswered.
+    """
+    if not answer:
+        return None
+    size = _count(answer)
+    if size is None:
+        raise InvalidInput(_("Not a number."), field=field)
+    if not HOUSEHOLD_MIN <= size <= HOUSEHOLD_MAX:
+        raise InvalidInput(_("A household has 1 to 50 persons."), field=field)
+    return size
+
+
 @webhook("RELIEFLINE_KOBO_SECRET")
 def kobo_submission(request: HttpRequest) -> HttpResponse:
     """Take a KoboToolbox REST Service submission, mapped by its form's KoboMapping."""
@@ -369,9 +419,9 @@ def kobo_submission(request: HttpRequest) -> HttpResponse:
             _("No field mapping is configured for this form (see the admin)."),
             field="_xform_id_string",
         )
-    size = _kobo_answer(data, mapping.household_size)
-    if size and not size.isdigit():
-        raise InvalidInput(_("Not a number."), field=mapping.household_size)
+    size = kobo_household_size(
+        _kobo_answer(data, mapping.household_size), field=mapping.household_size
+    )
     language = _kobo_answer(data, mapping.language).lower()
     receipt = message_receive(
         Inbound(
@@ -384,7 +434,7 @@ def kobo_submission(request: HttpRequest) -> HttpResponse:
             family_name=_kobo_answer(data, mapping.family_name)[:100],
             language=language,
             settlement=_kobo_answer(data, mapping.settlement)[:120],
-            household_size=int(size) if size else None,
+            household_size=size,
             needs=_kobo_choices(data, mapping.needs, NeedType.values),
             vulnerabilities=_kobo_choices(data, mapping.vulnerabilities, Vulnerability.values),
             fields={

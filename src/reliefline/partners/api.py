@@ -221,37 +221,39 @@ def referrals_create(request: HttpRequest, payload: ReferralIn) -> tuple[int, Re
     return 201, referral_out(referral)
 
 
-def _answer(request: HttpRequest, referral_id: str, *, accept: bool, note: str) -> ReferralOut:
+def _answer(request: HttpRequest, referral_id: int, *, accept: bool, note: str) -> ReferralOut:
     user = acting_user(request)
     access = access_for(user)
-    referral = referral_get(referral_id, user=user, access=access)
+    referral = referral_get(str(referral_id), user=user, access=access)
     # Only the organisation referred to answers, never a coordinator on its behalf.
     if referral.agreement.organisation not in access.organisations:
-        raise NotFound(_("No referral %(id)s.") % {"id": referral_id[:20]}, field="id")
+        raise NotFound(_("No referral %(id)s.") % {"id": referral_id}, field="id")
     return referral_out(services.referral_respond(referral, accept=accept, note=note, by=user))
 
 
+# {int:…}: an id that is no number ("abc") matches no path, a 404 before the body is
+# read, as an unknown number is one (not "body: required" for a referral that is none).
 @router.post(
-    "/referrals/{referral_id}/accept",
+    "/referrals/{int:referral_id}/accept",
     response=ReferralOut,
     summary="Accept a referral",
     auth=api_auth("partners.change_referral"),
 )
 def referrals_accept(
-    request: HttpRequest, referral_id: str, payload: ReferralAnswer
+    request: HttpRequest, referral_id: int, payload: ReferralAnswer
 ) -> ReferralOut:
     """Return the referral, accepted by the partner."""
     return _answer(request, referral_id, accept=True, note=payload.note)
 
 
 @router.post(
-    "/referrals/{referral_id}/decline",
+    "/referrals/{int:referral_id}/decline",
     response=ReferralOut,
     summary="Decline a referral",
     auth=api_auth("partners.change_referral"),
 )
 def referrals_decline(
-    request: HttpRequest, referral_id: str, payload: ReferralAnswer
+    request: HttpRequest, referral_id: int, payload: ReferralAnswer
 ) -> ReferralOut:
     """Return the referral, declined by the partner."""
     return _answer(request, referral_id, accept=False, note=payload.note)

@@ -23,7 +23,7 @@ from reliefline.partners.models import (
     Sector,
     SharingAgreement,
 )
-from reliefline.text import text_unstorable
+from reliefline.schemas import MAX_ID
 
 
 @dataclass(frozen=True)
@@ -179,7 +179,9 @@ def referrals_visible(user: User, access: Access) -> QuerySet[Referral]:
 def referral_get(pk: str, *, user: User, access: Access) -> Referral:
     """Return the referral the user may see, or raise NotFound (never 403: ids reveal nothing)."""
     referral = None
-    if pk.isdigit() and not text_unstorable(pk):
+    # ASCII digits, and no more than an id has: int() refuses "²" (which isdigit()
+    # takes) and numbers of thousands of digits.
+    if pk.isascii() and pk.isdigit() and len(pk) <= len(str(MAX_ID)):
         referral = referrals_visible(user, access).filter(pk=int(pk)).first()
     if referral is None:
         raise NotFound(_("No referral %(id)s.") % {"id": pk[:20]}, field="id")

@@ -17,7 +17,7 @@ from reliefline.access.models import AuditAction
 from reliefline.channels.models import Contact, InboundMessage, Notice, NoticeKind, Sender
 from reliefline.channels.selectors import Route, settlement_find
 from reliefline.channels.services.notices import notice_replied, notice_send
-from reliefline.channels.understand import Understanding, text_understand
+from reliefline.channels.understand import Understanding, item_word, text_understand
 from reliefline.errors import InvalidInput
 from reliefline.hotline.models import OPEN_STATUSES, Case, EventKind
 from reliefline.hotline.selectors import callers_web_only, cases_of_caller, persons_where
@@ -93,8 +93,13 @@ def _name(data: Inbound, attribute: str) -> str:
 
 
 def _validate(data: Inbound) -> None:
-    if not data.external_id or len(data.external_id) > EXTERNAL_ID_MAX:
+    if not data.external_id:
         raise InvalidInput(_("A message id is required."), field=_name(data, "external_id"))
+    if len(data.external_id) > EXTERNAL_ID_MAX:
+        raise InvalidInput(
+            _("At most %(n)s characters.") % {"n": EXTERNAL_ID_MAX},
+            field=_name(data, "external_id"),
+        )
     for attribute in ("external_id", "text", "address", "phone", "given_name", "family_name",
                       "settlement"):  # fmt: skip
         text_check(getattr(data, attribute), field=_name(data, attribute))
@@ -272,7 +277,8 @@ def _duplicate(data: Inbound) -> Receipt | None:
 def _new_case(
     data: Inbound, person: Person | None, language: str, understood: Understanding
 ) -> Case:
-    item = understood.items[0] if understood.items else ""
+    # In the case's language, which is the message's own unless the sender stated one.
+    item = item_word(understood.items[0], language) if understood.items else ""
     needs = [
         NeedInput(type=need, item=item if need == "medicine" else "")
         for need in sorted({*understood.needs, *data.needs})

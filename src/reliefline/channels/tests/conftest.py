@@ -1,3 +1,3 @@
-from reliefline.channels.tests.factories import outbox
+from reliefline.channels.tests.factories import kobo_mapping, outbox, senders_on
 
-__all__ = ["outbox"]
+__all__ = ["kobo_mapping", "outbox", "senders_on"]

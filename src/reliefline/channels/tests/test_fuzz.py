@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from reliefline.channels.models import KoboMapping
 from reliefline.channels.tests import senders
-from reliefline.channels.webhooks import _urn
+from reliefline.channels.webhooks import _urn, kobo_household_size
 from reliefline.errors import InvalidInput
 
 JSON = st.recursive(
@@ -70,3 +70,18 @@ def test_urn_parsing_refuses_or_returns_a_route(urn: str) -> None:
     else:
         assert medium in ("", "sms", "whatsapp", "telegram")
         assert (not phone) or phone.startswith("+")
+
+
+@given(st.text())
+def test_kobo_household_size_is_a_size_a_case_takes_or_a_refusal(answer: str) -> None:
+    try:
+        size = kobo_household_size(answer, field="household/size")
+    except InvalidInput as error:
+        assert (error.field, error.status) == ("household/size", 422)
+    else:
+        assert size is None if not answer else size is not None and 1 <= size <= 50
+
+
+@given(st.integers(min_value=1, max_value=50), st.sampled_from(["", "0", "00"]))
+def test_kobo_household_size_reads_back_the_number_written(size: int, zeros: str) -> None:
+    assert kobo_household_size(f"{zeros}{size}", field="household/size") == size
