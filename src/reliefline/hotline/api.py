@@ -1,4 +1,4 @@
-"""The /api/v1/cases endpoints: intake, the queue, one case, and its timeline."""
+"""The /api/v1/cases endpoints: intake, the queue, one case, its timeline and corrections."""
 
 from django.contrib.auth.models import User
 from django.http import HttpRequest
@@ -18,9 +18,11 @@ from reliefline.hotline.schemas import (
     CaseQuery,
     ErrorOut,
     EventIn,
+    NeedsIn,
     case_detail,
     case_input,
     case_out,
+    needs_correction,
     queue_filters,
 )
 from reliefline.hotline.selectors import case_assignee_get, case_get, case_page, case_queue
@@ -85,14 +87,45 @@ def cases_event(request: HttpRequest, reference: str, payload: EventIn) -> CaseD
     return case_detail(case_get(reference, user=actor))
 
 
+@router.post(
+    "/{reference}/needs",
+    response={200: CaseDetail, **ERRORS},
+    summary="Correct needs and vulnerabilities",
+    auth=api_auth("hotline.change_case"),
+)
+def cases_needs(request: HttpRequest, reference: str, payload: NeedsIn) -> CaseDetail:
+    """Return the case with the open needs, vulnerabilities, household size and settlement
+    given, its priority and SLA recomputed, and a timeline note saying what changed.
+
+    Needs fulfilled by aid stay as they are. With `version` (the case's `needs_version`
+    as read), a case changed since is refused with 409; a closed case is refused too.
+    """
+    actor = acting_user(request)
+    services.case_needs_correct(
+        case_get(reference, user=actor),
+        needs_correction(payload),
+        by=actor,
+        version=payload.version,
+    )
+    return case_detail(case_get(reference, user=actor))
+
+
+def _required(value: str | None, *, field: str) -> str:
+    """Return the value a kind of event requires, or raise InvalidInput naming its field."""
+    value = (value or "").strip()
+    if not value:
+        raise InvalidInput(_("This field is required."), field=field)
+    return value
+
+
 def _event_record(case: Case, event: EventIn, *, by: User) -> None:
     if event.kind == "note":
         services.case_note(case, text=event.text, by=by)
     elif event.kind == "call":
-        outcome = event.outcome.value if event.outcome else ""
+        outcome = _required(event.outcome.value if event.outcome else "", field="outcome")
         services.case_call_attempt(case, outcome=outcome, by=by, note=event.text)
     elif event.kind == "status":
-        to = event.status.value if event.status else ""
+        to = _required(event.status.value if event.status else "", field="status")
         services.case_transition(case, to=to, by=by, note=event.text)
     elif event.kind == "callback":
         if event.due_at is None:
@@ -101,4 +134,5 @@ def _event_record(case: Case, event: EventIn, *, by: User) -> None:
             case, at=event.due_at, by=by, note=event.text, notify=event.notify
         )
     else:
-        services.case_assign(case, to=case_assignee_get(event.assignee or ""), by=by)
+        assignee = case_assignee_get(_required(event.assignee, field="assignee"))
+        services.case_assign(case, to=assignee, by=by)

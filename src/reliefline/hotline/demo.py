@@ -58,7 +58,9 @@ POGREBKI = "geonames-postal:RU-307836"
 
 # What happened to a case after intake, in order: ("triage",), ("assign", username),
 # ("start",), ("call", outcome, note), ("note", text), ("callback", hours from now),
-# ("unreachable",), ("resolve", note).
+# ("unreachable",), ("resolve", note). Cases are assigned to those who work them, an
+# operator or a coordinator: a field team changes no case and sees only its
+# settlements' (hotline.services.case_assign refuses it).
 Step = tuple[str, ...]
 
 
@@ -158,7 +160,7 @@ SCENARIO: tuple[DemoCase, ...] = (
         message="Отец лежачий после инсульта, нужна перевязка и вывоз на носилках.",
         minutes_ago=3 * 60 + 10,
         steps=(
-            ("assign", "field"),
+            ("assign", "operator"),
             ("start",),
             ("call", "no_network", ""),
             ("call", "reached", "Полевая группа будет завтра утром."),
@@ -286,7 +288,7 @@ SCENARIO: tuple[DemoCase, ...] = (
         minutes_ago=30 * 60,
         steps=(
             ("triage",),
-            ("assign", "field"),
+            ("assign", "operator"),
             ("start",),
         ),
     ),
@@ -340,7 +342,7 @@ SCENARIO: tuple[DemoCase, ...] = (
         message="Нужны вода и продукты на троих.",
         minutes_ago=40 * 60,
         steps=(
-            ("assign", "field"),
+            ("assign", "operator"),
             ("start",),
             ("resolve", "Выдано: вода 30 л, консервы, печенье."),
         ),

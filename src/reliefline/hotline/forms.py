@@ -7,11 +7,20 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from reliefline.forms import DateTimeField
-from reliefline.hotline.models import Band, CallOutcome, Channel, NeedType, Status, Vulnerability
+from reliefline.hotline.models import (
+    Band,
+    CallOutcome,
+    Case,
+    Channel,
+    NeedType,
+    Status,
+    Vulnerability,
+)
 from reliefline.hotline.selectors import QueueFilters
 from reliefline.hotline.services import (
     CaseInput,
     NeedInput,
+    NeedsCorrection,
     callback_after,
     consent_method_for,
 )
@@ -70,7 +79,65 @@ class QueueFilterForm(forms.Form):
         )
 
 
-class NewCaseForm(forms.Form):
+class NeedRowsForm(forms.Form):
+    """A form whose `needs` (a checkbox per need type) come with item, quantity and note
+    fields per type: the new-call form and the case page's correction show needs alike."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for need in NeedType:
+            self.fields[f"item_{need.value}"] = forms.CharField(
+                label=_("Item"), required=False, max_length=200
+            )
+            self.fields[f"quantity_{need.value}"] = forms.IntegerField(
+                label=_("Quantity"), required=False, min_value=1
+            )
+            self.fields[f"note_{need.value}"] = forms.CharField(
+                label=_("Note"), required=False, max_length=4000
+            )
+
+    def need_rows(self) -> list[dict[str, Any]]:
+        """Return one row per need type: its checkbox state and its three bound fields."""
+        chosen = self["needs"].value() or []
+        return [
+            {
+                "type": need.value,
+                "label": need.label,
+                "checked": need.value in chosen,
+                "item": self[f"item_{need.value}"],
+                "quantity": self[f"quantity_{need.value}"],
+                "note": self[f"note_{need.value}"],
+            }
+            for need in NeedType
+        ]
+
+    def need_inputs(self) -> list[NeedInput]:
+        """Return the needs ticked, for the service (call after is_valid())."""
+        data = self.cleaned_data
+        return [
+            NeedInput(
+                type=need,
+                item=data.get(f"item_{need}") or "",
+                quantity=data.get(f"quantity_{need}"),
+                note=data.get(f"note_{need}") or "",
+            )
+            for need in self._chosen_needs()
+        ]
+
+    def _chosen_needs(self) -> list[str]:
+        chosen = set(self.cleaned_data.get("needs") or [])
+        return [need.value for need in NeedType if need.value in chosen]
+
+    def need_field_for(self, service_field: str) -> str:
+        """Return the form field a service error about a need names ("needs[0].item")."""
+        index, _sep, part = service_field[len("needs[") :].partition("].")
+        chosen = self._chosen_needs()
+        if index.isdigit() and int(index) < len(chosen) and part in ("item", "quantity", "note"):
+            return f"{part}_{chosen[int(index)]}"
+        return "needs"
+
+
+class NewCaseForm(NeedRowsForm):
     """A call or message as the operator types it; per need type: item, quantity, note."""
 
     phone = forms.CharField(label=_("Phone"), required=False, max_length=40)
@@ -125,34 +192,6 @@ class NewCaseForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for need in NeedType:
-            self.fields[f"item_{need.value}"] = forms.CharField(
-                label=_("Item"), required=False, max_length=200
-            )
-            self.fields[f"quantity_{need.value}"] = forms.IntegerField(
-                label=_("Quantity"), required=False, min_value=1
-            )
-            self.fields[f"note_{need.value}"] = forms.CharField(
-                label=_("Note"), required=False, max_length=4000
-            )
-
-    def need_rows(self) -> list[dict[str, Any]]:
-        """Return one row per need type: its checkbox state and its three bound fields."""
-        chosen = self["needs"].value() or []
-        return [
-            {
-                "type": need.value,
-                "label": need.label,
-                "checked": need.value in chosen,
-                "item": self[f"item_{need.value}"],
-                "quantity": self[f"quantity_{need.value}"],
-                "note": self[f"note_{need.value}"],
-            }
-            for need in NeedType
-        ]
-
     def clean_person_id(self) -> int | str | None:
         value = (self.cleaned_data.get("person_id") or "").strip()
         if not value:
@@ -178,15 +217,7 @@ class NewCaseForm(forms.Form):
     def case_input(self) -> CaseInput:
         """Return the service's input from the cleaned data (call after is_valid())."""
         data = self.cleaned_data
-        needs = [
-            NeedInput(
-                type=need,
-                item=data.get(f"item_{need}") or "",
-                quantity=data.get(f"quantity_{need}"),
-                note=data.get(f"note_{need}") or "",
-            )
-            for need in self._chosen_needs()
-        ]
+        needs = self.need_inputs()
         chosen = data.get("person_id")
         person_id = chosen if isinstance(chosen, int) else None
         caller = None
@@ -215,24 +246,12 @@ class NewCaseForm(forms.Form):
             household_id=self.household_chosen(),
         )
 
-    def _chosen_needs(self) -> list[str]:
-        chosen = set(self.cleaned_data.get("needs") or [])
-        return [need.value for need in NeedType if need.value in chosen]
-
     def field_for(self, service_field: str | None) -> str | None:
         """Return the form field a service error names ("caller.phone" -> "phone")."""
         if not service_field:
             return None
         if service_field.startswith("needs["):
-            index, _sep, part = service_field[len("needs[") :].partition("].")
-            chosen = self._chosen_needs()
-            if (
-                index.isdigit()
-                and int(index) < len(chosen)
-                and part in ("item", "quantity", "note")
-            ):
-                return f"{part}_{chosen[int(index)]}"
-            return "needs"
+            return self.need_field_for(service_field)
         if service_field.startswith("vulnerabilities"):
             return "vulnerabilities"
         if service_field == "household_id":
@@ -326,3 +345,67 @@ class AssignForm(forms.Form):
         field = self.fields["to"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [(name, name) for name in assignees]
+
+
+class NeedsForm(NeedRowsForm):
+    """The case page's correction of what a message or a first call recorded.
+
+    `version` is the case as the form showed it (services.case_needs_version). An empty
+    household size or settlement keeps the case's.
+    """
+
+    version = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    needs = forms.MultipleChoiceField(
+        label=_("Open needs"),
+        required=False,
+        choices=NeedType.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    vulnerabilities = forms.MultipleChoiceField(
+        label=_("Vulnerabilities"),
+        required=False,
+        choices=Vulnerability.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    household_size = forms.IntegerField(
+        label=_("Household size"), required=False, min_value=1, max_value=50
+    )
+    settlement = forms.CharField(label=_("Settlement"), required=False, max_length=64)
+
+    @classmethod
+    def of_case(cls, case: Case, *, version: str) -> "NeedsForm":
+        """Return the form showing the case as it is: its open needs ticked and filled in."""
+        initial: dict[str, Any] = {
+            "version": version,
+            "needs": [],
+            "vulnerabilities": list(case.vulnerabilities),
+            "household_size": case.household_size,
+            "settlement": case.settlement_id or "",
+        }
+        for need in case.needs.all():
+            if need.fulfilled_at is None:
+                initial["needs"].append(need.type)
+                initial[f"item_{need.type}"] = need.item
+                initial[f"quantity_{need.type}"] = need.quantity
+                initial[f"note_{need.type}"] = need.note
+        return cls(initial=initial)
+
+    def correction(self) -> NeedsCorrection:
+        """Return the service's input from the cleaned data (call after is_valid())."""
+        data = self.cleaned_data
+        return NeedsCorrection(
+            needs=self.need_inputs(),
+            vulnerabilities=data.get("vulnerabilities") or [],
+            household_size=data.get("household_size"),
+            settlement_id=data.get("settlement") or None,
+        )
+
+    def field_for(self, service_field: str | None) -> str | None:
+        """Return the form field a service error names ("needs[0].note" -> "note_water")."""
+        if not service_field:
+            return None
+        if service_field.startswith("needs["):
+            return self.need_field_for(service_field)
+        if service_field.startswith("vulnerabilities"):
+            return "vulnerabilities"
+        return service_field if service_field in ("household_size", "settlement") else None

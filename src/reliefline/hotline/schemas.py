@@ -31,6 +31,8 @@ from reliefline.hotline.services import (
     QUANTITY_MAX,
     CaseInput,
     NeedInput,
+    NeedsCorrection,
+    case_needs_version,
     consent_method_for,
 )
 from reliefline.people.models import ConsentMethod, Language, LegalBasis, Person
@@ -140,6 +142,51 @@ class EventIn(ObjectIn):
     assignee: str | None = Field(None, max_length=USERNAME_MAX, description="For `assign`.")
 
 
+class NeedsIn(ObjectIn):
+    """A correction of what intake recorded; a field left out (or null) stays as it is."""
+
+    needs: list[NeedIn] | None = Field(
+        None,
+        max_length=NEEDS_MAX,
+        description="The case's open needs as they should be, each type once; needs "
+        "fulfilled by aid stay as they are (one of the same type here is a new request).",
+    )
+    vulnerabilities: list[Vulnerability] | None = Field(None, max_length=20)
+    household_size: StrictInt | None = Field(None, ge=1, le=50)
+    settlement: str | None = Field(None, max_length=PLACE_ID_MAX, description="A place id.")
+    version: str | None = Field(
+        None,
+        max_length=64,
+        description="The case's `needs_version` as you read it: if the case changed "
+        "since, the answer is 409 and nothing is stored.",
+    )
+
+
+def need_inputs(needs: list[NeedIn]) -> list[NeedInput]:
+    """Return the service's needs for the needs of a validated request body."""
+    return [
+        NeedInput(
+            type=need.type.value,
+            item=need.item or "",
+            quantity=need.quantity,
+            note=need.note or "",
+        )
+        for need in needs
+    ]
+
+
+def needs_correction(data: NeedsIn) -> NeedsCorrection:
+    """Return the service's correction for a validated request body."""
+    return NeedsCorrection(
+        needs=None if data.needs is None else need_inputs(data.needs),
+        vulnerabilities=None
+        if data.vulnerabilities is None
+        else [v.value for v in data.vulnerabilities],
+        household_size=data.household_size,
+        settlement_id=data.settlement,
+    )
+
+
 def case_input(data: CaseIn) -> CaseInput:
     """Return the service's input for a validated request body."""
     caller = data.caller
@@ -165,15 +212,7 @@ def case_input(data: CaseIn) -> CaseInput:
         household_id=data.household_id,
         settlement_id=data.settlement,
         household_size=data.household_size,
-        needs=[
-            NeedInput(
-                type=need.type.value,
-                item=need.item or "",
-                quantity=need.quantity,
-                note=need.note or "",
-            )
-            for need in data.needs
-        ],
+        needs=need_inputs(data.needs),
         vulnerabilities=[v.value for v in data.vulnerabilities],
         message=data.message or "",
     )
@@ -251,6 +290,10 @@ class CaseOut(Schema):
 class CaseDetail(CaseOut):
     message: str
     events: list[EventOut]
+    needs_version: str = Field(
+        description="Send it back with a correction (POST …/needs) to refuse one over a "
+        "change made since you read the case."
+    )
 
 
 class CasePage(Schema):
@@ -329,4 +372,5 @@ def case_detail(case: Case) -> CaseDetail:
         **_case_fields(case),
         message=case.message,
         events=[_event_out(event) for event in case.events.all()],
+        needs_version=case_needs_version(case),
     )

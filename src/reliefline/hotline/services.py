@@ -1,14 +1,16 @@
 """Every write to cases: one function per use case, each in one transaction."""
 
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext
 
 from reliefline.access import audit_labels
 from reliefline.access.audit import audit_record
@@ -30,13 +32,15 @@ from reliefline.hotline.models import (
     Vulnerability,
 )
 from reliefline.hotline.notices import callback_notify
-from reliefline.hotline.selectors import caller_known
-from reliefline.hotline.timeline import NoteParam
+from reliefline.hotline.selectors import caller_known, case_scope
+from reliefline.hotline.timeline import NoteParam, texts_param
 from reliefline.people import services as people
 from reliefline.people.models import ConsentMethod, Household, Language, LegalBasis, Person
 from reliefline.people.phones import phone_normalise
+from reliefline.people.selectors import household_holds
 from reliefline.places.models import Place
 from reliefline.text import text_check
+from reliefline.translit import skeleton, yo_variants
 
 MESSAGE_MAX = 10_000
 NOTE_MAX = 4_000
@@ -118,9 +122,16 @@ def _params(params: Mapping[str, NoteParam]) -> dict[str, NoteParam]:
 def _needs(needs: Sequence[NeedInput]) -> list[NeedInput]:
     if len(needs) > NEEDS_MAX:
         raise InvalidInput(_("At most %(n)s needs.") % {"n": NEEDS_MAX}, field="needs")
-    cleaned = []
+    cleaned: list[NeedInput] = []
     for i, need in enumerate(needs):
         _choice(need.type, NeedType.values, field=f"needs[{i}].type")
+        if any(earlier.type == need.type for earlier in cleaned):
+            # One row per type: a second would count twice in the queue's need filter
+            # and in aid planning; its item, quantity and note belong in the first.
+            raise InvalidInput(
+                _("This need is already listed: give each need once."),
+                field=f"needs[{i}].type",
+            )
         if need.quantity is not None and not 0 < need.quantity <= QUANTITY_MAX:
             raise InvalidInput(_("The quantity must be positive."), field=f"needs[{i}].quantity")
         cleaned.append(
@@ -225,6 +236,56 @@ def case_open(data: CaseInput, *, by: User | None) -> Case:
         return case
 
 
+def caller_names_differ(person: Person, *, given_name: str, family_name: str) -> bool:
+    """Return whether the given and family names typed are both there and both differ
+    from the person's, in any script (their skeletons are compared): someone else.
+
+    One name differing is no proof: a married name, a nickname, a given name misheard.
+    """
+    typed = (given_name.strip(), family_name.strip())
+    known = (person.given_name, person.family_name)
+    return all(
+        t and skeleton(t) != skeleton(k) and not yo_variants(skeleton(t), skeleton(k))
+        for t, k in zip(typed, known, strict=True)
+    )
+
+
+def _caller_is(person: Person, caller: people.PersonInput | None) -> None:
+    """Raise InvalidInput (field "caller") when the caller given too is someone else.
+
+    Filed under the person chosen, that caller would be dropped without a word.
+    """
+    if caller is not None and caller_names_differ(
+        person, given_name=caller.given_name, family_name=caller.family_name
+    ):
+        raise InvalidInput(
+            _(
+                "The caller given is not person %(id)s: both names differ. Give person_id "
+                "alone, or the caller alone for a new person."
+            )
+            % {"id": person.pk},
+            field="caller",
+        )
+
+
+def _household_holds_caller(household: Household, caller: people.PersonInput) -> None:
+    """Raise InvalidInput (field "household_id") when the household chosen for a new caller
+    holds nobody with their phone nor their family name: another family's.
+
+    The operator's page refuses the same choice (hotline.views._household_not_typed).
+    """
+    holds = household_holds(household.pk, phone=caller.phone, family_name=caller.family_name)
+    if holds is False:  # None: nobody unpurged in it to compare with
+        raise InvalidInput(
+            _(
+                "Household %(household)s holds nobody with the caller's phone or family "
+                "name: give the household of the caller's family, or none."
+            )
+            % {"household": household},
+            field="household_id",
+        )
+
+
 def _case_write(data: CaseInput, *, settlement: Place | None, by: User | None) -> Case:
     size = data.household_size or 1
     new_phone = False
@@ -247,6 +308,7 @@ def _case_write(data: CaseInput, *, settlement: Place | None, by: User | None) -
                 field="person_id",
             )
         people.person_writable(caller, field="person_id")
+        _caller_is(caller, data.caller)
         # A known caller on a new number: the number they can be called back on now.
         new_phone = bool(data.caller_phone) and data.caller_phone != caller.phone
         if new_phone:
@@ -260,6 +322,7 @@ def _case_write(data: CaseInput, *, settlement: Place | None, by: User | None) -
         size = _household_resize(household, data.household_size)
     elif data.caller is not None and data.household_id is not None:
         household = _household_joined(data.household_id)
+        _household_holds_caller(household, data.caller)
         caller = people.person_create(data.caller, household=household, by=by)
         size = _household_resize(household, data.household_size)
     elif data.caller is not None:
@@ -422,9 +485,25 @@ def _note_params(case: Case, params: dict[str, NoteParam]) -> dict[str, NotePara
     return {} if case.purged_at is not None else params
 
 
+def case_next_statuses(case: Case) -> list[str]:
+    """Return the statuses the case may move to now, as case_transition allows them.
+
+    "Assigned" says someone works the case: with nobody assigned, case_assign gets it
+    there (and names who), not a status change.
+    """
+    return [
+        status
+        for status in TRANSITIONS[case.status]
+        if status != Status.ASSIGNED or case.assignee_id is not None
+    ]
+
+
 @transaction.atomic
 def case_transition(case: Case, *, to: str, by: User, note: str = "") -> Case:
-    """Return the case moved to status `to`, or raise IllegalTransition."""
+    """Return the case moved to status `to`, or raise IllegalTransition.
+
+    To "Assigned" only with someone assigned: otherwise Conflict (field "status").
+    """
     _choice(to, Status.values, field="status")
     note = _text(note, limit=NOTE_MAX, field="note")
     case = _writable(case)
@@ -433,6 +512,15 @@ def case_transition(case: Case, *, to: str, by: User, note: str = "") -> Case:
             reference=str(case.reference),
             from_label=str(Status(case.status).label),
             to_label=str(Status(to).label),
+        )
+    if to not in case_next_statuses(case):
+        raise Conflict(
+            _(
+                "Nobody is assigned to case %(reference)s: assign someone to it, which "
+                "marks it Assigned."
+            )
+            % {"reference": case.reference},
+            field="status",
         )
     CaseEvent.objects.create(
         case=case, kind=EventKind.STATUS, from_status=case.status, to_status=to, text=note, by=by
@@ -527,10 +615,32 @@ def case_schedule_callback(
     return case
 
 
+def _assignee_check(case: Case, to: User) -> None:
+    """Raise InvalidInput (field "assignee") unless `to` can work this case.
+
+    They must be active, may change cases, and see this one: a field team member
+    outside their assigned settlements would be given a case they cannot open.
+    """
+    if not (to.is_active and to.has_perm("hotline.change_case")):
+        raise InvalidInput(
+            _("No operator %(name)s can take cases.") % {"name": to.username}, field="assignee"
+        )
+    if not case_scope(to).filter(pk=case.pk).exists():
+        raise InvalidInput(
+            _("%(name)s cannot see case %(reference)s: it is outside their settlements.")
+            % {"name": to.username, "reference": case.reference},
+            field="assignee",
+        )
+
+
 @transaction.atomic
 def case_assign(case: Case, *, to: User, by: User) -> Case:
-    """Return the case assigned to `to`; a new or triaged case becomes assigned."""
+    """Return the case assigned to `to`; a new or triaged case becomes assigned.
+
+    Raise InvalidInput (field "assignee") when `to` cannot work the case (_assignee_check).
+    """
     case = _writable(case)
+    _assignee_check(case, to)
     case.assignee = to
     if case.status in (Status.NEW, Status.TRIAGED):
         if case.status == Status.NEW:
@@ -640,6 +750,260 @@ def case_member_add(case: Case, data: people.PersonInput, *, by: User) -> Person
     )
     _person_written(case, member, by=by, action=AuditAction.CREATE)
     return member
+
+
+@dataclass(frozen=True)
+class NeedsCorrection:
+    """What an operator corrects of a case; a part left None stays as it is.
+
+    `needs` are the case's open needs as they should be, one per type. Needs aid has
+    fulfilled (needs_fulfil) stay as they are, shown apart: one of the same type given
+    here is a new request, after the delivery.
+    """
+
+    needs: Sequence[NeedInput] | None = None
+    vulnerabilities: Sequence[str] | None = None
+    household_size: int | None = None
+    settlement_id: str | None = None
+
+
+@dataclass
+class _Corrected:
+    """What case_needs_correct changed, for the timeline's note and the audit log."""
+
+    needs_removed: list[str] = field(default_factory=list)
+    needs_added: list[str] = field(default_factory=list)
+    needs_changed: list[str] = field(default_factory=list)
+    vulnerabilities_removed: list[str] = field(default_factory=list)
+    vulnerabilities_added: list[str] = field(default_factory=list)
+    household_size: tuple[int, int] | None = None
+    settlement: tuple[Place | None, Place] | None = None
+
+    def fields(self) -> list[str]:
+        """Return the case's fields that changed, as the audit log names them."""
+        changed = {
+            "needs": self.needs_removed or self.needs_added or self.needs_changed,
+            "vulnerabilities": self.vulnerabilities_removed or self.vulnerabilities_added,
+            "household_size": self.household_size,
+            "settlement": self.settlement,
+        }
+        return [name for name, change in changed.items() if change]
+
+
+def case_needs_version(case: Case) -> str:
+    """Return a fingerprint of what case_needs_correct changes, as the reader has it.
+
+    A form or API client sends it back with its correction: a save over another
+    operator's correction, or over a delivery recorded meanwhile, is refused instead
+    of silently undoing them.
+    """
+    needs = sorted(case.needs.all(), key=lambda need: need.pk)
+    state = [
+        [[n.pk, n.type, n.item, n.quantity, str(n.note), str(n.fulfilled_at)] for n in needs],
+        sorted(case.vulnerabilities),
+        case.household_size,
+        case.settlement_id,
+    ]
+    return hashlib.sha256(json.dumps(state, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+def case_needs_correct(
+    case: Case, data: NeedsCorrection, *, by: User, version: str | None = None
+) -> Case:
+    """Return the case with its needs, vulnerabilities, household size and settlement
+    corrected, its priority and SLA recomputed as case_open computes them.
+
+    A message pre-fills a case from word stems ("лекарства не нужны" reads as a need
+    of medicine); the operator who calls back corrects it. The timeline's note says
+    what changed. With `version` (case_needs_version as read), a case changed since is
+    refused (Conflict, field "version"); so is a purged or closed one (field "case").
+    Everything that can refuse the input is checked before the transaction, as in
+    case_open.
+    """
+    needs = None if data.needs is None else _needs(data.needs)
+    vulnerabilities = None
+    if data.vulnerabilities is not None:
+        for i, vulnerability in enumerate(data.vulnerabilities):
+            _choice(vulnerability, Vulnerability.values, field=f"vulnerabilities[{i}]")
+        vulnerabilities = sorted(set(data.vulnerabilities))
+    if data.household_size is not None and not 1 <= data.household_size <= 50:
+        raise InvalidInput(_("A household has 1 to 50 persons."), field="household_size")
+    settlement = _settlement(data.settlement_id)
+    with transaction.atomic():
+        case = _writable(case)
+        if case.status == Status.CLOSED:
+            raise Conflict(
+                _("Case %(reference)s is closed: its needs stay as they were.")
+                % {"reference": case.reference},
+                field="case",
+            )
+        if version is not None and version != case_needs_version(case):
+            raise Conflict(
+                _(
+                    "Case %(reference)s was changed since you opened it (another "
+                    "correction, or aid delivered). Look at it again and correct it anew."
+                )
+                % {"reference": case.reference},
+                field="version",
+            )
+        corrected = _Corrected()
+        if needs is not None:
+            _needs_replace(case, needs, corrected)
+        if vulnerabilities is not None:
+            corrected.vulnerabilities_removed = sorted({*case.vulnerabilities} - {*vulnerabilities})
+            corrected.vulnerabilities_added = sorted({*vulnerabilities} - {*case.vulnerabilities})
+            case.vulnerabilities = vulnerabilities
+        if data.household_size is not None:
+            _household_size_correct(case, data.household_size, corrected)
+        if settlement is not None:
+            _settlement_correct(case, settlement, corrected)
+        if corrected.fields():
+            _corrected_record(case, corrected, by=by)
+        return case
+
+
+def _needs_replace(case: Case, needs: Sequence[NeedInput], corrected: _Corrected) -> None:
+    """Make the case's open needs these, keeping each row whose type stays."""
+    kept: dict[str, Need] = {}
+    for need in case.needs.filter(fulfilled_at__isnull=True).order_by("pk"):
+        if need.type in kept:  # a second row of a type, from before one was refused
+            corrected.needs_changed.append(need.type)
+            need.delete()
+        else:
+            kept[need.type] = need
+    given = {need.type: need for need in needs}
+    for need_type, need in kept.items():
+        if need_type not in given:
+            corrected.needs_removed.append(need_type)
+            need.delete()
+    for need_type, wanted in given.items():
+        row = kept.get(need_type)
+        if row is None:
+            corrected.needs_added.append(need_type)
+            Need.objects.create(
+                case=case,
+                type=need_type,
+                item=wanted.item,
+                quantity=wanted.quantity,
+                note=wanted.note,
+            )
+        elif (row.item, row.quantity, str(row.note)) != (wanted.item, wanted.quantity, wanted.note):
+            corrected.needs_changed.append(need_type)
+            row.item, row.quantity, row.note = wanted.item, wanted.quantity, wanted.note
+            row.save(update_fields=["item", "quantity", "note"])
+    corrected.needs_changed = sorted(set(corrected.needs_changed) - set(corrected.needs_removed))
+
+
+def _household_size_correct(case: Case, size: int, corrected: _Corrected) -> None:
+    """Give the case, and its household, this size: never fewer than its members."""
+    if size == case.household_size:
+        return
+    household = case.household
+    if household is not None:
+        members = household.members.count()
+        if size < members:
+            raise InvalidInput(
+                ngettext(
+                    "%(n)s person is registered in the household: it has at least %(n)s.",
+                    "%(n)s persons are registered in the household: it has at least %(n)s.",
+                    members,
+                )
+                % {"n": members},
+                field="household_size",
+            )
+        _household_resize(household, size)
+    corrected.household_size = (case.household_size, size)
+    case.household_size = size
+
+
+def _settlement_correct(case: Case, settlement: Place, corrected: _Corrected) -> None:
+    """Move the case to the settlement, and its household when it was where the case was.
+
+    Intake gives a new household the case's settlement: read wrongly from a message,
+    both were wrong, and aid plans by the household's. A household registered
+    elsewhere (a known caller now in another settlement) stays where it is.
+    """
+    if settlement.pk == case.settlement_id:
+        return
+    household = case.household
+    if household is not None and household.settlement_id in (None, case.settlement_id):
+        household.settlement = settlement
+        household.save(update_fields=["settlement"])
+    corrected.settlement = (case.settlement, settlement)
+    case.settlement = settlement
+
+
+def _corrected_record(case: Case, corrected: _Corrected, *, by: User) -> None:
+    """Save the corrected case reprioritised, with its timeline note and audit entry."""
+    before = case.priority
+    _prioritise(case, now=timezone.now())
+    case.save(
+        update_fields=[
+            "vulnerabilities",
+            "household_size",
+            "settlement",
+            "priority",
+            "band",
+            "priority_reasons",
+            "due_at",
+            "updated_at",
+        ]
+    )
+    CaseEvent.objects.create(
+        case=case,
+        kind=EventKind.NOTE,
+        msgid=gettext_noop("Corrected: %(changes)s. Priority %(before)s → %(after)s."),
+        params={
+            "changes": texts_param(lambda language: _corrected_text(corrected, language)),
+            "before": before,
+            "after": case.priority,
+        },
+        by=by,
+    )
+    _audit_write(
+        case,
+        by=by,
+        action=AuditAction.UPDATE,
+        fields=corrected.fields(),
+        purpose=gettext_noop("case correction"),
+    )
+
+
+def _corrected_text(corrected: _Corrected, language: str) -> str:
+    """Return what changed in `language`: labels only, never an item or a note."""
+    with translation.override(language):
+        needs = [
+            (corrected.needs_removed, _("needs removed: %(list)s")),
+            (corrected.needs_added, _("needs added: %(list)s")),
+            (corrected.needs_changed, _("needs changed: %(list)s")),
+        ]
+        parts = [
+            text % {"list": ", ".join(str(NeedType(t).label) for t in types)}
+            for types, text in needs
+            if types
+        ]
+        vulnerabilities = [
+            (corrected.vulnerabilities_removed, _("vulnerabilities removed: %(list)s")),
+            (corrected.vulnerabilities_added, _("vulnerabilities added: %(list)s")),
+        ]
+        parts += [
+            text % {"list": ", ".join(str(Vulnerability(v).label) for v in values)}
+            for values, text in vulnerabilities
+            if values
+        ]
+        if corrected.household_size is not None:
+            old, new = corrected.household_size
+            parts.append(_("household size %(old)s → %(new)s") % {"old": old, "new": new})
+        if corrected.settlement is not None:
+            old_place, new_place = corrected.settlement
+            parts.append(
+                _("settlement %(old)s → %(new)s")
+                % {
+                    "old": old_place.display_name(language) if old_place else "—",
+                    "new": new_place.display_name(language),
+                }
+            )
+        return "; ".join(parts)
 
 
 @transaction.atomic

@@ -14,6 +14,7 @@ urlpatterns = [
     path("cases/<str:reference>/calls/", views.case_call, name="case_call"),
     path("cases/<str:reference>/callback/", views.case_callback, name="case_callback"),
     path("cases/<str:reference>/assign/", views.case_assign, name="case_assign"),
+    path("cases/<str:reference>/needs/", views.case_needs, name="case_needs"),
     path("cases/<str:reference>/claim/", claim_views.case_claim, name="case_claim"),
     path("cases/<str:reference>/caller/", person_views.case_caller, name="case_caller"),
     path("cases/<str:reference>/members/", person_views.case_member, name="case_member"),

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import prefetch_related_objects
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -36,6 +36,7 @@ from reliefline.hotline.forms import (
     AssignForm,
     CallAttemptForm,
     CallbackForm,
+    NeedsForm,
     NewCaseForm,
     NoteForm,
     PersonNameForm,
@@ -44,7 +45,6 @@ from reliefline.hotline.forms import (
 )
 from reliefline.hotline.models import (
     OPEN_STATUSES,
-    TRANSITIONS,
     Band,
     Case,
     NeedType,
@@ -72,7 +72,6 @@ from reliefline.people.selectors import (
 from reliefline.people.services import person_match_audit
 from reliefline.places.models import Place
 from reliefline.places.selectors import place_get
-from reliefline.translit import skeleton, yo_variants
 
 QUEUE_REFRESH_SECONDS = 15
 DASHBOARD_REFRESH_SECONDS = 30
@@ -192,18 +191,17 @@ def _households(persons: Iterable[Person]) -> list[Person]:
 CANDIDATE_FIELDS = ("given_name", "patronymic", "family_name", "birth_date", "household")
 
 
-def _caller_candidates(request: HtmxHttpRequest) -> list[Candidate]:
+def _caller_candidates(request: HtmxHttpRequest, typed: QueryDict) -> list[Candidate]:
     """Return the registered persons the caller being typed may be, audited when shown."""
-    get = request.GET
-    phone = get.get("phone", "")[:40]
+    phone = typed.get("phone", "")[:40]
     try:
-        birth_date = parse_date(get.get("birth_date", "")[:10])
+        birth_date = parse_date(typed.get("birth_date", "")[:10])
     except ValueError:  # well-formed but impossible, such as 1979-02-30
         birth_date = None
     query = MatchQuery(
-        given_name=get.get("given_name", "")[:100],
-        family_name=get.get("family_name", "")[:100],
-        patronymic=get.get("patronymic", "")[:100],
+        given_name=typed.get("given_name", "")[:100],
+        family_name=typed.get("family_name", "")[:100],
+        patronymic=typed.get("patronymic", "")[:100],
         birth_date=birth_date,
         # A phone still being typed is not one yet: match on the names meanwhile.
         phone=phone if phone_normalise(phone) else "",
@@ -221,22 +219,34 @@ def _caller_candidates(request: HtmxHttpRequest) -> list[Candidate]:
     return candidates
 
 
-@requires("hotline.add_case")
-@require_GET
-def caller_lookup(request: HtmxHttpRequest) -> HttpResponse:
-    """Return likely matches, earlier cases and known persons for the caller being typed."""
-    get = request.GET
+def _known_callers(request: HtmxHttpRequest, typed: QueryDict) -> dict[str, Any]:
+    """Return what hotline/_caller_matches.html lists for the caller typed: likely matches,
+    known persons, their households and earlier cases, and the choice already made."""
     context = _caller_matches(
-        get.get("phone", "")[:40], get.get("given_name", "")[:100], get.get("family_name", "")[:100]
+        typed.get("phone", "")[:40],
+        typed.get("given_name", "")[:100],
+        typed.get("family_name", "")[:100],
     )
-    candidates = _caller_candidates(request)
+    candidates = _caller_candidates(request, typed)
     shown = {c.person.pk for c in candidates}
     context["candidates"] = candidates
     context["households"] = _households([*(c.person for c in candidates), *context["persons"]])
     context["persons"] = [p for p in context["persons"] if p.pk not in shown]
     context["searched"] = context["searched"] or bool(candidates)
-    context["selected"] = get.get("person_id", "")
-    return render(request, "hotline/_caller_matches.html", context)
+    context["selected"] = typed.get("person_id", "")
+    return context
+
+
+def _callers_offered(known: dict[str, Any]) -> bool:
+    """Return whether the known callers listed offer anyone to choose (_known_callers)."""
+    return bool(known["candidates"] or known["persons"])
+
+
+@requires("hotline.add_case")
+@require_GET
+def caller_lookup(request: HtmxHttpRequest) -> HttpResponse:
+    """Return likely matches, earlier cases and known persons for the caller being typed."""
+    return render(request, "hotline/_caller_matches.html", _known_callers(request, request.GET))
 
 
 def _caller_not_typed(form: NewCaseForm) -> bool:
@@ -248,11 +258,10 @@ def _caller_not_typed(form: NewCaseForm) -> bool:
     person = Person.objects.filter(pk=chosen).only("given_name", "family_name").first()
     if person is None:
         return False  # the service says the person is unknown
-    typed = [(form.cleaned_data.get(name) or "").strip() for name in ("given_name", "family_name")]
-    known = (person.given_name, person.family_name)
-    return all(
-        t and skeleton(t) != skeleton(k) and not yo_variants(skeleton(t), skeleton(k))
-        for t, k in zip(typed, known, strict=True)
+    return services.caller_names_differ(
+        person,
+        given_name=form.cleaned_data.get("given_name") or "",
+        family_name=form.cleaned_data.get("family_name") or "",
     )
 
 
@@ -282,63 +291,85 @@ def _phone_known(form: NewCaseForm) -> bool:
     )
 
 
+def _caller_check(request: HtmxHttpRequest, form: NewCaseForm) -> dict[str, Any] | None:
+    """Refuse, with an error on the form, a caller the operator may not mean; return the
+    known callers when they were looked up, for the page to list without a second search.
+    """
+    known: dict[str, Any] | None = None
+    if form.is_valid() and _caller_not_typed(form):
+        # The name was retyped after the choice, before the known callers were
+        # shown again: the case would open for someone the operator no longer means.
+        form.add_error(
+            "given_name",
+            _(
+                "The caller chosen below does not match the name typed. Choose the "
+                "caller again, or “None of these: a new person in a new household”."
+            ),
+        )
+    if form.is_valid() and _household_not_typed(form):
+        form.add_error(
+            "person_id",
+            _(
+                "The household chosen below holds nobody with the phone or family name "
+                "typed. Choose again among the known callers, or “None of these: a new "
+                "person in a new household”."
+            ),
+        )
+    if form.is_valid() and not form.caller_chosen() and _phone_known(form):
+        # Sent before the known callers appeared (they come after a pause in
+        # typing): a second household for the same family is what would follow.
+        form.add_error(
+            "phone",
+            _(
+                "This phone is already registered. Choose the caller among the known "
+                "callers below, or “None of these: a new person in a new household”."
+            ),
+        )
+    if form.is_valid() and not form.caller_chosen():
+        known = _known_callers(request, request.POST)
+        if _callers_offered(known):
+            # As for a known phone: the names typed found someone registered, in
+            # the list or about to appear in it; a hurried "Open the case" is no
+            # choice, and would give the family a second household.
+            form.add_error(
+                "person_id",
+                _(
+                    "Someone registered may be this caller: choose the caller among the "
+                    "known callers above, or “None of these: a new person in a new "
+                    "household”."
+                ),
+            )
+    return known
+
+
 @requires("hotline.add_case")
 def new_case(request: HtmxHttpRequest) -> HttpResponse:
     """Show the new-call form; on POST open the case and go to its page."""
     status = 200
+    known: dict[str, Any] | None = None
     if request.method == "POST":
         form = NewCaseForm(request.POST)
-        if form.is_valid() and _caller_not_typed(form):
-            # The name was retyped after the choice, before the known callers were
-            # shown again: the case would open for someone the operator no longer means.
-            form.add_error(
-                "given_name",
-                _(
-                    "The caller chosen below does not match the name typed. Choose the "
-                    "caller again, or “Create a new person”."
-                ),
-            )
-        if form.is_valid() and _household_not_typed(form):
-            form.add_error(
-                "person_id",
-                _(
-                    "The household chosen below holds nobody with the phone or family name "
-                    "typed. Choose again among the known callers, or “Create a new person”."
-                ),
-            )
-        if form.is_valid() and not form.caller_chosen() and _phone_known(form):
-            # Sent before the known callers appeared (they come after a pause in
-            # typing): a second household for the same family is what would follow.
-            form.add_error(
-                "phone",
-                _(
-                    "This phone is already registered. Choose the caller among the known "
-                    "callers below, or “Create a new person”."
-                ),
-            )
+        known = _caller_check(request, form)
+        status = 422
         if form.is_valid():
             try:
                 case = services.case_open(form.case_input(), by=acting_user(request))
-            except InvalidInput as error:
+            except ReliefError as error:  # a caller purged since the page showed them: 409
                 form.add_error(form.field_for(error.field), error.message)
+                status = error.status
             else:
                 return redirect("hotline:case", reference=case.reference)
-        status = 422
     else:
         language = (translation.get_language() or "")[:2]
         form = NewCaseForm(
             initial={"language": language if language in Language.values else Language.RU}
         )
-    data = form.data if form.is_bound else {}
-    matches = _caller_matches(
-        str(data.get("phone", ""))[:40],
-        str(data.get("given_name", ""))[:100],
-        str(data.get("family_name", ""))[:100],
-    )
+    typed = request.POST if form.is_bound else QueryDict()
     context = {
         "form": form,
-        "matches": {**matches, "selected": str(data.get("person_id", ""))},
-        "settlement": _place(str(data.get("settlement", ""))),
+        # The same list as the lookup's, so the caller chosen is still there, chosen.
+        "matches": known if known is not None else _known_callers(request, typed),
+        "settlement": _place(typed.get("settlement", "")),
     }
     return render(request, "hotline/new_case.html", context, status=status)
 
@@ -387,9 +418,16 @@ def _case_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, A
             for reason in case.priority_reasons
         ],
         "vulnerabilities": [Vulnerability(v).label for v in case.vulnerabilities],
-        "transitions": [Status(status) for status in TRANSITIONS[case.status]],
+        "transitions": [Status(status) for status in services.case_next_statuses(case)],
         "events": list(case.events.all()),
         "can_change": writable and request.user.has_perm("hotline.change_case"),
+        # A closed case's needs stay as they were (services.case_needs_correct).
+        "can_correct": writable
+        and case.status != Status.CLOSED
+        and request.user.has_perm("hotline.change_case"),
+        "needs_fulfilled": [need for need in case.needs.all() if need.fulfilled_at is not None],
+        "needs_form": NeedsForm.of_case(case, version=services.case_needs_version(case)),
+        "needs_place": case.settlement,
         "can_assign": can_assign,
         "can_add_member": writable and request.user.has_perm("people.add_person"),
         "call_form": CallAttemptForm(),
@@ -505,6 +543,45 @@ def case_callback(request: HtmxHttpRequest, reference: str) -> HttpResponse:
             case, at=data["at"], by=actor, note=data["note"], notify=data["tell"]
         ),
     )
+
+
+@requires("hotline.change_case")
+@require_POST
+def case_needs(request: HtmxHttpRequest, reference: str) -> HttpResponse:
+    """Correct the case's needs, vulnerabilities, household size and settlement.
+
+    Answer with the whole page (htmx takes #case-page from it): the priority, the
+    facts and the timeline all change. Bad input keeps what was typed, with its error;
+    a refusal (a case changed meanwhile, closed or purged) shows the case as it is now.
+    """
+    case = _case_or_404(request, reference)
+    form = NeedsForm(request.POST)
+    shown: NeedsForm | None = form
+    error, status = "", 422
+    if form.is_valid():
+        try:
+            services.case_needs_correct(
+                case,
+                form.correction(),
+                by=acting_user(request),
+                version=form.cleaned_data["version"],
+            )
+        except InvalidInput as failure:
+            form.add_error(form.field_for(failure.field), failure.message)
+        except ReliefError as failure:
+            shown, error, status = None, failure.message, failure.status
+        else:
+            if not _partial(request):
+                return redirect("hotline:case", reference=reference)
+            shown, status = None, 200
+    extra: dict[str, Any] = {"needs_error": error}
+    if shown is not None:  # as typed, the settlement picked too
+        extra["needs_form"] = shown
+        extra["needs_place"] = _place(str(request.POST.get("settlement", ""))) or case.settlement
+    context = _case_context(request, _case_or_404(request, reference), **extra)
+    response = render(request, "hotline/case.html", context, status=status)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
 
 
 @requires("hotline.assign_case")

@@ -21,6 +21,7 @@ from reliefline.hotline.retention import cases_purge
 from reliefline.hotline.tests.factories import open_case
 from reliefline.people.models import Person
 from reliefline.people.services import PersonInput
+from reliefline.places.tests.factories import PlaceFactory
 
 
 @pytest.fixture
@@ -28,9 +29,9 @@ def operator(user_in: Callable[[str], User]) -> User:
     return user_in("operator")
 
 
-def _purged(by: User) -> Case:
+def _purged(by: User, *, settlement_id: str | None = None) -> Case:
     """Return a case closed a year ago and purged, as `purge` leaves it."""
-    case = open_case(message="We are at Lenina 5")
+    case = open_case(message="We are at Lenina 5", settlement_id=settlement_id)
     case = services.case_transition(case, to=Status.CLOSED, by=by)
     Case.objects.filter(pk=case.pk).update(closed_at=timezone.now() - dt.timedelta(days=365))
     cases_purge(days=90)
@@ -119,7 +120,8 @@ def test_a_system_note_on_a_purged_case_is_kept_without_its_parameters(operator:
 def test_the_page_of_a_purged_case_offers_no_form_that_would_be_refused(
     client_as: Callable[[str], Client], operator: User
 ) -> None:
-    case = _purged(operator)
+    # In a settlement, where a live case offers to turn it into a situation claim.
+    case = _purged(operator, settlement_id=PlaceFactory().pk)
     client = client_as("coordinator")
     client.cookies["django_language"] = "en"
 
@@ -127,7 +129,8 @@ def test_the_page_of_a_purged_case_offers_no_form_that_would_be_refused(
 
     for form in ("caller-form", "member-form"):
         assert f'id="{form}"' not in page
-    for action in ("case_call", "case_note", "case_callback", "case_assign", "case_transition"):
+    actions = ("case_call", "case_note", "case_callback", "case_assign", "case_transition")
+    for action in (*actions, "case_needs", "case_claim"):
         assert reverse(f"hotline:{action}", args=[case.reference]) not in page
     assert "Personal data purged under retention on" in page
 

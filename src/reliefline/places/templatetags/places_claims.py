@@ -40,7 +40,10 @@ def claim_from_case(context: dict[str, Any], case: Any) -> dict[str, Any]:
     choices = report_choices()
     suggested = suggested_reports(need.type for need in case.needs.all())
     return {
-        "show": case.settlement_id is not None and user.has_perm("places.add_claim"),
+        # A purged case takes no more writes (hotline.services._writable).
+        "show": case.settlement_id is not None
+        and case.purged_at is None
+        and user.has_perm("places.add_claim"),
         "case": case,
         "suggested": [choice for choice in choices if choice[0] in suggested],
         "others": [choice for choice in choices if choice[0] not in suggested],
