@@ -42,6 +42,41 @@ class ConvoyLocked(Conflict):
         )
 
 
+class CorridorClosed(Conflict):
+    """A planning write on a closed corridor: its closing gave the seats nobody took back
+    and told the households told anything not to come, so it takes no more convoys,
+    vehicles or places, and tells nobody to come."""
+
+    code = "corridor_closed"
+
+    def __init__(self, *, name: str) -> None:
+        super().__init__(
+            _(
+                "Corridor %(name)s is closed: it takes no more convoys, vehicles or "
+                "places, and nobody is told to come."
+            )
+            % {"name": name},
+            field="corridor",
+        )
+
+
+class NotOnConvoy(Conflict):
+    """A household removed from a convoy's page while it holds no place on that convoy
+    (moved, removed or placed again from another page or tab since)."""
+
+    code = "not_on_convoy"
+
+    def __init__(self, *, convoy: str) -> None:
+        super().__init__(
+            _(
+                "The household holds no place on convoy %(convoy)s any more: the page is "
+                "out of date. Reload it."
+            )
+            % {"convoy": convoy},
+            field="request",
+        )
+
+
 class IllegalBoarding(Conflict):
     code = "illegal_boarding"
 

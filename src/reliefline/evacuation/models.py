@@ -7,6 +7,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from reliefline.hotline.timeline import note_render
+
 if TYPE_CHECKING:
     from reliefline.places.models import Place
 
@@ -158,7 +160,13 @@ class CorridorParty(models.Model):
 
 
 class CorridorEvent(models.Model):
-    """One entry of a corridor's timeline; only ever appended."""
+    """One entry of a corridor's timeline; only ever appended.
+
+    `note` is what a coordinator typed (with a status change), shown as written. An
+    entry reliefline writes itself has `msgid` and `params` instead, and is translated
+    when read, as a case's timeline is (hotline.timeline): coordinators of one corridor
+    read it in Ukrainian, Russian and English. display_text gives either.
+    """
 
     corridor = models.ForeignKey(Corridor, on_delete=models.CASCADE, related_name="events")
     from_status = models.CharField(
@@ -168,6 +176,8 @@ class CorridorEvent(models.Model):
         max_length=16, blank=True, default="", choices=CorridorStatus.choices
     )
     note = models.CharField(max_length=500, blank=True, default="")
+    msgid = models.TextField(blank=True, default="")
+    params = models.JSONField(blank=True, default=dict)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -177,9 +187,22 @@ class CorridorEvent(models.Model):
         ordering = ["at", "id"]
         verbose_name = _("corridor event")
         verbose_name_plural = _("corridor events")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(note="") | models.Q(msgid=""),
+                name="corridorevent_note_or_msgid",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.corridor} {self.from_status}→{self.to_status}"
+
+    @property
+    def display_text(self) -> str:
+        """Return the entry's note as the reader sees it, in the active language."""
+        if self.msgid:
+            return note_render(self.msgid, self.params)
+        return self.note
 
 
 class Convoy(models.Model):

@@ -304,7 +304,7 @@ def corridor_out(corridor: Corridor) -> CorridorOut:
             CorridorEventOut(
                 from_status=e.from_status,
                 to_status=e.to_status,
-                note=e.note,
+                note=e.display_text,  # in the reader's language, as the page shows it
                 by=e.by.username if e.by else None,
                 at=e.at,
             )

@@ -76,7 +76,12 @@ from reliefline.evacuation.services.requests import (
     request_amend_refusal,
     request_cancel_refusal,
 )
-from reliefline.evacuation.services.seats import TIME_LIMIT_DEFAULT
+from reliefline.evacuation.services.seats import (
+    LEFT_OUT_ELSEWHERE,
+    TIME_LIMIT_DEFAULT,
+    corridor_planning_refusal,
+    members_elsewhere,
+)
 from reliefline.forms import form_error_add
 from reliefline.hotline.models import Case
 from reliefline.hotline.selectors import case_get
@@ -91,6 +96,9 @@ LEFT_OUT_REASONS = {
     "no_vehicle_with_medic_fits": gettext_lazy("Needs a medic; no vehicle with one has room."),
     "places_taken_by_higher_priority": gettext_lazy(
         "Places went to higher priority or earlier requests."
+    ),
+    LEFT_OUT_ELSEWHERE: gettext_lazy(
+        "Someone of the household holds a place or goes with another request: amend the request."
     ),
     "": gettext_lazy("Not allocated yet."),
 }
@@ -385,6 +393,8 @@ def _convoy_context(
         # Who a move of the departure would tell, or why nobody yet (_reschedule_hint.html).
         "households_waiting": services.convoy_requests_waiting(convoy).count(),
         "move_waits": MOVE_WAITS_SAID.get(services.departure_move_waits(convoy), ""),
+        # Closed, the corridor takes no more places, vehicles or locks: no button offers them.
+        "closed": corridor_planning_refusal(convoy.window.corridor),
         "error": error,
     }
 
@@ -555,12 +565,14 @@ def convoy_place(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @_not_found_is_404
 @require_POST
 def convoy_unplace(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Put a household of this convoy back on the waiting list; refused (409) when its
+    places are not on this convoy, as after a move from another page or tab."""
     return _convoy_action(
         request,
         pk,
         UnplaceForm(request.POST),
         lambda convoy, data: services.request_unplace(
-            selectors.request_get(data["request"]), by=acting_user(request)
+            selectors.request_get(data["request"]), convoy=convoy, by=acting_user(request)
         ),
         _("Household back on the waiting list."),
     )
@@ -570,13 +582,18 @@ def convoy_unplace(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @_not_found_is_404
 @require_POST
 def convoy_lock(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    """Lock the allocation; every household is told where and when to come."""
+    """Lock the allocation; every household is told where and when to come, or, while the
+    corridor is suspended, at its reopening (refused once it is closed)."""
+    if selectors.convoy_get(pk).window.corridor.status == CorridorStatus.SUSPENDED:
+        done = " ".join((_("Allocation locked."), str(MOVE_WAITS_SAID[MOVE_WAITS_REOPENING])))
+    else:
+        done = _("Allocation locked; households are being told.")
     return _convoy_action(
         request,
         pk,
         UnboundForm(request.POST),
         lambda convoy, data: services.convoy_lock(convoy, by=acting_user(request)),
-        _("Allocation locked; households are being told."),
+        done,
     )
 
 
@@ -856,7 +873,15 @@ def _correcting(case: Case, correct: str) -> dict[str, Any] | None:
         .prefetch_related("members")
         .first()
     )
-    return request_initial(cancelled) if cancelled else None
+    if cancelled is None:
+        return None
+    initial = request_initial(cancelled)
+    # Someone who holds a place or goes with another request since (arrived, say) cannot
+    # go on the corrected one (requests._members): left unticked, not refused once sent.
+    going = [m.person_id for m in cancelled.members.all() if m.going]
+    for person_id in members_elsewhere(None, going):
+        initial[f"going_{person_id}"] = False
+    return initial
 
 
 def _request_page(

@@ -1,14 +1,14 @@
 """Corridors, their timeline, convoys and vehicles: the coordinator's planning writes."""
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, ngettext
+from django.utils.translation import gettext_noop
 
 from reliefline.errors import InvalidInput
 from reliefline.evacuation import notices
@@ -32,9 +32,14 @@ from reliefline.evacuation.models import (
     StopKind,
     Vehicle,
 )
-from reliefline.evacuation.services.seats import convoy_requests_waiting, placements_release
+from reliefline.evacuation.services.seats import (
+    convoy_requests_waiting,
+    corridor_planning_check,
+    placements_release,
+)
 from reliefline.hotline.models import EventKind
 from reliefline.hotline.services import case_event_append, case_schedule_callback
+from reliefline.hotline.timeline import NoteParam, texts_param
 from reliefline.places.models import Place
 from reliefline.places.times import hotline_time
 from reliefline.text import text_check
@@ -48,6 +53,9 @@ VEHICLES_MAX = 60
 # A household a closing left split is called back this soon (_split_follow_up).
 SPLIT_CALL_WITHIN = dt.timedelta(minutes=5)
 LABEL_MAX = 60
+# How far ahead of the server's clock a party's agreement may be dated: a sender's
+# clock a little fast, not an agreement still to come.
+AGREED_SKEW = dt.timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -86,6 +94,24 @@ def text_clean(value: str, *, limit: int, field: str, required: bool = False) ->
     if required and not value:
         raise InvalidInput(_("This field is required."), field=field)
     return value
+
+
+def corridor_event_append(
+    corridor_id: int,
+    *,
+    msgid: str,
+    params: Mapping[str, NoteParam] | None = None,
+    by: User | None,
+) -> CorridorEvent:
+    """Return a new entry of the corridor's timeline written by reliefline itself.
+
+    Kept as its English `msgid` (marked with gettext_noop by the caller) and `params`,
+    and read in each reader's language (CorridorEvent.display_text): whoever wrote it,
+    in whatever language, coordinators of the corridor read it in theirs.
+    """
+    return CorridorEvent.objects.create(
+        corridor_id=corridor_id, msgid=msgid, params=dict(params or {}), by=by
+    )
 
 
 def _route(stops: Sequence[StopInput]) -> list[tuple[str, Place]]:
@@ -146,8 +172,35 @@ def _parties(parties: Sequence[PartyInput]) -> list[PartyInput]:
             raise InvalidInput(_("Unknown role."), field=f"parties[{i}].role")
         if any(p.name.casefold() == name.casefold() for p in cleaned):
             raise InvalidInput(_("Named twice."), field=f"parties[{i}].name")
+        _agreed_check(party.agreed_at, field=f"parties[{i}].agreed_at")
         cleaned.append(PartyInput(name=name, role=party.role, agreed_at=party.agreed_at))
     return cleaned
+
+
+def _agreed_check(agreed_at: dt.datetime | None, *, field: str) -> None:
+    """Refuse an agreement dated in the future: the page would say the party agreed."""
+    if agreed_at is None:
+        return
+    if agreed_at.tzinfo is None:
+        raise InvalidInput(_("Give the time zone."), field=field)
+    if agreed_at > timezone.now() + AGREED_SKEW:
+        raise InvalidInput(_("An agreement cannot be dated in the future."), field=field)
+
+
+def _direction_check(direction: str, route: Sequence[tuple[str, Place]]) -> None:
+    """Refuse a direction away from the reception point's country.
+
+    The households matched to a corridor are those who chose its direction (seats):
+    "toward Russia" ending in Sumy would take those who chose Russia to Ukraine. A
+    reception point in neither country says nothing about the direction.
+    """
+    _kind, reception = route[-1]
+    if reception.country in Direction.values and reception.country != direction:
+        raise InvalidInput(
+            _("The reception point %(place)s is not on that side: choose “%(direction)s”.")
+            % {"place": reception, "direction": Direction(reception.country).label},
+            field="direction",
+        )
 
 
 @transaction.atomic
@@ -157,6 +210,7 @@ def corridor_create(data: CorridorInput, *, by: User | None) -> Corridor:
     if data.direction not in Direction.values:
         raise InvalidInput(_("Choose UA or RU."), field="direction")
     route = _route(data.stops)
+    _direction_check(data.direction, route)
     windows = _windows(data.windows)
     parties = _parties(data.parties)
     corridor = Corridor.objects.create(name=name, direction=data.direction, created_by=by)
@@ -172,7 +226,10 @@ def corridor_create(data: CorridorInput, *, by: User | None) -> Corridor:
         for p in parties
     )
     CorridorEvent.objects.create(
-        corridor=corridor, to_status=CorridorStatus.PROPOSED, note=_("Proposed"), by=by
+        corridor=corridor,
+        to_status=CorridorStatus.PROPOSED,
+        msgid=gettext_noop("Proposed"),
+        by=by,
     )
     return corridor
 
@@ -186,8 +243,8 @@ def corridor_window_add(
     added = CorridorWindow.objects.create(
         corridor=corridor, starts_at=window.starts_at, ends_at=window.ends_at
     )
-    CorridorEvent.objects.create(
-        corridor=corridor, note=_("Window added: %(w)s") % {"w": added}, by=by
+    corridor_event_append(
+        corridor.pk, msgid=gettext_noop("Window added: %(w)s"), params={"w": str(added)}, by=by
     )
     return added
 
@@ -280,14 +337,14 @@ def _closed_release(corridor: Corridor, *, was: str, by: User | None) -> None:
             notices.closed_notify(request, corridor=corridor, by=by)
     _split_follow_up([released[pk] for pk in sorted(still_going)], corridor=corridor, by=by)
     if returned:
-        CorridorEvent.objects.create(
-            corridor=corridor,
-            note=ngettext(
-                "%(n)s household with a seat is back on the waiting list (%(told)s told).",
-                "%(n)s households with a seat are back on the waiting list (%(told)s told).",
-                len(returned),
-            )
-            % {"n": len(returned), "told": len(told.keys() & returned)},
+        # A count after a colon: note_render has no plural forms, and this reads right
+        # for any number in each language.
+        corridor_event_append(
+            corridor.pk,
+            msgid=gettext_noop(
+                "Households with a seat back on the waiting list: %(n)s (told: %(told)s)."
+            ),
+            params={"n": len(returned), "told": len(told.keys() & returned)},
             by=by,
         )
 
@@ -320,10 +377,12 @@ def _split_follow_up(
         if by is not None and request.case.purged_at is None:
             soon = timezone.now() + SPLIT_CALL_WITHIN
             case_schedule_callback(request.case, at=soon, by=by)
-    CorridorEvent.objects.create(
-        corridor=corridor,
-        note=_("Part of the household on the road, the rest without a seat; call them: %(cases)s.")
-        % {"cases": ", ".join(str(r.case.reference) for r in split)},
+    corridor_event_append(
+        corridor.pk,
+        msgid=gettext_noop(
+            "Part of the household on the road, the rest without a seat; call them: %(cases)s."
+        ),
+        params={"cases": ", ".join(str(r.case.reference) for r in split)},
         by=by,
     )
 
@@ -354,13 +413,13 @@ def _reopened_notify(corridor: Corridor, *, by: User | None) -> None:
                     notices.reopened_notify(request, corridor=corridor, convoy=convoy, by=by)
             continue
         if convoy.departure_at <= now:
-            CorridorEvent.objects.create(
-                corridor=corridor,
-                note=_(
+            corridor_event_append(
+                corridor.pk,
+                msgid=gettext_noop(
                     "Convoy %(name)s: its departure passed while the corridor was suspended; "
                     "nobody was told. Move the departure to tell its households."
-                )
-                % {"name": convoy.name},
+                ),
+                params={"name": convoy.name},
                 by=by,
             )
             continue
@@ -422,7 +481,9 @@ def convoy_create(
     """Return a convoy leaving from one of the corridor's assembly points within the window.
 
     Refused for a departure already past: no family could be told it (as for a move).
+    Refused on a closed corridor (corridor_planning_check).
     """
+    corridor_planning_check(Corridor.objects.select_for_update().get(pk=window.corridor_id))
     name = text_clean(name, limit=NAME_MAX, field="name", required=True)
     _departure_check(window, departure_at)
     if departure_at <= timezone.now():
@@ -440,8 +501,11 @@ def convoy_create(
     convoy = Convoy.objects.create(
         name=name, window=window, departure_at=departure_at, assembly_point=stop.place
     )
-    CorridorEvent.objects.create(
-        corridor_id=window.corridor_id, note=_("Convoy planned: %(name)s") % {"name": name}, by=by
+    corridor_event_append(
+        window.corridor_id,
+        msgid=gettext_noop("Convoy planned: %(name)s"),
+        params={"name": name},
+        by=by,
     )
     return convoy
 
@@ -496,20 +560,39 @@ def convoy_reschedule(
     was = convoy.departure_at
     convoy.departure_at = departure_at
     convoy.save(update_fields=["departure_at"])
-    note = _("Convoy %(name)s: departure moved from %(was)s to %(now)s") % {
-        "name": convoy.name,
-        "was": hotline_time(was, place=convoy.assembly_point),
-        "now": hotline_time(departure_at, place=convoy.assembly_point),
-    }
-    if recipients := convoy.manifest_recipients():
-        note += " " + manifests_outdated(recipients)
-    CorridorEvent.objects.create(corridor_id=window.corridor_id, note=note, by=by)
+    _moved_note(convoy, was=was, by=by)
     if departure_move_waits(convoy):
         return []
     told = list(convoy_requests_waiting(convoy).select_related("case__caller"))
     for request in told:
         notices.rescheduled_notify(request, convoy=convoy, by=by)
     return told
+
+
+def _moved_note(convoy: Convoy, *, was: dt.datetime, by: User | None) -> None:
+    """Write the move on the corridor's timeline, both clocks named in the reader's language,
+    with the recipients of manifests that carry the old departure."""
+
+    def at(time: dt.datetime) -> NoteParam:
+        def said(language: str) -> str:
+            with translation.override(language):
+                return hotline_time(time, place=convoy.assembly_point)
+
+        return texts_param(said)
+
+    params: dict[str, NoteParam] = {
+        "name": convoy.name,
+        "was": at(was),
+        "now": at(convoy.departure_at),
+    }
+    msgid = gettext_noop("Convoy %(name)s: departure moved from %(was)s to %(now)s")
+    if recipients := convoy.manifest_recipients():
+        params["to"] = ", ".join(recipients)
+        msgid = gettext_noop(
+            "Convoy %(name)s: departure moved from %(was)s to %(now)s. Manifests handed out "
+            "before show the old departure; hand them out again to: %(to)s."
+        )
+    corridor_event_append(convoy.window.corridor_id, msgid=msgid, params=params, by=by)
 
 
 @dataclass(frozen=True)
@@ -523,17 +606,23 @@ class VehicleInput:
 
 @transaction.atomic
 def vehicle_add(convoy: Convoy, data: VehicleInput, *, by: User | None) -> Vehicle:
-    """Return a vehicle added to the convoy."""
+    """Return a vehicle added to the convoy; refused on a closed corridor."""
     label = text_clean(data.label, limit=LABEL_MAX, field="label", required=True)
     for name, most in (("seats", 120), ("wheelchair_places", 20), ("stretcher_places", 20)):
         if not 0 <= getattr(data, name) <= most:
             raise InvalidInput(_("Between 0 and %(n)s.") % {"n": most}, field=name)
     if data.seats + data.wheelchair_places + data.stretcher_places == 0:
         raise InvalidInput(_("A vehicle needs at least one place."), field="seats")
-    convoy = Convoy.objects.select_for_update().get(pk=convoy.pk)
+    # Its corridor's row is locked with it, so the corridor cannot close meanwhile.
+    convoy = Convoy.objects.select_for_update().select_related("window__corridor").get(pk=convoy.pk)
+    corridor_planning_check(convoy.window.corridor)
     if convoy.vehicles.count() >= VEHICLES_MAX:
         raise InvalidInput(_("At most %(n)s vehicles.") % {"n": VEHICLES_MAX}, field="label")
-    if convoy.vehicles.filter(label=label).exists():
+    # "Bus 1" and "bus 1" would be one vehicle to a checkpoint. In Python, as SQLite's
+    # case-insensitive match folds ASCII only ("Автобус").
+    if any(
+        v.casefold() == label.casefold() for v in convoy.vehicles.values_list("label", flat=True)
+    ):
         raise InvalidInput(_("The convoy already has a vehicle of that name."), field="label")
     return Vehicle.objects.create(
         convoy=convoy,

@@ -24,7 +24,7 @@ from reliefline.evacuation.models import (
     RequestStatus,
 )
 from reliefline.evacuation.services.corridors import text_clean
-from reliefline.evacuation.services.seats import placements_release
+from reliefline.evacuation.services.seats import members_elsewhere, placements_release
 from reliefline.hotline.models import OPEN_STATUSES, Case, EventKind
 from reliefline.hotline.services import case_event_append
 from reliefline.hotline.timeline import NoteParam, texts_param
@@ -61,7 +61,16 @@ class MemberInput:
         )
 
 
-def _members(case: Case, members: Sequence[MemberInput]) -> list[tuple[MemberInput, Person | None]]:
+def _members(
+    case: Case, members: Sequence[MemberInput], *, request: EvacuationRequest | None = None
+) -> list[tuple[MemberInput, Person | None]]:
+    """Return the members checked, for a new request or to amend `request`; InvalidInput
+    names the member's field.
+
+    Someone going who holds a place for another request (on the road, arrived, placed) or
+    goes with another open request is refused (seats.members_elsewhere): no allocation
+    could seat them, since a person holds one place at most (placement_person_once).
+    """
     if not members:
         raise InvalidInput(_("Name who goes."), field="members")
     if len(members) > MEMBERS_MAX:
@@ -71,6 +80,8 @@ def _members(case: Case, members: Sequence[MemberInput]) -> list[tuple[MemberInp
     household_ids = set(
         Person.objects.filter(household=case.household).values_list("pk", flat=True)
     )
+    going_ids = {m.person_id for m in members if m.going and m.person_id is not None}
+    elsewhere = members_elsewhere(request, going_ids & household_ids)
     checked: list[tuple[MemberInput, Person | None]] = []
     seen: set[int] = set()
     for i, member in enumerate(members):
@@ -95,6 +106,8 @@ def _members(case: Case, members: Sequence[MemberInput]) -> list[tuple[MemberInp
                 )
             if member.person_id in seen:
                 raise InvalidInput(_("Named twice."), field=f"members[{i}].person_id")
+            if member.going and member.person_id in elsewhere:
+                raise InvalidInput(elsewhere[member.person_id], field=f"members[{i}].person_id")
             seen.add(member.person_id)
             checked.append((member, None))
         elif member.new_person is not None:
@@ -469,7 +482,7 @@ def request_amend(
     current = list(request.members.select_related("person").order_by("pk"))
     if members is None:
         members = [MemberInput.of(row) for row in current]
-    checked = _members(case, members)
+    checked = _members(case, members, request=request)
     before = _seating(request, current)
     changes = _direction_change(request, direction)
     changes += _members_change(request, current, checked, household=household, by=by)

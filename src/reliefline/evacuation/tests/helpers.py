@@ -6,7 +6,7 @@ import re
 from django.test import Client
 from django.utils import translation
 
-from reliefline.evacuation.models import EvacuationRequest
+from reliefline.evacuation.models import Corridor, EvacuationRequest
 from reliefline.hotline.models import CaseEvent
 
 
@@ -14,6 +14,12 @@ def timeline(request: EvacuationRequest, *, language: str = "en") -> list[str]:
     """Return the texts of the request's case's timeline, as a reader in `language` sees them."""
     with translation.override(language):
         return [e.display_text for e in CaseEvent.objects.filter(case=request.case)]
+
+
+def corridor_timeline(corridor: Corridor, *, language: str = "en") -> list[str]:
+    """Return the notes of the corridor's timeline, as a reader in `language` sees them."""
+    with translation.override(language):
+        return [e.display_text for e in corridor.events.all()]
 
 
 def row(page: str, person_id: int) -> str:

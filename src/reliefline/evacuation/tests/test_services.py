@@ -37,6 +37,7 @@ from reliefline.evacuation.services import (
 from reliefline.evacuation.services.manifests import CHECKPOINT_COLUMNS
 from reliefline.evacuation.services.seats import convoy_candidates
 from reliefline.evacuation.tests import factories as f
+from reliefline.evacuation.tests.helpers import corridor_timeline
 from reliefline.hotline.models import Case
 
 pytestmark = pytest.mark.usefixtures("gazetteer")
@@ -184,8 +185,9 @@ def test_a_departure_passed_during_the_suspension_is_told_to_nobody_and_noted(
     services.corridor_transition(corridor, to="open", by=coordinator)
 
     assert Notice.objects.filter(kind="evacuation_allocated").count() == 1  # the lock's only
-    noted = corridor.events.filter(note__contains="passed while the corridor was suspended")
-    assert [convoy.name in event.note for event in noted] == [True]
+    notes = corridor_timeline(corridor)
+    noted = [note for note in notes if "passed while the corridor was suspended" in note]
+    assert [convoy.name in text for text in noted] == [True]
 
 
 def test_closing_a_corridor_gives_the_seats_back_and_tells_the_families_told_a_time(
@@ -202,8 +204,9 @@ def test_closing_a_corridor_gives_the_seats_back_and_tells_the_families_told_a_t
     notice = Notice.objects.get(kind="corridor_closed", person=family.case.caller)
     assert notice.language == "ru"
     assert "отменена" in notice.body and family.case.reference in notice.body
-    events = convoy.window.corridor.events
-    assert events.filter(note__contains="1 домогосподарство").exists()
+    assert "Households with a seat back on the waiting list: 1 (told: 1)." in corridor_timeline(
+        convoy.window.corridor
+    )
     # And it is a candidate for another corridor's convoy of the same side.
     other = f.convoy(f.corridor(by=coordinator, name="Sudzha → Sumy, again"), by=coordinator)
     assert family in convoy_candidates(other)
@@ -247,8 +250,8 @@ def test_closing_leaves_the_passengers_on_the_road_in_their_seats(coordinator: U
     family.refresh_from_db()
     assert (first.status, second.status) == ("boarded", "removed")
     assert family.status == RequestStatus.ALLOCATED  # half of it is on the road
-    corridor_events = convoy.window.corridor.events
-    assert not corridor_events.filter(note__contains="back on the waiting list").exists()
+    notes = corridor_timeline(convoy.window.corridor)
+    assert not any("back on the waiting list" in note for note in notes)
     services.placement_mark(first, to="arrived", by=coordinator)
 
 
@@ -278,10 +281,10 @@ def test_closing_with_a_household_split_asks_for_a_call_instead_of_a_message(
     assert any(
         "Sudzha" in note and "(осіб): 1." in note and "Зателефонуйте" in note for note in notes
     )
-    corridor_events = convoy.window.corridor.events
-    assert corridor_events.filter(note__contains=f"call them: {case.reference}").exists()
+    corridor_notes = corridor_timeline(convoy.window.corridor)
+    assert any(f"call them: {case.reference}" in note for note in corridor_notes)
     # The household that left whole is back on the list; the split one is not counted.
-    assert corridor_events.filter(note__contains="1 household with a seat is back").exists()
+    assert any("back on the waiting list: 1 (" in note for note in corridor_notes)
 
 
 def test_request_records_each_members_consent_and_refusal(coordinator: User) -> None:
@@ -404,7 +407,7 @@ def test_manual_move_beyond_capacity_is_refused(coordinator: User) -> None:
     )
     family = f.request(family=[("A", "walking", False)], by=coordinator)
     services.convoy_allocate(convoy, by=coordinator, time_limit=2)
-    with pytest.raises(HardConstraint, match="Not enough free Seat places"):
+    with pytest.raises(HardConstraint, match="Not enough free seats for the whole household"):
         services.request_place(family, convoy.vehicles.get(label="Car"), by=coordinator)
 
 
@@ -629,9 +632,9 @@ def test_a_departure_moved_after_the_lock_tells_each_household_the_new_time(
     assert notice.language == "ru"
     assert f"новое время: {moscow} (по московскому времени)" in notice.body
     assert family.case.reference in notice.body
-    # The corridor's timeline says it, on both clocks, in the coordinator's language.
-    event = convoy.window.corridor.events.order_by("-pk").first()
-    assert event is not None and "(за київським часом;" in event.note
+    # The corridor's timeline says it, on both clocks, in the reader's language.
+    moved_note = corridor_timeline(convoy.window.corridor, language="uk")[-1]
+    assert "(за київським часом;" in moved_note
 
 
 def test_a_departure_moved_before_the_lock_tells_nobody_yet(coordinator: User) -> None:
