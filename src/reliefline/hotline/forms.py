@@ -81,7 +81,15 @@ class QueueFilterForm(forms.Form):
 
 class NeedRowsForm(forms.Form):
     """A form whose `needs` (a checkbox per need type) come with item, quantity and note
-    fields per type: the new-call form and the case page's correction show needs alike."""
+    fields per type, and the vulnerabilities: the new-call form and the case page's
+    correction show them alike."""
+
+    vulnerabilities = forms.MultipleChoiceField(
+        label=_("Vulnerabilities"),
+        required=False,
+        choices=Vulnerability.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -178,12 +186,6 @@ class NewCaseForm(NeedRowsForm):
         label=_("Needs"),
         required=False,
         choices=NeedType.choices,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    vulnerabilities = forms.MultipleChoiceField(
-        label=_("Vulnerabilities"),
-        required=False,
-        choices=Vulnerability.choices,
         widget=forms.CheckboxSelectMultiple,
     )
     message = forms.CharField(
@@ -359,12 +361,6 @@ class NeedsForm(NeedRowsForm):
         label=_("Open needs"),
         required=False,
         choices=NeedType.choices,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    vulnerabilities = forms.MultipleChoiceField(
-        label=_("Vulnerabilities"),
-        required=False,
-        choices=Vulnerability.choices,
         widget=forms.CheckboxSelectMultiple,
     )
     household_size = forms.IntegerField(
