@@ -208,6 +208,9 @@ def case_input(data: CaseIn) -> CaseInput:
             else consent_method_for(data.channel.value),
         ),
         person_id=data.person_id,
+        # A known caller on a new number, as the operator's form takes it (the caller's
+        # names are checked against person_id's in services._caller_is).
+        caller_phone=(caller.phone or "") if caller is not None and data.person_id else "",
         link_known_caller=True,
         household_id=data.household_id,
         settlement_id=data.settlement,

@@ -109,3 +109,19 @@ def test_a_family_member_joins_the_household(api_as, caller: dict[str, str]) -> 
     assert response.status_code == 201, response.content
     assert response.json()["household_id"] == theirs.household_id
     assert _counts() == (2, 2, 1)
+
+
+def test_person_id_with_the_callers_new_phone_takes_the_new_number(api_as) -> None:
+    """As the operator's form does: the number they can be called back on now."""
+    earlier = open_case(phone=PHONE, given_name="Татьяна", family_name="Романенко")
+
+    response = _intake(
+        api_as("operator"),
+        person_id=earlier.caller_id,
+        caller={"given_name": "Татьяна", "family_name": "Романенко", "phone": "+79105550102"},
+    )
+
+    assert response.status_code == 201, response.json()
+    assert response.json()["person_id"] == earlier.caller_id
+    assert Person.objects.get().phone == "+79105550102"
+    assert _counts() == (2, 1, 1)
