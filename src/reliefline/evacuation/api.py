@@ -306,7 +306,7 @@ def requests_list(
 def requests_create(request: HttpRequest, payload: RequestIn) -> tuple[int, RequestOut]:
     """Return the waiting request; the priority comes from the case."""
     actor = acting_user(request)
-    case = case_get(payload.case, user=actor)
+    case = case_get(payload.case, user=actor, field="case")
     made = services.request_create(
         case, direction=payload.direction, members=[m.to_input() for m in payload.members], by=actor
     )

@@ -18,5 +18,5 @@ class IllegalTransition(Conflict):
 class CaseNotFound(NotFound):
     code = "case_not_found"
 
-    def __init__(self, *, reference: str) -> None:
-        super().__init__(_("No case %(ref)s.") % {"ref": reference[:20]}, field="reference")
+    def __init__(self, *, reference: str, field: str = "reference") -> None:
+        super().__init__(_("No case %(ref)s.") % {"ref": reference[:20]}, field=field)

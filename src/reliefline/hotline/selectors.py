@@ -111,22 +111,24 @@ def case_page(
     return rows[:size], next_cursor
 
 
-def case_get(reference: str, *, user: User | None = None) -> Case:
-    """Return the case with its timeline and needs loaded, or raise CaseNotFound.
+def case_get(reference: str, *, user: User | None = None, field: str = "reference") -> Case:
+    """Return the case with its timeline and needs loaded, or raise CaseNotFound (naming
+    `field`, where the reference was given).
 
-    A case outside the user's scope is "not found" too, so a reference reveals nothing.
+    A reference is read as a person types it: "rl-000009 " is RL-000009. A case outside
+    the user's scope is "not found" too, so a reference reveals nothing.
     """
     if text_unstorable(reference):
-        raise CaseNotFound(reference=reference)  # no stored reference holds one
+        raise CaseNotFound(reference=reference, field=field)  # no stored reference holds one
     case = (
         case_scope(user)
         .select_related("caller", "household", "settlement", "assignee")
         .prefetch_related("needs", "events__by")
-        .filter(reference=reference)
+        .filter(reference=reference.strip().upper())
         .first()
     )
     if case is None:
-        raise CaseNotFound(reference=reference)
+        raise CaseNotFound(reference=reference, field=field)
     return case
 
 

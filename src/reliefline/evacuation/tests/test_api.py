@@ -163,6 +163,32 @@ def test_request_with_refusal_but_nobody_going_is_refused(api_as: Callable[[str]
     assert not EvacuationRequest.objects.exists()
 
 
+def _going(case) -> list[dict[str, Any]]:
+    return [{"going": True, "consent_method": "verbal", "person_id": case.caller_id}]
+
+
+def test_a_request_for_an_unknown_case_is_404_naming_the_case_field(
+    api_as: Callable[[str], Client],
+) -> None:
+    case = open_case(needs=(NeedInput(type="evacuation"),))
+    body = {"case": "RL-999999", "direction": "UA", "members": _going(case)}
+    response = post(api_as("coordinator"), "/requests", body)
+    assert response.status_code == 404 and response.json()["field"] == "case"
+    assert not EvacuationRequest.objects.exists()
+
+
+def test_a_case_reference_typed_in_lower_case_with_spaces_is_found(
+    api_as: Callable[[str], Client],
+) -> None:
+    case = open_case(needs=(NeedInput(type="evacuation"),))
+    typed = f" {case.reference.lower()} "
+    body = {"case": typed, "direction": "UA", "members": _going(case)}
+    response = post(api_as("coordinator"), "/requests", body)
+    assert response.status_code == 201, response.json()
+    assert EvacuationRequest.objects.get().case == case
+    assert api_as("operator").get(f"/api/v1/cases/{case.reference.lower()}").status_code == 200
+
+
 def test_field_team_may_not_plan(api_as: Callable[[str], Client]) -> None:
     assert post(api_as("field"), "/corridors", corridor_body()).status_code == 403
     assert not Corridor.objects.exists()
