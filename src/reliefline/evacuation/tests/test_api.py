@@ -181,12 +181,13 @@ def test_a_case_reference_typed_in_lower_case_with_spaces_is_found(
     api_as: Callable[[str], Client],
 ) -> None:
     case = open_case(needs=(NeedInput(type="evacuation"),))
-    typed = f" {case.reference.lower()} "
+    reference = str(case.reference)
+    typed = f" {reference.lower()} "
     body = {"case": typed, "direction": "UA", "members": _going(case)}
     response = post(api_as("coordinator"), "/requests", body)
     assert response.status_code == 201, response.json()
     assert EvacuationRequest.objects.get().case == case
-    assert api_as("operator").get(f"/api/v1/cases/{case.reference.lower()}").status_code == 200
+    assert api_as("operator").get(f"/api/v1/cases/{reference.lower()}").status_code == 200
 
 
 def test_field_team_may_not_plan(api_as: Callable[[str], Client]) -> None:
