@@ -265,6 +265,26 @@ def test_a_queue_in_a_tab_behind_counts_new_cases_in_its_title(new_page, live_se
     expect(page).to_have_title(title)
 
 
+def test_a_hidden_queue_counts_a_new_case_that_lands_past_its_first_page(
+    new_page, live_server, monkeypatch, settings
+):
+    """A low-priority call sorts below the page the operator sees; it still counts."""
+    monkeypatch.setattr(hotline_views, "QUEUE_REFRESH_SECONDS", 1)
+    settings.QUEUE_PAGE_SIZE = 1
+    open_case(needs=[NeedInput(type="medical_care")], phone="+79100000001")
+    page = new_page(user=UserFactory(role="operator"))
+    page.add_init_script(HIDDEN_TAB)
+    page.goto(f"{live_server.url}/hotline/")
+    expect(page.locator("#queue-table tbody tr")).to_have_count(1)
+    title = page.title()
+    page.evaluate("window.__hidden = true")
+
+    late = open_case(needs=[NeedInput(type="information")], phone="+79100000009")
+
+    expect(page).to_have_title(f"(1) {title}")
+    assert late.reference not in page.locator("#queue-table tbody").inner_text()
+
+
 def test_a_filtered_queue_leaves_no_copy_in_the_browser_and_back_still_works(
     new_page, live_server, gazetteer
 ):

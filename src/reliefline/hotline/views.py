@@ -74,6 +74,9 @@ from reliefline.places.models import Place
 from reliefline.places.selectors import place_get
 
 QUEUE_REFRESH_SECONDS = 15
+# At most this many new cases are counted in a hidden tab's title: "(200)" already says
+# that calls are piling up.
+QUEUE_NEW_MAX = 200
 DASHBOARD_REFRESH_SECONDS = 30
 CASE_WORKERS = (Role.OPERATOR, Role.COORDINATOR)
 
@@ -133,6 +136,11 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
         rows, next_cursor = case_page(cases, cursor=cursor, size=settings.QUEUE_PAGE_SIZE)
     except InvalidInput:
         rows, next_cursor = case_page(cases, size=settings.QUEUE_PAGE_SIZE)
+    # Every new case of this queue, not only this page's: a tab behind another counts
+    # those the operator has not seen in its title (static/reliefline/app.js).
+    new_references = list(
+        cases.filter(status=Status.NEW).values_list("reference", flat=True)[:QUEUE_NEW_MAX]
+    )
     query = request.GET.copy()
     query.pop("cursor", None)
     next_url = None
@@ -150,6 +158,7 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
         "settlement": _place(filters.settlement),
         "now": timezone.now(),
         "open_statuses": [s.value for s in OPEN_STATUSES],
+        "new_references": " ".join(str(reference) for reference in new_references),
     }
     return _render(request, "hotline/queue.html", "hotline/_queue_table.html", context)
 

@@ -69,19 +69,22 @@ function staleSay(list) {
 // A queue in a tab behind another (the case being typed, a call's notes) goes on
 // refreshing, but says nothing there. When a refresh brings new cases the operator
 // has not seen, the tab's title counts them, "(2) Queue · reliefline", until the
-// operator looks at the tab again.
+// operator looks at the tab again. The queue names every new case of its filter
+// (data-new-references), on whichever page: a low-priority call lands past the first.
 (function () {
   var title = document.title;
   var seen = {};
   var unseen = {};
 
-  function rows() {
-    return document.querySelectorAll("#queue-table tr[data-reference][data-status=new]");
+  function references() {
+    var queue = document.getElementById("queue-table");
+    var listed = (queue && queue.getAttribute("data-new-references")) || "";
+    return listed.split(" ").filter(Boolean);
   }
 
   function looked() {
-    Array.prototype.forEach.call(rows(), function (row) {
-      seen[row.getAttribute("data-reference")] = true;
+    references().forEach(function (reference) {
+      seen[reference] = true;
     });
     unseen = {};
     document.title = title;
@@ -95,8 +98,7 @@ function staleSay(list) {
       looked();
       return;
     }
-    Array.prototype.forEach.call(rows(), function (row) {
-      var reference = row.getAttribute("data-reference");
+    references().forEach(function (reference) {
       if (!seen[reference]) {
         unseen[reference] = true;
       }
