@@ -237,6 +237,8 @@ def test_locking_on_a_suspended_corridor_says_the_households_are_told_at_its_reo
         services.corridor_transition(corridor, to=status, by=user)
     page = client.get(f"/evacuation/convoys/{convoy.pk}/").content.decode()
     assert "Lock the allocation? The corridor is suspended" in page
+    # Allocating it would be refused: the button is not offered.
+    assert f"/evacuation/convoys/{convoy.pk}/allocate/" not in page
 
     answer = client.post(f"/evacuation/convoys/{convoy.pk}/lock/", follow=True)
 
