@@ -51,9 +51,9 @@ from reliefline.people.models import (
 )
 from reliefline.people.services import PersonInput, person_validate
 from reliefline.places.models import Place
+from reliefline.places.names import name_key, place_query_key, ukrainian_spelling
 from reliefline.processes import die_with_parent
 from reliefline.text import text_check
-from reliefline.translit import skeleton
 
 COLUMNS = (
     "external_id",
@@ -94,7 +94,7 @@ class RowRules:
 
     columns: dict[str, int]  # column name -> position in the file's header
     width: int  # number of columns in the header
-    settlements: dict[str, str | None]  # id or name skeleton -> place id (None: ambiguous)
+    settlements: dict[str, str | None]  # id or name key -> place id (None: ambiguous)
     legal_basis: str = LegalBasis.PUBLIC_INTEREST
     consent_method: str = ConsentMethod.NOT_OBTAINED
 
@@ -155,16 +155,30 @@ class ImportResult:
         return self.created + self.updated + self.rejected
 
 
-def settlement_map() -> dict[str, str | None]:
-    """Return every place id, and the skeleton of each of its names, mapped to the id.
+def _add(found: dict[str, str | None], keys: set[str], pk: str) -> None:
+    for key in keys - {""}:
+        found[key] = None if found.get(key, pk) != pk else pk
 
-    A name two settlements share maps to None: such a row must give the place id.
+
+def settlement_map() -> dict[str, str | None]:
+    """Return every place id, and the key of each of its names, mapped to the id.
+
+    Keys are place search's (places.names: any script, háček letters spelled out). A
+    name two settlements share maps to None: such a row must give the place id. The
+    guessed Ukrainian spelling of a Russian name the gazetteer gives none (Кореневе)
+    counts only where no settlement is named so: a guess never makes a real name
+    ambiguous.
     """
     found: dict[str, str | None] = {}
-    places = Place.objects.values_list("pk", "name_ru", "name_uk", "name_en")
+    places = list(Place.objects.values_list("pk", "name_ru", "name_uk", "name_en"))
     for pk, *names in places:
-        for key in {skeleton(name) for name in names if name} - {""}:
-            found[key] = None if found.get(key, pk) != pk else pk
+        _add(found, {name_key(name) for name in names if name}, pk)
+    guessed: dict[str, str | None] = {}
+    for pk, name_ru, name_uk, _en in places:
+        if name_ru and not name_uk:
+            _add(guessed, {name_key(ukrainian_spelling(name_ru))}, pk)
+    for key, guess in guessed.items():
+        found.setdefault(key, guess)
     for pk, *_names in places:
         found[pk] = pk
     return found
@@ -191,8 +205,9 @@ def settlement_resolve(text: str, settlements: dict[str, str | None]) -> str | N
 
 @functools.lru_cache(maxsize=4096)
 def _settlement_key(text: str) -> str:
-    # A registry names a few hundred settlements a million times: fold each once.
-    return skeleton(text)
+    # A registry names a few hundred settlements a million times: fold each once. As
+    # place search reads it: "с. Гуєво" and "Суджа, Курська обл." name the settlement.
+    return place_query_key(text)
 
 
 def birth_date_parse(text: str) -> dt.date | None:

@@ -28,6 +28,7 @@ from reliefline.people.services import person_anonymise
 
 KURSK = "geonames:538560"  # Курск / Курськ / Kursk
 SUDZHA = "geonames-postal:RU-307800"
+KORENEVO = "geonames-postal:RU-307410"  # Коренево, no Ukrainian name in the gazetteer
 IRYNA = {
     "external_id": "reg-1",
     "given_name": "Ирина",
@@ -180,7 +181,19 @@ def test_reimport_gives_a_settlement_to_a_person_without_household(
 
 @pytest.mark.parametrize(
     ("settlement", "place"),
-    [("Курск", KURSK), ("Курськ", KURSK), ("Kursk", KURSK), ("kursk ", KURSK), (SUDZHA, SUDZHA)],
+    [
+        ("Курск", KURSK),
+        ("Курськ", KURSK),
+        ("Kursk", KURSK),
+        ("kursk ", KURSK),
+        (SUDZHA, SUDZHA),
+        # As place search reads a name: its kind before it, a district after, a háček,
+        # a Ukrainian spelling of a Russian village the gazetteer names only in Russian.
+        ("г. Суджа", SUDZHA),
+        ("Суджа, Курська обл.", SUDZHA),
+        ("Sudža", SUDZHA),
+        ("Кореневе", KORENEVO),
+    ],
 )
 def test_settlement_in_any_script_or_by_id(
     gazetteer: None, tmp_path: Path, settlement: str, place: str
