@@ -136,8 +136,13 @@ class NeedRowsForm(forms.Form):
         chosen = set(self.cleaned_data.get("needs") or [])
         return [need.value for need in NeedType if need.value in chosen]
 
-    def need_field_for(self, service_field: str) -> str:
-        """Return the form field a service error about a need names ("needs[0].item")."""
+    def need_field_for(self, service_field: str) -> str | None:
+        """Return the form field a service error about needs or vulnerabilities names
+        ("needs[0].item" -> "item_water"), or None for another field."""
+        if service_field.startswith("vulnerabilities"):
+            return "vulnerabilities"
+        if not service_field.startswith("needs"):
+            return None
         index, _sep, part = service_field[len("needs[") :].partition("].")
         chosen = self._chosen_needs()
         if index.isdigit() and int(index) < len(chosen) and part in ("item", "quantity", "note"):
@@ -252,10 +257,8 @@ class NewCaseForm(NeedRowsForm):
         """Return the form field a service error names ("caller.phone" -> "phone")."""
         if not service_field:
             return None
-        if service_field.startswith("needs["):
-            return self.need_field_for(service_field)
-        if service_field.startswith("vulnerabilities"):
-            return "vulnerabilities"
+        if (need := self.need_field_for(service_field)) is not None:
+            return need
         if service_field == "household_id":
             return "person_id"
         name = service_field.removeprefix("caller.").removeprefix("caller")
@@ -400,8 +403,6 @@ class NeedsForm(NeedRowsForm):
         """Return the form field a service error names ("needs[0].note" -> "note_water")."""
         if not service_field:
             return None
-        if service_field.startswith("needs["):
-            return self.need_field_for(service_field)
-        if service_field.startswith("vulnerabilities"):
-            return "vulnerabilities"
+        if (need := self.need_field_for(service_field)) is not None:
+            return need
         return service_field if service_field in ("household_size", "settlement") else None
