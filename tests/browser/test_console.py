@@ -243,16 +243,23 @@ Object.defineProperty(document, "visibilityState", {
 """
 
 
-def test_a_queue_in_a_tab_behind_counts_new_cases_in_its_title(new_page, live_server, monkeypatch):
-    """The operator types a call in another tab: the queue's tab says two came meanwhile."""
+def _queue_hidden(new_page, live_server, monkeypatch, *, need: str):
+    """Return the operator's queue, refreshing every second, with one case of `need`,
+    its tab then hidden, and the tab's title as it was."""
     monkeypatch.setattr(hotline_views, "QUEUE_REFRESH_SECONDS", 1)
-    open_case(needs=[NeedInput(type="water")], phone="+79100000001")
+    open_case(needs=[NeedInput(type=need)], phone="+79100000001")
     page = new_page(user=UserFactory(role="operator"))
     page.add_init_script(HIDDEN_TAB)
     page.goto(f"{live_server.url}/hotline/")
     expect(page.locator("#queue-table tbody tr")).to_have_count(1)
     title = page.title()
     page.evaluate("window.__hidden = true")
+    return page, title
+
+
+def test_a_queue_in_a_tab_behind_counts_new_cases_in_its_title(new_page, live_server, monkeypatch):
+    """The operator types a call in another tab: the queue's tab says two came meanwhile."""
+    page, title = _queue_hidden(new_page, live_server, monkeypatch, need="water")
 
     open_case(needs=[NeedInput(type="medical_care")], phone="+79100000009")
     open_case(needs=[NeedInput(type="food")], phone="+79100000008")
@@ -269,15 +276,8 @@ def test_a_hidden_queue_counts_a_new_case_that_lands_past_its_first_page(
     new_page, live_server, monkeypatch, settings
 ):
     """A low-priority call sorts below the page the operator sees; it still counts."""
-    monkeypatch.setattr(hotline_views, "QUEUE_REFRESH_SECONDS", 1)
     settings.QUEUE_PAGE_SIZE = 1
-    open_case(needs=[NeedInput(type="medical_care")], phone="+79100000001")
-    page = new_page(user=UserFactory(role="operator"))
-    page.add_init_script(HIDDEN_TAB)
-    page.goto(f"{live_server.url}/hotline/")
-    expect(page.locator("#queue-table tbody tr")).to_have_count(1)
-    title = page.title()
-    page.evaluate("window.__hidden = true")
+    page, title = _queue_hidden(new_page, live_server, monkeypatch, need="medical_care")
 
     late = open_case(needs=[NeedInput(type="information")], phone="+79100000009")
 
