@@ -164,7 +164,10 @@ def payloads(count: int, places: list[str], seed: int = 2024) -> list[bytes]:
         if rng.random() < 0.5:
             caller["birth_date"] = f"{rng.randint(1935, 2005)}-{rng.randint(1, 12):02d}-15"
         needs = []
-        for kind, item, quantity, note in rng.sample(NEEDS, rng.randint(1, 3)):
+        chosen: dict[str, tuple[str, str, int | None, str]] = {}
+        for row in rng.sample(NEEDS, rng.randint(1, 3)):
+            chosen.setdefault(row[0], row)  # the API takes each need type once
+        for kind, item, quantity, note in chosen.values():
             need: dict[str, object] = {"type": kind}
             if item:
                 need["item"] = item
