@@ -56,8 +56,14 @@ class CorridorAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     list_display = ("name", "direction", "status", "created_at")
     list_filter = ("direction", "status")
-    readonly_fields = ("status", "created_by", "created_at")
+    # The direction is checked against the reception point's country, and requests and
+    # placements were made for it, so it is fixed once proposed; a corridor is proposed
+    # with its stops and windows through the services, never added here.
+    readonly_fields = ("direction", "status", "created_by", "created_at")
     inlines = (StopInline, WindowInline, PartyInline, EventInline)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
 
 class VehicleInline(ReadOnlyInline):

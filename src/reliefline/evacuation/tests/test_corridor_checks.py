@@ -3,6 +3,7 @@ reception point's country, and parties that agreed already, not in years to come
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -17,28 +18,11 @@ from reliefline.evacuation.models import Corridor
 from reliefline.evacuation.services import CorridorInput, PartyInput, StopInput, WindowInput
 from reliefline.evacuation.services.corridors import AGREED_SKEW
 from reliefline.evacuation.tests import factories as f
+from reliefline.evacuation.tests.test_api import corridor_body
 from reliefline.evacuation.tests.test_forms import field_of
 
 pytestmark = pytest.mark.usefixtures("gazetteer")
 API = "/api/v1/evacuation"
-
-
-def _api_body(**changes: Any) -> dict[str, Any]:
-    """Return a proposal of Sudzha → Kursk (toward Russia) as the API takes it, changed."""
-    start = timezone.now() + dt.timedelta(days=1)
-    return {
-        "name": "Sudzha → Kursk",
-        "direction": "RU",
-        "stops": [
-            {"kind": "assembly", "place_id": f.SUDZHA},
-            {"kind": "reception", "place_id": f.KURSK},
-        ],
-        "windows": [
-            {"starts_at": start.isoformat(), "ends_at": (start + dt.timedelta(hours=6)).isoformat()}
-        ],
-        "parties": [{"name": "ICRC", "role": "guarantor"}],
-        **changes,
-    }
 
 
 def _propose(client: Client, body: dict[str, Any]) -> Any:
@@ -76,7 +60,7 @@ def test_a_corridor_toward_russia_ending_in_sumy_is_refused_at_its_direction(
 def test_the_api_refuses_a_direction_away_from_the_reception_point(
     api_as: Callable[[str], Client],
 ) -> None:
-    response = _propose(api_as("coordinator"), _api_body(direction="UA"))
+    response = _propose(api_as("coordinator"), corridor_body(direction="UA"))
 
     assert response.status_code == 422
     body = response.json()
@@ -100,7 +84,7 @@ def test_the_page_refuses_a_direction_away_from_the_reception_point_at_its_field
 def test_a_corridor_toward_its_reception_points_country_is_proposed(
     api_as: Callable[[str], Client],
 ) -> None:
-    response = _propose(api_as("coordinator"), _api_body())
+    response = _propose(api_as("coordinator"), corridor_body())
 
     assert response.status_code == 201, response.content
     assert Corridor.objects.get().direction == "RU"
@@ -112,7 +96,7 @@ def test_a_corridor_toward_its_reception_points_country_is_proposed(
 def test_the_api_refuses_an_agreement_dated_years_ahead(api_as: Callable[[str], Client]) -> None:
     parties = [{"name": "ICRC", "role": "guarantor", "agreed_at": "2030-01-01T10:00:00+03:00"}]
 
-    response = _propose(api_as("coordinator"), _api_body(parties=parties))
+    response = _propose(api_as("coordinator"), corridor_body(parties=parties))
 
     assert response.status_code == 422
     body = response.json()
@@ -155,3 +139,26 @@ def test_an_agreement_beyond_the_clock_skew_is_refused(coordinator: User) -> Non
         )
 
     assert caught.value.field == "parties[1].agreed_at"
+
+
+# ---- the admin ----------------------------------------------------------------------
+
+
+def test_the_admin_cannot_turn_a_corridor_round_or_add_one_without_its_route(
+    client_as: Callable[[str], Client],
+) -> None:
+    corridor = f.corridor(direction="RU")
+    admin = client_as("admin")
+    page = admin.get(f"/admin/evacuation/corridor/{corridor.pk}/change/")
+    form = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page.text))
+
+    saved = admin.post(
+        f"/admin/evacuation/corridor/{corridor.pk}/change/",
+        {**form, "name": "Sudzha → Kursk (ICRC)", "direction": "UA"},
+    )
+
+    assert saved.status_code == 302
+
+    corridor.refresh_from_db()
+    assert (corridor.name, corridor.direction) == ("Sudzha → Kursk (ICRC)", "RU")
+    assert admin.get("/admin/evacuation/corridor/add/").status_code == 403
