@@ -1,7 +1,7 @@
 """The aid part of the JSON API under /api/v1/aid/: items, warehouses, stock, distributions."""
 
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from reliefline.access.auth import acting_user, api_auth
 from reliefline.access.idempotency import request_key
@@ -65,10 +65,10 @@ def _warehouse_out(warehouse: Warehouse) -> WarehouseOut:
     summary="Add an item",
     auth=api_auth("aid.manage_stock"),
 )
-def items_create(request: HttpRequest, payload: ItemIn) -> tuple[int, ItemOut]:
+def items_create(request: HttpRequest, payload: ItemIn) -> Status[ItemOut]:
     """Return the new item; 409 when its code is taken."""
     item = services.item_create(payload.to_input(), by=acting_user(request))
-    return 201, _item_out(item)
+    return Status(201, _item_out(item))
 
 
 @router.post(
@@ -77,7 +77,7 @@ def items_create(request: HttpRequest, payload: ItemIn) -> tuple[int, ItemOut]:
     summary="Add a warehouse or distribution point",
     auth=api_auth("aid.manage_stock"),
 )
-def warehouses_create(request: HttpRequest, payload: WarehouseIn) -> tuple[int, WarehouseOut]:
+def warehouses_create(request: HttpRequest, payload: WarehouseIn) -> Status[WarehouseOut]:
     """Return the new warehouse at a gazetteer settlement; 409 when its code is taken."""
     warehouse = services.warehouse_create(
         code=payload.code,
@@ -86,7 +86,7 @@ def warehouses_create(request: HttpRequest, payload: WarehouseIn) -> tuple[int, 
         mobile=payload.mobile,
         by=acting_user(request),
     )
-    return 201, _warehouse_out(warehouse)
+    return Status(201, _warehouse_out(warehouse))
 
 
 @router.post(
@@ -95,7 +95,7 @@ def warehouses_create(request: HttpRequest, payload: WarehouseIn) -> tuple[int, 
     summary="Receive stock",
     auth=api_auth("aid.manage_stock"),
 )
-def receipts_create(request: HttpRequest, payload: ReceiptIn) -> tuple[int, MovementOut]:
+def receipts_create(request: HttpRequest, payload: ReceiptIn) -> Status[MovementOut]:
     """Return the receipt movement."""
     movement = services.stock_receive(
         warehouse=warehouse_by_code(payload.warehouse),
@@ -107,7 +107,7 @@ def receipts_create(request: HttpRequest, payload: ReceiptIn) -> tuple[int, Move
         reason=payload.reason,
         by=acting_user(request),
     )
-    return 201, movement_out(movement)
+    return Status(201, movement_out(movement))
 
 
 @router.post(
@@ -116,14 +116,12 @@ def receipts_create(request: HttpRequest, payload: ReceiptIn) -> tuple[int, Move
     summary="Record a distribution",
     auth=api_auth("aid.distribute"),
 )
-def distributions_create(
-    request: HttpRequest, payload: DistributionIn
-) -> tuple[int, DistributionOut]:
+def distributions_create(request: HttpRequest, payload: DistributionIn) -> Status[DistributionOut]:
     """Return the distribution; 409 when stock is short or a double-dipping rule refuses it."""
     distribution = services.distribution_record(
         payload.to_input(), by=acting_user(request), key=request_key(request)
     )
-    return 201, distribution_out(distribution)
+    return Status(201, distribution_out(distribution))
 
 
 def _stock(warehouse: Warehouse) -> list[StockOut]:
@@ -166,10 +164,10 @@ def movements_list(request: HttpRequest, params: Query[MovementQuery]) -> Moveme
     summary="Report a distribution handed out offline and refused once sent",
     auth=api_auth("aid.distribute"),
 )
-def refusals_report(request: HttpRequest, payload: RefusalIn) -> tuple[int, RefusalOut]:
+def refusals_report(request: HttpRequest, payload: RefusalIn) -> Status[RefusalOut]:
     """Return the stored refusal: 201, or 200 when its key was reported before."""
     reported = services.refusal_report(payload.to_input(), by=acting_user(request))
-    return (201 if reported.created else 200), refusal_out(reported.refusal)
+    return Status(201 if reported.created else 200, refusal_out(reported.refusal))
 
 
 @router.get(

@@ -10,7 +10,7 @@ from collections import defaultdict
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from ninja import Router
+from ninja import Router, Status
 
 from reliefline.access.audit import audit_record
 from reliefline.access.auth import acting_user, api_auth
@@ -96,10 +96,10 @@ def corridors_list(request: HttpRequest) -> list[CorridorOut]:
     summary="Propose a corridor",
     auth=api_auth(PLAN),
 )
-def corridors_create(request: HttpRequest, payload: CorridorIn) -> tuple[int, CorridorOut]:
+def corridors_create(request: HttpRequest, payload: CorridorIn) -> Status[CorridorOut]:
     """Return the new corridor, status proposed."""
     corridor = services.corridor_create(payload.to_input(), by=acting_user(request))
-    return 201, corridor_out(selectors.corridor_get(corridor.pk))
+    return Status(201, corridor_out(selectors.corridor_get(corridor.pk)))
 
 
 @router.get(
@@ -137,9 +137,7 @@ def corridors_status(request: HttpRequest, corridor_id: int, payload: Transition
     summary="Plan a convoy",
     auth=api_auth(PLAN),
 )
-def convoys_create(
-    request: HttpRequest, corridor_id: int, payload: ConvoyIn
-) -> tuple[int, ConvoyOut]:
+def convoys_create(request: HttpRequest, corridor_id: int, payload: ConvoyIn) -> Status[ConvoyOut]:
     corridor = selectors.corridor_get(corridor_id)
     window = corridor.windows.filter(pk=payload.window_id).first()
     if window is None:
@@ -151,7 +149,7 @@ def convoys_create(
         assembly_point_id=payload.assembly_point,
         by=acting_user(request),
     )
-    return 201, convoy_out(selectors.convoy_get(convoy.pk), {})
+    return Status(201, convoy_out(selectors.convoy_get(convoy.pk), {}))
 
 
 def _loads(convoy_id: int) -> dict[int, list[Placement]]:
@@ -203,13 +201,11 @@ def convoys_reschedule(request: HttpRequest, convoy_id: int, payload: Reschedule
     summary="Add a vehicle",
     auth=api_auth(PLAN),
 )
-def vehicles_create(
-    request: HttpRequest, convoy_id: int, payload: VehicleIn
-) -> tuple[int, VehicleOut]:
+def vehicles_create(request: HttpRequest, convoy_id: int, payload: VehicleIn) -> Status[VehicleOut]:
     vehicle = services.vehicle_add(
         selectors.convoy_get(convoy_id), payload.to_input(), by=acting_user(request)
     )
-    return 201, vehicle_out(vehicle)
+    return Status(201, vehicle_out(vehicle))
 
 
 @router.get(
@@ -228,12 +224,12 @@ def runs_list(request: HttpRequest, convoy_id: int) -> list[RunOut]:
     summary="Allocate the convoy's places",
     auth=api_auth(PLAN),
 )
-def runs_create(request: HttpRequest, convoy_id: int, payload: RunIn) -> tuple[int, RunOut]:
+def runs_create(request: HttpRequest, convoy_id: int, payload: RunIn) -> Status[RunOut]:
     """Return the run: allocated, objective (total priority), the solver's bound, who is left out and why."""
     run = services.convoy_allocate(
         selectors.convoy_get(convoy_id), by=acting_user(request), time_limit=payload.time_limit
     )
-    return 201, run_out(run)
+    return Status(201, run_out(run))
 
 
 @router.post(
@@ -244,7 +240,7 @@ def runs_create(request: HttpRequest, convoy_id: int, payload: RunIn) -> tuple[i
 )
 def placements_create(
     request: HttpRequest, convoy_id: int, payload: PlaceIn
-) -> tuple[int, list[PlacementOut]]:
+) -> Status[list[PlacementOut]]:
     """Return the household's new places; 409 when that breaks a hard constraint."""
     convoy = selectors.convoy_get(convoy_id)
     vehicle = convoy.vehicles.filter(pk=payload.vehicle_id).first()
@@ -258,7 +254,7 @@ def placements_create(
     fresh = Placement.objects.filter(pk__in=[p.pk for p in placed]).select_related(
         "person", "member"
     )
-    return 201, [placement_out(p) for p in fresh]
+    return Status(201, [placement_out(p) for p in fresh])
 
 
 @router.post(
@@ -303,14 +299,14 @@ def requests_list(
     summary="Request evacuation for a case",
     auth=api_auth(PLAN),
 )
-def requests_create(request: HttpRequest, payload: RequestIn) -> tuple[int, RequestOut]:
+def requests_create(request: HttpRequest, payload: RequestIn) -> Status[RequestOut]:
     """Return the waiting request; the priority comes from the case."""
     actor = acting_user(request)
     case = case_get(payload.case, user=actor, field="case")
     made = services.request_create(
         case, direction=payload.direction, members=[m.to_input() for m in payload.members], by=actor
     )
-    return 201, request_out(selectors.request_get(made.pk))
+    return Status(201, request_out(selectors.request_get(made.pk)))
 
 
 @router.post(
@@ -391,7 +387,7 @@ MANIFEST_FILES_DOC = {
 )
 def manifests_create(
     request: HttpRequest, vehicle_id: int, payload: ManifestIn
-) -> tuple[int, ManifestOut] | HttpResponse:
+) -> Status[ManifestOut] | HttpResponse:
     """Return the manifest's rows, or its CSV or PDF file, recorded as handed to the
     recipient (audited as an export)."""
     manifest = services.manifest_issue(
@@ -404,7 +400,7 @@ def manifests_create(
     )
     if payload.format != "json":
         return manifest_download(manifest, status=201)
-    return 201, manifest_out(manifest.issue, manifest.columns, manifest.rows)
+    return Status(201, manifest_out(manifest.issue, manifest.columns, manifest.rows))
 
 
 @router.post(

@@ -4,7 +4,7 @@ from django.contrib.auth.models import User
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from reliefline.access.auth import acting_user, api_auth, require
 from reliefline.errors import InvalidInput
@@ -37,10 +37,10 @@ LIST_FIELDS = ("caller.name", "caller.phone", "caller.birth_date", "needs", "vul
 @router.post(
     "", response={201: CaseOut, **ERRORS}, summary="Open a case", auth=api_auth("hotline.add_case")
 )
-def cases_open(request: HttpRequest, payload: CaseIn) -> tuple[int, CaseOut]:
+def cases_open(request: HttpRequest, payload: CaseIn) -> Status[CaseOut]:
     """Return the new case, prioritised, with its caller and household."""
     case = services.case_open(case_input(payload), by=acting_user(request))
-    return 201, case_out(case)
+    return Status(201, case_out(case))
 
 
 @router.get(

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from reliefline.access.audit import audit_record
 from reliefline.access.auth import acting_user, api_auth
@@ -77,7 +77,7 @@ def agreements_list(request: HttpRequest) -> list[AgreementOut]:
     summary="Record a sharing agreement",
     auth=api_auth("partners.add_sharingagreement"),
 )
-def agreements_create(request: HttpRequest, payload: AgreementIn) -> tuple[int, AgreementOut]:
+def agreements_create(request: HttpRequest, payload: AgreementIn) -> Status[AgreementOut]:
     """Return the new agreement; it governs access from `starts_at` until `ends_at`."""
     data = services.AgreementInput(
         organisation_id=payload.organisation,
@@ -90,7 +90,7 @@ def agreements_create(request: HttpRequest, payload: AgreementIn) -> tuple[int, 
         ends_at=payload.ends_at,
     )
     agreement = services.agreement_create(data, by=acting_user(request))
-    return 201, agreement_out(agreement, at=access_for(acting_user(request)).at)
+    return Status(201, agreement_out(agreement, at=access_for(acting_user(request)).at))
 
 
 @router.post(
@@ -131,7 +131,7 @@ def activities_list(request: HttpRequest, params: Query[ActivityQuery]) -> list[
     summary="Report a 3W activity",
     auth=api_auth("partners.add_activity"),
 )
-def activities_create(request: HttpRequest, payload: ActivityIn) -> tuple[int, ActivityOut]:
+def activities_create(request: HttpRequest, payload: ActivityIn) -> Status[ActivityOut]:
     """Return the new 3W line; partners report for their own organisations only."""
     user = acting_user(request)
     data = services.ActivityInput(
@@ -145,7 +145,7 @@ def activities_create(request: HttpRequest, payload: ActivityIn) -> tuple[int, A
         reached=payload.reached,
     )
     activity = services.activity_record(data, by=user, access=access_for(user))
-    return 201, activity_out(activity)
+    return Status(201, activity_out(activity))
 
 
 @router.get(
@@ -202,7 +202,7 @@ def referrals_list(request: HttpRequest) -> list[ReferralOut]:
     summary="Refer a case to a partner",
     auth=api_auth("partners.add_referral"),
 )
-def referrals_create(request: HttpRequest, payload: ReferralIn) -> tuple[int, ReferralOut]:
+def referrals_create(request: HttpRequest, payload: ReferralIn) -> Status[ReferralOut]:
     """Return the referral; what it discloses is recorded on it and in the audit log."""
     user = acting_user(request)
     try:
@@ -218,7 +218,7 @@ def referrals_create(request: HttpRequest, payload: ReferralIn) -> tuple[int, Re
     referral = services.referral_create(
         case, agreement=agreement, need_types=payload.need_types, by=user
     )
-    return 201, referral_out(referral)
+    return Status(201, referral_out(referral))
 
 
 def _answer(request: HttpRequest, referral_id: int, *, accept: bool, note: str) -> ReferralOut:

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from django.contrib.auth.models import User
 from django.http import HttpRequest
-from ninja import Field, Path, Router, Schema
+from ninja import Field, Path, Router, Schema, Status
 from pydantic import StrictBool
 
 from reliefline.access.auth import api_auth
@@ -93,7 +93,7 @@ def merge_out(merge: Merge) -> MergeOut:
     auth=api_auth("people.merge_person"),
     openapi_extra=_errors(("404", "Not Found"), ("409", "Conflict")),
 )
-def merges_create(request: HttpRequest, payload: MergeIn) -> tuple[int, MergeOut]:
+def merges_create(request: HttpRequest, payload: MergeIn) -> Status[MergeOut]:
     """Move every case and record of the merged person (and household) to the survivor.
 
     The merged person is kept, marked merged, and leaves matching; the answer lists
@@ -106,7 +106,7 @@ def merges_create(request: HttpRequest, payload: MergeIn) -> tuple[int, MergeOut
         payload.fields,
         merge_households=payload.merge_households,
     )
-    return 201, merge_out(person_merge(request_, by=_user(request)))
+    return Status(201, merge_out(person_merge(request_, by=_user(request))))
 
 
 @router.post(

@@ -5,7 +5,7 @@ Mounted before /api/v1/places so that "claims" is never read as a settlement id.
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from reliefline.access.auth import acting_user, api_auth
 from reliefline.errors import InvalidInput
@@ -40,7 +40,7 @@ def _out(request: HttpRequest) -> dict[str, bool]:
     summary="Record a claim",
     auth=api_auth("places.add_claim"),
 )
-def claims_create(request: HttpRequest, payload: ClaimIn) -> tuple[int, ClaimOut]:
+def claims_create(request: HttpRequest, payload: ClaimIn) -> Status[ClaimOut]:
     """Return the new claim; earlier claims stay as they were."""
     data = ClaimInput(
         attribute=payload.attribute,
@@ -56,7 +56,7 @@ def claims_create(request: HttpRequest, payload: ClaimIn) -> tuple[int, ClaimOut
         note=payload.note,
     )
     claim = claim_record(data, by=acting_user(request))
-    return 201, claim_out(claim, **_out(request))
+    return Status(201, claim_out(claim, **_out(request)))
 
 
 @router.get(
