@@ -6,6 +6,7 @@ downloads a browser here.
 
 import datetime as dt
 import os
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from django.conf import settings as django_settings
 from django.contrib.auth.models import User
 from django.test import Client, override_settings
 from django.utils import timezone
-from playwright.sync_api import Browser, Page, Route, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Request, Route, sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -97,6 +98,7 @@ def new_page(browser: Browser, live_server: LiveServer) -> Iterator[Callable[...
         context = browser.new_context(viewport={"width": width, "height": height}, locale="en")
         context.set_default_timeout(10_000)
         contexts.append(context)
+        _count_in_flight(context)
         cookies = {}
         if user is not None:
             client = Client()
@@ -118,7 +120,31 @@ def new_page(browser: Browser, live_server: LiveServer) -> Iterator[Callable[...
 
     yield make
     for context in contexts:
-        context.close()
+        _close_when_answered(context)
+
+
+# A page's scripts (the outbox, the live queue) may still be sending when a test ends.
+# The live server would then write after the test's database flush, and the next test
+# would start on a row it did not make (a UNIQUE failure in its set-up, seen once).
+IN_FLIGHT = "reliefline_in_flight"
+
+
+def _count_in_flight(context: BrowserContext) -> None:
+    pending: set[Request] = set()
+    setattr(context, IN_FLIGHT, pending)
+    context.on("request", lambda request: pending.add(request))
+    context.on("requestfinished", lambda request: pending.discard(request))
+    context.on("requestfailed", lambda request: pending.discard(request))
+
+
+def _close_when_answered(context: BrowserContext, wait: float = 10.0) -> None:
+    """Close the context once no request it sent is still being answered."""
+    context.route("**/*", lambda route: route.abort())  # nothing new from here on
+    pending: set[Request] = getattr(context, IN_FLIGHT)
+    deadline = time.monotonic() + wait
+    while pending and context.pages and time.monotonic() < deadline:
+        context.pages[0].wait_for_timeout(50)  # lets Playwright deliver the events
+    context.close()
 
 
 def screenshot(page: Page, name: str) -> None:
