@@ -103,6 +103,13 @@ class ReportPeriodForm(forms.Form):
     since = DateField(required=False, label=_("From"))
     until = DateField(required=False, label=_("Until"))
 
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean() or {}
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            self.add_error("until", _("Give a day on or after %(since)s.") % {"since": since})
+        return cleaned
+
     def errors_named(self) -> list[str]:
         """Return each error as "field: message", naming the query parameter."""
         return [f"{name}: {error}" for name, errors in self.errors.items() for error in errors]

@@ -335,3 +335,11 @@ def test_plan_page_names_the_standards_in_the_readers_language(
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     page = client.get(f"/aid/plans/{plan.pk}/").content.decode()
     assert f"<td>{name}</td>" in page
+
+
+def test_distributions_report_refuses_a_period_that_ends_before_it_starts(client_as: As) -> None:
+    client = client_as("partner")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.get("/aid/reports/distributions.csv?since=2024-08-20&until=2024-08-14")
+    assert response.status_code == 422
+    assert "<li>until: Give a day on or after 2024-08-20.</li>" in response.content.decode()
