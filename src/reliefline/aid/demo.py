@@ -16,7 +16,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from reliefline.aid.models import Distribution, Item, ItemKind, KitLine, Standard, Unit
+from reliefline.aid.models import Item, ItemKind, KitLine, Standard, Unit
 from reliefline.aid.planning import plan_create
 from reliefline.aid.services import (
     DistributionInput,
@@ -145,15 +145,17 @@ def demo_load(*, now: dt.datetime | None = None) -> AidDemoResult:
     )
     if field is not None:
         Assignment.objects.get_or_create(user=field, place_id=SUDZHA)
-    return AidDemoResult(True, _maltsev_twice(now=now, by=field))
+    return AidDemoResult(True, _maltsev_twice(by=field))
 
 
-def _maltsev_twice(*, now: dt.datetime, by: User | None) -> int | None:
+def _maltsev_twice(*, by: User | None) -> int | None:
     """Give the Мальцев household its week's water and food, then register it again."""
     caller = person_lookup(phone=MALTSEV_PHONE).first()
     if caller is None or caller.household is None:
         return None
-    given = distribution_record(
+    # Given now, not backdated: its ledger movements cannot be redated (the ledger is
+    # append-only), and the reports count a distribution by its movements' day.
+    distribution_record(
         DistributionInput(
             warehouse=WAREHOUSE,
             household_id=caller.household.pk,
@@ -162,7 +164,6 @@ def _maltsev_twice(*, now: dt.datetime, by: User | None) -> int | None:
         ),
         by=by,
     )
-    Distribution.objects.filter(pk=given.pk).update(at=now - dt.timedelta(days=2))
     again: Household = household_create(settlement=Place.objects.get(pk=SUDZHA), size=4)
     person_create(
         PersonInput(given_name="Serhii", family_name="Maltsev", birth_date=caller.birth_date),

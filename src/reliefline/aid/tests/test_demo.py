@@ -53,3 +53,9 @@ def test_the_re_registered_family_is_refused(demo: int) -> None:
 
 def test_demo_loads_once(demo: int) -> None:
     assert not demo_load().loaded
+
+
+def test_the_demos_distribution_is_dated_as_its_ledger_movements(demo: int) -> None:
+    (given,) = Distribution.objects.all()
+    days = {movement.at.date() for movement in given.movements.all()}
+    assert days == {given.at.date()}
