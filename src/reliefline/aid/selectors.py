@@ -28,7 +28,7 @@ from reliefline.hotline.models import Need, NeedType
 from reliefline.hotline.selectors import needs_open
 from reliefline.people import matching
 from reliefline.people.models import Household, Person
-from reliefline.people.selectors import MatchQuery, person_lookup, person_match
+from reliefline.people.selectors import MatchQuery, merged_together, person_lookup, person_match
 from reliefline.schemas import MAX_ID
 
 # Case needs an item of each kind fulfils; other kinds fulfil none.
@@ -98,11 +98,13 @@ def household_group(household: Household) -> list[int]:
 
     The same family registered twice under different spellings ("Ольга Коваленко",
     "Olha Kovalenko") is one family for the double-dipping rules; the identity
-    matching of the people app decides who is the same person.
+    matching of the people app decides who is the same person, and a coordinator's
+    merge says so for certain: the match no longer sees a merged record, so the
+    records merged with a member or a match (chains included) are followed too.
     """
-    group = {household.pk}
-    members = household.members.filter(purged_at__isnull=True).order_by("pk")[:MEMBERS_MATCHED]
-    for member in members:
+    members = household.members.filter(purged_at__isnull=True).order_by("pk")
+    persons = set(members.values_list("pk", flat=True))
+    for member in members[:MEMBERS_MATCHED]:
         if not (member.phone or member.given_name or member.family_name):
             continue
         query = MatchQuery(
@@ -114,14 +116,32 @@ def household_group(household: Household) -> list[int]:
             settlement=household.settlement_id or "",
         )
         for candidate in person_match(query, limit=10):
-            other = candidate.person.household_id
-            if (
-                other is not None
-                and candidate.person.pk != member.pk
-                and _same_person(candidate.score)
-            ):
-                group.add(other)
-    return sorted(group)
+            if candidate.person.pk != member.pk and _same_person(candidate.score):
+                persons.add(candidate.person.pk)
+    same = Person.objects.filter(pk__in=merged_together(Person, persons), household__isnull=False)
+    return _registrations(
+        merged_together(Household, {household.pk, *same.values_list("household_id", flat=True)}),
+        served=household,
+    )
+
+
+def _registrations(household_ids: set[int], *, served: Household) -> list[int]:
+    """Return the households the family is registered in, in id order.
+
+    A household folded into another by a merge holds nothing but the merged record
+    (its members, cases and rations moved to the kept one), so it is named only when
+    it is the one served, or was served since the merge (from a page opened before
+    it, or the API); else every merged family would name it as a second registration.
+    """
+    folded = set(
+        Household.objects.filter(pk__in=household_ids, merged_into__isnull=False)
+        .exclude(pk=served.pk)
+        .values_list("pk", flat=True)
+    )
+    served_since = set(
+        Distribution.objects.filter(household_id__in=folded).values_list("household_id", flat=True)
+    )
+    return sorted((household_ids - folded) | served_since)
 
 
 # ---- double dipping ---------------------------------------------------------------
@@ -156,8 +176,14 @@ def received(
 def rule_breaches(
     group: Sequence[int], *, kinds: Iterable[str], household: Household, now: dt.datetime
 ) -> list[Breach]:
-    """Return the double-dipping rules a new distribution of these kinds would break."""
+    """Return the double-dipping rules a new distribution of these kinds would break.
+
+    The rations of every household folded into one of the group are counted, read
+    here under the caller's lock: household_group leaves out one not served since the
+    merge, and a device serving it meanwhile locks its kept household too.
+    """
     rules = {r.kind: r for r in DistributionRule.objects.filter(kind__in=set(kinds))}
+    counted = sorted(merged_together(Household, group))
     breaches = []
     others = [pk for pk in group if pk != household.pk]
     also = (
@@ -169,7 +195,7 @@ def rule_breaches(
     )
     for kind, rule in sorted(rules.items()):
         label = ItemKind(kind).label
-        window = received(group, since=now - dt.timedelta(days=rule.period_days), kind=kind)
+        window = received(counted, since=now - dt.timedelta(days=rule.period_days), kind=kind)
         count = window.count()
         last = window.aggregate(last=Max("at"))["last"]
         if count >= rule.max_per_period:

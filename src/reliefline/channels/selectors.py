@@ -39,13 +39,20 @@ class Route:
 
 
 def routes_for(person_ids: Sequence[int]) -> dict[int, Route]:
-    """Return the route of each person, in three queries whatever their number.
+    """Return the route of each person, in four queries whatever their number.
 
-    Language: of their last message, else of their last case, else Russian. Address:
-    the contact they last wrote from, else their phone by SMS.
+    Language: of their last message, else of their last case, else the language
+    recorded for them (a household member told of a distribution may have neither),
+    else Russian. Address: the contact they last wrote from, else their phone by SMS.
     """
     ids = list(person_ids)
+    persons = Person.objects.filter(pk__in=ids).values_list("pk", "preferred_language", "phone")
+    phones: dict[int, str] = {}
     languages: dict[int, str] = {}
+    for person_id, preferred, phone in persons:
+        phones[person_id] = phone
+        if preferred:
+            languages[person_id] = preferred
     for person_id, language in (
         Case.objects.filter(caller_id__in=ids)
         .order_by("created_at", "id")
@@ -65,7 +72,6 @@ def routes_for(person_ids: Sequence[int]) -> dict[int, Route]:
         F("last_inbound_at").asc(nulls_first=True), "id"
     ):
         contacts[known.person_id] = known  # the last one written from wins
-    phones = dict(Person.objects.filter(pk__in=ids).values_list("pk", "phone"))
     routes = {}
     for person_id in ids:
         language = languages.get(person_id, DEFAULT_LANGUAGE)

@@ -1,6 +1,7 @@
 """Reads of households and persons."""
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from django.db.models import Q, QuerySet
@@ -67,6 +68,25 @@ def household_holds(household_id: int, *, phone: str, family_name: str) -> bool 
         skeleton(known) == family or yo_variants(skeleton(known), family)
         for known in members.values_list("family_name", flat=True)
     )
+
+
+def merged_together(model: type[Person] | type[Household], ids: Iterable[int]) -> set[int]:
+    """Return these ids and those of every record merged with them, either way, chains included.
+
+    A merge (people.merge) keeps the merged record, pointing `merged_into` at the one
+    kept, and the kept one may be merged on in turn: each record's merges form a tree,
+    and every record in it is the same person (or household). One query per step along
+    the longest path; undone merges point nowhere and link nothing.
+    """
+    found = set(ids)
+    step = set(found)
+    while step:
+        linked = model.objects.filter(Q(pk__in=step) | Q(merged_into__in=step)).values_list(
+            "pk", "merged_into_id"
+        )
+        step = {pk for pair in linked for pk in pair if pk is not None} - found
+        found |= step
+    return found
 
 
 @dataclass(frozen=True)

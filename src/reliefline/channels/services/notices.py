@@ -237,9 +237,10 @@ def notice_send(
     """Return the notice made for the person, queued to be sent once the caller commits.
 
     The language is the one the person last wrote in (their last message, else their
-    last case, else Russian); the address is the one they last wrote from, else their
-    phone by SMS. Without either the notice is kept with status no_address. Raise
-    InvalidInput for an unknown kind or a missing placeholder value.
+    last case, else the language recorded for them: selectors.routes_for); the address
+    is the one they last wrote from, else their phone by SMS. Without either the notice
+    is kept with status no_address. Raise InvalidInput for an unknown kind or a missing
+    placeholder value.
     """
     notice = _notice_make(
         person=person, kind=kind, context=context, case=case, by=by, route=notice_route(person)

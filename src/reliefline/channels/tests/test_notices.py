@@ -25,7 +25,6 @@ from reliefline.channels.tests.factories import FlakyBackend, caller_of
 from reliefline.errors import InvalidInput
 from reliefline.hotline.models import Case, EventKind
 from reliefline.hotline.tests.factories import open_case
-from reliefline.people.services import PersonInput, person_create
 
 pytestmark = pytest.mark.django_db
 
@@ -81,18 +80,6 @@ def test_a_ukrainian_case_gets_ukrainian_and_the_last_message_language_wins(outb
         context={"corridor": "Sudzha — Sumy"},
     )
     assert (notice.language, notice.medium, notice.address) == ("en", "telegram", "4242")
-
-
-def test_a_person_with_no_case_and_no_message_is_written_to_in_russian(outbox) -> None:
-    person = person_create(
-        PersonInput(given_name="Ирина", phone="+380501234567"), household=None, by=None
-    )
-    notice = notice_send(
-        person=person,
-        kind=NoticeKind.CORRIDOR_OPENED,
-        context={"corridor": "A", "window": "сб 08:00–14:00"},
-    )
-    assert notice.language == "ru"
 
 
 def test_the_body_is_encrypted_at_rest(outbox) -> None:
