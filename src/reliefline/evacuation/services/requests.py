@@ -111,7 +111,9 @@ def _members(
             seen.add(member.person_id)
             checked.append((member, None))
         elif member.new_person is not None:
-            data = _new_person(member.new_person, field=f"members[{i}]")
+            # They speak the case's language, as a member added on the case page does.
+            spoken = replace(member.new_person, preferred_language=case.language)
+            data = _new_person(spoken, field=f"members[{i}]")
             checked.append((MemberInput(**{**member.__dict__, "new_person": data}), None))
         else:
             raise InvalidInput(_("Choose a person or name a new one."), field=f"members[{i}]")

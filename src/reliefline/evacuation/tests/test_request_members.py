@@ -271,3 +271,19 @@ def test_the_api_still_takes_a_corridor_with_every_key_known(
 ) -> None:
     response = _post(api_as("coordinator"), "/corridors", _corridor())
     assert response.status_code == 201, response.content
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_a_new_member_speaks_the_cases_language(coordinator: User, language: str) -> None:
+    cancelled = _cancelled()
+    cancelled.case.language = language
+    cancelled.case.save(update_fields=["language"])
+    named = MemberInput(
+        going=True,
+        consent_method="written",
+        new_person=PersonInput(given_name="Олег", family_name="Петренко"),
+    )
+
+    services.request_create(cancelled.case, direction="UA", members=[named], by=coordinator)
+
+    assert Person.objects.get(given_name="Олег").preferred_language == language
