@@ -1,3 +1,4 @@
+import datetime as dt
 from typing import Literal
 
 from django.utils.translation import gettext as _
@@ -24,6 +25,7 @@ class InsufficientStock(Conflict):
         available: int,
         expired: int = 0,
         moving: bool = False,
+        field: str = "quantity",
     ) -> None:
         values = {
             "available": available,
@@ -48,7 +50,61 @@ class InsufficientStock(Conflict):
                 "date; %(expired)s more are expired and are not handed out. "
                 "%(wanted)s asked for."
             )
-        super().__init__(message % values, field="quantity")
+        super().__init__(message % values, field=field)
+
+
+class ExpiryDiffers(Conflict):
+    """Units with one expiry date (or none) about to join a lot held with another.
+
+    A date is never put on units in stock nor taken off them, so the units are not
+    received (or moved, or put back) there.
+    """
+
+    code = "expiry_differs"
+
+    def __init__(
+        self,
+        *,
+        lot: str,
+        item: str,
+        warehouse: str,
+        held: dt.date | None,
+        units: int,
+        expiry: dt.date | None,
+        receiving: bool,
+        field: str,
+    ) -> None:
+        values = {
+            "lot": lot,
+            "item": item,
+            "warehouse": warehouse,
+            "held": held,
+            "units": units,
+            "expiry": expiry,
+        }
+        if held is None:
+            message = _(
+                "Lot %(lot)s of %(item)s at %(warehouse)s has no expiry date (%(units)s on "
+                "hand); these expire on %(expiry)s."
+            )
+        elif expiry is None:
+            message = _(
+                "Lot %(lot)s of %(item)s at %(warehouse)s expires on %(held)s (%(units)s on "
+                "hand); these have no expiry date."
+            )
+        else:
+            message = _(
+                "Lot %(lot)s of %(item)s at %(warehouse)s expires on %(held)s (%(units)s on "
+                "hand); these expire on %(expiry)s."
+            )
+        if receiving:
+            rule = _(
+                "Stock with different expiry dates is never kept in one lot: receive these "
+                "under another lot number."
+            )
+        else:
+            rule = _("Stock with different expiry dates is never kept in one lot.")
+        super().__init__(f"{message % values} {rule}", field=field)
 
 
 class DoubleDipping(Conflict):

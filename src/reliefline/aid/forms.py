@@ -17,7 +17,15 @@ class ReceiptForm(forms.Form):
     )
     quantity = forms.IntegerField(min_value=1, max_value=10_000_000, label=_("Quantity (units)"))
     reference = forms.CharField(max_length=100, required=False, label=_("Waybill or document"))
-    lot = forms.CharField(max_length=40, required=False, label=_("Lot"))
+    lot = forms.CharField(
+        max_length=40,
+        required=False,
+        label=_("Lot"),
+        help_text=_(
+            "Leave it empty when the goods have no lot number: with an expiry date they "
+            "are kept in a lot named for it (EXP-YYYY-MM-DD)."
+        ),
+    )
     expiry = DateField(required=False, label=_("Expiry"))
     reason = forms.CharField(max_length=500, required=False, label=_("Note"))
 

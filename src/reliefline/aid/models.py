@@ -123,7 +123,8 @@ class Movement(models.Model):
     lot = models.CharField(max_length=40, blank=True, default="")
     expiry = models.DateField(null=True, blank=True)
     kind = models.CharField(max_length=16, choices=MovementKind.choices)
-    quantity = models.IntegerField()
+    # 64-bit, as the balance: a count or a reversal moves what a balance holds at once.
+    quantity = models.BigIntegerField()
     reason = models.CharField(max_length=500, blank=True, default="")
     reference = models.CharField(max_length=100, blank=True, default="")
     # Users are deactivated, never deleted, so the ledger always names who did it.
@@ -182,13 +183,18 @@ class Movement(models.Model):
 
 
 class Balance(models.Model):
-    """The quantity on hand per warehouse, item and lot, kept with every movement."""
+    """The quantity on hand per warehouse, item and lot, kept with every movement.
+
+    All units of a balance share its expiry date (or have none): dated stock without a
+    lot number is kept in a lot named for its date (services.ledger.lot_kept).
+    """
 
     warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="balances")
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="balances")
     lot = models.CharField(max_length=40, blank=True, default="")
     expiry = models.DateField(null=True, blank=True)
-    quantity = models.IntegerField(default=0)
+    # 64-bit: receipts of up to 10,000,000 units each would pass 2**31 in 215.
+    quantity = models.BigIntegerField(default=0)
 
     class Meta:
         verbose_name = _("stock balance")
@@ -199,6 +205,12 @@ class Balance(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(quantity__gte=0), name="balance_quantity_not_negative"
+            ),
+            # Stock kept without a lot is undated: a date on it would be put on every
+            # unit received there, dated or not.
+            models.CheckConstraint(
+                condition=~models.Q(lot="") | models.Q(expiry__isnull=True),
+                name="balance_no_lot_undated",
             ),
         ]
 

@@ -216,7 +216,11 @@ def household_page(request: HttpRequest, household_id: int) -> HttpResponse:
                 refused = error.reasons
                 status = error.status
             except ReliefError as error:
-                form.add_error(None, error.message)
+                # A short line is named as the service names it (lines[1].quantity).
+                at_line = {
+                    f"lines[{i}].quantity": f"qty_{code}" for i, (code, _q) in enumerate(lines)
+                }
+                form_error_add(form, error, fields=at_line)
                 status = error.status
             else:
                 messages.success(request, _("Distribution recorded."))

@@ -70,16 +70,21 @@ class DistributionInput:
 
 def lines_parse(lines: Sequence[LineInput]) -> list[tuple[Item, int]]:
     """Return (item, quantity) in item order, or raise InvalidInput naming the line."""
+    return [(item, quantity) for _i, item, quantity in _lines_numbered(lines)]
+
+
+def _lines_numbered(lines: Sequence[LineInput]) -> list[tuple[int, Item, int]]:
+    """Return (index in `lines`, item, quantity) in item order; see lines_parse."""
     if not lines:
         raise InvalidInput(_("Give at least one item."), field="lines")
     if len(lines) > LINES_MAX:
         raise InvalidInput(_("At most %(n)s lines.") % {"n": LINES_MAX}, field="lines")
-    found: dict[int, tuple[Item, int]] = {}
+    found: dict[int, tuple[int, Item, int]] = {}
     for i, line in enumerate(lines):
         item = item_by_code(line.item, field=f"lines[{i}].item")
         if item.pk in found:
             raise InvalidInput(_("This item is listed twice."), field=f"lines[{i}].item")
-        found[item.pk] = (item, quantity_check(line.quantity, field=f"lines[{i}].quantity"))
+        found[item.pk] = (i, item, quantity_check(line.quantity, field=f"lines[{i}].quantity"))
     # Item order is the lock order of the balances, so two devices never deadlock.
     return [found[pk] for pk in sorted(found)]
 
@@ -103,8 +108,8 @@ def distribution_record(
     """Return the recorded distribution, its stock taken and the matching needs fulfilled.
 
     Raise DoubleDipping (409) when a rule refuses it and no override is given,
-    InsufficientStock (409) when the warehouse holds too little; either way
-    nothing is written. An override needs aid.override_rule and is audited.
+    InsufficientStock (409, naming the line: `lines[1].quantity`) when the warehouse
+    holds too little; either way nothing is written. An override needs aid.override_rule and is audited.
     `key` is the request's idempotency key (access.idempotency.request_key), kept
     with the distribution: a request with a key `by` already recorded one with,
     however long ago, is refused with AnswerGone (409), before anything else.
@@ -119,7 +124,8 @@ def distribution_record(
     elif key:
         _recorded_check(key, by=by)
     warehouse = warehouse_by_code(data.warehouse)
-    lines = lines_parse(data.lines)
+    numbered = _lines_numbered(data.lines)
+    lines = [(item, quantity) for _i, item, quantity in numbered]
     household = household_for(data.household_id, user=by)
     person = None
     if data.person_id is not None:
@@ -157,7 +163,7 @@ def distribution_record(
         )
         _fulfil(distribution, household=household, items=[item for item, _q in lines], by=by)
         notices.distribution_notify(distribution, lines=lines, by=by)
-        for item, quantity in lines:
+        for i, item, quantity in numbered:
             stock_take(
                 warehouse,
                 item,
@@ -166,6 +172,7 @@ def distribution_record(
                 by=by,
                 reference=str(distribution),
                 distribution=distribution,
+                field=f"lines[{i}].quantity",
             )
         _audit(distribution, household=household, breaches=[b.code for b in breaches], by=by)
     return distribution

@@ -15,7 +15,12 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from reliefline.aid.errors import AlreadyReversed, InsufficientStock, SettlesRefusal
+from reliefline.aid.errors import (
+    AlreadyReversed,
+    ExpiryDiffers,
+    InsufficientStock,
+    SettlesRefusal,
+)
 from reliefline.aid.models import (
     Balance,
     Distribution,
@@ -49,12 +54,53 @@ def expired(expiry: dt.date | None, *, today: dt.date | None = None) -> bool:
     return expiry is not None and expiry < (today or timezone.localdate())
 
 
+def lot_kept(lot: str, expiry: dt.date | None) -> str:
+    """Return the lot that units of this lot and expiry date are kept in.
+
+    Field teams often have a best-before date and no lot number. Such units are kept
+    in a lot named for their date (EXP-2025-03-01), never with the stock kept without
+    a lot (lot "", which has no expiry date: the constraint balance_no_lot_undated),
+    so units of different dates are never one balance and a withdrawal still takes
+    the earliest date first, lot by lot.
+    """
+    if lot or expiry is None:
+        return lot
+    return f"EXP-{expiry.isoformat()}"
+
+
 def _balance(warehouse: Warehouse, item: Item, lot: str, expiry: dt.date | None) -> Balance:
     """Return the locked balance row of (warehouse, item, lot), created at 0 if new."""
     balance, _created = Balance.objects.get_or_create(
         warehouse=warehouse, item=item, lot=lot, defaults={"expiry": expiry}
     )
     return Balance.objects.select_for_update().get(pk=balance.pk)
+
+
+def _dated(
+    balance: Balance, expiry: dt.date | None, *, field: str, receiving: bool = False
+) -> Balance:
+    """Return the locked balance, ready to take units with this expiry date (or none).
+
+    A balance holding none takes the date; one holding units with another date, or
+    none, refuses (ExpiryDiffers naming `field`): a date is never put on units in
+    stock, nor taken off units put there.
+    """
+    if balance.expiry == expiry:
+        return balance
+    if balance.quantity:
+        raise ExpiryDiffers(
+            lot=balance.lot,
+            item=balance.item.display_name(),
+            warehouse=balance.warehouse.code,
+            held=balance.expiry,
+            units=balance.quantity,
+            expiry=expiry,
+            receiving=receiving,
+            field=field,
+        )
+    Balance.objects.filter(pk=balance.pk).update(expiry=expiry)
+    balance.expiry = expiry
+    return balance
 
 
 def _record(
@@ -105,14 +151,15 @@ def stock_take(
     reason: str = "",
     reference: str = "",
     distribution: Distribution | None = None,
+    field: str = "quantity",
 ) -> list[Movement]:
     """Return the movements drawing `quantity` from stock, earliest expiry first.
 
     With a lot, only that lot is drawn on. A distribution, and a transfer naming no
     lot, skip lots past their expiry date (`_skips_expired`). Raise InsufficientStock
-    when the locked balances hold less than asked, saying how many of the rest are
-    expired; the caller's transaction then writes nothing. Must run inside a
-    transaction.
+    naming `field` (the caller's name for the quantity) when the locked balances hold
+    less than asked, saying how many of the rest are expired; the caller's
+    transaction then writes nothing. Must run inside a transaction.
     """
     # Only the balance rows: with the joined item and warehouse locked too, every
     # distribution of an item anywhere would queue behind every other one.
@@ -141,6 +188,7 @@ def stock_take(
             available=available,
             expired=out_of_date,
             moving=kind == MovementKind.TRANSFER_OUT,
+            field=field,
         )
     movements = []
     left = quantity
@@ -183,7 +231,10 @@ def stock_receive(
 ) -> Movement:
     """Return the receipt movement adding `quantity` units to the warehouse's stock.
 
-    Stock whose expiry date has passed is refused: it must not be handed out.
+    Stock whose expiry date has passed is refused: it must not be handed out. Dated
+    stock without a lot number goes to the lot named for its date (`lot_kept`); more
+    of a known lot, with no date given, takes the lot's. Units dated otherwise than
+    the lot's units on hand are refused (ExpiryDiffers, field `expiry`).
     """
     quantity_check(quantity)
     if expired(expiry):
@@ -194,16 +245,9 @@ def stock_receive(
         )
     reference = text_clean(reference, limit=REFERENCE_MAX, field="reference")
     reason = text_clean(reason, limit=REASON_MAX, field="reason")
-    lot = _lot(lot)
-    balance = _balance(warehouse, item, lot, expiry)
-    if expiry is not None and balance.expiry not in (None, expiry):
-        raise InvalidInput(
-            _("Lot %(lot)s already has expiry %(date)s.") % {"lot": lot, "date": balance.expiry},
-            field="expiry",
-        )
-    if expiry is not None and balance.expiry is None:
-        Balance.objects.filter(pk=balance.pk).update(expiry=expiry)
-        balance.expiry = expiry
+    balance = _balance(warehouse, item, lot_kept(_lot(lot), expiry), expiry)
+    if expiry is not None:
+        _dated(balance, expiry, field="expiry", receiving=True)
     return _record(
         balance,
         kind=MovementKind.RECEIPT,
@@ -226,7 +270,11 @@ def stock_transfer(
     reason: str = "",
     reference: str = "",
 ) -> list[Movement]:
-    """Return the out and in movements moving stock between two warehouses, lot by lot."""
+    """Return the out and in movements moving stock between two warehouses, lot by lot.
+
+    Each lot arrives as it left, with its expiry date. Raise ExpiryDiffers (field
+    `lot`) when the target holds units of that lot with another date, or none.
+    """
     quantity_check(quantity)
     if source.pk == target.pk:
         raise InvalidInput(_("Source and target are the same warehouse."), field="target")
@@ -252,7 +300,7 @@ def stock_transfer(
     )
     ins = []
     for out in outs:
-        balance = _balance(target, item, out.lot, out.expiry)
+        balance = _dated(_balance(target, item, out.lot, out.expiry), out.expiry, field="lot")
         ins.append(
             _record(
                 balance,
@@ -380,12 +428,21 @@ def movement_reverse(movement: Movement, *, reason: str, by: User | None) -> lis
         legs = [movement, *Movement.objects.filter(transfer_of=movement)]
     elif movement.kind == MovementKind.TRANSFER_IN and movement.transfer_of is not None:
         legs = [movement.transfer_of, movement]
-    # Locking the balances first serialises two reversals of the same movement.
-    balances = {leg.pk: _balance(leg.warehouse, leg.item, leg.lot, leg.expiry) for leg in legs}
+    # Locking the balances first serialises two reversals of the same movement. A leg
+    # of stock kept without a lot but dated (before lot_kept) is undone in the lot its
+    # date names, where that stock now is; one row per balance, both legs of a
+    # move between two of its lots included, so each sees the other's change.
+    balances: dict[int, Balance] = {}
+    rows: dict[int, Balance] = {}
+    for leg in legs:
+        balance = _balance(leg.warehouse, leg.item, lot_kept(leg.lot, leg.expiry), leg.expiry)
+        balances[leg.pk] = rows.setdefault(balance.pk, balance)
     reversals = []
     for leg in legs:
         if Movement.objects.filter(reverses=leg).exists():
             raise AlreadyReversed(movement_id=leg.pk)
+        if leg.quantity < 0:  # units come back, with the date they left with
+            _dated(balances[leg.pk], leg.expiry, field="movement")
         reversals.append(
             _record(
                 balances[leg.pk],
