@@ -3,10 +3,12 @@
 SQLite is copied with SQLite's online backup API (consistent while the server runs);
 PostgreSQL with pg_dump's custom format, restored by pg_restore in one transaction,
 so a failed restore leaves the database as it was. Beside each backup a manifest
-records its checksum, the migrations it holds and the number of rows of every
-reliefline table; a restore checks the checksum first and the counts and the audit
-chain afterwards. The field encryption keys are NOT in a backup: they are kept (and
-must be backed up) apart, so a stolen backup alone reveals no phone or message.
+records its checksum, the migrations it holds, the number of rows of every
+reliefline table and the ids of the field keys its encrypted values are sealed with;
+a restore checks the checksum and that every one of those keys is configured first,
+and the counts, the audit chain and the keys of what it restored afterwards. The field
+encryption keys are NOT in a backup: they are kept (and must be backed up) apart, so
+a stolen backup alone reveals no phone or message.
 """
 
 import datetime as dt
@@ -21,12 +23,16 @@ from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
-from django.db import connections
+from django.db import connections, models
 from django.db.migrations.recorder import MigrationRecorder
+from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from reliefline.access import crypto
 from reliefline.access.audit import audit_verify
+from reliefline.access.rotation import encrypted_models
 from reliefline.errors import ReliefError
 
 MANIFEST_SUFFIX = ".json"
@@ -45,6 +51,7 @@ class BackupReport:
     size: int
     sha256: str
     counts: dict[str, int]
+    field_key_ids: list[str]
 
 
 @dataclass(frozen=True)
@@ -54,10 +61,14 @@ class RestoreReport:
     differences: dict[str, tuple[int, int]]
     audit_entries: int
     audit_intact: bool
+    # False for a backup whose manifest predates recording its keys: they were checked
+    # only once restored (`keys_missing`).
+    keys_checked_first: bool
+    keys_missing: list[str]
 
     @property
     def ok(self) -> bool:
-        return not self.differences and self.audit_intact
+        return not self.differences and self.audit_intact and not self.keys_missing
 
 
 def _engine(using: str) -> str:
@@ -82,6 +93,28 @@ def table_counts(using: str = "default") -> dict[str, int]:
         for model in apps.get_models()
         if model.__module__.startswith("reliefline.") and model._meta.managed
     }
+
+
+def field_key_ids(using: str = "default") -> set[str]:
+    """Return the ids of the field keys the stored values are sealed with.
+
+    Read from the stored form (`v1:<key id>:...`) in SQL, one DISTINCT per encrypted
+    column, without decrypting anything; so it also works where the keys are missing.
+    """
+    prefix = f"{crypto.PREFIX}:"
+    found: set[str] = set()
+    for target in encrypted_models():
+        for name in target.fields:
+            raw = Cast(name, models.TextField())
+            found.update(
+                target.model._base_manager.using(using)
+                .annotate(_raw=raw, _key_id=Substr(raw, len(prefix) + 1, crypto.KEY_ID_LENGTH))
+                .filter(_raw__startswith=prefix)
+                .order_by()
+                .values_list("_key_id", flat=True)
+                .distinct()
+            )
+    return found
 
 
 def _migrations(using: str) -> list[str]:
@@ -129,6 +162,7 @@ def backup_create(path: Path, *, using: str = "default") -> BackupReport:
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
     counts = table_counts(using)
+    key_ids = field_key_ids(using)
     if engine == "sqlite":
         connection = connections[using]
         connection.ensure_connection()
@@ -144,10 +178,18 @@ def backup_create(path: Path, *, using: str = "default") -> BackupReport:
     else:
         args, env = _pg_args(using)
         _run(["pg_dump", "--format=custom", "--no-owner", "--file", str(partial), *args], env)
+    # The server keeps running: a key rotation meanwhile moves values from one key to
+    # the next, and the copy may hold either, so the keys in use before and after count.
+    key_ids |= field_key_ids(using)
     # Renamed only once complete, so a file with the final name is always a whole backup.
     partial.replace(path)
     report = BackupReport(
-        path=path, engine=engine, size=path.stat().st_size, sha256=_sha256(path), counts=counts
+        path=path,
+        engine=engine,
+        size=path.stat().st_size,
+        sha256=_sha256(path),
+        counts=counts,
+        field_key_ids=sorted(key_ids),
     )
     manifest = {
         "engine": engine,
@@ -156,6 +198,8 @@ def backup_create(path: Path, *, using: str = "default") -> BackupReport:
         "size": report.size,
         "migrations": _migrations(using),
         "counts": counts,
+        # Ids only: the keys themselves are never in a backup.
+        "field_key_ids": report.field_key_ids,
     }
     path.with_name(path.name + MANIFEST_SUFFIX).write_text(json.dumps(manifest, indent=2))
     return report
@@ -196,6 +240,10 @@ def backup_restore(path: Path, *, using: str = "default") -> RestoreReport:
         raise BackupFailed(
             _("The backup does not match its manifest's checksum: it is damaged."), field="path"
         )
+    recorded = manifest.get("field_key_ids")
+    keys_checked_first = isinstance(recorded, list)
+    if isinstance(recorded, list):
+        _require_keys([str(key_id) for key_id in recorded])
     connection = connections[using]
     if engine == "sqlite":
         source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
@@ -231,4 +279,31 @@ def backup_restore(path: Path, *, using: str = "default") -> RestoreReport:
         differences=differences,
         audit_entries=chain.checked,
         audit_intact=chain.intact,
+        keys_checked_first=keys_checked_first,
+        keys_missing=crypto.field_keys_missing(field_key_ids(using)),
     )
+
+
+def _require_keys(key_ids: list[str]) -> None:
+    """Raise BackupFailed unless every key in `key_ids` is configured.
+
+    A key id is derived from the key itself, so a configured key with that id is the
+    key the values were sealed with: nothing needs decrypting to know they will read.
+    """
+    missing = crypto.field_keys_missing(key_ids)
+    if missing:
+        raise BackupFailed(
+            ngettext(
+                "The backup is encrypted with field key %(ids)s, which RELIEFLINE_FIELD_KEYS "
+                "does not hold: nothing was restored. Set RELIEFLINE_FIELD_KEYS to include "
+                "the key in use when the backup was made, from where the keys are kept "
+                "(docs/deploy.md, Backups and the restore drill).",
+                "The backup is encrypted with field keys %(ids)s, which RELIEFLINE_FIELD_KEYS "
+                "does not hold: nothing was restored. Set RELIEFLINE_FIELD_KEYS to include "
+                "the keys in use when the backup was made, from where the keys are kept "
+                "(docs/deploy.md, Backups and the restore drill).",
+                len(missing),
+            )
+            % {"ids": ", ".join(missing)},
+            field="path",
+        )

@@ -6,6 +6,8 @@ directory, with a warning: fine for the demo, never for real personal data.
 
 A stored value reads `v1:<key id>:<base64(nonce + ciphertext)>`, so values written
 under an older key stay readable until `rotate-keys` rewrites them with the newest.
+The key id is derived from the key (a hash), so it names a key without revealing it:
+backup manifests record the ids of the keys their data needs.
 """
 
 import base64
@@ -14,17 +16,43 @@ import hashlib
 import hmac
 import logging
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import CommandError
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from django.utils.translation import ngettext
 
 log = logging.getLogger(__name__)
 
 PREFIX = "v1"
+KEY_ID_LENGTH = 8
+
+
+class FieldKeyMissing(ImproperlyConfigured, CommandError):
+    """Stored values are sealed with keys that RELIEFLINE_FIELD_KEYS does not hold.
+
+    Also a CommandError, so any `reliefline` command that meets it (export-subject,
+    rotate-keys, restore, dedupe...) stops with this one line and exit code 1 rather
+    than a traceback. A web request still fails as a server error, which it is.
+    """
+
+    def __init__(self, key_ids: Iterable[str]) -> None:
+        self.key_ids = tuple(sorted(set(key_ids)))
+        message = ngettext(
+            "The data is encrypted with field key %(ids)s, which RELIEFLINE_FIELD_KEYS does "
+            "not hold: set RELIEFLINE_FIELD_KEYS to include it, from where the keys are kept "
+            "(docs/deploy.md, Secrets and keys).",
+            "The data is encrypted with field keys %(ids)s, which RELIEFLINE_FIELD_KEYS does "
+            "not hold: set RELIEFLINE_FIELD_KEYS to include them, from where the keys are kept "
+            "(docs/deploy.md, Secrets and keys).",
+            len(self.key_ids),
+        ) % {"ids": ", ".join(self.key_ids)}
+        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -33,7 +61,7 @@ class FieldKey:
 
     @property
     def key_id(self) -> str:
-        return hashlib.sha256(b"reliefline-key-id" + self.secret).hexdigest()[:8]
+        return hashlib.sha256(b"reliefline-key-id" + self.secret).hexdigest()[:KEY_ID_LENGTH]
 
     @property
     def index_secret(self) -> bytes:
@@ -95,7 +123,13 @@ def decrypt(stored: str) -> str:
         if key.key_id == key_id:
             raw = base64.b64decode(payload)
             return AESGCM(key.secret).decrypt(raw[:12], raw[12:], key_id.encode()).decode()
-    raise ImproperlyConfigured(f"No configured field key has id {key_id}; was it removed too soon?")
+    raise FieldKeyMissing([key_id])
+
+
+def field_keys_missing(key_ids: Iterable[str]) -> list[str]:
+    """Return those of `key_ids` that no configured key has, sorted."""
+    configured = {key.key_id for key in field_keys()}
+    return sorted(set(key_ids) - configured)
 
 
 def is_current(stored: str) -> bool:

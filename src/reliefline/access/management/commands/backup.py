@@ -6,6 +6,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
+from django.utils.translation import gettext as _
 
 from reliefline.access.backup import BackupFailed, backup_create, backup_path
 
@@ -40,5 +41,9 @@ class Command(BaseCommand):
             f"sha256 {report.sha256})"
         )
         self.stdout.write(
-            "The field encryption keys are not in it: keep RELIEFLINE_FIELD_KEYS backed up apart."
+            _(
+                "Its data is encrypted with the field keys %(ids)s (ids; the manifest lists "
+                "them). The keys are not in it: keep RELIEFLINE_FIELD_KEYS backed up apart."
+            )
+            % {"ids": ", ".join(report.field_key_ids) or "-"}
         )
