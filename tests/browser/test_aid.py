@@ -500,3 +500,33 @@ def test_a_distribution_sent_after_the_session_ended_is_back_in_its_form(
     phone.click("#distribution-form button[type=submit]")
     expect(phone.locator(".messages")).to_contain_text("Distribution recorded.")
     assert _given(household) == [("WATER-5L", -2)]
+
+
+def test_the_note_kept_without_the_name_goes_once_its_distribution_is_sent(
+    new_page, live_server, gazetteer
+):
+    """It says what the kept copy lacks: once nothing kept lacks it, it has nothing to say."""
+    phone, household, _team = _household_page(new_page, live_server)
+    phone.context.set_offline(True)
+    _give(phone, water=2, name="Ольга Коваленко")
+    note = phone.locator("#outbox .outbox-sent li.kept")
+    expect(note).to_have_text(KEPT_WITHOUT_NAME)
+    _give(phone, water=0, biscuits=1)  # the next one, with no name to leave out
+    expect(phone.locator("#outbox .outbox-waiting li")).to_have_count(2)
+    expect(note).to_have_count(1)
+    _answer_posts(phone, 500, "boom")
+
+    phone.context.set_offline(False)
+
+    expect(phone.locator("#outbox .outbox-waiting li").first).to_contain_text(
+        "the server failed; it is sent again", timeout=20_000
+    )
+    expect(note).to_have_text(KEPT_WITHOUT_NAME)  # still kept so
+    phone.unroute(HOUSEHOLD)
+    phone.evaluate("window.dispatchEvent(new Event('online'))")
+
+    expect(phone.locator("#outbox .outbox-sent li.done")).to_have_count(2)
+    expect(phone.locator("#outbox .outbox-waiting li")).to_have_count(0)
+    expect(note).to_have_count(0)
+    assert _kept(phone) == []
+    assert _given(household) == [("BISCUIT-HE", -1), ("WATER-5L", -2)]

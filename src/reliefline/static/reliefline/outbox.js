@@ -115,7 +115,9 @@ window.relieflineOutbox = function (name) {
 
   // Show what waits (`count` over one line per item, `line(item)`), the problem kept
   // in panel.dataset.problem, and a note ({className, text}) on top of what came of
-  // earlier ones. The panel hides when it has nothing to say.
+  // earlier ones. A note about an item that waits names its key ({key}): it replaces
+  // an earlier note of that item, and goes once the item no longer waits (what came of
+  // it is said then). The panel hides when it has nothing to say.
   function show(panel, waiting, count, line, note) {
     panel.querySelector(".outbox-count").textContent = waiting.length ? count : "";
     var list = panel.querySelector(".outbox-waiting");
@@ -125,15 +127,28 @@ window.relieflineOutbox = function (name) {
       entry.textContent = line(item);
       list.appendChild(entry);
     });
-    if (note) {
+    var sent = panel.querySelector(".outbox-sent");
+    var keys = waiting.map(function (item) {
+      return item.key;
+    });
+    Array.prototype.forEach.call(sent.querySelectorAll("li[data-key]"), function (earlier) {
+      var key = earlier.getAttribute("data-key");
+      if (keys.indexOf(key) < 0 || (note && note.key === key)) {
+        earlier.remove();
+      }
+    });
+    if (note && (!note.key || keys.indexOf(note.key) >= 0)) {
       var said = document.createElement("li");
       said.className = note.className;
       said.textContent = note.text;
-      panel.querySelector(".outbox-sent").prepend(said);
+      if (note.key) {
+        said.setAttribute("data-key", note.key);
+      }
+      sent.prepend(said);
     }
     panel.querySelector(".outbox-problem").textContent = panel.dataset.problem || "";
     panel.hidden =
-      !waiting.length && !panel.dataset.problem && !panel.querySelector(".outbox-sent li");
+      !waiting.length && !panel.dataset.problem && !sent.querySelector("li");
   }
 
   return {

@@ -363,7 +363,8 @@
         refusedList.drop(settling); // waiting again, and back here if refused again
       }
       reset(form);
-      show(sent.unkept.length ? { className: "kept", text: sent.unkept.join(" ") } : null);
+      // What it was kept without is said until it is sent.
+      show(sent.unkept.length ? { className: "kept", text: sent.unkept.join(" "), key: sent.kept.key } : null);
     } else {
       show();
     }

@@ -7,7 +7,10 @@
  * when the page is opened again. Every code request carries its own key, so a resend
  * after a lost answer gets the first answer instead of a second mark
  * (access.idempotency). A kept mark the server refuses (an unknown code, a passenger
- * marked already) leaves the list and is shown with the reason.
+ * marked already) leaves the list and is shown with the reason. A code given the mark
+ * kept for it again (scanned twice, typed again) is neither kept twice nor sent, even
+ * online: the second would be refused as marked already once the first is sent. The
+ * panel says it is marked already, and the kept one is sent now if it can be.
  *
  * A passenger's own buttons (form.marks) are kept the same way, in the same list, and
  * sent again to the passenger's own address with the key and fields of the first
@@ -131,15 +134,32 @@
     }, say("data-outbox-not-kept"));
   }
 
+  // Return this user's kept mark of the same code and the same mark, if any.
+  function keptAlready(mark) {
+    var code = codeOf(mark);
+    return outbox.load().filter(function (other) {
+      return ours(other) && other.to === mark.to && codeOf(other) === code;
+    })[0];
+  }
+
   function keepCode(mark) {
     if (!mark || !mark.code.trim()) {
       return;
     }
     var code = form.querySelector("[name=code]");
+    var first = keptAlready(mark);
     // Ready for the next code, or, not kept, the code goes back in the box.
-    code.value = keep(mark) ? "" : mark.code;
+    code.value = first || keep(mark) ? "" : mark.code;
     code.focus();
-    show();
+    if (!first) {
+      show();
+      return;
+    }
+    show({
+      className: "kept",
+      key: first.key, // said until the first is sent
+      text: say("data-outbox-already", { code: codeOf(first), mark: first.label }),
+    });
   }
 
   // A passenger's tap not kept is said at its row, where app.js says a lost answer
@@ -199,9 +219,18 @@
     }
   });
   document.body.addEventListener("htmx:confirm", function (event) {
-    if (event.detail.elt === form && navigator.onLine === false) {
-      event.preventDefault(); // no connection: do not even try
-      keepCode(taken());
+    if (event.detail.elt !== form) {
+      return;
+    }
+    var mark = taken();
+    var offline = navigator.onLine === false;
+    if (offline || keptAlready(mark)) {
+      event.preventDefault(); // no connection, or kept already: do not even try
+      keepCode(mark);
+      form.dispatchEvent(new CustomEvent("outbox:taken")); // no request, no answer (scan.js)
+      if (!offline) {
+        send(); // the kept one instead, if the connection is back
+      }
     }
   });
   document.body.addEventListener("htmx:sendError", function (event) {

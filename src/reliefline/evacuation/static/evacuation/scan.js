@@ -105,19 +105,26 @@
       }, refuse);
   }
 
+  function ready() {
+    waiting = false;
+    if (!stream) {
+      input.focus();
+    }
+  }
+
   // After every answer (typed, scanned or refused): an empty box, ready for the next.
   // An answer that came as an error (a server failure, a session ended) leaves the
   // code in the box to send again, as app.js says; with no answer at all, the outbox
   // keeps the mark and empties the box itself (outbox.js).
   form.addEventListener("htmx:afterRequest", function (event) {
-    waiting = false;
     if (!(event.detail && event.detail.failed)) {
       input.value = "";
     }
-    if (!stream) {
-      input.focus();
-    }
+    ready();
   });
+  // Or no request at all (no connection, or the mark kept already): the outbox took the
+  // code and said what came of it, and the camera reads the next one.
+  form.addEventListener("outbox:taken", ready);
 
   var camera = navigator.mediaDevices && typeof navigator.mediaDevices.getUserMedia === "function";
   if (!("BarcodeDetector" in window) || !camera) {
