@@ -370,10 +370,12 @@ class RequestMember(models.Model):
 
 
 class PlacementStatus(models.TextChoices):
+    # A passenger's state beside their name, for women and men alike (ru "Прибыл" is a
+    # man's); the buttons that mark it say "Boarded" and "Arrived" without a context.
     ALLOCATED = "allocated", _("Allocated")
-    BOARDED = "boarded", _("Boarded")
+    BOARDED = "boarded", pgettext_lazy("placement status", "Boarded")
     NO_SHOW = "no_show", _("No-show")
-    ARRIVED = "arrived", _("Arrived")
+    ARRIVED = "arrived", pgettext_lazy("placement status", "Arrived")
     REMOVED = "removed", _("Removed")
 
 

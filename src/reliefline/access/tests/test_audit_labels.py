@@ -63,7 +63,7 @@ def test_a_field_move_names_the_status_in_the_readers_language() -> None:
     with translation.override("ru"):
         label = purpose_label(recorded)
     assert "arrived" not in label
-    assert label == "в поле: Прибытие"
+    assert label == "в поле: Прибытие отмечено"
 
 
 @pytest.mark.parametrize("language", ["uk", "ru"])
