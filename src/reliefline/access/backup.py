@@ -4,7 +4,8 @@ SQLite is copied with SQLite's online backup API (consistent while the server ru
 PostgreSQL with pg_dump's custom format, restored by pg_restore in one transaction,
 so a failed restore leaves the database as it was. Beside each backup a manifest
 records its checksum, the migrations it holds, the number of rows of every
-reliefline table and the ids of the field keys its encrypted values are sealed with;
+reliefline table and the ids of the field keys its encrypted values are sealed with,
+both read in the snapshot the copy is made from, so the hotline may go on writing;
 a restore checks the checksum and that every one of those keys is configured first,
 and the counts, the audit chain and the keys of what it restored afterwards. The field
 encryption keys are NOT in a backup: they are kept (and must be backed up) apart, so
@@ -23,7 +24,7 @@ from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
-from django.db import connections, models
+from django.db import connections, models, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.models.functions import Cast, Substr
 from django.utils import timezone
@@ -161,26 +162,10 @@ def backup_create(path: Path, *, using: str = "default") -> BackupReport:
     engine = _engine(using)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
-    counts = table_counts(using)
-    key_ids = field_key_ids(using)
     if engine == "sqlite":
-        connection = connections[using]
-        connection.ensure_connection()
-        target = sqlite3.connect(partial)
-        try:
-            connection.connection.backup(target)
-            (check,) = target.execute("PRAGMA integrity_check").fetchone()
-        finally:
-            target.close()
-        if check != "ok":
-            partial.unlink(missing_ok=True)
-            raise BackupFailed(_("The copy failed its integrity check."), field="database")
+        counts, key_ids = _sqlite_copy(using, partial)
     else:
-        args, env = _pg_args(using)
-        _run(["pg_dump", "--format=custom", "--no-owner", "--file", str(partial), *args], env)
-    # The server keeps running: a key rotation meanwhile moves values from one key to
-    # the next, and the copy may hold either, so the keys in use before and after count.
-    key_ids |= field_key_ids(using)
+        counts, key_ids = _pg_dump(using, partial)
     # Renamed only once complete, so a file with the final name is always a whole backup.
     partial.replace(path)
     report = BackupReport(
@@ -203,6 +188,57 @@ def backup_create(path: Path, *, using: str = "default") -> BackupReport:
     }
     path.with_name(path.name + MANIFEST_SUFFIX).write_text(json.dumps(manifest, indent=2))
     return report
+
+
+def _sqlite_copy(using: str, partial: Path) -> tuple[dict[str, int], set[str]]:
+    """Copy the SQLite database to `partial`; return its row counts and key ids.
+
+    Counted in the read transaction the copy is made in, so they are the copy's own,
+    whatever the server writes meanwhile (WAL: readers never block the writer). The
+    transaction is begun by hand, DEFERRED: an atomic block here begins IMMEDIATE
+    (settings), which would hold every writer of the hotline for the whole copy.
+    """
+    connection = connections[using]
+    connection.ensure_connection()
+    raw = connection.connection
+    target = sqlite3.connect(partial)
+    try:
+        raw.execute("BEGIN DEFERRED")
+        try:
+            counts, key_ids = table_counts(using), field_key_ids(using)
+            raw.backup(target)
+        finally:
+            raw.execute("ROLLBACK")  # it wrote nothing
+        (check,) = target.execute("PRAGMA integrity_check").fetchone()
+    finally:
+        target.close()
+    if check != "ok":
+        partial.unlink(missing_ok=True)
+        raise BackupFailed(_("The copy failed its integrity check."), field="database")
+    return counts, key_ids
+
+
+def _pg_dump(using: str, partial: Path) -> tuple[dict[str, int], set[str]]:
+    """Dump the PostgreSQL database to `partial`; return its row counts and key ids.
+
+    pg_dump reads the snapshot this transaction exports, and the counts are read in
+    it too, so they are the dump's own, whatever the server writes meanwhile.
+    """
+    args, env = _pg_args(using)
+    with transaction.atomic(using=using, durable=True):
+        with connections[using].cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            cursor.execute("SELECT pg_export_snapshot()")
+            (snapshot,) = cursor.fetchone()
+        counts, key_ids = table_counts(using), field_key_ids(using)
+        _run(
+            [
+                *("pg_dump", "--format=custom", "--no-owner", f"--snapshot={snapshot}"),
+                *("--file", str(partial), *args),
+            ],
+            env,
+        )
+    return counts, key_ids
 
 
 def _manifest(path: Path) -> dict[str, object]:

@@ -1,13 +1,16 @@
 """The backup and restore drill, on whichever database the suite runs (SQLite or PostgreSQL)."""
 
 import json
+import threading
+import time
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
+from conftest import threads_database, together
 from reliefline.access.audit import audit_verify
-from reliefline.access.backup import backup_create
+from reliefline.access.backup import backup_create, backup_restore
 from reliefline.hotline.models import Case
 from reliefline.hotline.tests.factories import open_case
 
@@ -95,3 +98,33 @@ def test_restore_asks_first_and_stops_unless_told_restore(
 def test_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(CommandError, match="No backup at"):
         call_command("restore", str(tmp_path / "nowhere.bak"), yes=True)
+
+
+def test_counts_are_those_of_the_copy_while_the_hotline_keeps_writing(tmp_path: Path) -> None:
+    """The manifest's counts are read in the copy's own snapshot: a case opened while
+    the backup runs is in both or in neither, so the restore's check agrees."""
+    open_case()
+    name = threads_database(tmp_path)
+    path = tmp_path / "busy.bak"
+    done = threading.Event()
+    written: list[int] = []
+
+    def work(i: int) -> object:
+        if i == 0:
+            try:
+                time.sleep(0.05)  # the writer is under way
+                return backup_create(path)
+            finally:
+                done.set()
+        while not done.is_set():
+            written.append(open_case(given_name="Ирина").pk)
+        return None
+
+    made, _writer = together(work, 2, database=name)
+    assert not isinstance(made, Exception), made
+    (restored,) = together(lambda _i: backup_restore(path), 1, database=name)
+
+    assert not isinstance(restored, Exception), restored
+    assert restored.differences == {}
+    assert restored.ok
+    assert len(written) > 1
