@@ -9,10 +9,12 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth.models import User
+from django.core.servers.basehttp import WSGIServer
 from django.test import Client, override_settings
 from django.utils import timezone
 from playwright.sync_api import Browser, BrowserContext, Page, Request, Route, sync_playwright
@@ -74,12 +76,29 @@ def live_server(request: pytest.FixtureRequest) -> Iterator[LiveServer]:
         },
     )
     override.enable()
-    server = LiveServer(os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS") or "localhost")
+    server = LiveServer(os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS") or "localhost", start=False)
+    if server.thread.connections_override:
+        server.thread.server_class = OneAtATime
+    server.start()
     try:
         yield server
     finally:
         server.stop()
         override.disable()
+
+
+class OneAtATime(WSGIServer):
+    """The live server answering one request at a time, for SQLite's in-memory test database.
+
+    Every request thread of Django's threaded live server is handed the same in-memory
+    connection, so two requests at once (a search still being answered when a button is
+    pressed) collide on it: "cannot open savepoint - SQL statements in progress", a 500
+    that no real deployment has. Answered in turn, each closes its connection (Django's
+    non-threaded server says `Connection: close`), so no browser can hold the server.
+    """
+
+    def __init__(self, *args: Any, connections_override: object = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # the connections are set in the server's thread
 
 
 @pytest.fixture

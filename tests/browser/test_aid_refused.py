@@ -44,7 +44,14 @@ def _refused_once_sent(new_page, live_server, *, role: str):
     expect(phone.locator("#outbox .outbox-sent li.error")).to_contain_text(
         "already received 1 distribution", timeout=20_000
     )
+    _reported(phone)
     return phone, household, team
+
+
+def _reported(phone) -> None:
+    """Wait until the phone's report of the refusal is answered: the test's own queries
+    share the in-memory database's one connection with the live server's requests."""
+    expect(phone.locator(REFUSED)).to_contain_text("Reported: R-", timeout=20_000)
 
 
 def test_a_refused_kept_distribution_stays_on_the_phone_until_a_person_settles_it(
@@ -128,6 +135,7 @@ def test_a_kept_distribution_refused_for_want_of_stock_is_recorded_again_once_st
     stock_lose(warehouse=school, item=water, quantity=50, reason="shelling", by=None)
     phone.context.set_offline(False)
     expect(phone.locator(REFUSED)).to_contain_text("Only 0 of", timeout=20_000)
+    _reported(phone)
 
     stocked(school, water, 10)  # the stock put right, as a coordinator would
     phone.locator(REFUSED).get_by_role("button", name="Record it again").click()
