@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from reliefline.errors import Conflict, InvalidInput
+from reliefline.people.models import Household
 
 
 class InsufficientStock(Conflict):
@@ -115,6 +116,21 @@ class DoubleDipping(Conflict):
     def __init__(self, reasons: list[str]) -> None:
         self.reasons = reasons
         super().__init__(" ".join(reasons), field="lines")
+
+
+class HouseholdMerged(Conflict):
+    """A household a merge folded into another (people.merge): it holds only the merged
+    record now, and its family is served as the kept household."""
+
+    code = "household_merged"
+
+    def __init__(self, *, kept: Household) -> None:
+        # The hotline's sentence for the same refusal (hotline.services._household_joined).
+        super().__init__(
+            _("This household was merged into %(household)s; use that one.")
+            % {"household": str(kept)},
+            field="household_id",
+        )
 
 
 # Whole sentences for each kind of record, so that every language can say them.

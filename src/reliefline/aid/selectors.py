@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Sum
+from django.db.models import Exists, Max, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -28,7 +28,13 @@ from reliefline.hotline.models import Need, NeedType
 from reliefline.hotline.selectors import needs_open
 from reliefline.people import matching
 from reliefline.people.models import Household, Person
-from reliefline.people.selectors import MatchQuery, merged_together, person_lookup, person_match
+from reliefline.people.selectors import (
+    MatchQuery,
+    merge_ends,
+    merged_together,
+    person_lookup,
+    person_match,
+)
 from reliefline.schemas import MAX_ID
 
 # Case needs an item of each kind fulfils; other kinds fulfil none.
@@ -65,22 +71,37 @@ def household_for(household_id: int, *, user: User | None) -> Household:
 
 
 def household_search(query: str, *, user: User | None, limit: int = 20) -> list[Household]:
-    """Return households in the user's reach with a member of this name or phone."""
+    """Return households in the user's reach with a member of this name or phone.
+
+    A record a coordinator merged into another (people.merge) is found too, under the
+    spelling merged away (a maiden name, a diminutive, a phone the survivor lacks), and
+    stands for its final survivor's household. Each household's `members` are those
+    the field page shows (household_members).
+    """
     query = query.strip()[:100]
     if not query:
         return []
     looks_like_phone = sum(ch.isdigit() for ch in query) >= 6
-    persons = person_lookup(
-        phone=query if looks_like_phone else "", name="" if looks_like_phone else query, limit=100
-    )
-    ids = {p.household_id for p in persons if p.household_id is not None}
+    phone, name = (query, "") if looks_like_phone else ("", query)
+    found = {p.household_id for p in person_lookup(phone=phone, name=name, limit=100)}
+    merged = person_lookup(phone=phone, name=name, limit=100, merged=True)
+    survivors = merge_ends(Person, [p.pk for p in merged]).values()
+    found |= set(Person.objects.filter(pk__in=survivors).values_list("household_id", flat=True))
     return list(
         household_scope(user)
-        .filter(pk__in=ids)
+        .filter(pk__in=found)
         .select_related("settlement")
-        .prefetch_related("members")
+        .prefetch_related(Prefetch("members", queryset=_members_shown()))
         .order_by("-pk")[:limit]
     )
+
+
+def household_kept(household: Household) -> Household:
+    """Return the household a merge folded this one into, chains followed (A folded
+    into B, then B into C: C), or this one when it was not folded."""
+    if household.merged_into_id is None:
+        return household
+    return Household.objects.get(pk=merge_ends(Household, {household.pk})[household.pk])
 
 
 def _same_person(candidate: matching.Score) -> bool:
@@ -130,8 +151,10 @@ def _registrations(household_ids: set[int], *, served: Household) -> list[int]:
 
     A household folded into another by a merge holds nothing but the merged record
     (its members, cases and rations moved to the kept one), so it is named only when
-    it is the one served, or was served since the merge (from a page opened before
-    it, or the API); else every merged family would name it as a second registration.
+    it is the one asked about, or holds rations recorded since the merge (before
+    distribution_record refused a folded household, a page opened before the merge
+    or the API still served it); else every merged family would name it as a second
+    registration.
     """
     folded = set(
         Household.objects.filter(pk__in=household_ids, merged_into__isnull=False)
@@ -180,7 +203,8 @@ def rule_breaches(
 
     The rations of every household folded into one of the group are counted, read
     here under the caller's lock: household_group leaves out one not served since the
-    merge, and a device serving it meanwhile locks its kept household too.
+    merge, which holds rations only when recorded before distribution_record refused
+    a folded household.
     """
     rules = {r.kind: r for r in DistributionRule.objects.filter(kind__in=set(kinds))}
     counted = sorted(merged_together(Household, group))
@@ -394,9 +418,18 @@ def stock_differences() -> tuple[int, list[Difference]]:
     return checked, differences
 
 
+def _members_shown() -> QuerySet[Person]:
+    """Return the persons the field pages show as members: not purged, nor merged.
+
+    A merged record stays in its household (people.merge) but is the same person as
+    its survivor, a member of the kept household: shown, it would be counted twice.
+    """
+    return Person.objects.filter(purged_at__isnull=True, merged_into__isnull=True).order_by("pk")
+
+
 def household_members(household: Household) -> list[Person]:
     """Return the members of a household (for the field page; the caller audits the read)."""
-    return list(household.members.filter(purged_at__isnull=True).order_by("pk"))
+    return list(_members_shown().filter(household=household))
 
 
 @dataclass(frozen=True)
@@ -535,13 +568,13 @@ def refusal_get(refusal_id: int, *, user: User) -> DistributionRefusal:
 def refusal_settlers(refusal: DistributionRefusal) -> QuerySet[Distribution]:
     """Return the distributions that may settle the refusal as recorded: the one rule.
 
-    The household's, from the same warehouse, recorded after the refusal was reported
-    (created_at: one recorded before is what caused the refusal, or an earlier
-    hand-out; one recorded after is the team entering it again), and settling no
-    other refusal.
+    The household's (or, folded into another by a merge since, the kept one's), from
+    the same warehouse, recorded after the refusal was reported (created_at: one
+    recorded before is what caused the refusal, or an earlier hand-out; one recorded
+    after is the team entering it again), and settling no other refusal.
     """
     return Distribution.objects.filter(
-        household=refusal.household_id,
+        household__in=merged_together(Household, {refusal.household_id}),
         warehouse=refusal.warehouse_id,
         at__gt=refusal.created_at,
         refusal__isnull=True,

@@ -44,6 +44,7 @@ from reliefline.aid.selectors import (
     entitlements,
     household_for,
     household_group,
+    household_kept,
     household_members,
     household_received,
     household_search,
@@ -179,12 +180,24 @@ def field_page(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @requires("aid.distribute")
 def household_page(request: HttpRequest, household_id: int) -> HttpResponse:
-    """Show a household's entitlements and what it received; record a distribution."""
+    """Show a household's entitlements and what it received; record a distribution.
+
+    A household a merge folded into another is shown as the kept one (a redirect); a
+    distribution posted to it (a page opened before the merge) is refused at the form.
+    """
     actor = acting_user(request)
     try:
         household = household_for(household_id, user=actor)
     except ReliefError:
         raise Http404 from None
+    if household.merged_into_id is not None and request.method == "GET":
+        kept = household_kept(household)
+        messages.info(
+            request,
+            _("Household %(merged)s was merged into %(household)s, shown here.")
+            % {"merged": str(household), "household": str(kept)},
+        )
+        return redirect("aid:household", household_id=kept.pk)
     items = list(Item.objects.order_by("kind", "code"))
     form = DistributionForm(
         request.POST or None,

@@ -1,7 +1,7 @@
 """Reads of households and persons."""
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 
 from django.db.models import Q, QuerySet
@@ -28,11 +28,15 @@ from reliefline.translit import skeleton, yo_variants
 MIN_NAME_KEY = 3
 
 
-def person_lookup(*, phone: str = "", name: str = "", limit: int = 20) -> QuerySet[Person]:
+def person_lookup(
+    *, phone: str = "", name: str = "", limit: int = 20, merged: bool = False
+) -> QuerySet[Person]:
     """Return persons with exactly this phone or a name like this one in any script.
 
     The phone is matched through its blind index (it is encrypted at rest); the name
     through its script-independent skeleton, so «Ирина Верещук» finds "Iryna Vereshchuk".
+    The records kept, or with `merged`, only those merged into another (not purged):
+    the spellings and phones a merge put aside (merge_ends finds who they are now).
     """
     condition = Q()
     normalised = phone_normalise(phone) if phone else None
@@ -47,8 +51,13 @@ def person_lookup(*, phone: str = "", name: str = "", limit: int = 20) -> QueryS
         condition |= name_condition
     if not condition:
         return Person.objects.none()
+    which = (
+        Q(merged_into__isnull=False, purged_at__isnull=True)
+        if merged
+        else Q(merged_into__isnull=True)
+    )
     return (
-        Person.objects.filter(condition, merged_into__isnull=True)
+        Person.objects.filter(condition, which)
         .select_related("household__settlement")
         .order_by("-created_at")[:limit]
     )
@@ -87,6 +96,28 @@ def merged_together(model: type[Person] | type[Household], ids: Iterable[int]) -
         step = {pk for pair in linked for pk in pair if pk is not None} - found
         found |= step
     return found
+
+
+def merge_ends(model: type[Person] | type[Household], ids: Collection[int]) -> dict[int, int]:
+    """Return each id mapped to the record its merges end in (its own id when not merged).
+
+    A merged record points `merged_into` at the one kept, which may be merged on in
+    turn (A into B, then B into C: C); one query per step along the longest chain.
+    """
+    into: dict[int, int | None] = {}
+    step = set(ids)
+    while step:
+        rows = dict(model.objects.filter(pk__in=step).values_list("pk", "merged_into_id"))
+        into |= rows
+        step = {pk for pk in rows.values() if pk is not None and pk not in into}
+    ends = {}
+    for pk in ids:
+        end, seen = pk, {pk}
+        while (following := into.get(end)) is not None and following not in seen:
+            end = following
+            seen.add(end)
+        ends[pk] = end
+    return ends
 
 
 @dataclass(frozen=True)

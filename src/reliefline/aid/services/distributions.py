@@ -15,11 +15,12 @@ from reliefline.access.audit import audit_record
 from reliefline.access.idempotency import HEADER, AnswerGone
 from reliefline.access.models import AuditAction
 from reliefline.aid import notices
-from reliefline.aid.errors import DoubleDipping
+from reliefline.aid.errors import DoubleDipping, HouseholdMerged
 from reliefline.aid.models import Distribution, DistributionLine, Item, MovementKind
 from reliefline.aid.selectors import (
     household_for,
     household_group,
+    household_kept,
     needs_matching,
     rule_breaches,
 )
@@ -89,13 +90,23 @@ def _lines_numbered(lines: Sequence[LineInput]) -> list[tuple[int, Item, int]]:
     return [found[pk] for pk in sorted(found)]
 
 
-def _lock(group: list[int]) -> None:
-    """Lock every household of the family, in id order.
+def _lock(group: list[int], *, served: Household) -> None:
+    """Lock every household of the family, in id order; refuse the served one if folded.
 
     Two devices serving the same family, under either registration, then check the
-    rules one after the other.
+    rules one after the other. A merge folding the served household (people.merge
+    locks it too) may have committed since it was read: its row is read again here.
     """
-    list(Household.objects.select_for_update().filter(pk__in=group).order_by("pk"))
+    locked = Household.objects.select_for_update().filter(pk__in=group).order_by("pk")
+    for household in locked:
+        if household.pk == served.pk:
+            _unfolded(household)
+
+
+def _unfolded(household: Household) -> None:
+    """Refuse a household a merge folded into another: it holds only the merged record."""
+    if household.merged_into_id is not None:
+        raise HouseholdMerged(kept=household_kept(household))
 
 
 def distribution_record(
@@ -107,12 +118,15 @@ def distribution_record(
 ) -> Distribution:
     """Return the recorded distribution, its stock taken and the matching needs fulfilled.
 
-    Raise DoubleDipping (409) when a rule refuses it and no override is given,
-    InsufficientStock (409, naming the line: `lines[1].quantity`) when the warehouse
-    holds too little; either way nothing is written. An override needs aid.override_rule and is audited.
-    `key` is the request's idempotency key (access.idempotency.request_key), kept
-    with the distribution: a request with a key `by` already recorded one with,
-    however long ago, is refused with AnswerGone (409), before anything else.
+    Raise HouseholdMerged (409, naming `household_id` and the kept household) for a
+    household a merge folded into another (a page opened before the merge, a phone's
+    kept distribution), DoubleDipping (409) when a rule refuses it and no override is
+    given, InsufficientStock (409, naming the line: `lines[1].quantity`) when the
+    warehouse holds too little; any of them writes nothing. An override needs
+    aid.override_rule and is audited. `key` is the request's idempotency key
+    (access.idempotency.request_key), kept with the distribution: a request with a key
+    `by` already recorded one with, however long ago, is refused with AnswerGone
+    (409), before anything else.
 
     Input and the family (identity matching, the slow part) are read before the
     transaction, so no lock is held meanwhile; inside it, the contended locks come
@@ -127,6 +141,7 @@ def distribution_record(
     numbered = _lines_numbered(data.lines)
     lines = [(item, quantity) for _i, item, quantity in numbered]
     household = household_for(data.household_id, user=by)
+    _unfolded(household)
     person = None
     if data.person_id is not None:
         person = household.members.filter(pk=data.person_id).first()
@@ -140,7 +155,7 @@ def distribution_record(
     group = household_group(household)
 
     with transaction.atomic():
-        _lock(group)
+        _lock(group, served=household)
         breaches = rule_breaches(
             group, kinds={item.kind for item, _q in lines}, household=household, now=now
         )

@@ -26,7 +26,7 @@ from reliefline.aid.models import (
     RefusalStatus,
     Settlement,
 )
-from reliefline.aid.selectors import household_for, refusal_settlers
+from reliefline.aid.selectors import household_for, household_kept, refusal_settlers
 from reliefline.aid.services.common import text_clean, warehouse_by_code
 from reliefline.aid.services.distributions import (
     DistributionInput,
@@ -194,10 +194,12 @@ def _recorded_afterwards(refusal: DistributionRefusal, distribution_id: int) -> 
 
 def _record_now(refusal: DistributionRefusal, *, override_reason: str, by: User) -> Distribution:
     lines = refusal.lines.select_related("item").order_by("item_id")
+    # A household folded into another by a merge since is recorded on the kept one.
+    household = household_kept(refusal.household)
     return distribution_record(
         DistributionInput(
             warehouse=refusal.warehouse.code,
-            household_id=refusal.household_id,
+            household_id=household.pk,
             lines=[LineInput(item=line.item.code, quantity=line.quantity) for line in lines],
             override_reason=override_reason,
             confirmation_code=refusal.confirmation_code,
