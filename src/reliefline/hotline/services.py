@@ -37,7 +37,7 @@ from reliefline.hotline.timeline import NoteParam, texts_param
 from reliefline.people import services as people
 from reliefline.people.models import ConsentMethod, Household, Language, LegalBasis, Person
 from reliefline.people.phones import phone_normalise
-from reliefline.people.selectors import household_holds
+from reliefline.people.selectors import household_holds, merge_ends
 from reliefline.places.models import Place
 from reliefline.text import text_check
 from reliefline.translit import skeleton, yo_variants
@@ -379,9 +379,10 @@ def _household_joined(household_id: int) -> Household:
     if household is None:
         raise InvalidInput(_("Unknown household."), field="household_id")
     if household.merged_into_id is not None:
+        kept = merge_ends(Household, [household.pk])[household.pk]  # A into B into C: C
         raise InvalidInput(
             _("This household was merged into %(household)s; use that one.")
-            % {"household": str(Household(pk=household.merged_into_id))},
+            % {"household": str(Household(pk=kept))},
             field="household_id",
         )
     return household

@@ -13,7 +13,7 @@ from django.test import Client
 
 from reliefline.hotline.models import Case, EventKind
 from reliefline.hotline.tests.factories import open_case
-from reliefline.people.models import Person
+from reliefline.people.models import Household, Person
 
 pytestmark = pytest.mark.django_db
 PHONE = "+79101234567"
@@ -173,3 +173,26 @@ def test_a_registered_person_without_a_given_name_is_never_the_one_linked(api_as
 
     assert answer["person_id"] != nameless.caller_id
     assert Person.objects.get(pk=answer["person_id"]).given_name == "Ольга"
+
+
+def test_a_household_folded_twice_names_the_last_one_kept(api_as) -> None:
+    first, then, last = (open_case(phone=f"+7910123456{i}").household for i in range(3))
+    assert first is not None and then is not None and last is not None
+    Household.objects.filter(pk=first.pk).update(merged_into=then)  # as people.merge folds
+    Household.objects.filter(pk=then.pk).update(merged_into=last)
+    body = {
+        "channel": "sms",
+        "language": "en",
+        "caller": {"phone": PHONE, "family_name": "Verestchuk"},
+        "household_id": first.pk,
+    }
+
+    response = api_as("operator").post(
+        "/api/v1/cases", json.dumps(body), content_type="application/json"
+    )
+
+    assert response.status_code == 422
+    assert response.json()["detail"] == (
+        f"household_id: This household was merged into {last}; use that one."
+    )
+    assert Case.objects.count() == 3
