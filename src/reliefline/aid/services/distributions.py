@@ -21,6 +21,7 @@ from reliefline.aid.selectors import (
     household_for,
     household_group,
     household_kept,
+    household_members,
     needs_matching,
     rule_breaches,
 )
@@ -144,7 +145,8 @@ def distribution_record(
     _unfolded(household)
     person = None
     if data.person_id is not None:
-        person = household.members.filter(pk=data.person_id).first()
+        # One of the members the field page shows: not purged, nor merged away.
+        person = next((m for m in household_members(household) if m.pk == data.person_id), None)
         if person is None:
             raise InvalidInput(_("This person is not in the household."), field="person_id")
     recipient = text_clean(data.recipient_name, limit=200, field="recipient_name")

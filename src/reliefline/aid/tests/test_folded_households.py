@@ -21,6 +21,7 @@ from reliefline.aid.services import DistributionInput, LineInput, distribution_r
 from reliefline.aid.services import distributions as distributions_module
 from reliefline.aid.services.refusals import RefusalInput, refusal_report, refusal_settle
 from reliefline.aid.tests.factories import ItemFactory, WarehouseFactory, family, stocked
+from reliefline.errors import InvalidInput
 from reliefline.people.merge import MergeRequest, person_merge
 from reliefline.people.models import Household, Merge, Person
 from reliefline.people.selectors import person_lookup
@@ -318,3 +319,32 @@ def test_a_distribution_to_the_kept_household_may_settle_a_folded_ones_refusal(
     again = give(kept)
 
     assert list(refusal_settlers(refusal)) == [again]
+
+
+def test_a_merged_record_is_no_recipient(point: Warehouse) -> None:
+    kept = family(("Галина", "Лисенко"))
+    other = family(("Galina", "Lysenko"))
+    merged = other.members.get()
+    person_merge(
+        MergeRequest(
+            survivor_id=kept.members.get().pk,
+            merged_id=merged.pk,
+            fields={},
+            merge_households=False,  # the merged record stays in its household
+        ),
+        by=None,
+    )
+
+    with pytest.raises(InvalidInput) as refused:
+        distribution_record(
+            DistributionInput(
+                warehouse="SUDZHA-1",
+                household_id=other.pk,
+                lines=[LineInput("WATER-5L", 2)],
+                person_id=merged.pk,
+            ),
+            by=None,
+        )
+
+    assert refused.value.field == "person_id"
+    assert not Distribution.objects.exists()
