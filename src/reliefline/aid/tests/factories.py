@@ -37,10 +37,25 @@ class WarehouseFactory(factory.django.DjangoModelFactory[Warehouse]):
     settlement = factory.SubFactory(PlaceFactory)
 
 
-def stocked(warehouse: Warehouse, item: Item, quantity: int, *, by: User | None = None) -> Movement:
-    """Return the receipt putting `quantity` of the item into the warehouse."""
+def stocked(
+    warehouse: Warehouse,
+    item: Item,
+    quantity: int,
+    *,
+    lot: str = "",
+    expiry: dt.date | None = None,
+    by: User | None = None,
+) -> Movement:
+    """Return the receipt putting `quantity` of the item (of the lot, good until
+    `expiry`) into the warehouse."""
     return stock_receive(
-        warehouse=warehouse, item=item, quantity=quantity, reference="WB-test", by=by
+        warehouse=warehouse,
+        item=item,
+        quantity=quantity,
+        reference="WB-test",
+        lot=lot,
+        expiry=expiry,
+        by=by,
     )
 
 
@@ -54,15 +69,7 @@ def stocked_then_expired(
     """
     expiry = timezone.localdate() - dt.timedelta(days=days_ago)
     with mock.patch.object(timezone, "localdate", return_value=expiry - dt.timedelta(days=90)):
-        return stock_receive(
-            warehouse=warehouse,
-            item=item,
-            quantity=quantity,
-            reference="WB-test",
-            lot=lot,
-            expiry=expiry,
-            by=None,
-        )
+        return stocked(warehouse, item, quantity, lot=lot, expiry=expiry)
 
 
 def family(

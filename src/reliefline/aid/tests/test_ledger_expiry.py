@@ -27,7 +27,6 @@ from reliefline.aid.services import (
     distribution_record,
     movement_reverse,
     stock_count_adjust,
-    stock_receive,
     stock_transfer,
 )
 from reliefline.aid.services.common import QUANTITY_MAX
@@ -51,20 +50,6 @@ def lots(warehouse: Warehouse, item: Item) -> dict[str, tuple[int, dt.date | Non
         lot: (quantity, expiry)
         for lot, quantity, expiry in rows.values_list("lot", "quantity", "expiry")
     }
-
-
-def receive(
-    warehouse: Warehouse, item: Item, quantity: int, *, lot: str = "", expiry: dt.date | None
-) -> Movement:
-    return stock_receive(
-        warehouse=warehouse,
-        item=item,
-        quantity=quantity,
-        reference="WB-test",
-        lot=lot,
-        expiry=expiry,
-        by=None,
-    )
 
 
 def post(client: Client, path: str, body: dict[str, Any]) -> Any:
@@ -164,8 +149,8 @@ def test_a_withdrawal_takes_the_earliest_date_first_then_the_undated(
     school: Warehouse, biscuits: Item
 ) -> None:
     stocked(school, biscuits, 5)
-    receive(school, biscuits, 4, expiry=in_days(60))
-    receive(school, biscuits, 3, expiry=in_days(30))
+    stocked(school, biscuits, 4, expiry=in_days(60))
+    stocked(school, biscuits, 3, expiry=in_days(30))
     out_in = stock_transfer(
         source=school, target=WarehouseFactory(), item=biscuits, quantity=9, by=None
     )
@@ -184,7 +169,7 @@ def test_database_refuses_a_dated_balance_without_a_lot(school: Warehouse, biscu
 def test_a_date_is_not_put_on_a_lot_held_without_one(
     api_as: As, school: Warehouse, insulin: Item
 ) -> None:
-    receive(school, insulin, 5, lot="L1", expiry=None)
+    stocked(school, insulin, 5, lot="L1", expiry=None)
     response = post(
         api_as("coordinator"),
         "receipts",
@@ -209,7 +194,7 @@ def test_a_date_is_not_put_on_a_lot_held_without_one(
 def test_receive_page_refuses_another_date_for_a_lot_at_the_expiry(
     client_as: As, school: Warehouse, insulin: Item
 ) -> None:
-    receive(school, insulin, 5, lot="L1", expiry=in_days(100))
+    stocked(school, insulin, 5, lot="L1", expiry=in_days(100))
     client = client_as("coordinator")
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     response = client.post(
@@ -234,18 +219,18 @@ def test_receive_page_refuses_another_date_for_a_lot_at_the_expiry(
 def test_more_of_a_known_lot_without_a_date_takes_the_lots(
     school: Warehouse, insulin: Item
 ) -> None:
-    receive(school, insulin, 5, lot="L1", expiry=in_days(100))
-    movement = receive(school, insulin, 3, lot="L1", expiry=None)
+    stocked(school, insulin, 5, lot="L1", expiry=in_days(100))
+    movement = stocked(school, insulin, 3, lot="L1", expiry=None)
     assert movement.expiry == in_days(100)
     assert lots(school, insulin) == {"L1": (8, in_days(100))}
 
 
 def test_an_empty_lot_takes_the_date_of_what_comes_in(school: Warehouse, insulin: Item) -> None:
-    receive(school, insulin, 5, lot="L1", expiry=None)
+    stocked(school, insulin, 5, lot="L1", expiry=None)
     stock_count_adjust(
         warehouse=school, item=insulin, counted=0, lot="L1", reason="none left", by=None
     )
-    receive(school, insulin, 3, lot="L1", expiry=in_days(100))
+    stocked(school, insulin, 3, lot="L1", expiry=in_days(100))
     assert lots(school, insulin) == {"L1": (3, in_days(100))}
 
 
@@ -256,7 +241,7 @@ def test_transfer_carries_each_lot_and_its_date_to_the_target(
     school: Warehouse, point: Warehouse, biscuits: Item
 ) -> None:
     stocked(school, biscuits, 5)
-    receive(school, biscuits, 10, expiry=in_days(30))
+    stocked(school, biscuits, 10, expiry=in_days(30))
     movements = stock_transfer(source=school, target=point, item=biscuits, quantity=12, by=None)
     arrived = [(m.lot, m.expiry, m.quantity) for m in movements if m.warehouse_id == point.pk]
     assert arrived == [(exp(in_days(30)), in_days(30), 10), ("", None, 2)]
@@ -281,8 +266,8 @@ def test_transfer_into_a_lot_held_with_another_date_is_refused_naming_the_lot(
     says: str,
 ) -> None:
     dates = {days: None if days is None else in_days(days) for days in (here, there)}
-    receive(school, insulin, 10, lot="L1", expiry=dates[here])
-    receive(point, insulin, 3, lot="L1", expiry=dates[there])
+    stocked(school, insulin, 10, lot="L1", expiry=dates[here])
+    stocked(point, insulin, 3, lot="L1", expiry=dates[there])
     with pytest.raises(ExpiryDiffers) as refused:
         stock_transfer(source=school, target=point, item=insulin, quantity=4, by=None)
     message = says.format(here=dates[here], there=dates[there])
@@ -296,8 +281,8 @@ def test_transfer_into_a_lot_held_with_another_date_is_refused_naming_the_lot(
 def test_transfer_page_refuses_another_date_at_the_lot(
     client_as: As, school: Warehouse, point: Warehouse, insulin: Item
 ) -> None:
-    receive(school, insulin, 10, lot="L1", expiry=in_days(30))
-    receive(point, insulin, 3, lot="L1", expiry=in_days(60))
+    stocked(school, insulin, 10, lot="L1", expiry=in_days(30))
+    stocked(point, insulin, 3, lot="L1", expiry=in_days(60))
     client = client_as("coordinator")
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     response = client.post(
@@ -320,7 +305,7 @@ def test_transfer_page_refuses_another_date_at_the_lot(
 def test_reversed_transfer_brings_the_date_back(
     school: Warehouse, point: Warehouse, biscuits: Item
 ) -> None:
-    receive(school, biscuits, 10, expiry=in_days(30))
+    stocked(school, biscuits, 10, expiry=in_days(30))
     out, _into = stock_transfer(source=school, target=point, item=biscuits, quantity=10, by=None)
     movement_reverse(out, reason="wrong truck", by=None)
     assert lots(school, biscuits) == {exp(in_days(30)): (10, in_days(30))}
@@ -396,8 +381,8 @@ def test_migration_moves_dated_stock_without_a_lot_to_its_dates_lot(migrate: Mig
         Movement.objects.filter(pk=out.pk).update(quantity=1)
 
     # From now on: undated stock without a lot stays undated, dated goes to its lot.
-    receive(school, biscuits, 20, expiry=None)
-    receive(school, biscuits, 6, expiry=day)
+    stocked(school, biscuits, 20, expiry=None)
+    stocked(school, biscuits, 6, expiry=day)
     assert lots(school, biscuits) == {"": (20, None), exp(day): (910, day)}
     # The old dated receipt is undone where its units are now.
     stamped = Movement.objects.get(kind=MovementKind.RECEIPT, quantity=10, lot="")
@@ -478,7 +463,7 @@ def test_a_balance_holds_more_than_2_to_the_31_units(
     # 32-bit integer columns (PostgreSQL's integer) stop at 2,147,483,647: the 215th
     # receipt of the largest quantity would pass it. SQLite's integers are 64-bit.
     for _n in range(214):
-        receive(school, biscuits, QUANTITY_MAX, expiry=None)
+        stocked(school, biscuits, QUANTITY_MAX, expiry=None)
     client = api_as("coordinator")
     body = {"warehouse": "SUDZHA-SCHOOL", "item": "BISCUITS", "quantity": QUANTITY_MAX}
     assert post(client, "receipts", body).status_code == 201
