@@ -33,6 +33,21 @@ def _manifest(path: Path) -> Path:
     return path.parent / (path.name + ".json")
 
 
+def _old_key_backup(tmp_path: Path, *, keys: list[str] | None) -> Path:
+    """Return a backup of a case sealed with OLD, its manifest listing `keys` (None: no
+    list, as manifests were written before they listed the keys)."""
+    with override_settings(FIELD_KEYS=[OLD]):
+        open_case(phone="+380501234567")
+        path = _backup(tmp_path)
+    manifest = json.loads(_manifest(path).read_text())
+    if keys is None:
+        del manifest["field_key_ids"]
+    else:
+        manifest["field_key_ids"] = keys
+    _manifest(path).write_text(json.dumps(manifest))
+    return path
+
+
 def _cli(app: str, *argv: str) -> None:
     """Run a command as `reliefline` does: a CommandError is printed, then sys.exit."""
     load_command_class(app, argv[0]).run_from_argv(["reliefline", *argv])
@@ -93,12 +108,7 @@ def test_restore_with_the_backups_key_among_newer_ones_succeeds(tmp_path: Path) 
 
 
 def test_restore_checks_the_keys_of_what_it_restored_too(tmp_path: Path) -> None:
-    with override_settings(FIELD_KEYS=[OLD]):
-        open_case(phone="+380501234567")
-        path = _backup(tmp_path)
-    manifest = json.loads(_manifest(path).read_text())
-    manifest["field_key_ids"] = []  # a manifest that is wrong about the keys
-    _manifest(path).write_text(json.dumps(manifest))
+    path = _old_key_backup(tmp_path, keys=[])  # a manifest that is wrong about the keys
 
     with (
         override_settings(FIELD_KEYS=[NEW]),
@@ -110,12 +120,7 @@ def test_restore_checks_the_keys_of_what_it_restored_too(tmp_path: Path) -> None
 def test_an_older_backup_restores_with_a_warning_and_then_checks_its_keys(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with override_settings(FIELD_KEYS=[OLD]):
-        open_case(phone="+380501234567")
-        path = _backup(tmp_path)
-    manifest = json.loads(_manifest(path).read_text())
-    del manifest["field_key_ids"]  # as written before the manifest listed the keys
-    _manifest(path).write_text(json.dumps(manifest))
+    path = _old_key_backup(tmp_path, keys=None)
 
     with (
         override_settings(FIELD_KEYS=[NEW]),
@@ -129,13 +134,9 @@ def test_an_older_backup_restores_with_a_warning_and_then_checks_its_keys(
 def test_an_older_backup_restores_when_its_keys_are_configured(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with override_settings(FIELD_KEYS=[OLD]):
-        open_case(phone="+380501234567")
-        path = _backup(tmp_path)
-        manifest = json.loads(_manifest(path).read_text())
-        del manifest["field_key_ids"]
-        _manifest(path).write_text(json.dumps(manifest))
+    path = _old_key_backup(tmp_path, keys=None)
 
+    with override_settings(FIELD_KEYS=[OLD]):
         call_command("restore", str(path), yes=True)
 
     out = capsys.readouterr()
