@@ -16,8 +16,10 @@ import hashlib
 import hmac
 import logging
 import os
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
@@ -84,13 +86,27 @@ def generate_key() -> str:
     return base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
 
 
+def _development_key_create(path: Path) -> None:
+    """Write a new key to path, unless another process (a second gunicorn worker, a
+    second test process) got there first: the key is written whole to a file of this
+    process's own, then linked into place, which fails if path exists. A reader never
+    sees a half-written key, and two processes never keep different keys."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, draft = tempfile.mkstemp(dir=path.parent, prefix=".field-keys.")
+    try:
+        with os.fdopen(fd, "w") as out:
+            out.write(generate_key() + "\n")
+        os.link(draft, path)
+    except FileExistsError:
+        pass
+    finally:
+        os.unlink(draft)
+
+
 def _development_keys() -> list[str]:
     path = settings.DATA_DIR / "field-keys"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write(generate_key() + "\n")
+        _development_key_create(path)
     log.warning(
         "RELIEFLINE_FIELD_KEYS is not set: using the development key in %s. "
         "Never keep real personal data under it.",

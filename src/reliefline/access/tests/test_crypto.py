@@ -1,3 +1,7 @@
+import multiprocessing
+import multiprocessing.synchronize
+from pathlib import Path
+
 import pytest
 from cryptography.exceptions import InvalidTag
 from django.db import connection
@@ -46,3 +50,35 @@ def test_blind_index_is_keyed_and_deterministic() -> None:
     assert crypto.blind_index("+79101234567") == crypto.blind_index("+79101234567")
     other = crypto.FieldKey(b"\x01" * 32)
     assert crypto.blind_index("+79101234567", key=other) != crypto.blind_index("+79101234567")
+
+
+def _create_and_read(path: str, start: multiprocessing.synchronize.Barrier) -> str:
+    start.wait()
+    crypto._development_key_create(Path(path))
+    return Path(path).read_text()
+
+
+def test_processes_starting_together_keep_one_development_key(tmp_path: Path) -> None:
+    # A fresh data directory meets its first requests in several processes at once
+    # (gunicorn's workers, pytest-xdist): each must read the one whole key.
+    path = tmp_path / "field-keys"
+    context = multiprocessing.get_context("fork")
+    with context.Manager() as manager:
+        start = manager.Barrier(4)
+        with context.Pool(4) as pool:
+            keys = pool.starmap(_create_and_read, [(str(path), start)] * 4)
+
+    assert len(set(keys)) == 1
+    assert len(keys[0].strip()) == 43
+    assert [p.name for p in tmp_path.iterdir()] == ["field-keys"]
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_an_existing_development_key_is_kept(tmp_path: Path) -> None:
+    path = tmp_path / "field-keys"
+    path.write_text("kept\n")
+
+    crypto._development_key_create(path)
+
+    assert path.read_text() == "kept\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["field-keys"]
