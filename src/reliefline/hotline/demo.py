@@ -108,6 +108,85 @@ def _en(given: str, family: str, phone: str) -> PersonInput:
     return PersonInput(given_name=given, family_name=family, phone=phone, preferred_language="en")
 
 
+# Story 6 of the scenario: a field team's Kobo survey of one Sudzha apartment block
+# whose water main was hit. Enough households share a need for a partner to read their
+# count in the settlement situation (RELIEFLINE_SMALL_CELL hides fewer than 5).
+SURVEY_ADDRESS = "Суджа, ул. Ленина, 9"
+
+
+def _surveyed(
+    caller: PersonInput,
+    *,
+    household_size: int,
+    litres: int,
+    note: str,
+    minutes_ago: int,
+    vulnerabilities: Sequence[str] = (),
+) -> DemoCase:
+    return DemoCase(
+        caller=caller,
+        channel="kobo",
+        settlement=SUDZHA,
+        household_size=household_size,
+        vulnerabilities=vulnerabilities,
+        needs=(
+            NeedInput(type="water", quantity=litres, note="Литров в день."),
+            NeedInput(type="food", quantity=household_size),
+        ),
+        message=f"Опрос полевой группы, {SURVEY_ADDRESS}: {note}",
+        minutes_ago=minutes_ago,
+        steps=(("triage",),),
+    )
+
+
+SURVEY: tuple[DemoCase, ...] = (
+    _surveyed(
+        _ru("Ольга", "Николаевна", "Тарасова", "1979-04-11", "+79100000040"),
+        household_size=3,
+        litres=30,
+        note="кв. 4, трое, воду носят из колодца за два квартала.",
+        minutes_ago=7 * 60,
+    ),
+    _surveyed(
+        _ru("Пётр", "Семёнович", "Голубев", "1946-10-02", "+79100000041"),
+        household_size=2,
+        litres=20,
+        note="кв. 7, пенсионеры, ему 80, сам воду не носит.",
+        minutes_ago=7 * 60 - 10,
+        vulnerabilities=("elderly_75_plus",),
+    ),
+    _surveyed(
+        _ru("Светлана", "Юрьевна", "Ермакова", "1988-01-30", "+79100000042"),
+        household_size=4,
+        litres=40,
+        note="кв. 12, двое детей, младшему 4 года.",
+        minutes_ago=7 * 60 - 20,
+        vulnerabilities=("child_under_5",),
+    ),
+    _surveyed(
+        _uk("Ігор", "Петрович", "Мороз", "1969-06-15", "+79100000043"),
+        household_size=2,
+        litres=20,
+        note="кв. 15, двое, продукты на три дня.",
+        minutes_ago=7 * 60 - 30,
+    ),
+    _surveyed(
+        _ru("Антонина", "Ильинична", "Сафонова", "1951-12-19", "+79100000044"),
+        household_size=1,
+        litres=10,
+        note="кв. 18, одна, 74 года, гипертония.",
+        minutes_ago=7 * 60 - 40,
+        vulnerabilities=("chronic_illness",),
+    ),
+    _surveyed(
+        _ru("Денис", "Андреевич", "Лаптев", "1993-08-08", "+79100000045"),
+        household_size=5,
+        litres=50,
+        note="кв. 21, пятеро, воду кипятят из реки.",
+        minutes_ago=7 * 60 - 50,
+    ),
+)
+
 # Story 1 of the scenario: it must top the queue.
 INSULIN_PHONE = "+79100000001"
 
@@ -404,6 +483,7 @@ SCENARIO: tuple[DemoCase, ...] = (
             ("note", "Ищем окно на выезд с МККК."),
         ),
     ),
+    *SURVEY,
 )
 
 

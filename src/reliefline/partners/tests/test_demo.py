@@ -1,9 +1,18 @@
-"""The demo's situation: 74 and 41 side by side, and the ICRC's agreement; rerunnable."""
+"""The demo's situation: 74 and 41 side by side, the ICRC's agreement, and the counts a
+partner reads in story 6; rerunnable."""
+
+import csv
+import io
 
 import pytest
 from django.contrib.auth.models import User
+from django.test import Client
 
-from reliefline.hotline.demo import demo_users_ensure
+from reliefline.access.tests.factories import token_for
+from reliefline.aid.demo import demo_load as aid_demo_load
+from reliefline.hotline.demo import SUDZHA, SURVEY, demo_users_ensure
+from reliefline.hotline.demo import demo_load as hotline_demo_load
+from reliefline.hotline.services import case_reprioritise_open
 from reliefline.partners.demo import ISW, PARTY, demo_load
 from reliefline.partners.selectors import access_for
 from reliefline.places.models import Claim
@@ -27,3 +36,34 @@ def test_demo_puts_74_beside_41_and_shares_with_the_icrc() -> None:
     assert [str(o) for o in access.organisations] == ["ICRC"]
     assert access.for_category("cases") and access.for_category("manifests")
     assert Claim.objects.count() == 5
+
+
+@pytest.mark.usefixtures("gazetteer")
+def test_the_demo_partner_reads_sudzhas_water_and_food_counts_but_no_names(settings) -> None:
+    # Story 6: the settlement situation has counts to read, not only hidden cells.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    (partner,) = [u for u in demo_users_ensure() if u.role == "partner"]
+    hotline_demo_load()
+    aid_demo_load()
+    demo_load()
+    case_reprioritise_open()
+    client = Client(
+        headers={
+            "Authorization": f"Bearer {token_for(User.objects.get(username=partner.username))}"
+        }
+    )
+
+    response = client.get("/api/v1/exports/needs.csv")
+
+    body = b"".join(response.streaming_content).decode()  # type: ignore[attr-defined]
+    tags, *rows = list(csv.reader(io.StringIO(body)))[1:]
+    sudzha = {
+        row[tags.index("#indicator+need+code")]: row[tags.index("#inneed+hh")]
+        for row in rows
+        if row[tags.index("#loc+code")] == SUDZHA
+    }
+    assert sudzha["water"] == sudzha["food"] == str(len(SURVEY))
+    assert sudzha["medicine"] == ""
+    for demo in SURVEY:
+        assert demo.caller.family_name not in body
+        assert demo.caller.phone[-7:] not in body
