@@ -6,6 +6,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from reliefline.access.fields import EncryptedTextField
@@ -106,6 +107,13 @@ class MovementKind(models.TextChoices):
     REVERSAL = "reversal", _("Reversal")
 
 
+# The reason reliefline writes on the LOSS movements of a refused distribution written
+# off (services.refusals), and its code in the API. Stored as the English msgid filled
+# in, whoever settles it; shown in the reader's language (Movement.reason_text).
+REFUSAL_WRITTEN_OFF = gettext_noop("Handed out offline and refused when sent (%(ref)s).")
+REFUSAL_WRITTEN_OFF_CODE = "refusal_written_off"
+
+
 class AppendOnly(Exception):
     """A ledger row was about to be changed or deleted."""
 
@@ -180,6 +188,34 @@ class Movement(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AppendOnly("a stock movement is never deleted; record a reversal")
+
+    def _writes_off(self) -> "DistributionRefusal | None":
+        """Return the refused distribution this movement writes off, if any.
+
+        Only a LOSS can be one; prefetch `refusals` when reading many.
+        """
+        if self.kind != MovementKind.LOSS:
+            return None
+        return next(iter(self.refusals.all()), None)
+
+    @property
+    def reason_code(self) -> str | None:
+        """Return the code of a reason reliefline wrote, or None for one a person typed."""
+        return REFUSAL_WRITTEN_OFF_CODE if self._writes_off() is not None else None
+
+    @property
+    def reason_text(self) -> str:
+        """Return why, in the active language.
+
+        A reason reliefline wrote is known by the refusal the movement writes off (its
+        link is never removed), so it is composed again in the reader's language, rows
+        stored in the settling coordinator's language before included. One a person
+        typed reads as typed.
+        """
+        refusal = self._writes_off()
+        if refusal is None:
+            return self.reason
+        return gettext(REFUSAL_WRITTEN_OFF) % {"ref": str(refusal)}
 
 
 class Balance(models.Model):

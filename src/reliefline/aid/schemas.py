@@ -96,7 +96,11 @@ class MovementOut(Schema):
     quantity: int
     lot: str
     expiry: dt.date | None
-    reason: str
+    reason: str = Field(description="As stored: as typed, or in English when reliefline wrote it.")
+    reason_code: str | None = Field(
+        description='"refusal_written_off" when reliefline wrote the reason; null when typed.'
+    )
+    reason_text: str = Field(description="The reason in the reader's language (Accept-Language).")
     reference: str
     by: str | None
     at: dt.datetime
@@ -113,6 +117,8 @@ def movement_out(movement: Movement) -> MovementOut:
         lot=movement.lot,
         expiry=movement.expiry,
         reason=movement.reason,
+        reason_code=movement.reason_code,
+        reason_text=movement.reason_text,
         reference=movement.reference,
         by=movement.by.username if movement.by else None,
         at=movement.at,

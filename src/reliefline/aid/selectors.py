@@ -358,10 +358,12 @@ def movements_page(
     Each says whether it can still be reversed (`reversible`): not a reversal itself,
     not reversed yet (a transfer's legs are reversed together, so both say no), and
     not a refusal's write-off, so that the ledger offers "Reverse" only where
-    movement_reverse would do it.
+    movement_reverse would do it. The refusals a write-off settles come along, for
+    its reason in the reader's language (Movement.reason_text).
     """
     movements = (
         Movement.objects.select_related("warehouse", "item", "by")
+        .prefetch_related(Prefetch("refusals", DistributionRefusal.objects.only("pk")))
         .annotate(
             reversible=~Q(kind=MovementKind.REVERSAL)
             & ~Exists(Movement.objects.filter(reverses=OuterRef("pk")))

@@ -19,6 +19,7 @@ from reliefline.access.audit import audit_record
 from reliefline.access.models import AuditAction
 from reliefline.aid.errors import AlreadySettled, InsufficientStock, WriteOffShort
 from reliefline.aid.models import (
+    REFUSAL_WRITTEN_OFF,
     Distribution,
     DistributionRefusal,
     Movement,
@@ -211,9 +212,11 @@ def _record_now(refusal: DistributionRefusal, *, override_reason: str, by: User)
 def _write_off(refusal: DistributionRefusal, *, by: User) -> list[Movement]:
     """Return the LOSS movements booking the refusal's goods out of its warehouse.
 
-    The ledger is never purged, so its reason names the refusal, never the note.
+    The ledger is never purged, so its reason names the refusal, never the note. It is
+    stored in English whatever the coordinator's language, and read in the reader's
+    (Movement.reason_text).
     """
-    reason = _("Handed out offline and refused when sent (%(ref)s).") % {"ref": str(refusal)}
+    reason = REFUSAL_WRITTEN_OFF % {"ref": str(refusal)}
     movements: list[Movement] = []
     for line in refusal.lines.select_related("item").order_by("item_id"):
         try:
