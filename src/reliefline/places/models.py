@@ -6,6 +6,8 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop, pgettext_lazy
 
+from reliefline.places.areas import AreaName, admin_area_name
+
 if TYPE_CHECKING:
     from django.utils.functional import _StrOrPromise as StrOrPromise
 
@@ -73,6 +75,17 @@ class Place(models.Model):
         Russia, Ukrainian for Ukraine (places/data/SOURCES.md), in no other language.
         """
         return "ru" if self.country == "RU" else "uk"
+
+    def admin_areas(self, language: str | None = None) -> list[AreaName]:
+        """Return the district, then the oblast, in the given (or active) language.
+
+        An area places.areas does not know keeps the gazetteer's name and language.
+        """
+        return [
+            admin_area_name(name, language=language, stored_language=self.admin_language)
+            for name in (self.district, self.oblast)
+            if name
+        ]
 
 
 class Assignment(models.Model):

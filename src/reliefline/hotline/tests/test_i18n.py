@@ -128,6 +128,26 @@ def test_case_page_shows_statuses_and_needs_in_russian(operator: Client) -> None
     assert "Вода" in page
 
 
+@pytest.mark.parametrize(
+    ("language", "areas"),
+    [
+        ("uk", 'Суджанський район</span>, <span lang="uk">Курська область'),
+        ("en", 'Sudzhansky District</span>, <span lang="en">Kursk Oblast'),
+    ],
+)
+def test_case_page_names_district_and_oblast_in_the_readers_language(
+    operator: Client, gazetteer: None, language: str, areas: str
+) -> None:
+    # The gazetteer names Kursk oblast's areas in Russian only (places.areas).
+    case = open_case(settlement_id="geonames-postal:RU-307800")
+    operator.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+
+    page = operator.get(f"/hotline/cases/{case.reference}/").content.decode()
+
+    assert areas in page
+    assert "Суджанский район" not in page
+
+
 # ---- API -----------------------------------------------------------------------------
 
 INSULIN_SMS = {

@@ -147,18 +147,6 @@ def test_settlement_heading_adds_only_the_spellings_not_shown(
     assert heading in page
 
 
-def test_settlement_district_and_oblast_say_which_language_they_are_in(
-    client_as: ClientAs,
-) -> None:
-    """The gazetteer names them only as the country's own sources do (data/SOURCES.md)."""
-    coordinator = client_as("coordinator")
-    coordinator.cookies["django_language"] = "uk"
-
-    page = coordinator.get(f"/places/settlements/{SUDZHA}/").content.decode()
-
-    assert '<span lang="ru">Суджанский район, Курская область</span>' in page
-
-
 @pytest.mark.parametrize("as_of", ["2024-02-30", "2024-13-45", "30 February", "0001-01-01"])
 def test_situation_page_refuses_a_day_that_is_none_at_its_field(
     client_as: ClientAs, disputed: Place, as_of: str
