@@ -25,7 +25,7 @@ from reliefline.aid.models import (
 )
 from reliefline.errors import InvalidInput, NotFound
 from reliefline.hotline.models import Need, NeedType
-from reliefline.hotline.selectors import needs_open
+from reliefline.hotline.selectors import case_scope, needs_open
 from reliefline.people import matching
 from reliefline.people.models import Household, Person
 from reliefline.people.selectors import (
@@ -278,6 +278,21 @@ def needs_matching(
         household_ids=household_ids, settlement_id=settlement_id, types=sorted(types)
     )
     return [need for need in needs if any(need_is_for(need, item) for item in items)]
+
+
+def household_needs(household: Household, *, user: User | None) -> list[Need]:
+    """Return the open needs a distribution can meet (water, food, medicine, shelter)
+    in the household's cases the user may see, with their items and quantities.
+
+    A family's case opened in a settlement not assigned to the field team is "not
+    found" to it in the hotline (case_scope), so its needs are not shown here either.
+    The household page is for handing out aid: a need no item meets (protection,
+    medical care, tracing …) is not shown, nor is any need's note, since neither
+    helps hand anything out and both may hold medical or protection details. The
+    item is shown: a medicine need is met only by an item it names (need_is_for).
+    """
+    needs = needs_open(household_ids=[household.pk], types=sorted(set(NEED_OF_KIND.values())))
+    return list(needs.filter(case__in=case_scope(user)))
 
 
 def need_is_for(need: Need, item: Item) -> bool:

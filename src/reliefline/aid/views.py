@@ -46,6 +46,7 @@ from reliefline.aid.selectors import (
     household_group,
     household_kept,
     household_members,
+    household_needs,
     household_received,
     household_search,
     movements_page,
@@ -53,7 +54,6 @@ from reliefline.aid.selectors import (
 from reliefline.disclosure import reads_exact_counts
 from reliefline.errors import InvalidInput, ReliefError
 from reliefline.forms import form_error_add
-from reliefline.hotline.selectors import needs_open
 from reliefline.places.models import Place
 
 
@@ -240,13 +240,17 @@ def household_page(request: HttpRequest, household_id: int) -> HttpResponse:
                 return redirect("aid:household", household_id=household.pk)
     group = household_group(household)
     members = household_members(household)
+    needs = household_needs(household, user=actor)
+    # The needs shown are read too, and their items (a medicine's name) when any is.
+    read = ["needs"] if needs else []
+    read += ["need.item"] if any(need.item for need in needs) else []
     audit_record(
         user=actor,
         action=AuditAction.READ,
         record=f"people.household:{household.pk}",
         purpose=gettext_noop("aid distribution"),
         person_ids=[m.pk for m in members],
-        fields=["name", "aid received"],
+        fields=["name", "aid received", *read],
     )
     context = {
         "household": household,
@@ -254,7 +258,7 @@ def household_page(request: HttpRequest, household_id: int) -> HttpResponse:
         "duplicates": [pk for pk in group if pk != household.pk],
         "entitlements": entitlements(group, now=timezone.now()),
         "received": household_received(group),
-        "needs": needs_open(household_ids=[household.pk]),
+        "needs": needs,
         "form": form,
         "item_fields": [form[f"qty_{item.code}"] for item in items],
         "refused": refused,
