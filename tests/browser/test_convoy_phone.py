@@ -1,5 +1,6 @@
 """The convoy pages on a phone, in Chromium: the convoy page no wider than the screen,
-and the check-in page keeping a passenger's mark once however often it is given."""
+and the check-in page keeping a passenger's mark once however often it is given (or
+was kept, by an older script), and counting one the passenger has already as sent."""
 
 import re
 
@@ -7,10 +8,14 @@ import pytest
 from playwright.sync_api import expect
 
 from reliefline.access.tests.factories import UserFactory
-from reliefline.evacuation.services import VehicleInput
+from reliefline.evacuation.services import VehicleInput, placement_mark
 from reliefline.evacuation.tests import factories as f
 from tests.browser.conftest import screenshot
-from tests.browser.test_evacuation import _check_in_page, _stored_marks
+from tests.browser.test_evacuation import (
+    _check_in_page,
+    _stored_marks,
+    _tap_kept_and_marked_by_another_phone,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 PHONE = {"width": 390, "height": 844}
@@ -138,11 +143,133 @@ def test_a_code_marked_again_while_its_mark_waits_on_a_flaky_connection_sends_th
 
     _mark_code(phone, placement.code)
 
+    _sent_once(phone, placement, "Ирина Верещук: Boarded")
+
+
+def _sent_once(phone, placement, result: str) -> None:
+    """The kept Boarded is sent, answered with `result`, and nothing else is sent or
+    refused; the passenger is boarded once."""
     expect(phone.locator("#outbox .outbox-sent li.done")).to_have_text(
-        f"Sent from this phone: {placement.code}, Ирина Верещук: Boarded"
+        f"Sent from this phone: {placement.code}, {result}"
     )
     expect(phone.locator("#outbox .outbox-waiting li")).to_have_count(0)
     phone.evaluate("window.dispatchEvent(new Event('online'))")  # nothing else to send
     phone.wait_for_timeout(300)
     expect(phone.locator("#outbox .outbox-sent li.error")).to_have_count(0)
     assert placement.events.filter(kind="boarded").count() == 1
+
+
+# Marks kept twice by the script from before the fix above, still on a phone when the new
+# one loads: the repeat is folded into the first, never sent.
+
+MARK = re.compile(r".*/(field|passengers/[^/]+)/mark/$")
+KEPT_BY_THE_OLD_SCRIPT = """([code, marks]) => {
+  const action = new URL(document.getElementById("code-form").action).pathname;
+  const user = document.body.dataset.user;
+  const kept = marks.map(([to, label, minutesAgo, key, by]) => ({
+    code, to, label, at: Date.now() - minutesAgo * 60000, user: by || user, action, key,
+  }));
+  localStorage.setItem("reliefline.marks", JSON.stringify(kept));
+}"""
+
+
+def _kept_by_the_old_script(phone, code: str, marks: list[tuple]) -> list[str]:
+    """Open the page again holding `marks` (to, label, minutes ago, key[, user]) of the
+    code, as the old script kept them, with no connection; return the sent marks' keys."""
+    phone.route(MARK, lambda route: route.abort("internetdisconnected"))
+    phone.evaluate(KEPT_BY_THE_OLD_SCRIPT, [code, marks])
+    phone.reload()
+    sent: list[str] = []
+    phone.on(
+        "requestfinished",  # answered: not the sends refused above
+        lambda request: (
+            sent.append(request.post_data_json["idempotency_key"])
+            if request.method == "POST" and MARK.match(request.url)
+            else None
+        ),
+    )
+    return sent
+
+
+def test_a_code_kept_twice_by_the_old_script_is_sent_once(new_page, live_server, gazetteer):
+    """Scanned twice offline before the fix: the first is sent, and nothing is refused.
+    Another user's mark of the same passenger is theirs to send, and stays."""
+    phone, placement = _check_in_page(live_server, new_page)
+    marks = [
+        ("boarded", "Boarded", 50, "first"),
+        ("boarded", "Boarded", 40, "theirs", "another-team"),
+        ("boarded", "Boarded", 30, "again"),
+    ]
+    sent = _kept_by_the_old_script(phone, placement.code, marks)
+
+    expect(phone.locator("#outbox .outbox-count")).to_contain_text("kept on this phone: 1")
+    assert [mark["key"] for mark in _stored_marks(phone)] == ["first", "theirs"]
+    phone.unroute(MARK)
+    phone.evaluate("window.dispatchEvent(new Event('online'))")  # the connection is back
+
+    _sent_once(phone, placement, "Ирина Верещук: Boarded")
+    expect(phone.locator(f"#p-{placement.code} .error")).to_have_count(0)
+    assert sent == ["first"]
+    assert [mark["key"] for mark in _stored_marks(phone)] == ["theirs"]
+
+
+def test_a_code_kept_boarded_arrived_boarded_by_the_old_script_arrives(
+    new_page, live_server, gazetteer
+):
+    """The first Boarded is the one kept: sent after it, the Arrived is no refusal."""
+    phone, placement = _check_in_page(live_server, new_page)
+    marks = [
+        ("boarded", "Boarded", 50, "boarded"),
+        ("arrived", "Arrived", 40, "arrived"),
+        ("boarded", "Boarded", 30, "boarded-again"),
+    ]
+    sent = _kept_by_the_old_script(phone, placement.code, marks)
+    expect(phone.locator("#outbox .outbox-waiting li")).to_have_count(2)
+    phone.unroute(MARK)
+
+    phone.evaluate("window.dispatchEvent(new Event('online'))")
+
+    expect(phone.locator("#outbox .outbox-sent li.done")).to_have_count(2)
+    expect(phone.locator("#outbox .outbox-waiting li")).to_have_count(0)
+    expect(phone.locator("#outbox .outbox-sent li.error")).to_have_count(0)
+    assert sent == ["boarded", "arrived"]
+    placement.refresh_from_db()
+    assert placement.status == "arrived"
+
+
+# A kept mark refused as marked so already (another phone was first): the passenger is
+# as the mark asks, so the phone says it is sent, not refused.
+
+ALREADY_ON_BOARD = "This passenger is already on board."
+
+
+def test_a_kept_code_boarded_meanwhile_by_another_phone_counts_as_sent(
+    new_page, live_server, gazetteer
+):
+    phone, placement = _check_in_page(live_server, new_page)
+    phone.context.set_offline(True)
+    _mark_code(phone, placement.code)
+    expect(phone.locator("#outbox .outbox-waiting li")).to_have_count(1)
+    placement_mark(placement, to="boarded", by=UserFactory(role="field"))
+
+    phone.context.set_offline(False)
+
+    _sent_once(phone, placement, ALREADY_ON_BOARD)
+    expect(phone.locator(f"#p-{placement.code} .state")).to_have_text("Boarded")
+    assert phone.evaluate("localStorage.getItem('reliefline.marks')") is None
+
+
+def test_a_kept_tap_boarded_meanwhile_by_another_phone_leaves_no_alert_on_the_row(
+    new_page, live_server, gazetteer
+):
+    phone, placement, row = _tap_kept_and_marked_by_another_phone(
+        live_server, new_page, to="boarded"
+    )
+
+    phone.context.set_offline(False)
+
+    _sent_once(phone, placement, ALREADY_ON_BOARD)
+    expect(row.locator(".state")).to_have_text("Boarded")
+    expect(row.locator(".error")).to_have_count(0)
+    expect(row.locator(".outbox-kept")).to_have_count(0)
+    expect(row.get_by_role("button", name="Arrived")).to_be_enabled()

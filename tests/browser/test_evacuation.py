@@ -458,14 +458,23 @@ def test_a_code_kept_for_days_after_a_lost_answer_counts_as_sent(new_page, live_
     assert placement.events.filter(kind="boarded").count() == 1
 
 
-def test_a_kept_tap_the_server_refuses_shows_why_on_the_row(new_page, live_server, gazetteer):
-    """Marked no-show from another phone meanwhile: the kept "Boarded" is refused, and said."""
+def _tap_kept_and_marked_by_another_phone(live_server, new_page, *, to: str):
+    """Return the phone (offline), the placement and its row: "Boarded" tapped with no
+    connection is kept, and meanwhile another phone marks the passenger `to`."""
     phone, placement = _check_in_page(live_server, new_page)
     row = phone.locator(f"#p-{placement.code}")
     phone.context.set_offline(True)
     row.get_by_role("button", name="Boarded").click()
     expect(row.locator(".outbox-kept")).to_be_visible()
-    placement_mark(placement, to="no_show", by=UserFactory(role="field"))
+    placement_mark(placement, to=to, by=UserFactory(role="field"))
+    return phone, placement, row
+
+
+def test_a_kept_tap_the_server_refuses_shows_why_on_the_row(new_page, live_server, gazetteer):
+    """Marked no-show from another phone meanwhile: the kept "Boarded" is refused, and said."""
+    phone, placement, row = _tap_kept_and_marked_by_another_phone(
+        live_server, new_page, to="no_show"
+    )
 
     phone.context.set_offline(False)
 

@@ -6,11 +6,13 @@
  * key; no name) and sent again when the connection comes back, every 15 s until then, and
  * when the page is opened again. Every code request carries its own key, so a resend
  * after a lost answer gets the first answer instead of a second mark
- * (access.idempotency). A kept mark the server refuses (an unknown code, a passenger
- * marked already) leaves the list and is shown with the reason. A code given the mark
- * kept for it again (scanned twice, typed again) is neither kept twice nor sent, even
- * online: the second would be refused as marked already once the first is sent. The
- * panel says it is marked already, and the kept one is sent now if it can be.
+ * (access.idempotency). A kept mark the server refuses (an unknown code, a move the
+ * rules forbid) leaves the list and is shown with the reason; one refused as marked so
+ * already (another phone was first) leaves it as sent, the passenger being as it asks.
+ * A code given the mark kept for it again (scanned twice, typed again) is neither kept
+ * twice nor sent, even online: the second would be refused as marked already once the
+ * first is sent. The panel says it is marked already, and the kept one is sent now if
+ * it can be. Repeats kept by an older script are folded into the first.
  *
  * A passenger's own buttons (form.marks) are kept the same way, in the same list, and
  * sent again to the passenger's own address with the key and fields of the first
@@ -134,12 +136,37 @@
     }, say("data-outbox-not-kept"));
   }
 
+  // Return whether `other` is this user's mark of the same code and the same mark as
+  // `mark`: one not to keep or send again (Boarded then Arrived are two marks).
+  function repeats(other, mark) {
+    return ours(other) && other.to === mark.to && codeOf(other) === codeOf(mark);
+  }
+
   // Return this user's kept mark of the same code and the same mark, if any.
   function keptAlready(mark) {
-    var code = codeOf(mark);
     return outbox.load().filter(function (other) {
-      return ours(other) && other.to === mark.to && codeOf(other) === code;
+      return repeats(other, mark);
     })[0];
+  }
+
+  // Return the kept marks, repeats taken off: a phone may hold some kept by the script
+  // before keptAlready (a code scanned twice offline was kept twice), and a repeat
+  // sent after the first is refused (marked already, or, after an Arrived kept between
+  // them, "Arrived cannot be marked Boarded"). The first is kept: it holds its place in
+  // the list, before the Arrived, and its key is the one whose request may have reached
+  // the server (a resend then replays its answer). Done when the page opens and before
+  // every send (a page opened before the update may still keep repeats).
+  function fold() {
+    var marks = outbox.load();
+    var once = marks.filter(function (mark, index) {
+      return !ours(mark) || !marks.slice(0, index).some(function (earlier) {
+        return repeats(earlier, mark);
+      });
+    });
+    if (once.length < marks.length) {
+      outbox.store(once);
+    }
+    return once;
   }
 
   function keepCode(mark) {
@@ -259,11 +286,20 @@
         text: say("data-outbox-sent", { code: codeOf(mark), result: mark.label }),
       };
     }
+    var row = page.querySelector("li.passenger[id^='p-']");
     var refused = page.querySelector(".error-box, .passenger .error");
     var done = page.querySelector(".code-done, .passenger .state");
     var text = refused ? refused.textContent : done ? done.textContent : String(response.status);
-    var failed = refused !== null || response.status >= 400; // a 404 page says it otherwise
-    rowReplace(page.querySelector("li.passenger[id^='p-']"));
+    // Refused as marked so already (by another phone, or by another request of this one
+    // whose answer was lost): the passenger is as the mark asks, nothing is left to do.
+    // Said as sent, in the server's words, and the row shown without the alert.
+    var already = refused !== null && row !== null && row.classList.contains("status-" + mark.to);
+    // (A 404 page has neither: its status says it was refused.)
+    var failed = !already && (refused !== null || response.status >= 400);
+    if (already && row.contains(refused)) {
+      refused.remove();
+    }
+    rowReplace(row);
     return {
       className: failed ? "error" : "done",
       text: say(failed ? "data-outbox-refused" : "data-outbox-sent", {
@@ -309,7 +345,7 @@
   }
 
   function send() {
-    var mark = outbox.load().filter(ours)[0];
+    var mark = fold().filter(ours)[0];
     if (sending || !mark) {
       return;
     }
@@ -354,6 +390,7 @@
 
   window.addEventListener("online", send);
   window.setInterval(send, RETRY_MS);
+  fold();
   show();
   send();
 })();
