@@ -276,6 +276,20 @@ class Vehicle(models.Model):
             PlaceKind.STRETCHER: self.stretcher_places,
         }[PlaceKind(kind)]
 
+    def place_number(self, kind: str, number: int) -> int:
+        """Return the number of a place across the whole vehicle, whatever its kind.
+
+        Its seats come first (seat 3 is place 3), then its wheelchair places, then its
+        stretcher places: the checkpoint manifest numbers a place so, without saying
+        its kind, which is health data.
+        """
+        before = {
+            PlaceKind.SEAT: 0,
+            PlaceKind.WHEELCHAIR: self.seats,
+            PlaceKind.STRETCHER: self.seats + self.wheelchair_places,
+        }[PlaceKind(kind)]
+        return before + number
+
 
 class Mobility(models.TextChoices):
     WALKING = "walking", _("Walking")
@@ -430,6 +444,11 @@ class Placement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.vehicle} {self.kind} {self.number}"
+
+    @property
+    def place_number(self) -> int:
+        """Return the place's number across its vehicle, whatever its kind."""
+        return self.vehicle.place_number(self.kind, self.number)
 
 
 class PlacementEventKind(models.TextChoices):

@@ -267,7 +267,8 @@ def referrals_decline(
 )
 def corridors_list(request: HttpRequest) -> list[SharedCorridorOut]:
     """Return the corridors whose route the partner's agreements in force (corridor
-    manifests) cover, with their vehicles; none without such an agreement."""
+    manifests) cover, with the vehicles of their locked convoys; none without such an
+    agreement."""
     return [shared_corridor_out(s) for s in corridors_shared(access_for(acting_user(request)))]
 
 
@@ -282,7 +283,8 @@ def corridors_manifest(
 ) -> HttpResponse:
     """Return the checkpoint manifest (name, birth year, place, vehicle) as CSV, PDF or
     a printable page, recorded as issued to the partner's organisation and audited.
-    A corridor or vehicle no agreement in force covers is a 404."""
+    A corridor or vehicle no agreement in force covers, and a vehicle of a convoy not
+    yet locked (its allocation a draft), is a 404."""
     user = acting_user(request)
     shared = corridor_shared_get(access_for(user), corridor_id)
     manifest = services.manifest_share(

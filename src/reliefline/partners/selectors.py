@@ -201,10 +201,12 @@ def corridors_shared(access: Access) -> list[SharedCorridor]:
     """Return the corridors whose checkpoint manifests the partner's agreements share.
 
     An agreement in force of the manifests category covers a corridor whose route
-    stops at one of its settlements; a closed corridor is no longer shared. Each
-    corridor goes with the organisation of the first agreement covering it (by name),
-    the recipient its manifests are recorded as handed to. Internal staff hold no
-    agreement: they issue manifests from the convoy page, naming the recipient.
+    stops at one of its settlements; a closed corridor is no longer shared. Only the
+    vehicles of its locked convoys are: before the lock an allocation is a draft that
+    the next run may change, and nobody on it has been told to come. Each corridor goes
+    with the organisation of the first agreement covering it (by name), the recipient
+    its manifests are recorded as handed to. Internal staff hold no agreement: they
+    issue manifests from the convoy page, naming the recipient.
     """
     agreements = sorted(
         access.for_category(Category.MANIFESTS), key=lambda a: (a.organisation.name, a.pk)
@@ -230,6 +232,7 @@ def corridors_shared(access: Access) -> list[SharedCorridor]:
             vehicle
             for window in corridor.windows.all()
             for convoy in window.convoys.all()
+            if convoy.locked_at is not None
             for vehicle in convoy.vehicles.all()
         )
         shared.append(SharedCorridor(corridor, agreement.organisation, vehicles))
@@ -245,7 +248,7 @@ def corridor_shared_get(access: Access, corridor_id: int) -> SharedCorridor:
 
 
 def vehicle_shared_get(shared: SharedCorridor, vehicle_id: int) -> Vehicle:
-    """Return the vehicle of one of the corridor's convoys, else NotFound."""
+    """Return the vehicle of one of the corridor's locked convoys, else NotFound."""
     for vehicle in shared.vehicles:
         if vehicle.pk == vehicle_id:
             return vehicle

@@ -1,14 +1,15 @@
 """Manifests of a vehicle: the internal one, and the checkpoint one for a party or guarantor.
 
 The checkpoint manifest carries only what passage needs (name, birth year, place,
-vehicle): never a phone, an address, a medical detail or a case note, because it is
-handed to a party to the conflict. Every manifest issued is recorded with its
-recipient and audited as an export of the passengers' data.
+vehicle): never a phone, an address, a medical detail or a case note, nor the kind of
+place (a wheelchair or stretcher place), because it is handed to a party to the
+conflict. Every manifest issued is recorded with its recipient and audited as an
+export of the passengers' data.
 """
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
@@ -124,13 +125,25 @@ def _headers() -> dict[str, str]:
     }
 
 
-def _row(placement: Placement) -> dict[str, str]:
+def _place(placement: Placement, kind: str) -> str:
+    """Return the place as the manifest of `kind` names it.
+
+    The checkpoint manifest numbers it across the vehicle and never says its kind: a
+    wheelchair or stretcher place is health data, which a party to the conflict does
+    not get. The internal one says the kind, as the convoy and field pages do.
+    """
+    if kind == ManifestKind.CHECKPOINT:
+        return _("Place %(n)d") % {"n": placement.place_number}
+    return f"{PlaceKind(placement.kind).label} {placement.number}"
+
+
+def _row(placement: Placement, kind: str) -> dict[str, str]:
     person = placement.person
     member = placement.member
     return {
         "name": person.full_name,
         "birth_year": str(person.birth_date.year) if person.birth_date else "",
-        "seat": f"{PlaceKind(placement.kind).label} {placement.number}",
+        "seat": _place(placement, kind),
         "vehicle": placement.vehicle.label,
         "code": placement.code,
         "place_kind": str(PlaceKind(placement.kind).label),
@@ -141,12 +154,21 @@ def _row(placement: Placement) -> dict[str, str]:
     }
 
 
+def _in_place_order(placements: Iterable[Placement]) -> list[Placement]:
+    """Return the placements in the order of the vehicle's places (Vehicle.place_number).
+
+    Not by kind then number: the kinds sort seat, stretcher, wheelchair, which would
+    put the checkpoint manifest's places out of order.
+    """
+    return sorted(placements, key=lambda p: (p.place_number, p.pk))
+
+
 def manifest_passengers(vehicle: Vehicle) -> list[Placement]:
     """Return who holds a place in the vehicle, in place order."""
-    return list(
-        Placement.objects.filter(vehicle=vehicle, status__in=HOLDING)
-        .select_related("person", "member__request__case", "vehicle")
-        .order_by("kind", "number")
+    return _in_place_order(
+        Placement.objects.filter(vehicle=vehicle, status__in=HOLDING).select_related(
+            "person", "member__request__case", "vehicle"
+        )
     )
 
 
@@ -162,13 +184,12 @@ def _holders_when_issued(issue: ManifestIssue) -> list[Placement]:
         Placement.objects.filter(vehicle=issue.vehicle, created_at__lte=issue.issued_at)
         .select_related("person", "member__request__case", "vehicle")
         .prefetch_related("events")
-        .order_by("kind", "number", "pk")
     ):
         then = [event for event in placement.events.all() if event.at <= issue.issued_at]
         if then and then[-1].kind in HOLDING:
             placement.status = then[-1].kind
             holders.append(placement)
-    return holders
+    return _in_place_order(holders)
 
 
 def _manifest_of(issue: ManifestIssue, passengers: list[Placement]) -> Manifest:
@@ -176,7 +197,7 @@ def _manifest_of(issue: ManifestIssue, passengers: list[Placement]) -> Manifest:
     columns = CHECKPOINT_COLUMNS if issue.kind == ManifestKind.CHECKPOINT else INTERNAL_COLUMNS
     with translation.override(issue.language):
         headers = _headers()
-        rows = [{c: _row(p)[c] for c in columns} for p in passengers]
+        rows = [{c: _row(p, issue.kind)[c] for c in columns} for p in passengers]
     return Manifest(issue=issue, columns=tuple(columns), rows=rows, headers=headers)
 
 
@@ -210,7 +231,7 @@ def manifest_issue(
     )
     with translation.override(language):
         headers = _headers()
-        rows = [{c: _row(p)[c] for c in columns} for p in passengers]
+        rows = [{c: _row(p, kind)[c] for c in columns} for p in passengers]
     issue = ManifestIssue.objects.create(
         vehicle=vehicle,
         kind=kind,

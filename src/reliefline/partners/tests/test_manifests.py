@@ -1,5 +1,6 @@
 """Corridor manifests for a partner: only under an agreement in force that shares them and
-covers the corridor's route, only the checkpoint manifest, and every one recorded."""
+covers the corridor's route, only of a locked convoy, only the checkpoint manifest, and
+every one recorded."""
 
 import csv
 import datetime as dt
@@ -29,13 +30,22 @@ ApiAs = Callable[[str], Client]
 
 
 @pytest.fixture
-def bus() -> Vehicle:
-    """Return the bus of a convoy from Sudzha toward Sumy, with a mother and daughter on it."""
+def draft() -> Vehicle:
+    """Return the bus of a convoy from Sudzha toward Sumy, with a mother and daughter placed
+    on it, not yet locked."""
     convoy = f.convoy()
     family = f.request(family=[("Мария", "walking", False)])
     vehicle = f.bus(convoy)
     evacuation.request_place(family, vehicle, by=None)
     return vehicle
+
+
+@pytest.fixture
+def bus(draft: Vehicle) -> Vehicle:
+    """Return the bus of a convoy from Sudzha toward Sumy, with a mother and daughter on it,
+    locked: who travels is fixed and they were told to come."""
+    evacuation.convoy_lock(draft.convoy, by=None)
+    return draft
 
 
 def _corridor(vehicle: Vehicle) -> Corridor:
@@ -281,3 +291,52 @@ def test_coordinators_portal_has_no_corridor_section(
     page = _portal(user_in("coordinator"))
 
     assert "Corridor manifests shared with you" not in page
+
+
+def test_a_convoy_not_yet_locked_shares_no_manifest(
+    partner: User, partner_api: Client, icrc: Organisation, draft: Vehicle
+) -> None:
+    _agreement(icrc)
+
+    (corridor,) = partner_api.get(CORRIDORS).json()
+    response = partner_api.get(_manifest_url(draft))
+
+    # The corridor's plan is shared; a draft allocation's passengers are not.
+    assert corridor["id"] == _corridor(draft).pk and corridor["vehicles"] == []
+    # As a vehicle outside the corridor: a 404 that says nothing of the convoy.
+    assert response.status_code == 404
+    assert response.json()["detail"] == f"vehicle: No vehicle {draft.pk}."
+    assert not ManifestIssue.objects.exists()
+    page = _portal(partner)
+    assert _manifest_url(draft).replace("&", "&amp;") not in page
+    assert "No convoy locked yet" in page
+
+
+def test_a_convoy_is_shared_once_locked(
+    partner_api: Client, icrc: Organisation, draft: Vehicle
+) -> None:
+    _agreement(icrc)
+    assert partner_api.get(_manifest_url(draft)).status_code == 404
+
+    evacuation.convoy_lock(draft.convoy, by=None)
+
+    assert [v["id"] for v in partner_api.get(CORRIDORS).json()[0]["vehicles"]] == [draft.pk]
+    assert partner_api.get(_manifest_url(draft)).status_code == 200
+    assert ManifestIssue.objects.get().vehicle == draft
+
+
+def test_partner_copy_numbers_places_without_their_kind(
+    partner_api: Client, icrc: Organisation
+) -> None:
+    _agreement(icrc)
+    # Bus 1: two seats, then its wheelchair place, place 3.
+    convoy = f.convoy()
+    family = f.request(family=[("Валентина", "wheelchair", False)])
+    evacuation.request_place(family, f.bus(convoy), by=None)
+    evacuation.convoy_lock(convoy, by=None)
+
+    for format in ("csv", "html"):
+        text = partner_api.get(_manifest_url(f.bus(convoy), format=format)).content.decode()
+
+        assert "Place 1" in text and "Place 3" in text
+        assert "Wheelchair" not in text and "Seat" not in text
