@@ -6,11 +6,13 @@ turns on debug pages and `RELIEFLINE_FIELD_KEYS` holds the field encryption keys
 """
 
 import importlib.util
+import logging
 import os
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.functional import empty
 from django.utils.translation import gettext_lazy as _
 
 
@@ -255,11 +257,65 @@ CONTENT_SECURITY_POLICY = {
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 
+
+def _user_id(request: object) -> object:
+    """Return the id of the request's user, or "-" when none is known yet.
+
+    A user the request has not read yet (AuthenticationMiddleware's lazy one) is not
+    read here: it would cost a query for every 404, and with the database down turn a
+    4xx into an error raised from the log.
+    """
+    user = getattr(request, "user", None)
+    wrapped = getattr(user, "_wrapped", user)  # reading _wrapped never loads the user
+    if wrapped is empty:
+        return "-"
+    return getattr(wrapped, "pk", None) or "-"
+
+
+def _refusal_one_line(record: logging.LogRecord) -> bool:
+    """Return True, having cut the record of a request answered 4xx to one line.
+
+    Django logs a refused request (a PermissionDenied above all) with the traceback of
+    the exception that refused it: a session's dozens of 403s would bury the 500s, which
+    keep theirs. The line adds the method, the status and the user's id to Django's
+    message, which names the path without its query string.
+    """
+    request, status = getattr(record, "request", None), getattr(record, "status_code", None)
+    method = getattr(request, "method", None)  # runserver's records carry a socket
+    if method is None or not isinstance(status, int) or status >= 500:
+        return True
+    record.msg = f"{record.getMessage()} ({method} {status}, user {_user_id(request)})"
+    record.args = None
+    record.exc_info = record.exc_text = record.stack_info = None
+    return True
+
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "refusal_one_line": {
+            "()": "django.utils.log.CallbackFilter",
+            "callback": _refusal_one_line,
+        }
+    },
+    "formatters": {"plain": {"format": "%(levelname)s %(name)s %(message)s"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["refusal_one_line"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("RELIEFLINE_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Django's own handlers (the console while DEBUG, mail to the unset ADMINS)
+        # would write each record again, 403s with their traceback: the root's only.
+        "django": {"handlers": []},
+        # fpdf2's subsetting logs at INFO the glyphs each PDF manifest keeps: the
+        # letters of the passengers' names.
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # Field encryption keys, newest first (see reliefline.access.crypto).
@@ -302,7 +358,7 @@ RELIEFLINE_TELEGRAM_SECRET = os.environ.get("RELIEFLINE_TELEGRAM_SECRET", "")
 RELIEFLINE_TELEGRAM_BOT_TOKEN = os.environ.get("RELIEFLINE_TELEGRAM_BOT_TOKEN", "")
 RELIEFLINE_RAPIDPRO_SECRET = os.environ.get("RELIEFLINE_RAPIDPRO_SECRET", "")
 RELIEFLINE_KOBO_SECRET = os.environ.get("RELIEFLINE_KOBO_SECRET", "")
-# Where outbound notices go: console (default: printed by the worker), file (JSON lines
+# Where outbound notices go: console (default: a log line without the text), file (JSON lines
 # in RELIEFLINE_NOTIFY_FILE) or live (Twilio for SMS/WhatsApp, the Bot API for Telegram).
 RELIEFLINE_NOTIFY_BACKEND = os.environ.get("RELIEFLINE_NOTIFY_BACKEND", "console")
 RELIEFLINE_NOTIFY_FILE = os.environ.get("RELIEFLINE_NOTIFY_FILE", str(DATA_DIR / "outbox.jsonl"))

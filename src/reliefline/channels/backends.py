@@ -1,11 +1,11 @@
-"""Where outbound notices go: the console or a file (demo, tests), or the real senders.
+"""Where outbound notices go: the log or a file (demo, tests), or the real senders.
 
-RELIEFLINE_NOTIFY_BACKEND picks one: `console` (default), `file` or `live` (Twilio for
-SMS and WhatsApp, the Telegram Bot API for Telegram).
+RELIEFLINE_NOTIFY_BACKEND picks one: `console` (default: a line in the log without the
+text), `file` or `live` (Twilio for SMS and WhatsApp, the Telegram Bot API for Telegram).
 """
 
 import json
-import sys
+import logging
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +17,8 @@ from django.utils import timezone
 
 TELEGRAM_API = "https://api.telegram.org"
 TIMEOUT = 10.0
+
+log = logging.getLogger(__name__)
 
 
 class DeliveryError(Exception):
@@ -40,8 +42,11 @@ class Outgoing:
     body: str
 
 
-# What the console backend sent in this process, newest last (tests read it).
+# What the console backend sent in this process, newest last (tests read it): the last
+# OUTBOX_KEPT only, as a worker left on the console backend runs for months and the
+# texts and addresses are personal data.
 outbox: list[Outgoing] = []
+OUTBOX_KEPT = 100
 
 
 def _masked(address: str) -> str:
@@ -49,13 +54,28 @@ def _masked(address: str) -> str:
 
 
 class ConsoleBackend:
-    """Print each notice (address masked) and keep it in `outbox`; sends nothing."""
+    """Log that a notice was handed over, never its text, and keep it in `outbox`; sends nothing.
+
+    A notice's text says what a person is about to do or receive (a medicine, an
+    assembly point and its hour, a case's reference) and is encrypted at rest; the log
+    is neither encrypted nor audited, and this is the default backend in production
+    too. The line names the id the notice keeps (Notice.provider_id), the medium, the
+    address's last three characters and the text's length, enough to follow a notice;
+    its text stays, encrypted, with the notice (and on its case's timeline).
+    """
 
     def send(self, *, medium: str, address: str, body: str) -> str:
+        message_id = f"console-{uuid.uuid4().hex[:16]}"
         outbox.append(Outgoing(medium=medium, address=address, body=body))
-        sys.stdout.write(f"[notice {medium} to {_masked(address)}] {body}\n")
-        sys.stdout.flush()
-        return f"console-{uuid.uuid4().hex[:16]}"
+        del outbox[:-OUTBOX_KEPT]
+        log.info(
+            "notice %s by %s to %s, %s characters, not sent (console backend)",
+            message_id,
+            medium,
+            _masked(address),
+            len(body),
+        )
+        return message_id
 
 
 class FileBackend:

@@ -194,6 +194,29 @@ def _acknowledge(case: Case, capture: Any) -> Notice:
     return notice
 
 
+def test_the_console_backend_logs_neither_text_nor_address(
+    outbox, caplog, capsys, django_capture_on_commit_callbacks
+) -> None:
+    notice = _acknowledge(open_case(phone="+79101234567"), django_capture_on_commit_callbacks)
+
+    assert notice.status == NoticeStatus.SENT and [o.body for o in outbox] == [notice.body]
+    printed = capsys.readouterr()
+    logged = caplog.text + printed.out + printed.err
+    assert "RL-1" not in logged and "обращения" not in logged
+    assert "9101234567" not in logged
+    assert f"notice {notice.provider_id} by sms to …567, {len(notice.body)} characters" in logged
+
+
+def test_the_console_backend_keeps_only_its_last_notices_in_memory(outbox) -> None:
+    console = backends.ConsoleBackend()
+
+    for n in range(backends.OUTBOX_KEPT + 5):
+        console.send(medium="sms", address="+79101234567", body=f"notice {n}")
+
+    assert len(outbox) == backends.OUTBOX_KEPT
+    assert (outbox[0].body, outbox[-1].body) == ("notice 5", f"notice {backends.OUTBOX_KEPT + 4}")
+
+
 @pytest.fixture
 def flaky(settings, monkeypatch):
     monkeypatch.setitem(backends.BACKENDS, "flaky", FlakyBackend)
