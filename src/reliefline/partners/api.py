@@ -116,13 +116,16 @@ def agreements_revoke(request: HttpRequest, agreement_id: int) -> AgreementOut:
     auth=api_auth("partners.view_activity"),
 )
 def activities_list(request: HttpRequest, params: Query[ActivityQuery]) -> list[ActivityOut]:
-    """Return 3W activities, newest first (at most 1000; the export has them all)."""
+    """Return 3W activities, newest first (at most 1000; the export has them all).
+    People figures below RELIEFLINE_SMALL_CELL are null but for the operation's staff
+    and members of the reporting organisation."""
+    access = access_for(acting_user(request))
     activities = activities_of(
         organisation=params.organisation,
         sector=sector_check(params.sector),
         settlement=params.settlement,
     )
-    return [activity_out(a) for a in activities[:1000]]
+    return [activity_out(a, access=access) for a in activities[:1000]]
 
 
 @router.post(
@@ -144,8 +147,9 @@ def activities_create(request: HttpRequest, payload: ActivityIn) -> Status[Activ
         targeted=payload.targeted,
         reached=payload.reached,
     )
-    activity = services.activity_record(data, by=user, access=access_for(user))
-    return Status(201, activity_out(activity))
+    access = access_for(user)
+    activity = services.activity_record(data, by=user, access=access)
+    return Status(201, activity_out(activity, access=access))
 
 
 @router.get(

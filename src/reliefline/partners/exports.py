@@ -23,6 +23,7 @@ from reliefline.partners.models import Sector
 from reliefline.partners.selectors import (
     Access,
     activities_of,
+    activity_figures,
     needs_by_settlement,
     open_cases_by_settlement,
 )
@@ -88,7 +89,8 @@ def _place_cells(place: Place | None) -> list[Cell]:
 def table_3w(
     access: Access, *, organisation: str = "", sector: str = "", settlement: str = ""
 ) -> Table:
-    """Return the 3W: who does what where, for how many people (organisation figures)."""
+    """Return the 3W: who does what where, for how many people (organisation figures,
+    small ones hidden from readers outside the reporting organisation and the staff)."""
     columns = [
         Column(_("Organisation"), "#org+name"),
         Column(_("Acronym"), "#org+acronym"),
@@ -112,8 +114,7 @@ def table_3w(
                 *_place_cells(a.settlement),
                 a.starts_on.isoformat(),
                 a.ends_on.isoformat(),
-                a.targeted,
-                a.reached,
+                *activity_figures(a, access=access),
             ]
 
     return Table("3w", columns, rows())

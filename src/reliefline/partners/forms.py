@@ -3,6 +3,7 @@
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from reliefline.forms import DateField
@@ -53,6 +54,12 @@ class ActivityForm(forms.Form):
         field.queryset = Organisation.objects.filter(pk__in=[o.pk for o in organisations])
         if len(organisations) == 1 and not self.is_bound:
             self.initial.setdefault("organisation", organisations[0].pk)
+        # The reporter types the figures; readers of other organisations see small ones
+        # hidden (partners.selectors.activity_figures), and the reporter should know.
+        self.fields["reached"].help_text = _(
+            "Numbers of people below %(n)s are shown only to the organisation that reported"
+            " them and to the operation's staff, so that nobody can be singled out."
+        ) % {"n": settings.RELIEFLINE_SMALL_CELL}
 
     def to_input(self) -> ActivityInput:
         data = self.cleaned_data

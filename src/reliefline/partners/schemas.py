@@ -9,7 +9,7 @@ from pydantic import StrictInt
 from reliefline.evacuation.schemas import PartyIO, StopIO, WindowIO, corridor_out
 from reliefline.hotline.models import Case
 from reliefline.partners.models import Activity, Referral, SharedField, SharingAgreement
-from reliefline.partners.selectors import SharedCase, SharedCorridor
+from reliefline.partners.selectors import Access, SharedCase, SharedCorridor, activity_figures
 from reliefline.schemas import Id, IsoDate, IsoDateTime, ObjectIn
 
 
@@ -49,6 +49,13 @@ class ActivityIn(ObjectIn):
     reached: StrictInt = Field(0, ge=0, le=10_000_000)
 
 
+HIDDEN_FIGURE = (
+    "null: fewer than RELIEFLINE_SMALL_CELL people (not none), hidden from a reader who is "
+    "neither the operation's staff nor a member of the reporting organisation, so that "
+    "nobody can be singled out (null in either RELIEFLINE_SMALL_CELL_MODE)."
+)
+
+
 class ActivityOut(Schema):
     id: int
     organisation: str
@@ -57,8 +64,8 @@ class ActivityOut(Schema):
     settlement: str
     starts_on: dt.date
     ends_on: dt.date
-    targeted: int
-    reached: int
+    targeted: int | None = Field(description=f"People targeted. {HIDDEN_FIGURE}")
+    reached: int | None = Field(description=f"People reached. {HIDDEN_FIGURE}")
 
 
 class ActivityQuery(Schema):
@@ -120,7 +127,11 @@ def agreement_out(agreement: SharingAgreement, *, at: dt.datetime) -> AgreementO
     )
 
 
-def activity_out(activity: Activity) -> ActivityOut:
+def activity_out(activity: Activity, *, access: Access) -> ActivityOut:
+    """Return the 3W line with the people figures the reader may read; a hidden one,
+    "" or "<k" in the exports, is null here, so that a typed client still gets a number
+    or nothing."""
+    targeted, reached = activity_figures(activity, access=access)
     return ActivityOut(
         id=activity.pk,
         organisation=str(activity.organisation),
@@ -129,8 +140,8 @@ def activity_out(activity: Activity) -> ActivityOut:
         settlement=activity.settlement_id,
         starts_on=activity.starts_on,
         ends_on=activity.ends_on,
-        targeted=activity.targeted,
-        reached=activity.reached,
+        targeted=targeted if isinstance(targeted, int) else None,
+        reached=reached if isinstance(reached, int) else None,
     )
 
 

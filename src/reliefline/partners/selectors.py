@@ -10,7 +10,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from reliefline.disclosure import INTERNAL_PERMISSION
+from reliefline.disclosure import INTERNAL_PERMISSION, Cell, small_cell
 from reliefline.errors import InvalidInput, NotFound
 from reliefline.evacuation.models import Corridor, CorridorStatus, Vehicle
 from reliefline.evacuation.selectors import corridor_list
@@ -95,8 +95,9 @@ def activities_of(
     active_from: dt.date | None = None,
     active_until: dt.date | None = None,
 ) -> QuerySet[Activity]:
-    """Return 3W activities (public to every partner: who does what where), newest first;
-    with a period, those whose own period overlaps it."""
+    """Return 3W activities (public to every partner: who does what where, their people
+    figures read through `activity_figures`), newest first; with a period, those whose
+    own period overlaps it."""
     activities = Activity.objects.select_related("organisation", "settlement")
     if organisation:
         activities = activities.filter(
@@ -112,6 +113,19 @@ def activities_of(
     if active_until is not None:
         activities = activities.filter(starts_on__lte=active_until)
     return activities.order_by("-starts_on", "-id")
+
+
+def activity_figures(activity: Activity, *, access: Access) -> tuple[Cell, Cell]:
+    """Return the people targeted and reached as the reader may read them: exactly for
+    internal staff (`disclosure.reads_exact_counts`) and for members of the organisation
+    that reported the activity, who typed them; through `small_cell` for anyone else.
+
+    Two people reached by family tracing in one village single them out as much as a
+    needs cell of two households does.
+    """
+    if access.internal or activity.organisation in access.organisations:
+        return activity.targeted, activity.reached
+    return small_cell(activity.targeted), small_cell(activity.reached)
 
 
 def organisations_reporting(user: User, access: Access) -> list[Organisation]:

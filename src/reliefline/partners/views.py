@@ -1,7 +1,9 @@
 """The partner portal: what the agreements in force allow, checked on every request."""
 
+from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -15,7 +17,7 @@ from django_htmx.middleware import HtmxDetails
 from reliefline.access.audit import audit_record
 from reliefline.access.auth import acting_user, requires
 from reliefline.access.models import AuditAction
-from reliefline.disclosure import small_cell
+from reliefline.disclosure import Cell, small_cell
 from reliefline.errors import NotFound, ReliefError
 from reliefline.partners import services
 from reliefline.partners.exports import NEED_SECTOR, need_label
@@ -23,9 +25,11 @@ from reliefline.partners.forms import ActivityFilterForm, ActivityForm
 from reliefline.partners.models import Activity, Organisation
 from reliefline.partners.schemas import referral_out, shared_out
 from reliefline.partners.selectors import (
+    Access,
     access_for,
     activities_of,
     activity_editable,
+    activity_figures,
     corridors_shared,
     needs_by_settlement,
     organisations_reporting,
@@ -41,6 +45,13 @@ ACTIVITIES_SHOWN = 200
 
 class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
+
+
+def _with_figures(
+    activities: Iterable[Activity], access: Access
+) -> list[tuple[Activity, Cell, Cell]]:
+    """Return each 3W line with its people targeted and reached as the reader may read them."""
+    return [(a, *activity_figures(a, access=access)) for a in activities]
 
 
 @requires("partners.view_partner_portal")
@@ -87,7 +98,8 @@ def portal(request: HttpRequest) -> HttpResponse:
         "access": access,
         "corridors": corridors,
         "needs": needs,
-        "activities": list(activities_of()[:200]),
+        "activities": _with_figures(activities_of()[:200], access),
+        "small_cell_threshold": settings.RELIEFLINE_SMALL_CELL,
         "shared": shared,
         "referrals": referrals,
         "can_answer": user.has_perm("partners.change_referral"),
@@ -142,18 +154,20 @@ def activities(request: HtmxHttpRequest) -> HttpResponse:
     """Return the 3W, filtered by organisation, sector, settlement and period; only the
     table when htmx asks for it after a filter changed."""
     user = acting_user(request)
+    access = access_for(user)
     form = ActivityFilterForm(request.GET, organisations=list(Organisation.objects.all()))
     filters = form.filters()
     found = list(activities_of(**filters)[: ACTIVITIES_SHOWN + 1])
     editable: set[int] = set()
     if user.has_perm("partners.add_activity"):
-        editable = {o.pk for o in organisations_reporting(user, access_for(user))}
+        editable = {o.pk for o in organisations_reporting(user, access)}
     context = {
         "form": form,
         "settlement": _place(filters.get("settlement", "")),
-        "activities": found[:ACTIVITIES_SHOWN],
+        "activities": _with_figures(found[:ACTIVITIES_SHOWN], access),
         "more": len(found) > ACTIVITIES_SHOWN,
         "editable": editable,
+        "small_cell_threshold": settings.RELIEFLINE_SMALL_CELL,
     }
     # A history restore wants the whole page back, not the table.
     partial = bool(request.htmx) and not request.htmx.history_restore_request

@@ -191,7 +191,7 @@ def test_partner_without_an_organisation_is_told_so(user_in: Callable[[str], Use
 def _listed(client: Client, query: str = "", **headers: str) -> list[int]:
     response = client.get(f"{LIST}?{query}", headers=headers)
     assert response.status_code == 200
-    return [a.pk for a in response.context["activities"]]
+    return [activity.pk for activity, _targeted, _reached in response.context["activities"]]
 
 
 def test_list_filters_by_organisation_sector_settlement_and_period(
