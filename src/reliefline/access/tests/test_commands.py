@@ -11,15 +11,18 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
+from django.core import checks
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import translation
 
+from reliefline.access import crypto
 from reliefline.access.crypto import generate_key
 from reliefline.access.management.commands.serve import ACCESS_LOG_FORMAT
 from reliefline.access.models import ApiToken
 from reliefline.access.tests.factories import UserFactory
+from reliefline.access.tests.test_migrations import scratch_env  # noqa: F401 - a fixture
 from reliefline.hotline.models import Case
 from reliefline.hotline.tests.factories import open_case
 
@@ -155,16 +158,20 @@ def test_serve_collects_static_then_runs_gunicorn_on_loopback(
 
 
 def _check_deploy(tmp_path: Path, **changed: str) -> subprocess.CompletedProcess[str]:
+    """Run `reliefline check --deploy`, on a fresh install's database unless `changed`
+    names another: SQLite under `tmp_path`, not migrated yet."""
     env = {
         **os.environ,
         "RELIEFLINE_SECRET_KEY": secrets.token_urlsafe(64),
         "RELIEFLINE_FIELD_KEYS": generate_key(),
         "RELIEFLINE_DATA_DIR": str(tmp_path),
         "RELIEFLINE_DEBUG": "0",
+        "RELIEFLINE_NOTIFY_BACKEND": "live",
         "DJANGO_SETTINGS_MODULE": "reliefline.settings",
-        **changed,
     }
     env.pop("RELIEFLINE_INSECURE_HTTP", None)
+    env.pop("DATABASE_URL", None)
+    env.update(changed)
     return subprocess.run(
         [sys.executable, "-m", "reliefline", "check", "--deploy", "--fail-level", "WARNING"],
         env=env,
@@ -180,6 +187,15 @@ def test_check_deploy_is_clean_with_real_keys_and_debug_off(tmp_path: Path) -> N
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "(security.W" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("backend", ["console", "file"])
+def test_check_deploy_warns_that_notices_go_nowhere(tmp_path: Path, backend: str) -> None:
+    result = _check_deploy(tmp_path, RELIEFLINE_NOTIFY_BACKEND=backend)
+
+    assert result.returncode != 0
+    assert f"(reliefline.W002) RELIEFLINE_NOTIFY_BACKEND is '{backend}'" in result.stderr
+    assert "RELIEFLINE_NOTIFY_BACKEND=live" in result.stderr
 
 
 @pytest.mark.parametrize(
@@ -199,6 +215,61 @@ def test_check_deploy_refuses_what_production_must_not_run_without(
 
     assert result.returncode != 0
     assert error in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+
+
+OLD, NEW = generate_key(), generate_key()
+
+
+def _field_key_checks(*, keys: list[str]) -> list[checks.CheckMessage]:
+    """Return what `check --deploy` says of the field keys of the suite's database."""
+    with override_settings(DEBUG=False, FIELD_KEYS=keys):
+        found = checks.run_checks(include_deployment_checks=True)
+    return [message for message in found if message.id in ("reliefline.E005", "reliefline.W001")]
+
+
+def test_check_deploy_names_the_id_of_a_key_the_data_needs_and_no_key() -> None:
+    with override_settings(FIELD_KEYS=[OLD]):
+        open_case(phone="+380501234567")
+        old_id = crypto.field_keys()[0].key_id
+    with override_settings(FIELD_KEYS=[NEW]):
+        open_case(given_name="Олена", phone="+380671234567")
+
+    (error,) = _field_key_checks(keys=[NEW])
+
+    assert (error.id, error.level) == ("reliefline.E005", checks.ERROR)
+    assert f"encrypted with field key {old_id}, which RELIEFLINE_FIELD_KEYS" in error.msg
+    assert OLD not in error.msg
+    assert NEW not in error.msg
+
+
+def test_check_deploy_passes_data_under_an_older_key_still_configured() -> None:
+    with override_settings(FIELD_KEYS=[OLD]):
+        open_case(phone="+380501234567")
+
+    assert _field_key_checks(keys=[NEW, OLD]) == []
+
+
+def test_check_deploy_is_clean_on_a_database_not_migrated_yet(
+    tmp_path: Path,
+    scratch_env: dict[str, str],  # noqa: F811 - the fixture imported above
+) -> None:
+    """A fresh install runs `check --deploy` before `migrate` (running.md)."""
+    database = (
+        {"DATABASE_URL": scratch_env["DATABASE_URL"]} if "DATABASE_URL" in scratch_env else {}
+    )
+
+    result = _check_deploy(tmp_path, **database)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_check_deploy_warns_that_it_could_not_read_the_database(tmp_path: Path) -> None:
+    result = _check_deploy(tmp_path, DATABASE_URL="postgres://nobody@127.0.0.1:1/nowhere")
+
+    assert "reliefline.W001" in result.stderr
+    assert "were not compared with RELIEFLINE_FIELD_KEYS" in result.stderr
     assert "Traceback" not in result.stderr
 
 

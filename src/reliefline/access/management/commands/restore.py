@@ -13,7 +13,8 @@ from reliefline.access.crypto import FieldKeyMissing
 class Command(BaseCommand):
     help = (
         "Replace the whole database with a backup made by `reliefline backup`, after "
-        "checking that RELIEFLINE_FIELD_KEYS holds every key its data is encrypted with; "
+        "checking that it holds this version's migrations and that RELIEFLINE_FIELD_KEYS "
+        "holds every key its data is encrypted with; "
         "then compare the row counts with its manifest and verify the audit chain. "
         "Stop the server and the worker first."
     )
