@@ -59,6 +59,13 @@ def stocked(
     )
 
 
+def water_point(**fields: object) -> Warehouse:
+    """Return a distribution point SUDZHA-1 holding 100 bottles of WATER-5L."""
+    warehouse = WarehouseFactory(code="SUDZHA-1", **fields)
+    stocked(warehouse, ItemFactory(code="WATER-5L", kind=ItemKind.WATER), 100)
+    return warehouse
+
+
 def stocked_then_expired(
     warehouse: Warehouse, item: Item, quantity: int, *, lot: str, days_ago: int = 1
 ) -> Movement:

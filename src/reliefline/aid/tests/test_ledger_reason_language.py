@@ -14,7 +14,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from reliefline.aid.models import DistributionRefusal, ItemKind, Movement, Warehouse
+from reliefline.aid.models import DistributionRefusal, Movement, Warehouse
 from reliefline.aid.selectors import movements_page
 from reliefline.aid.services import (
     LineInput,
@@ -23,7 +23,11 @@ from reliefline.aid.services import (
     refusal_settle,
     stock_lose,
 )
-from reliefline.aid.tests.factories import ItemFactory, WarehouseFactory, family, stocked
+from reliefline.aid.tests.factories import (
+    ItemFactory,
+    family,
+    water_point,
+)
 
 pytestmark = pytest.mark.django_db
 EN = "Handed out offline and refused when sent ({ref})."
@@ -33,9 +37,7 @@ RU = "Выдано без связи и отклонено при отправк
 
 @pytest.fixture
 def point() -> Warehouse:
-    warehouse = WarehouseFactory(code="SUDZHA-1")
-    stocked(warehouse, ItemFactory(code="WATER-5L", kind=ItemKind.WATER), 100)
-    return warehouse
+    return water_point()
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from reliefline.aid.models import (
     Balance,
     Distribution,
     DistributionRefusal,
-    ItemKind,
     Movement,
     MovementKind,
     Warehouse,
@@ -28,7 +27,10 @@ from reliefline.aid.services import (
     refusal_settle,
     stock_lose,
 )
-from reliefline.aid.tests.factories import ItemFactory, WarehouseFactory, family, stocked
+from reliefline.aid.tests.factories import (
+    family,
+    water_point,
+)
 from reliefline.errors import Conflict, InvalidInput
 from reliefline.hotline.subject import subject_export
 from reliefline.people.models import Household, Person
@@ -39,9 +41,7 @@ KEY = "6f1c1f5e-2a3b-4c5d-8e9f-0a1b2c3d4e5f"
 
 @pytest.fixture
 def point() -> Warehouse:
-    warehouse = WarehouseFactory(code="SUDZHA-1", name="Sudzha school gym")
-    stocked(warehouse, ItemFactory(code="WATER-5L", kind=ItemKind.WATER), 100)
-    return warehouse
+    return water_point(name="Sudzha school gym")
 
 
 @pytest.fixture

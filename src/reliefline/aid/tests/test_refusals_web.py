@@ -8,8 +8,11 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from reliefline.aid.models import Balance, DistributionRefusal, ItemKind, Warehouse
-from reliefline.aid.tests.factories import ItemFactory, WarehouseFactory, family, stocked
+from reliefline.aid.models import Balance, DistributionRefusal, Warehouse
+from reliefline.aid.tests.factories import (
+    family,
+    water_point,
+)
 from reliefline.people.models import Household
 
 pytestmark = pytest.mark.django_db
@@ -23,9 +26,7 @@ if dt.datetime.now(dt.UTC) < HANDED_OUT:
 
 @pytest.fixture
 def point() -> Warehouse:
-    warehouse = WarehouseFactory(code="SUDZHA-1")
-    stocked(warehouse, ItemFactory(code="WATER-5L", kind=ItemKind.WATER), 100)
-    return warehouse
+    return water_point()
 
 
 @pytest.fixture
