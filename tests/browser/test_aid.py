@@ -117,6 +117,25 @@ def test_receive_plan_distribute_and_refuse_the_re_registered_family(
     expect(desk.locator("#stock-table")).to_contain_text("198")
 
 
+def _before(page, selector: str) -> str:
+    return page.locator(selector).first.evaluate(
+        "cell => getComputedStyle(cell, '::before').content"
+    )
+
+
+def test_the_ledger_and_stock_name_each_cell_on_a_phone(new_page, live_server, gazetteer):
+    # At a phone's width a table row becomes a card whose cells say what they are.
+    warehouse = WarehouseFactory(code="SUDZHA-SCHOOL", settlement=Place.objects.get(pk=SUDZHA))
+    stocked(warehouse, ItemFactory(code="WATER-5L", kind=ItemKind.WATER), 200)
+    phone = new_page(user=UserFactory(role="coordinator"), **PHONE)
+
+    phone.goto(f"{live_server.url}/aid/ledger/", timeout=60_000)
+    assert _before(phone, "#ledger-table tbody td.total") == '"Quantity: "'
+    assert _before(phone, "#ledger-table tbody td:last-child") == "none"
+    phone.goto(f"{live_server.url}/aid/")
+    assert _before(phone, "#stock-table tbody td.total") == '"On hand: "'
+
+
 # Without a connection (aid/outbox.js): distributions kept on the phone, sent later.
 
 WATER = "Drinking water, 5 l bottle"

@@ -52,7 +52,7 @@ def test_stock_page_names_items_in_the_readers_language(
     client = client_as("coordinator")
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     page = client.get("/aid/").content.decode()
-    assert f'<td>WATER-5L · {name}</td><td class="total">100</td>' in page
+    assert re.search(rf'>WATER-5L · {re.escape(name)}</td><td class="total"[^>]*>100</td>', page)
 
 
 def test_coordinator_receives_stock_through_the_form(client_as: As, point: Warehouse) -> None:
@@ -146,7 +146,9 @@ def test_coordinator_makes_a_plan_and_sees_the_shortfall(client_as: As, point: W
     )
     assert response.status_code == 302
     sheet = client.get(response["Location"]).content.decode()
-    assert 'data-item="WATER-5L">200<' in sheet  # 100 × 15 l ÷ 5 l = 300 bottles, 100 in stock
+    assert re.search(
+        r'data-item="WATER-5L"[^>]*>200<', sheet
+    )  # 100 × 15 l ÷ 5 l = 300 bottles, 100 in stock
 
 
 def test_partner_downloads_the_stock_report_as_csv(client_as: As, point: Warehouse) -> None:
@@ -334,7 +336,7 @@ def test_plan_page_names_the_standards_in_the_readers_language(
     client = client_as("coordinator")
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     page = client.get(f"/aid/plans/{plan.pk}/").content.decode()
-    assert f"<td>{name}</td>" in page
+    assert f'">{name}</td>' in page
 
 
 def test_distributions_report_refuses_a_period_that_ends_before_it_starts(client_as: As) -> None:
