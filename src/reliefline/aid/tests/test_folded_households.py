@@ -15,12 +15,12 @@ from django.utils import timezone
 
 from reliefline.access.models import AuditAction, AuditEntry
 from reliefline.aid.errors import HouseholdMerged
-from reliefline.aid.models import Balance, Distribution, DistributionRefusal, ItemKind, Warehouse
+from reliefline.aid.models import Balance, Distribution, DistributionRefusal, Warehouse
 from reliefline.aid.selectors import household_group, refusal_settlers
 from reliefline.aid.services import DistributionInput, LineInput, distribution_record
 from reliefline.aid.services import distributions as distributions_module
 from reliefline.aid.services.refusals import RefusalInput, refusal_report, refusal_settle
-from reliefline.aid.tests.factories import ItemFactory, WarehouseFactory, family, stocked
+from reliefline.aid.tests.factories import family, water_point
 from reliefline.errors import InvalidInput
 from reliefline.people.merge import MergeRequest, person_merge
 from reliefline.people.models import Household, Merge, Person
@@ -34,9 +34,7 @@ FORM = {"warehouse": "SUDZHA-1", "qty_WATER-5L": "2", "idempotency_key": KEY}
 
 @pytest.fixture
 def point() -> Warehouse:
-    warehouse = WarehouseFactory(code="SUDZHA-1")
-    stocked(warehouse, ItemFactory(code="WATER-5L", kind=ItemKind.WATER), 100)
-    return warehouse
+    return water_point()
 
 
 def give(household: Household, *, by: User | None = None) -> Distribution:
@@ -59,6 +57,24 @@ def fold(kept: Household, folded: Household) -> Merge:
     return person_merge(request, by=None)
 
 
+def folded_pair(spelled: tuple[str, str] = ("Halyna", "Lysenko")) -> tuple[Household, Household]:
+    """Return Галина Лисенко's household and hers registered again as `spelled`, folded
+    into the first."""
+    kept, folded = family(("Галина", "Лисенко")), family(spelled)
+    fold(kept, folded)
+    return kept, folded
+
+
+def folded_chain() -> tuple[Household, Household, Household]:
+    """Return three registrations of one woman, A folded into B, then B into C."""
+    a = family(("Галина", "Лысенко"))
+    b = family(("Halyna", "Lysenko"))
+    c = family(("Галя", "Лисенко"))
+    fold(b, a)
+    fold(c, b)
+    return a, b, c
+
+
 def refused(kept: Household) -> str:
     return f"This household was merged into {kept}; use that one."
 
@@ -78,9 +94,7 @@ def last_audit(action: AuditAction) -> AuditEntry:
 def test_a_distribution_to_a_folded_household_is_refused_naming_the_kept_one(
     point: Warehouse,
 ) -> None:
-    kept = family(("Галина", "Лисенко"))
-    folded = family(("Halyna", "Lysenko"))
-    fold(kept, folded)
+    kept, folded = folded_pair()
 
     with pytest.raises(HouseholdMerged) as error:
         give(folded)
@@ -96,11 +110,7 @@ def test_a_distribution_to_a_folded_household_is_refused_naming_the_kept_one(
 
 
 def test_a_chain_of_folds_names_the_last_kept_household(point: Warehouse) -> None:
-    a = family(("Галина", "Лысенко"))
-    b = family(("Halyna", "Lysenko"))
-    c = family(("Галя", "Лисенко"))
-    fold(b, a)  # A into B
-    fold(c, b)  # then B into C
+    a, b, c = folded_chain()
 
     for household in (a, b):
         with pytest.raises(HouseholdMerged, match=re.escape(refused(c))):
@@ -132,9 +142,7 @@ def test_a_merge_committed_while_the_family_is_read_is_refused_under_the_lock(
 def test_the_api_refuses_a_folded_household_with_409_naming_the_field(
     point: Warehouse, api_as: As
 ) -> None:
-    kept = family(("Галина", "Лисенко"))
-    folded = family(("Halyna", "Lysenko"))
-    fold(kept, folded)
+    kept, folded = folded_pair()
     body = {
         "warehouse": "SUDZHA-1",
         "household_id": folded.pk,
@@ -160,11 +168,7 @@ def test_the_api_refuses_a_folded_household_with_409_naming_the_field(
 def test_the_page_of_a_folded_household_leads_to_the_last_kept_one_with_a_message(
     point: Warehouse, client_as: As
 ) -> None:
-    a = family(("Галина", "Лысенко"))
-    b = family(("Halyna", "Lysenko"))
-    c = family(("Галя", "Лисенко"))
-    fold(b, a)
-    fold(c, b)
+    a, _, c = folded_chain()
     client = english(client_as("coordinator"))
 
     answer = client.get(f"/aid/field/households/{a.pk}/")
@@ -181,9 +185,7 @@ def test_a_distribution_posted_to_a_folded_household_is_refused_at_the_form(
     # The page was opened before the merge, or a phone kept it offline: the refusal is
     # at the form, where the phone's outbox reads a refusal (#distribution-form .error),
     # and the phone then reports it, as for any refusal.
-    kept = family(("Галина", "Лисенко"))
-    folded = family(("Halyna", "Lysenko"))
-    fold(kept, folded)
+    kept, folded = folded_pair()
     client = english(client_as("coordinator"))
 
     answer = client.post(f"/aid/field/households/{folded.pk}/", FORM)
@@ -298,9 +300,7 @@ def _refusal_of(household: Household, by: User) -> DistributionRefusal:
 def test_a_refusal_reported_for_a_folded_household_is_recorded_on_the_kept_one(
     point: Warehouse, user_in: Callable[[str], User]
 ) -> None:
-    kept = family(("Галина", "Лисенко"))
-    folded = family(("Galina", "Lysenko"))
-    fold(kept, folded)  # before the phone, kept offline since, reports it
+    kept, folded = folded_pair(("Galina", "Lysenko"))  # before the phone reports it
     refusal = _refusal_of(folded, user_in("coordinator"))
 
     settled = refusal_settle(refusal, how="recorded", by=user_in("coordinator"))
@@ -312,9 +312,7 @@ def test_a_refusal_reported_for_a_folded_household_is_recorded_on_the_kept_one(
 def test_a_distribution_to_the_kept_household_may_settle_a_folded_ones_refusal(
     point: Warehouse, user_in: Callable[[str], User]
 ) -> None:
-    kept = family(("Галина", "Лисенко"))
-    folded = family(("Galina", "Lysenko"))
-    fold(kept, folded)  # before the phone, kept offline since, reports it
+    kept, folded = folded_pair(("Galina", "Lysenko"))  # before the phone reports it
     refusal = _refusal_of(folded, user_in("coordinator"))
     again = give(kept)
 
